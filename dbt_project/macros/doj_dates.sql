@@ -1,0 +1,46 @@
+{#-
+  DOJ dates are YYYYMMDD strings, and partial dates are common: `19900000` (year known),
+  `20150100` (year and month known). The earlier tool turned them into 0001-01-01. We keep
+  each date as a range [earliest, latest] plus a precision, so rules can tell "certainly
+  before 2016-11-09" from "cannot say" (needs_review) instead of guessing.
+  precision: day | month | year | missing | invalid
+-#}
+{% macro doj_date_precision(col) -%}
+    case
+        when nullif(trim({{ col }}), '') is null then 'missing'
+        when not regexp_full_match(trim({{ col }}), '(19|20)[0-9]{6}') then 'invalid'
+        when substr(trim({{ col }}), 5, 4) = '0000' then 'year'
+        when substr(trim({{ col }}), 5, 2) = '00' then 'invalid'
+        when substr(trim({{ col }}), 7, 2) = '00'
+            then case when cast(substr(trim({{ col }}), 5, 2) as integer) between 1 and 12
+                      then 'month' else 'invalid' end
+        when try_strptime(trim({{ col }}), '%Y%m%d') is null then 'invalid'
+        else 'day'
+    end
+{%- endmacro %}
+
+{% macro doj_date_earliest(col) -%}
+    case {{ doj_date_precision(col) }}
+        when 'day' then cast(try_strptime(trim({{ col }}), '%Y%m%d') as date)
+        when 'month' then cast(try_strptime(substr(trim({{ col }}), 1, 6) || '01', '%Y%m%d') as date)
+        when 'year' then cast(try_strptime(substr(trim({{ col }}), 1, 4) || '0101', '%Y%m%d') as date)
+    end
+{%- endmacro %}
+
+{% macro doj_date_latest(col) -%}
+    case {{ doj_date_precision(col) }}
+        when 'day' then cast(try_strptime(trim({{ col }}), '%Y%m%d') as date)
+        when 'month' then last_day(cast(try_strptime(substr(trim({{ col }}), 1, 6) || '01', '%Y%m%d') as date))
+        when 'year' then cast(try_strptime(substr(trim({{ col }}), 1, 4) || '1231', '%Y%m%d') as date)
+    end
+{%- endmacro %}
+
+{#- The exact date, only when the day is known: never a made-up day. -#}
+{% macro doj_date_exact(col) -%}
+    case when {{ doj_date_precision(col) }} = 'day'
+         then cast(try_strptime(trim({{ col }}), '%Y%m%d') as date) end
+{%- endmacro %}
+
+{% macro clean_text(col) -%}
+    nullif(trim(regexp_replace({{ col }}, '\s+', ' ', 'g')), '')
+{%- endmacro %}

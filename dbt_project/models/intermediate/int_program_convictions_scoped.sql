@@ -1,0 +1,30 @@
+-- Which convictions each law applies to: every scope condition of the program holds (true),
+-- or cannot be decided (NULL: e.g. "11357(A)" with no code), which becomes needs_review.
+with candidates as (
+    select p.program_id, c.conviction_id
+    from {{ ref('stg_rules__programs') }} as p
+    cross join {{ ref('int_convictions_assembled') }} as c
+    where p.is_in_effect
+),
+
+conditions as (
+    select d.*
+    from {{ ref('stg_rules__conditions') }} as d
+    inner join {{ ref('stg_rules__rules') }} as r
+        on r.program_id = d.program_id and r.rule_id = d.rule_id
+    where r.kind = 'scope'
+),
+
+{{ evaluate_conditions('candidates', 'conditions') }}
+
+select
+    program_id,
+    conviction_id,
+    case when bool_or(not value) then false
+         when count(case when value is null then 1 end) > 0 then null
+         else true end as in_scope,
+    string_agg(missing_fact, '; ' order by condition_seq) as scope_missing_facts,
+    string_agg(fact, '; ' order by condition_seq) as scope_facts
+from evaluated
+group by program_id, conviction_id
+having not coalesce(bool_or(not value), false)

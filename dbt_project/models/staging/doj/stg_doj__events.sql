@@ -1,0 +1,104 @@
+-- One row per staged DOJ record (a count-level event of a step of an arrest cycle).
+-- Renames and types the columns the rules read; no filtering, no joins.
+with source as (
+    select * from {{ source('raw', 'doj_extract') }}
+),
+
+cleaned as (
+    select
+        source_file,
+        source_line,
+        source_sha256,
+        {{ clean_text('"SUBJECT_ID"') }} as subject_id,
+        {{ clean_text('"CII_NUMBER"') }} as cii_number,
+        {{ clean_text('"PRI_NAME"') }} as person_name,
+        {{ clean_text('"PRI_DOB"') }} as dob_raw,
+        {{ clean_text('"CYC_DATE"') }} as cycle_date_raw,
+        {{ clean_text('"STP_EVENT_DATE"') }} as event_date_raw,
+        upper({{ clean_text('"STP_TYPE_DESCR"') }}) as step_type,
+        {{ clean_text('"STP_ORI_DESCR"') }} as agency,
+        -- Counties compare case- and space-insensitively ("San  Joaquin" = "SAN JOAQUIN").
+        upper({{ clean_text('"STP_ORI_CNTY_NAME"') }}) as county,
+        {{ clean_text('"CNT_ORDER"') }} as cnt_order,
+        {{ clean_text('"OFN"') }} as case_number,
+        {{ clean_text('"OFFENSE_DESCR"') }} as offense_descr,
+        upper({{ clean_text('"OFFENSE_TOC"') }}) as offense_toc,
+        {{ clean_text('"CONV_OFFENSE_DESCR"') }} as conv_offense_descr,
+        {{ clean_text('"COMMENT_TEXT"') }} as comment_text,
+        upper({{ clean_text('"DISP_DESCR"') }}) as disposition,
+        upper({{ clean_text('"CONV_STAT_DESCR"') }}) as conviction_status,
+        upper({{ clean_text('"SENT_LOC_DESCR"') }}) as sentence_location,
+        {{ clean_text('"SENT_LENGTH"') }} as sentence_length_raw,
+        upper({{ clean_text('"SENT_TIME_CODE"') }}) as sentence_unit
+    from source
+)
+
+select
+    source_file,
+    source_line,
+    source_sha256,
+    subject_id,
+    cii_number,
+    person_name,
+    dob_raw,
+    {{ doj_date_earliest('dob_raw') }} as dob_earliest,
+    {{ doj_date_latest('dob_raw') }} as dob_latest,
+    {{ doj_date_precision('dob_raw') }} as dob_precision,
+    cycle_date_raw,
+    {{ doj_date_earliest('cycle_date_raw') }} as cycle_date_earliest,
+    {{ doj_date_latest('cycle_date_raw') }} as cycle_date_latest,
+    {{ doj_date_precision('cycle_date_raw') }} as cycle_date_precision,
+    event_date_raw,
+    {{ doj_date_exact('event_date_raw') }} as event_date,
+    {{ doj_date_earliest('event_date_raw') }} as event_date_earliest,
+    {{ doj_date_latest('event_date_raw') }} as event_date_latest,
+    {{ doj_date_precision('event_date_raw') }} as event_date_precision,
+    step_type,
+    agency,
+    county,
+    cnt_order,
+    -- CNT_ORDER is CCCSSSNNN000: cycle, step, count. Shorter values are kept, not fatal.
+    case when regexp_full_match(cnt_order, '[0-9]{12}') then substr(cnt_order, 1, 3) end as cycle_order,
+    case when regexp_full_match(cnt_order, '[0-9]{12}') then substr(cnt_order, 1, 6) end as court_step_key,
+    case_number,
+    offense_descr,
+    offense_toc,
+    conv_offense_descr,
+    comment_text,
+    -- The text the charge code is read from: the convicted offense when DOJ recorded one,
+    -- else the charged offense, else the comment (DOJ writes SEE COMMENT FOR CHARGE).
+    case
+        when conv_offense_descr is not null then conv_offense_descr
+        when offense_descr is not null and upper(offense_descr) <> 'SEE COMMENT FOR CHARGE' then offense_descr
+        else comment_text
+    end as offense_text,
+    case
+        when conv_offense_descr is not null then 'CONV_OFFENSE_DESCR'
+        when offense_descr is not null and upper(offense_descr) <> 'SEE COMMENT FOR CHARGE' then 'OFFENSE_DESCR'
+        when comment_text is not null then 'COMMENT_TEXT'
+    end as offense_text_column,
+    disposition,
+    coalesce(disposition like 'CONVICTED%', false) as is_conviction_row,
+    conviction_status,
+    -- Offense level: CONV_STAT_DESCR when present, else the charge's type of charge (TOC).
+    case
+        when conviction_status = 'FELONY' then 'felony'
+        when conviction_status = 'MISDEMEANOR' then 'misdemeanor'
+        when conviction_status = 'INFRACTION' then 'infraction'
+        when conviction_status is not null then null
+        when offense_toc = 'F' then 'felony'
+        when offense_toc = 'M' then 'misdemeanor'
+        when offense_toc = 'I' then 'infraction'
+    end as offense_level,
+    case
+        when conviction_status in ('FELONY', 'MISDEMEANOR', 'INFRACTION') then 'CONV_STAT_DESCR'
+        when conviction_status is not null then null
+        when offense_toc in ('F', 'M', 'I') then 'OFFENSE_TOC'
+    end as offense_level_column,
+    sentence_location,
+    try_cast(sentence_length_raw as integer) as sentence_length,
+    sentence_unit,
+    case when sentence_unit = 'D' then try_cast(sentence_length_raw as integer) else 0 end as sentence_days,
+    case when sentence_unit = 'M' then try_cast(sentence_length_raw as integer) else 0 end as sentence_months,
+    case when sentence_unit = 'Y' then try_cast(sentence_length_raw as integer) else 0 end as sentence_years
+from cleaned

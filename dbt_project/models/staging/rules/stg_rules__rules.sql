@@ -1,0 +1,2 @@
+-- Compiled rule data (rules), as written by the rulebook asset.
+select * from {{ source('rules', 'rules') }}

@@ -1,0 +1,126 @@
+"""`cleanslate`: fabricate extracts and run the clearance job through Dagster.
+
+    cleanslate generate --rows 20000 --seed 7 --out data/extract.csv
+    cleanslate run --extract data/extract.csv --as-of 2025-07-01 [--county "San Joaquin"]
+                   [--options eligibility_options.json] [--out DIR] [--warehouse FILE]
+"""
+
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from orchestration.generate.cli import register as register_generate
+from orchestration.settings import PROJECT_ROOT, exports_dir, rules_dir, warehouse_path
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+register_generate(app)
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=2)
+
+
+def _preflight(as_of: str, options: Path | None, extracts: list[Path]) -> None:
+    """Catch bad input before Dagster starts, with one clear line each."""
+    from orchestration.rules.load import RuleFileError, load_rules_dir
+    from orchestration.rules.options import read_options_file, resolve_parameters
+
+    try:
+        date.fromisoformat(as_of)
+    except ValueError:
+        _fail(f"--as-of must be a date YYYY-MM-DD, got {as_of!r}")
+    for p in extracts:
+        if not p.is_file():
+            _fail(f"extract not found: {p}")
+    try:
+        programs = load_rules_dir(rules_dir())
+        if options is not None:
+            opts = read_options_file(options)
+            for loaded in programs:
+                for warning in resolve_parameters(loaded, opts).warnings:
+                    typer.echo(f"warning: {warning}", err=True)
+    except RuleFileError as e:
+        _fail(str(e))
+
+
+@app.command("run")
+def run_command(
+    extract: Annotated[list[Path], typer.Option(help="Extract file (repeat for several).")],
+    as_of: Annotated[str, typer.Option("--as-of", help="Decide eligibility as of YYYY-MM-DD.")],
+    county: Annotated[str | None, typer.Option(help="Export this county only.")] = None,
+    options: Annotated[
+        Path | None, typer.Option(help="County eligibility-options JSON (the earlier tool's).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Export folder.")] = None,
+    warehouse: Annotated[Path | None, typer.Option(help="DuckDB warehouse file.")] = None,
+) -> None:
+    """Materialize the whole graph (ingest, rules, dbt, gates, exports) through Dagster."""
+    extracts = [p.resolve() for p in extract]
+    _preflight(as_of, options, extracts)
+    warehouse_file = (warehouse or warehouse_path()).resolve()
+    out_dir = (out or exports_dir()).resolve()
+    # The dbt profile and the Warehouse resource both read this; set it before Dagster loads.
+    os.environ["CLEANSLATE_WAREHOUSE"] = str(warehouse_file)
+    os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster_home"))
+    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+
+    run_config = {
+        "ops": {
+            "doj_extracts": {"config": {"extracts": [str(p) for p in extracts]}},
+            "rulebook": {
+                "config": {
+                    "as_of": as_of,
+                    "options_file": str(options.resolve()) if options else None,
+                }
+            },
+            "exports__prop64_county_files": {"config": {"out_dir": str(out_dir), "county": county}},
+        }
+    }
+    job = defs.resolve_job_def("clearance")
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            run_config=run_config, instance=instance, raise_on_error=False
+        )
+    failed_checks = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    if not result.success or failed_checks:
+        typer.echo(f"Run {result.run_id} FAILED: no export was written.", err=True)
+        for e in failed_checks:
+            desc = e.description or ""
+            typer.echo(f"  check failed: {e.check_name} on {e.asset_key.to_user_string()}: {desc}",
+                       err=True)
+        for event in result.all_events:
+            if event.event_type_value == "STEP_FAILURE":
+                err = event.step_failure_data.error
+                msg = err.message.strip().splitlines()[0] if err else "unknown error"
+                typer.echo(f"  step failed: {event.step_key}: {msg}", err=True)
+        raise typer.Exit(code=1)
+
+    typer.echo(f"Run {result.run_id} succeeded.")
+    typer.echo(f"Warehouse: {warehouse_file}")
+    typer.echo(f"Exports:   {out_dir}")
+    for folder in sorted(p for p in out_dir.iterdir() if p.is_dir()):
+        summary_file = folder / "summary.json"
+        if summary_file.exists():
+            s = json.loads(summary_file.read_text())
+            typer.echo(
+                f"  {folder.name}: {s['convictions']} convictions, "
+                f"{json.dumps(s['by_determination'])}, relief {json.dumps(s['by_relief'])}, "
+                f"{s['subjects_with_relief']} people with relief"
+            )
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,42 @@
+"""The one Dagster entry point: every asset, check, job and resource of the code location."""
+
+import shutil
+import sys
+from pathlib import Path
+
+from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
+from dagster_dbt import DbtCliResource
+
+from orchestration.exports.assets import prop64_county_files
+from orchestration.ingest.assets import doj_extracts, staged_plus_rejected_equals_input
+from orchestration.quality.checks import ge_decision_table, ge_doj_extract
+from orchestration.resources import Warehouse
+from orchestration.rules.assets import rulebook
+from orchestration.settings import warehouse_path
+from orchestration.transform.assets import warehouse_models
+from orchestration.transform.project import dbt_project
+
+def _dbt_executable() -> str:
+    """dbt from this interpreter's environment, so an un-activated .venv works too."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
+# The main job: ingest -> rules -> dbt (staging, intermediate, marts) -> gates -> exports.
+clearance_job = define_asset_job(
+    "clearance",
+    selection=AssetSelection.all(),
+    description="Ingest extracts, decide eligibility in dbt, gate it, write county files.",
+)
+
+defs = Definitions(
+    assets=[doj_extracts, rulebook, warehouse_models, prop64_county_files],
+    asset_checks=[staged_plus_rejected_equals_input, ge_doj_extract, ge_decision_table],
+    jobs=[clearance_job],
+    resources={
+        "warehouse": Warehouse(path=str(warehouse_path())),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable()),
+    },
+    # DuckDB allows one writing process: run steps in one process, one at a time.
+    executor=in_process_executor,
+)

@@ -1,0 +1,114 @@
+"""Clearance files, as pure functions of the decision table: per-county CSV and summary.
+
+Files are written to a temporary name in the target folder and renamed when complete, so a
+reader never sees half a file; folders are 0700 and files 0600 (records are sensitive).
+"""
+
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import polars as pl
+
+CONVICTIONS_FILE = "prop64_convictions.csv"
+SUMMARY_FILE = "summary.json"
+NO_COUNTY = "_UNKNOWN_COUNTY"
+
+
+def normalize_county(name: str) -> str:
+    """Counties compare case- and space-insensitively: ' san  joaquin ' == 'SAN JOAQUIN'."""
+    return " ".join(name.split()).upper()
+
+
+def county_folder(county: str | None) -> str:
+    if not county:
+        return NO_COUNTY
+    return re.sub(r"[^A-Z0-9 _-]", "_", county)
+
+
+@contextmanager
+def atomic_file(path: Path) -> Iterator[IO[str]]:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def summarize(rows: pl.DataFrame, county: str | None) -> dict[str, Any]:
+    """Counts by determination, relief, section and reason; people with relief."""
+    def counts(col: str) -> dict[str, int]:
+        c = Counter(v if v is not None else "none" for v in rows[col].to_list())
+        return dict(sorted(c.items()))
+
+    with_relief = rows.filter(pl.col("relief").is_not_null())
+    return {
+        "county": county,
+        "program": "us_ca_prop64",
+        "as_of": str(rows["as_of"][0]) if rows.height else None,
+        "rules_version": rows["rules_version"][0] if rows.height else None,
+        "convictions": rows.height,
+        "by_determination": counts("determination"),
+        "by_relief": counts("relief"),
+        "by_section": counts("section"),
+        "by_reason": counts("reason_codes"),
+        "by_section_and_determination": {
+            f"{s}|{d}": n
+            for (s, d), n in sorted(
+                Counter(zip(rows["section"].to_list(), rows["determination"].to_list(),
+                            strict=True)).items(),
+                key=lambda kv: (str(kv[0][0]), kv[0][1]),
+            )
+        },
+        "subjects": rows["subject_id"].n_unique(),
+        "subjects_with_relief": with_relief["subject_id"].n_unique(),
+        "subjects_needing_review": rows.filter(pl.col("determination") == "needs_review")[
+            "subject_id"
+        ].n_unique(),
+    }
+
+
+def write_county_exports(
+    decisions: pl.DataFrame, out_dir: Path, county: str | None = None
+) -> dict[str, dict[str, Any]]:
+    """Write DIR/<COUNTY>/prop64_convictions.csv and summary.json; return the summaries.
+
+    With `county`, only that county (even when it has no rows: an empty file says "none");
+    without, every county present in the table.
+    """
+    decisions = decisions.with_columns(
+        pl.col("county").map_elements(normalize_county, return_dtype=pl.String).alias("_county")
+    )
+    if county is not None:
+        wanted = [normalize_county(county)]
+    else:
+        wanted = sorted({c for c in decisions["_county"].to_list()}, key=lambda c: c or "")
+    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    written: dict[str, dict[str, Any]] = {}
+    for name in wanted:
+        rows = (
+            decisions.filter(pl.col("_county").is_null())
+            if name is None
+            else decisions.filter(pl.col("_county") == name)
+        ).drop("_county").sort(["subject_id", "cnt_order", "program"])
+        folder = out_dir / county_folder(name)
+        with atomic_file(folder / CONVICTIONS_FILE) as f:
+            rows.write_csv(f)
+        summary = summarize(rows, name)
+        with atomic_file(folder / SUMMARY_FILE) as f:
+            json.dump(summary, f, indent=2, sort_keys=False)
+            f.write("\n")
+        written[county_folder(name)] = summary
+    return written

@@ -1,0 +1,1 @@
+"""Fabricated CA DOJ research-file extracts (deterministic, streaming): see `extract.generate_extract`."""

@@ -1,0 +1,152 @@
+"""Ingest: CA DOJ extracts -> raw.doj_extract (staged) and raw.doj_rejects (with reasons).
+
+Metadata holds counts and file hashes only: never a row, a name or a date of birth.
+"""
+
+from pathlib import Path
+
+import polars as pl
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    AssetKey,
+    AssetOut,
+    Config,
+    MetadataValue,
+    Output,
+    asset_check,
+    multi_asset,
+)
+
+from orchestration.ingest.reader import read_extract
+from orchestration.ingest.recount import count_input_records
+from orchestration.resources import Warehouse
+from orchestration.settings import landing_dir
+
+RAW_EXTRACT = AssetKey(["raw", "doj_extract"])
+RAW_REJECTS = AssetKey(["raw", "doj_rejects"])
+EXTRACT_SUFFIXES = {".csv", ".dat", ".txt"}
+
+
+class ExtractConfig(Config):
+    """Which extracts to read; empty means every *.csv / *.dat / *.txt in the landing folder."""
+
+    extracts: list[str] = []
+
+
+def resolve_extracts(config: ExtractConfig) -> list[Path]:
+    if config.extracts:
+        paths = [Path(p).resolve() for p in config.extracts]
+    else:
+        folder = landing_dir()
+        paths = sorted(p for p in folder.glob("*") if p.suffix.lower() in EXTRACT_SUFFIXES)
+        if not paths:
+            raise FileNotFoundError(f"no extracts given and none in the landing folder {folder}")
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(f"extract not found: {', '.join(missing)}")
+    names = [p.name for p in paths]
+    if len(set(names)) != len(names):
+        raise ValueError("two extracts share a file name; lineage keys on the name, rename one")
+    return paths
+
+
+@multi_asset(
+    outs={
+        "doj_extract": AssetOut(
+            key=RAW_EXTRACT,
+            description="Staged records of the CA DOJ research-file extracts: 95 text columns "
+            "plus source_file, source_line and source_sha256.",
+            group_name="ingest",
+            kinds={"polars", "duckdb"},
+        ),
+        "doj_rejects": AssetOut(
+            key=RAW_REJECTS,
+            description="Records that could not be staged, with file, line and error.",
+            group_name="ingest",
+            kinds={"polars", "duckdb"},
+        ),
+    },
+)
+def doj_extracts(context: AssetExecutionContext, config: ExtractConfig, warehouse: Warehouse):
+    paths = resolve_extracts(config)
+    files = []
+    with warehouse.replacing() as tables:
+        for path in paths:
+            stats = None
+            for staged, rejects, stats in read_extract(path):
+                tables.write("raw", "doj_extract", staged)
+                tables.write("raw", "doj_rejects", rejects)
+            assert stats is not None
+            files.append(stats)
+            context.log.info(
+                f"{stats.source_file}: {stats.input_records} records, {stats.staged} staged, "
+                f"{stats.rejected} rejected"
+            )
+        # The file manifest lets the reconciliation check recount each file independently.
+        manifest = pl.DataFrame(
+            [
+                {
+                    "source_file": s.source_file, "path": str(p), "source_sha256": s.sha256,
+                    "has_header": s.has_header, "input_records": s.input_records,
+                    "staged": s.staged, "rejected": s.rejected, "blank_lines": s.blank_lines,
+                    "bytes": s.bytes,
+                }
+                for s, p in zip(files, paths, strict=True)
+            ]
+        )
+        tables.write("raw", "doj_files", manifest)
+    staged = sum(s.staged for s in files)
+    rejected = sum(s.rejected for s in files)
+    errors: dict[str, int] = {}
+    for s in files:
+        for k, v in s.errors.items():
+            errors[k] = errors.get(k, 0) + v
+    yield Output(
+        None,
+        output_name="doj_extract",
+        metadata={
+            "files": len(files),
+            "input_records": sum(s.input_records for s in files),
+            "staged": staged,
+            "rejected": rejected,
+            "blank_lines": sum(s.blank_lines for s in files),
+            "sha256": MetadataValue.json({s.source_file: s.sha256 for s in files}),
+        },
+    )
+    yield Output(
+        None, output_name="doj_rejects", metadata={"rejected": rejected, "by_error": errors}
+    )
+
+
+@asset_check(asset=RAW_EXTRACT, blocking=True, additional_deps=[RAW_REJECTS])
+def staged_plus_rejected_equals_input(warehouse: Warehouse) -> AssetCheckResult:
+    """Recount each file's records from its bytes and compare with staged + rejected rows."""
+    files = warehouse.query("select * from raw.doj_files order by source_file")
+    counts = warehouse.query(
+        """
+        select f.source_file,
+               (select count(*) from raw.doj_extract e where e.source_file = f.source_file) as staged,
+               (select count(*) from raw.doj_rejects r where r.source_file = f.source_file) as rejected
+        from raw.doj_files f
+        """
+    )
+    by_file = {r["source_file"]: r for r in counts.iter_rows(named=True)}
+    problems = []
+    for f in files.iter_rows(named=True):
+        recount = count_input_records(Path(f["path"]))
+        got = by_file[f["source_file"]]
+        if recount.sha256 != f["source_sha256"]:
+            problems.append(f"{f['source_file']}: file changed since it was ingested")
+        elif got["staged"] + got["rejected"] != recount.records:
+            problems.append(
+                f"{f['source_file']}: {recount.records} input records but "
+                f"{got['staged']} staged + {got['rejected']} rejected"
+            )
+    return AssetCheckResult(
+        passed=not problems,
+        severity=AssetCheckSeverity.ERROR,
+        description="; ".join(problems) or "staged + rejected = input records for every file",
+        metadata={"files": files.height},
+    )

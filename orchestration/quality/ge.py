@@ -1,0 +1,54 @@
+"""Run a Great Expectations suite from expectations/ on a polars frame; summarise without values."""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from orchestration.settings import EXPECTATIONS_DIR
+
+
+@dataclass(frozen=True)
+class SuiteResult:
+    suite: str
+    success: bool
+    failures: list[str]  # "expectation(column): N unexpected - why", no values
+    evaluated: int
+
+
+def load_suite_spec(name: str, folder: Path = EXPECTATIONS_DIR) -> dict:
+    return json.loads((folder / f"{name}.json").read_text())
+
+
+def run_suite(name: str, frame: pl.DataFrame, folder: Path = EXPECTATIONS_DIR) -> SuiteResult:
+    import great_expectations as gx  # slow import (~3 s): only when a check runs
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    spec = load_suite_spec(name, folder)
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch_def = (
+        ctx.data_sources.add_pandas("frames")
+        .add_dataframe_asset(name)
+        .add_batch_definition_whole_dataframe("all")
+    )
+    suite = ctx.suites.add(
+        gx.ExpectationSuite(name=spec["name"], expectations=spec["expectations"])
+    )
+    # GX 1.x has no polars support; pandas it is.
+    result = batch_def.get_batch(batch_parameters={"dataframe": frame.to_pandas()}).validate(suite)
+    failures = []
+    for r in result.results:
+        if r.success:
+            continue
+        cfg = r.expectation_config
+        target = cfg.kwargs.get("column") or ",".join(cfg.kwargs.get("column_list", []))
+        count = (r.result or {}).get("unexpected_count")
+        why = (cfg.meta or {}).get("why", "")
+        error = (r.exception_info or {}).get("exception_message") if not count else None
+        detail = f"{count} unexpected" if count is not None else f"error: {error}"
+        failures.append(f"{cfg.type}({target}): {detail} - {why}")
+    return SuiteResult(
+        suite=name, success=bool(result.success), failures=failures, evaluated=len(result.results)
+    )

@@ -1,0 +1,62 @@
+"""Find, read and validate rule files; errors name the file and the field, never a traceback."""
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from orchestration.rules.schema import RuleFile
+
+
+class RuleFileError(ValueError):
+    """A rule or options file is invalid. The message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class LoadedRules:
+    path: Path
+    rules: RuleFile
+    sha256: str  # of the file's bytes: the rules_version changes whenever the text does
+
+    @property
+    def rules_version(self) -> str:
+        return f"{self.rules.program}@{self.rules.law_version.isoformat()}+{self.sha256[:12]}"
+
+
+def format_validation_error(source: str, err: ValidationError) -> str:
+    lines = [f"{source}: {err.error_count()} problem(s)"]
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"] if not str(p).startswith("function-after"))
+        msg = e["msg"].removeprefix("Value error, ")
+        lines.append(f"  - {loc or '(file)'}: {msg}")
+    return "\n".join(lines)
+
+
+def load_rule_file(path: Path) -> LoadedRules:
+    raw = path.read_bytes()
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as e:
+        raise RuleFileError(f"{path}: not valid YAML: {e}") from None
+    if not isinstance(data, dict):
+        raise RuleFileError(f"{path}: expected a mapping at the top level")
+    try:
+        rules = RuleFile.model_validate(data)
+    except ValidationError as e:
+        raise RuleFileError(format_validation_error(str(path), e)) from None
+    return LoadedRules(path=path, rules=rules, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def load_rules_dir(rules_dir: Path) -> list[LoadedRules]:
+    """Every `*.yaml` under rules_dir (one file per law), sorted by program id."""
+    files = sorted(p for p in rules_dir.rglob("*.yaml") if not p.name.startswith("_"))
+    if not files:
+        raise RuleFileError(f"{rules_dir}: no rule files (*.yaml) found")
+    loaded = [load_rule_file(p) for p in files]
+    programs = [lr.rules.program for lr in loaded]
+    dupes = sorted({p for p in programs if programs.count(p) > 1})
+    if dupes:
+        raise RuleFileError(f"{rules_dir}: program id(s) defined twice: {', '.join(dupes)}")
+    return sorted(loaded, key=lambda lr: lr.rules.program)

@@ -1,0 +1,111 @@
+"""County policy: the earlier Prop 64 tool's eligibility-options JSON, mapped onto rule parameters.
+
+The file counties already have looks like
+    {"baselineEligibility": {"dismiss": ["11357"], "reduce": ["11359"]},
+     "additionalRelief": {"subjectUnder21AtConviction": true, "subjectAgeThreshold": 57, ...}}
+Each rule-file parameter with an `options_key` (e.g. `additionalRelief.subjectAgeThreshold`)
+reads that key, with the same value ranges and meanings (0 / false = off). Knobs the earlier tool
+did not have go under `"parameters": {"<program>": {"<name>": value}}` or, for one program,
+`"parameters": {"<name>": value}`. A key left out keeps the rule file's default.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from orchestration.rules.load import LoadedRules, RuleFileError
+
+KNOWN_SECTIONS = ("baselineEligibility", "additionalRelief", "parameters")
+
+
+@dataclass(frozen=True)
+class ResolvedParameters:
+    values: dict[str, Any]
+    sources: dict[str, str]  # name -> "default" | "options"
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CountyOptions:
+    path: Path | None
+    data: dict[str, Any]
+    sha256: str | None
+
+    @classmethod
+    def empty(cls) -> "CountyOptions":
+        return cls(path=None, data={}, sha256=None)
+
+
+def read_options_file(path: Path) -> CountyOptions:
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise RuleFileError(f"{path}: cannot read options file: {e.strerror}") from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise RuleFileError(f"{path}: options file is not UTF-8 text") from None
+    except json.JSONDecodeError as e:
+        raise RuleFileError(
+            f"{path}: malformed JSON at line {e.lineno}, column {e.colno}: {e.msg}"
+        ) from None
+    if not isinstance(data, dict):
+        raise RuleFileError(f"{path}: expected a JSON object at the top level")
+    for section in KNOWN_SECTIONS:
+        if section in data and not isinstance(data[section], dict):
+            raise RuleFileError(f"{path}: {section} must be a JSON object")
+    return CountyOptions(path=path, data=data, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def resolve_parameters(loaded: LoadedRules, options: CountyOptions) -> ResolvedParameters:
+    """Defaults from the rule file, overridden by the options file; every value validated."""
+    rf = loaded.rules
+    src = str(options.path) if options.path else "options"
+    values = {name: p.default for name, p in rf.parameters.items()}
+    sources = dict.fromkeys(rf.parameters, "default")
+    warnings: list[str] = []
+
+    by_key = {p.options_key: name for name, p in rf.parameters.items() if p.options_key}
+    for section in ("baselineEligibility", "additionalRelief"):
+        for key, value in options.data.get(section, {}).items():
+            path = f"{section}.{key}"
+            if path not in by_key:
+                known = sorted(k.split(".", 1)[1] for k in by_key if k.startswith(section + "."))
+                raise RuleFileError(
+                    f"{src}: unknown field {path}; {section} accepts: {', '.join(known)}"
+                )
+            name = by_key[path]
+            values[name] = _checked(src, path, rf.parameters[name], value)
+            sources[name] = "options"
+
+    extra = options.data.get("parameters", {})
+    if rf.program in extra and isinstance(extra[rf.program], dict):
+        extra = extra[rf.program]
+    for key, value in extra.items():
+        if key not in rf.parameters:
+            raise RuleFileError(
+                f"{src}: unknown field parameters.{key}; {rf.program} parameters: "
+                f"{', '.join(sorted(rf.parameters))}"
+            )
+        values[key] = _checked(src, f"parameters.{key}", rf.parameters[key], value)
+        sources[key] = "options"
+
+    for key in options.data:
+        if key not in KNOWN_SECTIONS:
+            warnings.append(f"{src}: ignored unknown top-level field {key!r}")
+    both = set(values.get("dismiss_sections", [])) & set(values.get("reduce_sections", []))
+    if both:
+        warnings.append(
+            f"{src}: section(s) {', '.join(sorted(both))} are in both dismiss and reduce; "
+            "dismiss comes first in the rule order and wins"
+        )
+    return ResolvedParameters(values=values, sources=sources, warnings=warnings)
+
+
+def _checked(src: str, path: str, param: Any, value: Any) -> Any:
+    try:
+        return param.check(path, value)
+    except ValueError as e:
+        raise RuleFileError(f"{src}: {e}") from None
