@@ -12,7 +12,6 @@ from orchestration.ingest.assets import doj_extracts, staged_plus_rejected_equal
 from orchestration.quality.checks import ge_decision_table, ge_doj_extract
 from orchestration.resources import Warehouse
 from orchestration.rules.assets import rulebook
-from orchestration.settings import warehouse_path
 from orchestration.transform.assets import warehouse_models
 from orchestration.transform.project import dbt_project
 
@@ -34,7 +33,7 @@ defs = Definitions(
     asset_checks=[staged_plus_rejected_equals_input, ge_doj_extract, ge_decision_table],
     jobs=[clearance_job],
     resources={
-        "warehouse": Warehouse(path=str(warehouse_path())),
+        "warehouse": Warehouse(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable()),
     },
     # DuckDB allows one writing process: run steps in one process, one at a time.

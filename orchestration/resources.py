@@ -8,16 +8,26 @@ import duckdb
 import polars as pl
 from dagster import ConfigurableResource
 
+from orchestration.settings import warehouse_path
+
 
 class Warehouse(ConfigurableResource):
-    """An embedded DuckDB file. Every method opens and closes its own connection."""
+    """An embedded DuckDB file. Every method opens and closes its own connection.
 
-    path: str
+    path: the DuckDB file; empty means CLEANSLATE_WAREHOUSE at run time (so one loaded code
+    location can serve runs against different warehouses, as the CLI and tests do).
+    """
+
+    path: str = ""
+
+    @property
+    def file(self) -> Path:
+        return Path(self.path) if self.path else warehouse_path()
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(self.path, read_only=read_only)
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(self.file), read_only=read_only)
         try:
             # A missing table must be an error, not a lookup of a Python variable of that name.
             con.execute("set python_enable_replacements = false")
@@ -42,7 +52,7 @@ class Warehouse(ConfigurableResource):
             return con.execute(sql, params or []).pl()
 
     def table_exists(self, schema: str, name: str) -> bool:
-        if not Path(self.path).exists():
+        if not self.file.exists():
             return False
         found = self.query(
             "select count(*) as n from information_schema.tables "

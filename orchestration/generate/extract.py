@@ -108,18 +108,17 @@ _PROP64 = date(2016, 11, 9).toordinal()  # Prop 64 passed; "after" means strictl
 
 
 def _ymd(o: int) -> str:
-    d = date.fromordinal(o)
-    return f"{d.year:04d}{d.month:02d}{d.day:02d}"
+    return date.fromordinal(o).isoformat().replace("-", "")
 
 
 def _render(o: int, mode: int) -> str:
     """mode 0: YYYYMMDD; 1: year only (YYYY0000); 2: year and month (YYYYMM00)."""
-    d = date.fromordinal(o)
+    iso = date.fromordinal(o).isoformat()  # YYYY-MM-DD (years >= 1000)
+    if mode == 0:
+        return iso.replace("-", "")
     if mode == 1:
-        return f"{d.year:04d}0000"
-    if mode == 2:
-        return f"{d.year:04d}{d.month:02d}00"
-    return f"{d.year:04d}{d.month:02d}{d.day:02d}"
+        return iso[:4] + "0000"
+    return iso[:4] + iso[5:7] + "00"
 
 
 # --------------------------------------------------------------------------------------------
@@ -377,6 +376,11 @@ _WINDOW = 1500  # a case not written for this many rows is forced into the next 
 _FIRST_DUE = 40  # first forcing offsets are staggered over [_FIRST_DUE, _FIRST_DUE + _SPREAD)
 _SPREAD = 1260
 
+# CNT_ORDER strings CCCSSSNNN000, indexed [cycle - 101][step][count] (steps 1..5, counts 1..3).
+_CNT_ORDERS = tuple(
+    tuple(tuple(f"{101 + c:03d}{st:03d}{k:03d}000" for k in range(4)) for st in range(6))
+    for c in range(6)
+)
 # Arrest cycles per subject (1..6), cumulative weights 30/24/18/13/9/6.
 _NCYC_CUM = tuple(accumulate((30, 24, 18, 13, 9, 6)))
 
@@ -466,13 +470,16 @@ def generate_extract(
             while written < rows:
                 gen.schedule(written)
                 srows, events = gen.subject()
-                take = min(len(srows), rows - written)
-                writer.writerows(srows if take == len(srows) else srows[:take])
+                take = len(srows)
+                if take > rows - written:  # the last subject is cut short
+                    take = rows - written
+                    srows = srows[:take]
+                    events = [e for e in events if e[0] < take]
+                writer.writerows(srows)
                 for i, key in events:
-                    if i < take:
-                        counts[key] += 1
-                        if key in next_due:
-                            next_due[key] = written + i + _WINDOW
+                    counts[key] += 1
+                    if key in next_due:
+                        next_due[key] = written + i + _WINDOW
                 written += take
                 subjects += 1
         os.replace(tmp, out)
@@ -516,7 +523,49 @@ def _clean_counties(counties: Sequence[str] | None) -> tuple[str, ...]:
 # The generator proper
 
 
+class _Subject:
+    """Mutable state of the subject being generated (its rows are at most ~80)."""
+
+    __slots__ = (
+        "base",
+        "deceased",
+        "dob",
+        "dob14",
+        "events",
+        "home",
+        "last_event",
+        "n",
+        "ooc_cycle",
+        "reg11590",
+        "reg290",
+        "roles",
+        "rows",
+        "serious",
+        "serious_left",
+        "serious_off",
+        "tp",
+        "tp_left",
+        "tp_off",
+        "arrests",
+        "courts",
+    )
+
+    def __init__(self) -> None:
+        self.rows: list[list[str]] = []
+        self.events: list[tuple[int, str]] = []  # (row index in the subject, tag / counter key)
+        self.serious: str | None = None
+        self.serious_off: _Offense | None = None
+        self.reg290 = False
+        self.tp = 0
+        self.tp_off: _Offense | None = None
+        self.ooc_cycle = -1
+
+
 class _Generator:
+    """Builds subjects one at a time. Methods stay small on purpose: tracemalloc (3.11) resolves the
+    line number of every allocation by scanning the code object's line table, which is very slow in
+    one huge function."""
+
     def __init__(self, seed: int, counties: tuple[str, ...]) -> None:
         self.rng = random.Random(seed)
         self.counties = counties
@@ -537,6 +586,8 @@ class _Generator:
         # Lower bound of the due rows of the non-pending cases (dues only ever grow).
         self.min_due = min(self.next_due.values())
 
+    # ---- floor scheduler ---------------------------------------------------------------------
+
     def schedule(self, pos: int) -> None:
         """Mark as pending every hard case not written in the last `_WINDOW` rows."""
         if pos < self.min_due:
@@ -555,42 +606,45 @@ class _Generator:
                 low = due
         self.min_due = low
 
-    def _ofn(self, court: int) -> str:
-        rnd = self.rng.random
-        if rnd() < 0.03:
-            return ""
-        year = date.fromordinal(court).year % 100
-        kind = ("CR", "F", "M")[int(rnd() * 3)]
-        return f"{year:02d}{kind}{int(rnd() * 1_000_000):06d}"
+    def _emit(self, s: _Subject, tag: str) -> None:
+        """Record hard case `tag` at the index of the row about to be appended; un-force it."""
+        s.events.append((len(s.rows), tag))
+        if tag in self.pending:
+            del self.pending[tag]
+        elif tag in self.pending_codes:
+            del self.pending_codes[tag]
+
+    def _tag(self, s: _Subject, tag: str, at: int) -> None:
+        """`_emit` for a frequent non-code tag, at a known row index."""
+        s.events.append((at, tag))
+        if self.pending:
+            self.pending.pop(tag, None)
+
+    def _mode(self, tag_year: str, tag_month: str, p: float) -> int:
+        """Date precision: 0 full, 1 year only, 2 year+month (each at rate p, or forced)."""
+        pending = self.pending
+        if pending:
+            if tag_year in pending:
+                return 1
+            if tag_month in pending:
+                return 2
+        r = self.rng.random()
+        return 1 if r < p else 2 if r < 2 * p else 0
+
+    # ---- subject ------------------------------------------------------------------------------
 
     def subject(self) -> tuple[list[list[str]], list[tuple[int, str]]]:
-        rng = self.rng
-        rnd = rng.random
-        pending = self.pending
-        pending_codes = self.pending_codes
-        counties = self.counties
-        rows: list[list[str]] = []
-        events: list[tuple[int, str]] = []
-        ev = events.append  # plain counters (never pending): no bookkeeping needed
+        s = _Subject()
+        self._identity(s)
+        self._features(s)
+        self._dates(s)
+        self._roles(s)
+        for c in range(s.n):
+            self._cycle(s, c)
+        return s.rows, s.events
 
-        def emit(tag: str) -> None:
-            """Record `tag` at the index of the row about to be appended."""
-            events.append((len(rows), tag))
-            if tag in pending:
-                del pending[tag]
-            elif tag in pending_codes:
-                del pending_codes[tag]
-
-        def pick_mode(tag_year: str, tag_month: str, p: float) -> int:
-            if pending:
-                if tag_year in pending:
-                    return 1
-                if tag_month in pending:
-                    return 2
-            r = rnd()
-            return 1 if r < p else 2 if r < 2 * p else 0
-
-        # ---- identity -------------------------------------------------------------------
+    def _identity(self, s: _Subject) -> None:
+        rnd = self.rng.random
         idx = self.index
         self.index += 1
         female = rnd() < 0.22
@@ -598,330 +652,401 @@ class _Generator:
         last = _LAST[int(rnd() * len(_LAST))]
         m = rnd()
         name = f"{last},{first} {_INITIALS[int(m * 37) % 26]}" if m < 0.7 else f"{last},{first}"
-        dob = _DOB_MIN + int(rnd() * (_DOB_MAX - _DOB_MIN + 1))
-        dob_mode = pick_mode("dob_year_only", "dob_year_month", 0.01)
+        s.dob = _DOB_MIN + int(rnd() * (_DOB_MAX - _DOB_MIN + 1))
+        s.dob14 = s.dob + _FOURTEEN_YEARS
+        dob_mode = self._mode("dob_year_only", "dob_year_month", 0.01)
         if dob_mode:
-            emit("dob_year_only" if dob_mode == 1 else "dob_year_month")
-        home = counties[int(rnd() * len(counties))]
+            self._emit(s, "dob_year_only" if dob_mode == 1 else "dob_year_month")
+        s.home = self.counties[int(rnd() * len(self.counties))]
         base = self.template.copy()
         base[_SUBJECT_ID] = self.sid(idx)
         base[_CII] = self.cii(idx)
         base[_NAME] = name
         base[_GENDER] = "F" if female else "M"
-        base[_DOB] = _render(dob, dob_mode)
+        base[_DOB] = _render(s.dob, dob_mode)
+        s.base = base
 
-        # ---- subject-level features -----------------------------------------------------
-        serious: str | None = None
+    def _features(self, s: _Subject) -> None:
+        """Subject-level hard cases: natural draw, or forced when pending."""
+        rnd = self.rng.random
+        pending = self.pending
+        serious = None
         if pending:
-            for tag in _SERIOUS_TAGS:
-                if tag in pending:
-                    serious = tag
-                    break
+            serious = next((t for t in _SERIOUS_TAGS if t in pending), None)
             if serious is None and "registration_290" in pending:
                 serious = _SERIOUS_TAGS[2 + (rnd() < 0.5)]
         if serious is None and rnd() < 0.03:
             serious = _SERIOUS_TAGS[int(rnd() * 4)]
-        tp = 0
+        s.serious = serious
         if pending and "same_section_felony_x3" in pending:
-            tp = 3
+            s.tp = 3
         elif pending and "same_section_felony_x2" in pending:
-            tp = 2
+            s.tp = 2
         elif rnd() < 0.02:
-            tp = 3 if rnd() < 0.5 else 2
-        force_post = "p64_after_2016" in pending
-        want_1109 = "p64_on_20161109" in pending or rnd() < 0.003
-        deceased = "deceased" in pending or rnd() < 0.02
-        reg11590 = "registration_11590" in pending or rnd() < 0.005
-
+            s.tp = 3 if rnd() < 0.5 else 2
+        s.deceased = "deceased" in pending or rnd() < 0.02
+        s.reg11590 = "registration_11590" in pending or rnd() < 0.005
         n = 1 + bisect(_NCYC_CUM, rnd() * _NCYC_CUM[-1])
-        n = max(n, tp + (2 if serious else 0) + force_post)
+        s.n = max(n, s.tp + (2 if serious else 0) + ("p64_after_2016" in pending))
+        if len(self.counties) > 1 and "out_of_county" in pending:
+            s.ooc_cycle = int(rnd() * s.n)
 
-        # ---- dates ------------------------------------------------------------------------
-        dob14 = dob + _FOURTEEN_YEARS
-        lo = max(_MIN_ORD, dob14 + int(rnd() * 3650))
+    def _dates(self, s: _Subject) -> None:
+        """Sorted arrest dates after DOB+14y, court dates strictly after each arrest."""
+        rnd = self.rng.random
+        lo = max(_MIN_ORD, s.dob14 + int(rnd() * 3650))
         hi = min(_MAX_ARREST, lo + 365 + int(rnd() * 9000))
         if lo > hi:
-            lo = max(dob14, hi - 365)
+            lo = max(s.dob14, hi - 365)
         span = hi - lo + 1
-        arrests = sorted([lo + int(rnd() * span) for _ in range(n)])
-        if force_post:
-            start = max(_PROP64 + 1, dob14)
+        arrests = sorted([lo + int(rnd() * span) for _ in range(s.n)])
+        if "p64_after_2016" in self.pending:
+            start = max(_PROP64 + 1, s.dob14)
             if arrests[-1] < start:
                 arrests[-1] = start + int(rnd() * (_MAX_ARREST - start))
-        courts = [min(_MAX_ORD, a + 1 + int(rnd() * rnd() * 420)) for a in arrests]
+        s.arrests = arrests
+        s.courts = [min(_MAX_ORD, a + 1 + int(rnd() * rnd() * 420)) for a in arrests]
+        s.last_event = arrests[-1]
 
-        # ---- roles: which cycle carries which feature --------------------------------------
+    def _roles(self, s: _Subject) -> None:
+        """Which cycle carries which subject-level feature (None = ordinary cycle)."""
+        rnd = self.rng.random
+        n = s.n
         roles: list[str | None] = [None] * n
         free = list(range(n))
-        if force_post:
+        if "p64_after_2016" in self.pending:
             roles[n - 1] = "p64"
             free.remove(n - 1)
-        serious_off: _Offense | None = None
-        reg290 = False
-        if serious:
+        if s.serious:
             a = free.pop(int(rnd() * len(free)))
             b = free.pop(int(rnd() * len(free)))
             early, late = min(a, b), max(a, b)
-            if serious.endswith("before_p64"):
-                roles[early], roles[late] = "serious", "p64serious"
-            else:
-                roles[early], roles[late] = "p64serious", "serious"
-            if serious.startswith("superstrike"):
-                serious_off = _SUPERSTRIKES[int(rnd() * len(_SUPERSTRIKES))]
-            else:
-                serious_off = _PC290S[int(rnd() * len(_PC290S))]
-            reg290 = serious_off.pc290 and ("registration_290" in pending or rnd() < 0.6)
-        tp_off: _Offense | None = None
-        if tp:
-            tp_off = _TWO_PRIORS[int(rnd() * len(_TWO_PRIORS))]
-            for _ in range(tp):
+            first, second = ("serious", "p64") if s.serious.endswith("before_p64") else (
+                "p64", "serious")
+            roles[early], roles[late] = first + "!", second + "!"  # "!" = part of the pair
+            pool = _SUPERSTRIKES if s.serious.startswith("superstrike") else _PC290S
+            s.serious_off = pool[int(rnd() * len(pool))]
+            s.reg290 = s.serious_off.pc290 and ("registration_290" in self.pending or rnd() < 0.6)
+            s.serious_left = 2
+        if s.tp:
+            s.tp_off = _TWO_PRIORS[int(rnd() * len(_TWO_PRIORS))]
+            s.tp_left = s.tp
+            for _ in range(s.tp):
                 roles[free.pop(int(rnd() * len(free)))] = "tp"
-        if want_1109 and free:
-            for i in reversed(free):
-                if _PROP64 - 730 <= arrests[i] < _PROP64:
-                    break
-            else:
-                i = free[-1]
-                new = _PROP64 - 1 - int(rnd() * 300)
-                if not (
-                    new >= dob14
-                    and (i == 0 or arrests[i - 1] <= new)
-                    and (i == n - 1 or new <= arrests[i + 1])
-                ):
-                    i = -1
-                else:
-                    arrests[i] = new
+        if free and ("p64_on_20161109" in self.pending or rnd() < 0.003):
+            i = self._on_prop64_day(s, free)
             if i >= 0:
-                courts[i] = _PROP64
                 roles[i] = "p64"
-                free.remove(i)
-        ooc_cycle = -1
-        if len(counties) > 1 and "out_of_county" in pending:
-            ooc_cycle = int(rnd() * n)
-        serious_left = 2 if serious else 0
-        tp_left = tp
-        reg11590_done = not reg11590
-        last_event = arrests[-1]
+        s.roles = roles
 
-        # ---- cycles ---------------------------------------------------------------------
-        for c in range(n):
-            cyc = f"{101 + c:03d}"
-            role = roles[c]
-            county = home
-            if len(counties) > 1 and (c == ooc_cycle or rnd() < 0.10):
-                others = self.others[home]
-                county = others[int(rnd() * len(others))]
-            ooc = county != home
-            cmode = pick_mode("cyc_year_only", "cyc_year_month", 0.008)
-            arrest, court = arrests[c], courts[c]
-            cyc_date = _render(arrest, cmode)
-
-            # charges: main first, then 0-2 extra counts
-            force_conv = role is not None
-            force_felony = role == "tp"
-            force_toc = ""
-            force_nonadj = False
-            if role is None:
-                if pending_codes:
-                    main = next(iter(pending_codes.values()))
-                    force_conv = True
-                elif pending and "conv_infraction" in pending:
-                    main = _INFRACTIONS[int(rnd() * len(_INFRACTIONS))]
-                    force_conv, force_toc = True, "I"
-                elif rnd() < 0.46:
-                    main = (
-                        _P64_RARE[int(rnd() * len(_P64_RARE))]
-                        if rnd() < 0.10
-                        else _P64_POOL.pick(rnd())
-                    )
-                else:
-                    main = _OTHER_POOL.pick(rnd())
-                if pending and "dup_sentence_nonadjacent" in pending and "I" not in main.tocs:
-                    force_conv = force_nonadj = True
-            elif role == "serious":
-                assert serious_off is not None
-                main = serious_off
-            elif role == "tp":
-                assert tp_off is not None
-                main = tp_off
-            else:  # "p64", "p64serious"
-                main = _P64_POOL.pick(rnd())
-            r = rnd()
-            n_ch = 1 if r < 0.55 else 2 if r < 0.85 else 3
-            if force_nonadj:
-                n_ch = max(n_ch, 2)
-            charges = [(main, force_toc or main.tocs[int(rnd() * len(main.tocs))])]
-            if force_felony:
-                charges[0] = (main, "F")
-            for _ in range(n_ch - 1):
-                extra = _P64_POOL.pick(rnd()) if rnd() < 0.22 else _OTHER_POOL.pick(rnd())
-                charges.append((extra, extra.tocs[int(rnd() * len(extra.tocs))]))
-            has_court = force_conv or rnd() < 0.88
-
-            ev((len(rows), "cycle"))
-            if cmode:
-                emit("cyc_year_only" if cmode == 1 else "cyc_year_month")
-            if ooc:
-                emit("out_of_county")
-
-            # step 001: arrest
-            step = base.copy()
-            step[_CYC_DATE] = cyc_date
-            step[_STP_DATE] = cyc_date
-            step[_STP_TYPE] = ARREST
-            step[_STP_ORI] = "CASO " + county
-            step[_CNTY] = county
-            step[_CYC_AGE] = str(int((arrest - dob) / 365.2425))
-            for k, (off, toc) in enumerate(charges, 1):
-                row = step.copy()
-                row[_CNT_ORDER] = f"{cyc}001{k:03d}000"
-                self._put_offense(row, off, emit)
-                row[_TOC] = toc
-                if not has_court and rnd() < 0.4:
-                    row[_DISP] = "REL/TOT OTHER JURIS/AUTH"
-                if ooc:
-                    ev((len(rows), "ooc_row"))
-                rows.append(row)
-            n_step = 1
-            step_event = arrest
-
-            # step 002: court action
-            convicted_any = False
-            if has_court:
-                n_step = 2
-                step_event = court
-                smode = pick_mode("stp_year_only", "stp_year_month", 0.008)
-                cstep = step.copy()
-                cstep[_STP_DATE] = _render(court, smode)
-                cstep[_STP_TYPE] = COURT
-                cstep[_STP_ORI] = "CASC " + county
-                cstep[_OFN] = self._ofn(court)
-                deferred: list[list[str]] = []
-                for k, (off, toc) in enumerate(charges, 1):
-                    row = cstep.copy()
-                    row[_CNT_ORDER] = f"{cyc}002{k:03d}000"
-                    if k == 1 and smode:
-                        emit("stp_year_only" if smode == 1 else "stp_year_month")
-                    self._put_offense(row, off, emit)
-                    row[_TOC] = toc
-                    convicted = (force_conv and k == 1) or rnd() < (0.74 if k == 1 else 0.40)
-                    if ooc:
-                        ev((len(rows), "ooc_row"))
-                    if not convicted:
-                        row[_DISP] = "DISMISSED/CHARGE DROPPED"
-                        rows.append(row)
-                        continue
-                    convicted_any = True
-                    # conviction status (CONV_STAT_DESCR) and gogen's felony flag
-                    if toc == "F":
-                        stat = "FELONY" if force_felony or rnd() < 0.85 else "MISDEMEANOR"
-                    elif toc == "M":
-                        stat = "MISDEMEANOR"
-                    else:
-                        stat = "INFRACTION"
-                    emit(
-                        "conv_felony"
-                        if stat == "FELONY"
-                        else "conv_misdemeanor"
-                        if stat == "MISDEMEANOR"
-                        else "conv_infraction"
-                    )
-                    blank_tag = "blank_stat_toc_f" if toc == "F" else "blank_stat_toc_m"
-                    if (pending and blank_tag in pending) or rnd() < 0.04:
-                        emit(blank_tag)
-                        row[_STAT] = ""
-                    else:
-                        row[_STAT] = stat
-                    felony = stat == "FELONY"
-                    ev((len(rows), "conviction"))
-                    if felony:
-                        ev((len(rows), "felony_conviction"))
-                    if off.section is not None:
-                        ev((len(rows), "prop64_conviction"))
-                        if court > _PROP64:
-                            emit("p64_after_2016")
-                        elif court == _PROP64:
-                            emit("p64_on_20161109")
-                    if k == 1:
-                        if role in ("serious", "p64serious"):
-                            serious_left -= 1
-                            if serious_left == 0:
-                                emit(serious or "")
-                        elif role == "tp":
-                            tp_left -= 1
-                            if tp_left == 0:
-                                emit(f"same_section_felony_x{tp}")
-                    # disposition and sentence parts (a 2nd part = a 2nd row, same CNT_ORDER)
-                    nonadj_forced = k == 1 and force_nonadj
-                    adj_forced = (
-                        not nonadj_forced
-                        and stat != "INFRACTION"
-                        and bool(pending)
-                        and "dup_sentence_adjacent" in pending
-                    )
-                    parts = self._sentence(stat, nonadj_forced or adj_forced)
-                    row[_DISP] = parts[0]
-                    if len(parts) > 1:
-                        row[_SENT_LOC], row[_SENT_LEN], row[_SENT_CODE] = parts[1]
-                    rows.append(row)
-                    if len(parts) > 2:
-                        row2 = row.copy()
-                        row2[_SENT_LOC], row2[_SENT_LEN], row2[_SENT_CODE] = parts[2]
-                        if k < len(charges) and not adj_forced and (nonadj_forced or rnd() < 0.4):
-                            deferred.append(row2)
-                        else:
-                            emit("dup_sentence_adjacent")
-                            ev((len(rows), "dup_row"))
-                            if ooc:
-                                ev((len(rows), "ooc_row"))
-                            rows.append(row2)
-                for row2 in deferred:
-                    emit("dup_sentence_nonadjacent")
-                    ev((len(rows), "dup_row"))
-                    if ooc:
-                        ev((len(rows), "ooc_row"))
-                    rows.append(row2)
-
-            # step 003+: registrations
-            if convicted_any and (
-                (role == "serious" and reg290) or (not reg11590_done and role is None)
+    def _on_prop64_day(self, s: _Subject, free: list[int]) -> int:
+        """Give a free cycle a court date of exactly 2016-11-09; -1 when the dates forbid it."""
+        arrests = s.arrests
+        for i in reversed(free):
+            if _PROP64 - 730 <= arrests[i] < _PROP64:
+                break
+        else:
+            i = free[-1]
+            new = _PROP64 - 1 - int(self.rng.random() * 300)
+            if not (
+                new >= s.dob14
+                and (i == 0 or arrests[i - 1] <= new)
+                and (i == s.n - 1 or new <= arrests[i + 1])
             ):
-                n_step += 1
-                reg_date = min(_MAX_ORD, step_event + 1 + int(rnd() * 120))
-                step_event = reg_date
-                row = step.copy()
-                row[_STP_DATE] = _ymd(reg_date)
-                row[_STP_TYPE] = REGISTRATION
-                row[_CNT_ORDER] = f"{cyc}{n_step:03d}001000"
-                if role == "serious":
-                    row[_OFFENSE] = REG_290
-                    emit("registration_290")
+                return -1
+            arrests[i] = new
+        s.courts[i] = _PROP64
+        s.last_event = max(s.last_event, _PROP64)
+        return i
+
+    # ---- cycle --------------------------------------------------------------------------------
+
+    def _cycle(self, s: _Subject, c: int) -> None:
+        rnd = self.rng.random
+        cyc = _CNT_ORDERS[c]
+        role = s.roles[c]
+        county = s.home
+        if len(self.counties) > 1 and (c == s.ooc_cycle or rnd() < 0.10):
+            others = self.others[county]
+            county = others[int(rnd() * len(others))]
+        ooc = county != s.home
+        cmode = self._mode("cyc_year_only", "cyc_year_month", 0.008)
+        arrest = s.arrests[c]
+        cyc_date = _render(arrest, cmode)
+        charges, force_conv, force_felony, force_nonadj = self._charges(s, role, arrest)
+        has_court = force_conv or rnd() < 0.88
+
+        s.events.append((len(s.rows), "cycle"))
+        if cmode:
+            self._emit(s, "cyc_year_only" if cmode == 1 else "cyc_year_month")
+        if ooc:
+            self._emit(s, "out_of_county")
+
+        step = s.base.copy()
+        step[_CYC_DATE] = cyc_date
+        step[_STP_DATE] = cyc_date
+        step[_STP_TYPE] = ARREST
+        step[_STP_ORI] = "CASO " + county
+        step[_CNTY] = county
+        step[_CYC_AGE] = _NUM[int((arrest - s.dob) / 365.2425)]
+        self._arrest_rows(s, step, cyc, charges, has_court, ooc)
+        n_step, step_event, convicted_any = 1, arrest, False
+        if has_court:
+            n_step, step_event = 2, s.courts[c]
+            convicted_any = self._court(
+                s, step, cyc, step_event, charges, role, force_conv, force_felony, force_nonadj, ooc
+            )
+        if convicted_any and ((role == "serious!" and s.reg290) or (s.reg11590 and role is None)):
+            n_step += 1
+            step_event = self._registration(s, step, cyc, n_step, step_event, role, ooc)
+        s.last_event = max(s.last_event, step_event)
+        if s.deceased and c == s.n - 1:
+            self._deceased(s, cyc_date, cyc, n_step + 1)
+
+    def _charges(
+        self, s: _Subject, role: str | None, arrest: int
+    ) -> tuple[list[tuple[_Offense, str]], bool, bool, bool]:
+        """The cycle's charges (main first, 0-2 extra) as (offense, OFFENSE_TOC), plus flags."""
+        rnd = self.rng.random
+        pending = self.pending
+        force_conv = role is not None
+        force_toc = ""
+        force_nonadj = False
+        if role is None:
+            if self.pending_codes:
+                main = next(iter(self.pending_codes.values()))
+                force_conv = True
+            elif pending and "conv_infraction" in pending:
+                main = _INFRACTIONS[int(rnd() * len(_INFRACTIONS))]
+                force_conv, force_toc = True, "I"
+            elif rnd() < 0.46 and (arrest <= _PROP64 or rnd() < 0.3):  # fewer after legalization
+                if rnd() < 0.10:
+                    main = _P64_RARE[int(rnd() * len(_P64_RARE))]
                 else:
-                    row[_OFFENSE] = REG_11590
-                    reg11590_done = True
-                    emit("registration_11590")
-                ev((len(rows), "registration"))
-                if ooc:
-                    ev((len(rows), "ooc_row"))
-                rows.append(row)
-            last_event = max(last_event, step_event)
+                    main = _P64_POOL.pick(rnd())
+            else:
+                main = _OTHER_POOL.pick(rnd())
+            if pending and "dup_sentence_nonadjacent" in pending and "I" not in main.tocs:
+                force_conv = force_nonadj = True
+        elif role == "serious!":
+            main = s.serious_off  # type: ignore[assignment]
+        elif role == "tp":
+            main = s.tp_off  # type: ignore[assignment]
+        else:  # "p64", "p64!"
+            main = _P64_POOL.pick(rnd())
+        force_felony = role == "tp"
+        toc = "F" if force_felony else force_toc or main.tocs[int(rnd() * len(main.tocs))]
+        charges = [(main, toc)]
+        r = rnd()
+        n_ch = 1 if r < 0.55 else 2 if r < 0.85 else 3
+        if force_nonadj:
+            n_ch = max(n_ch, 2)
+        for _ in range(n_ch - 1):
+            extra = _P64_POOL.pick(rnd()) if rnd() < 0.22 else _OTHER_POOL.pick(rnd())
+            charges.append((extra, extra.tocs[int(rnd() * len(extra.tocs))]))
+        return charges, force_conv, force_felony, force_nonadj
 
-            # final step of the last cycle: deceased
-            if deceased and c == n - 1:
-                n_step += 1
-                died = min(_MAX_ORD, last_event + 30 + int(rnd() * 3000))
-                row = base.copy()
-                row[_CYC_DATE] = cyc_date
-                row[_STP_DATE] = _ymd(died)
-                row[_STP_TYPE] = DECEASED
-                row[_STP_ORI] = "CACO " + home
-                row[_CNTY] = home
-                row[_CNT_ORDER] = f"{cyc}{n_step:03d}001000"
-                emit("deceased")
-                rows.append(row)
-        return rows, events
+    def _arrest_rows(
+        self,
+        s: _Subject,
+        step: list[str],
+        cyc: tuple[tuple[str, ...], ...],
+        charges: list[tuple[_Offense, str]],
+        has_court: bool,
+        ooc: bool,
+    ) -> None:
+        rnd = self.rng.random
+        rows = s.rows
+        for k, (off, toc) in enumerate(charges, 1):
+            row = step.copy()
+            row[_CNT_ORDER] = cyc[1][k]
+            self._put_offense(s, row, off)
+            row[_TOC] = toc
+            if not has_court and rnd() < 0.4:
+                row[_DISP] = "REL/TOT OTHER JURIS/AUTH"
+            if ooc:
+                s.events.append((len(rows), "ooc_row"))
+            rows.append(row)
 
-    def _put_offense(self, row: list[str], off: _Offense, emit: Callable[[str], None]) -> None:
+    def _court(
+        self,
+        s: _Subject,
+        step: list[str],
+        cyc: tuple[tuple[str, ...], ...],
+        court: int,
+        charges: list[tuple[_Offense, str]],
+        role: str | None,
+        force_conv: bool,
+        force_felony: bool,
+        force_nonadj: bool,
+        ooc: bool,
+    ) -> bool:
+        """Step 002, COURT ACTION: one row per count, plus sentence-part rows. True if convicted."""
+        rnd = self.rng.random
+        rows, events = s.rows, s.events
+        smode = self._mode("stp_year_only", "stp_year_month", 0.008)
+        cstep = step.copy()
+        cstep[_STP_DATE] = _render(court, smode)
+        cstep[_STP_TYPE] = COURT
+        cstep[_STP_ORI] = "CASC " + cstep[_CNTY]
+        cstep[_OFN] = self._ofn(cstep[_STP_DATE])
+        deferred: list[list[str]] = []
+        convicted_any = False
+        last = len(charges)
+        for k, (off, toc) in enumerate(charges, 1):
+            row = cstep.copy()
+            row[_CNT_ORDER] = cyc[2][k]
+            if k == 1 and smode:
+                self._emit(s, "stp_year_only" if smode == 1 else "stp_year_month")
+            self._put_offense(s, row, off)
+            row[_TOC] = toc
+            if ooc:
+                events.append((len(rows), "ooc_row"))
+            if not ((force_conv and k == 1) or rnd() < (0.74 if k == 1 else 0.40)):
+                row[_DISP] = "DISMISSED/CHARGE DROPPED"
+                rows.append(row)
+                continue
+            convicted_any = True
+            extra = self._convict(s, row, off, toc, court, role if k == 1 else None,
+                                  force_felony, force_nonadj and k == 1)
+            rows.append(row)
+            if extra is None:
+                continue
+            if k < last and extra[1]:
+                deferred.append(extra[0])
+            else:
+                self._emit(s, "dup_sentence_adjacent")
+                self._dup_row(s, extra[0], ooc)
+        for row2 in deferred:
+            self._emit(s, "dup_sentence_nonadjacent")
+            self._dup_row(s, row2, ooc)
+        return convicted_any
+
+    def _dup_row(self, s: _Subject, row: list[str], ooc: bool) -> None:
+        events = s.events
+        events.append((len(s.rows), "dup_row"))
+        if ooc:
+            events.append((len(s.rows), "ooc_row"))
+        s.rows.append(row)
+
+    def _convict(
+        self,
+        s: _Subject,
+        row: list[str],
+        off: _Offense,
+        toc: str,
+        court: int,
+        role: str | None,
+        force_felony: bool,
+        force_nonadj: bool,
+    ) -> tuple[list[str], bool] | None:
+        """Fill a convicted count row; return (second sentence row, non-adjacent?) if any."""
+        rnd = self.rng.random
+        events, at = s.events, len(s.rows)
+        if toc == "F":
+            stat = "FELONY" if force_felony or rnd() < 0.85 else "MISDEMEANOR"
+        elif toc == "M":
+            stat = "MISDEMEANOR"
+        else:
+            stat = "INFRACTION"
+        self._tag(s, _STAT_TAG[stat], at)
+        blank_tag = "blank_stat_toc_f" if toc == "F" else "blank_stat_toc_m"
+        if (self.pending and blank_tag in self.pending) or rnd() < 0.04:
+            self._emit(s, blank_tag)
+        else:
+            row[_STAT] = stat
+        events.append((at, "conviction"))
+        if row[_STAT] == "FELONY" or (toc == "F" and not row[_STAT]):  # gogen's felony flag
+            events.append((at, "felony_conviction"))
+        if off.section is not None:
+            events.append((at, "prop64_conviction"))
+            if court > _PROP64:
+                self._emit(s, "p64_after_2016")
+            elif court == _PROP64:
+                self._emit(s, "p64_on_20161109")
+        if role is not None:
+            self._pair_progress(s, role)
+        adj_forced = (
+            not force_nonadj
+            and stat != "INFRACTION"
+            and bool(self.pending)
+            and "dup_sentence_adjacent" in self.pending
+        )
+        parts = self._sentence(stat, force_nonadj or adj_forced)
+        row[_DISP] = parts[0]
+        if len(parts) > 1:
+            row[_SENT_LOC], row[_SENT_LEN], row[_SENT_CODE] = parts[1]
+        if len(parts) < 3:
+            return None
+        row2 = row.copy()
+        row2[_SENT_LOC], row2[_SENT_LEN], row2[_SENT_CODE] = parts[2]
+        return row2, not adj_forced and (force_nonadj or rnd() < 0.4)
+
+    def _pair_progress(self, s: _Subject, role: str) -> None:
+        """Emit serious-vs-Prop-64 and same-section tags once the whole pattern is written."""
+        if role.endswith("!"):
+            s.serious_left -= 1
+            if s.serious_left == 0:
+                self._emit(s, s.serious or "")
+        elif role == "tp":
+            s.tp_left -= 1
+            if s.tp_left == 0:
+                self._emit(s, f"same_section_felony_x{s.tp}")
+
+    def _registration(
+        self,
+        s: _Subject,
+        step: list[str],
+        cyc: tuple[tuple[str, ...], ...],
+        n_step: int,
+        after: int,
+        role: str | None,
+        ooc: bool,
+    ) -> int:
+        """A REGISTRATION step (290 PC after a registrable conviction, else 11590 HS)."""
+        reg_date = min(_MAX_ORD, after + 1 + int(self.rng.random() * 120))
+        row = step.copy()
+        row[_STP_DATE] = _ymd(reg_date)
+        row[_STP_TYPE] = REGISTRATION
+        row[_CNT_ORDER] = cyc[n_step][1]
+        if role == "serious!":
+            row[_OFFENSE] = REG_290
+            self._emit(s, "registration_290")
+        else:
+            row[_OFFENSE] = REG_11590
+            s.reg11590 = False
+            self._emit(s, "registration_11590")
+        s.events.append((len(s.rows), "registration"))
+        if ooc:
+            s.events.append((len(s.rows), "ooc_row"))
+        s.rows.append(row)
+        return reg_date
+
+    def _deceased(
+        self, s: _Subject, cyc_date: str, cyc: tuple[tuple[str, ...], ...], n_step: int
+    ) -> None:
+        """Last step of the last cycle: DECEASED (after every other event, home county)."""
+        died = min(_MAX_ORD, s.last_event + 30 + int(self.rng.random() * 3000))
+        row = s.base.copy()
+        row[_CYC_DATE] = cyc_date
+        row[_STP_DATE] = _ymd(died)
+        row[_STP_TYPE] = DECEASED
+        row[_STP_ORI] = "CACO " + s.home
+        row[_CNTY] = s.home
+        row[_CNT_ORDER] = cyc[n_step][1]
+        self._emit(s, "deceased")
+        s.rows.append(row)
+
+    # ---- field helpers ------------------------------------------------------------------------
+
+    def _ofn(self, court_date: str) -> str:
+        """Court case number (OFN), e.g. 94F012345; ~3% blank."""
+        rnd = self.rng.random
+        if rnd() < 0.03:
+            return ""
+        return f"{court_date[2:4]}{_OFN_KINDS[int(rnd() * 3)]}{int(rnd() * 1_000_000):06d}"
+
+    def _put_offense(self, s: _Subject, row: list[str], off: _Offense) -> None:
         """Fill OFFENSE_DESCR (and sometimes COMMENT_TEXT) the way DOJ does."""
         x = self.rng.random()
         pending = self.pending
@@ -933,18 +1058,20 @@ class _Generator:
             elif "other_p64_in_comment" in pending and off.section is None:
                 x = 0.999
         if x < 0.006:
-            emit("see_comment")
+            self._emit(s, "see_comment")
             row[_OFFENSE] = SEE_COMMENT
             row[_COMMENT] = off.descr
         elif x < 0.012:
-            emit("blank_offense_comment")
+            self._emit(s, "blank_offense_comment")
             row[_COMMENT] = off.descr
         else:
             if off.tag is not None:
-                emit(off.tag)
+                s.events.append((len(s.rows), off.tag))
+                if self.pending_codes:
+                    self.pending_codes.pop(off.tag, None)
             row[_OFFENSE] = off.descr
             if x > 0.995 and off.section is None:
-                emit("other_p64_in_comment")
+                self._emit(s, "other_p64_in_comment")
                 row[_COMMENT] = _P64_COMMENTS[int((x - 0.995) * 600) % len(_P64_COMMENTS)]
 
     def _sentence(self, stat: str, want_dup: bool) -> tuple[Any, ...]:
@@ -962,23 +1089,26 @@ class _Generator:
         if not kind:
             return ("CONVICTED",)
         if kind == "PRISON":
-            part = ("PRISON", "16", "M") if rnd() < 0.3 else ("PRISON", str(2 + int(rnd() * 7)), "Y")
-            return ("CONVICTED-PRISON", part)
+            if rnd() < 0.3:
+                return ("CONVICTED-PRISON", ("PRISON", "16", "M"))
+            return ("CONVICTED-PRISON", ("PRISON", _NUM[2 + int(rnd() * 7)], "Y"))
         if kind == "PROBATION":
-            part = (
-                ("PROBATION", str(1 + int(rnd() * 5)), "Y")
-                if rnd() < 0.6
-                else ("PROBATION", str(12 + int(rnd() * 49)), "M")
-            )
+            if rnd() < 0.6:
+                part = ("PROBATION", _NUM[1 + int(rnd() * 5)], "Y")
+            else:
+                part = ("PROBATION", _NUM[12 + int(rnd() * 49)], "M")
             if want_dup or rnd() < 0.25:
-                jail = ("JAIL", str(1 + int(rnd() * 180)), "D")
-                return ("CONVICTED-PROBATION", part, jail)
+                return ("CONVICTED-PROBATION", part, ("JAIL", _NUM[1 + int(rnd() * 180)], "D"))
             return ("CONVICTED-PROBATION", part)
-        part = (
-            ("JAIL", str(1 + int(rnd() * 365)), "D")
-            if rnd() < 0.8
-            else ("JAIL", str(1 + int(rnd() * 12)), "M")
-        )
+        if rnd() < 0.8:
+            part = ("JAIL", _NUM[1 + int(rnd() * 365)], "D")
+        else:
+            part = ("JAIL", _NUM[1 + int(rnd() * 12)], "M")
         if rnd() < 0.08:
-            return ("CONVICTED-JAIL", part, ("PROBATION", str(1 + int(rnd() * 3)), "Y"))
+            return ("CONVICTED-JAIL", part, ("PROBATION", _NUM[1 + int(rnd() * 3)], "Y"))
         return ("CONVICTED-JAIL", part)
+
+
+_OFN_KINDS = ("CR", "F", "M")
+_NUM = tuple(str(i) for i in range(400))  # small numbers as strings, without allocating per row
+_STAT_TAG = {"FELONY": "conv_felony", "MISDEMEANOR": "conv_misdemeanor", "INFRACTION": "conv_infraction"}

@@ -1,0 +1,22 @@
+"""Shared test set-up: the dbt manifest must exist before the Dagster definitions import."""
+
+from orchestration.transform.project import dbt_project
+
+if not dbt_project.manifest_path.exists():
+    dbt_project.preparer.prepare(dbt_project)
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_environment(tmp_path_factory):
+    """Tests never touch the project's data/ or .dagster_home; the CLI's env edits are undone."""
+    mp = pytest.MonkeyPatch()
+    home = tmp_path_factory.mktemp("dagster_home")
+    mp.setenv("DAGSTER_HOME", str(home))
+    mp.setenv("CLEANSLATE_WAREHOUSE", str(home / "default.duckdb"))
+    mp.setenv("CLEANSLATE_EXPORTS", str(home / "exports"))
+    mp.setenv("CLEANSLATE_LANDING", str(home / "landing"))
+    yield
+    mp.undo()

@@ -1,0 +1,83 @@
+"""County export files: filtering, summaries, atomic owner-only writes."""
+
+import json
+import os
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from orchestration.exports.writers import (
+    atomic_file,
+    normalize_county,
+    summarize,
+    write_county_exports,
+)
+
+
+def _decisions() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "subject_id": ["1", "1", "2", "3", "4"],
+            "cnt_order": ["101002001000", "102002001000", "101002001000", "101002001000",
+                          "101002001000"],
+            "program": ["us_ca_prop64"] * 5,
+            "county": ["SAN JOAQUIN", "san  joaquin", "YOLO", "SAN JOAQUIN", None],
+            "section": ["11357", "11360", "11358", "11359", "11357"],
+            "determination": ["eligible", "needs_review", "eligible", "not_eligible", "eligible"],
+            "relief": ["dismiss", None, "reduce", None, "dismiss"],
+            "reason_codes": ["a", "b", "c", "d", "a"],
+            "as_of": ["2025-07-01"] * 5,
+            "rules_version": ["v"] * 5,
+        }
+    )
+
+
+@pytest.mark.parametrize("raw", ["San Joaquin", " SAN   JOAQUIN ", "san joaquin"])
+def test_county_names_compare_case_and_space_insensitively(raw):
+    assert normalize_county(raw) == "SAN JOAQUIN"
+
+
+def test_summary_counts():
+    s = summarize(_decisions().filter(pl.col("subject_id") == "1"), "SAN JOAQUIN")
+    assert s["by_determination"] == {"eligible": 1, "needs_review": 1}
+    assert s["by_relief"] == {"dismiss": 1, "none": 1}
+    assert s["by_section"] == {"11357": 1, "11360": 1}
+    assert (s["subjects"], s["subjects_with_relief"], s["subjects_needing_review"]) == (1, 1, 1)
+
+
+def test_one_folder_per_county_owner_only(tmp_path):
+    written = write_county_exports(_decisions(), tmp_path)
+    assert sorted(written) == ["SAN JOAQUIN", "YOLO", "_UNKNOWN_COUNTY"]
+    sj = tmp_path / "SAN JOAQUIN"
+    rows = pl.read_csv(sj / "prop64_convictions.csv", infer_schema=False)
+    assert rows["subject_id"].to_list() == ["1", "1", "3"]
+    assert json.loads((sj / "summary.json").read_text())["convictions"] == 3
+    for p in [sj, sj / "prop64_convictions.csv", sj / "summary.json"]:
+        assert oct(p.stat().st_mode & 0o777) in {"0o700", "0o600"}
+        assert p.stat().st_mode & 0o077 == 0
+
+
+def test_county_filter_writes_only_that_county_even_if_empty(tmp_path):
+    write_county_exports(_decisions(), tmp_path, county="yolo")
+    assert [p.name for p in tmp_path.iterdir()] == ["YOLO"]
+    write_county_exports(_decisions(), tmp_path / "none", county="Alpine")
+    summary = json.loads((tmp_path / "none" / "ALPINE" / "summary.json").read_text())
+    assert summary["convictions"] == 0
+
+
+def test_a_failed_write_leaves_no_file(tmp_path):
+    target = tmp_path / "f.csv"
+    with pytest.raises(RuntimeError), atomic_file(target) as f:
+        f.write("partial")
+        raise RuntimeError("disk full")
+    assert not target.exists()
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_completed_write_replaces_the_old_file(tmp_path: Path):
+    target = tmp_path / "f.csv"
+    target.write_text("old")
+    with atomic_file(target) as f:
+        f.write("new")
+    assert target.read_text() == "new"

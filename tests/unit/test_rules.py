@@ -1,0 +1,164 @@
+"""Rule files and the county options file: validated on load, clear errors naming the field."""
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from orchestration.rules.compile import compile_rulebook
+from orchestration.rules.load import RuleFileError, load_rule_file, load_rules_dir
+from orchestration.rules.options import CountyOptions, read_options_file, resolve_parameters
+from orchestration.settings import PROJECT_ROOT
+
+RULES = PROJECT_ROOT / "rules"
+PROP64 = RULES / "us_ca" / "prop64.yaml"
+
+
+@pytest.fixture
+def prop64():
+    return load_rule_file(PROP64)
+
+
+def _mutated(tmp_path: Path, change) -> Path:
+    data = yaml.safe_load(PROP64.read_text())
+    change(data)
+    p = tmp_path / "rule.yaml"
+    p.write_text(yaml.safe_dump(data))
+    return p
+
+
+def test_every_rule_file_loads():
+    loaded = load_rules_dir(RULES)
+    assert [lr.rules.program for lr in loaded] == ["us_ca_prop64"]
+
+
+def test_prop64_rule_file_encodes_the_law(prop64):
+    rf = prop64.rules
+    ids = [r.id for r in rf.rules]
+    for rule in ["post_prop64", "excluded_subdivision", "misdemeanor", "prior_superstrike",
+                 "prior_290_conviction", "prior_290_registration", "two_priors",
+                 "dismiss_section", "reduce_section"]:
+        assert rule in ids
+    # disqualifiers come before the county's dismiss/reduce lists
+    assert ids.index("two_priors") < ids.index("dismiss_section")
+    for r in rf.rules:
+        assert r.cite, r.id
+    assert {"CA:HS:11359(c)(3)", "CA:HS:11360(a)(3)(d)"} <= {
+        m.statute for m in rf.code_sets["excluded_subdivisions"]
+    }
+    assert "CA:PC:288(a)" in {m.statute for m in rf.code_sets["registrable_290"]} or "CA:PC:288" in {
+        m.statute for m in rf.code_sets["registrable_290"]
+    }
+
+
+def test_rules_version_follows_the_file_text(tmp_path, prop64):
+    changed = _mutated(tmp_path, lambda d: d.update(title="Edited"))
+    assert load_rule_file(changed).rules_version != prop64.rules_version
+    assert prop64.rules_version.startswith("us_ca_prop64@2022-09-18+")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["rules"][0].update(cite=["nope"]), "unknown citation(s) nope"),
+        (lambda d: d["rules"][1]["when"][0].update(code_set="nope"), "unknown code set 'nope'"),
+        (lambda d: d["rules"][0]["when"][0].update(type="moon_phase"), "rules.0.when.0"),
+        (lambda d: d["rules"][0].update(outcome="maybe"), "rules.0.outcome"),
+        (lambda d: d["code_sets"]["prop64_sections"].append({"statute": "11357 HS"}),
+         "is not canonical"),
+        (lambda d: d["parameters"]["dismiss_age_threshold"].update(default=30),
+         "must be one of 0, 40..65"),
+        (lambda d: d["rules"][3].update(enabled={"param": "nope"}), "unknown parameter 'nope'"),
+        (lambda d: d.update(surprise=1), "surprise"),
+    ],
+)
+def test_invalid_rule_files_name_the_field(tmp_path, change, message):
+    with pytest.raises(RuleFileError) as e:
+        load_rule_file(_mutated(tmp_path, change))
+    assert message in str(e.value)
+    assert "rule.yaml" in str(e.value)
+
+
+def test_malformed_yaml(tmp_path):
+    p = tmp_path / "bad.yaml"
+    p.write_text("rules: [unclosed")
+    with pytest.raises(RuleFileError, match="not valid YAML"):
+        load_rule_file(p)
+
+
+def _options(tmp_path: Path, data) -> CountyOptions:
+    p = tmp_path / "options.json"
+    p.write_text(data if isinstance(data, str) else json.dumps(data))
+    return read_options_file(p)
+
+
+GOGEN_FIXTURE = {
+    "baselineEligibility": {"dismiss": ["11357", "11358"], "reduce": ["11359", "11360"]},
+    "additionalRelief": {
+        "subjectUnder21AtConviction": True, "subjectAgeThreshold": 57,
+        "yearsSinceConvictionThreshold": 10, "yearsCrimeFreeThreshold": 0,
+        "subjectIsDeceased": True, "subjectHasOnlyProp64Charges": True,
+    },
+}
+
+
+def test_the_earlier_tools_options_file_maps_to_parameters(tmp_path, prop64):
+    resolved = resolve_parameters(prop64, _options(tmp_path, GOGEN_FIXTURE))
+    v = resolved.values
+    assert v["dismiss_sections"] == ["11357", "11358"]
+    assert v["dismiss_age_threshold"] == 57
+    assert v["dismiss_years_since_conviction"] == 10
+    assert v["dismiss_under_21"] and v["dismiss_if_deceased"] and v["dismiss_if_only_prop64"]
+    assert resolved.sources["dismiss_years_crime_free"] == "options"
+    assert resolved.sources["priors_must_precede"] == "default"
+
+
+def test_zero_and_false_turn_a_rule_off(tmp_path, prop64):
+    frames, _ = compile_rulebook([prop64], _options(tmp_path, GOGEN_FIXTURE), date(2025, 7, 1))
+    enabled = dict(zip(frames["rules"]["rule_id"], frames["rules"]["is_enabled"], strict=True))
+    assert enabled["age_threshold"] and enabled["deceased"]
+    assert not enabled["crime_free"]  # yearsCrimeFreeThreshold 0
+    reasons = dict(zip(frames["rules"]["rule_id"], frames["rules"]["reason"], strict=True))
+    assert reasons["age_threshold"] == "Aged 57 or older"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ("{not json", "malformed JSON at line 1"),
+        ("[1, 2]", "expected a JSON object"),
+        ({"additionalRelief": {"subjectAgeThreshold": 30}},
+         "additionalRelief.subjectAgeThreshold must be one of 0, 40..65, got 30"),
+        ({"additionalRelief": {"yearsSinceConvictionThreshold": 16}},
+         "additionalRelief.yearsSinceConvictionThreshold must be one of 0, 1..15"),
+        ({"additionalRelief": {"subjectIsDeceased": "yes"}},
+         "additionalRelief.subjectIsDeceased must be true or false"),
+        ({"baselineEligibility": {"dismiss": ["11362.1"]}},
+         "baselineEligibility.dismiss has unknown section(s) 11362.1"),
+        ({"baselineEligibility": {"dismiss": ["11357(a)"]}}, "unknown section(s) 11357(a)"),
+        ({"additionalRelief": {"subjectAgeTreshold": 50}},
+         "unknown field additionalRelief.subjectAgeTreshold"),
+        ({"baselineEligibility": []}, "baselineEligibility must be a JSON object"),
+        ({"parameters": {"priors_must_precede": 1}},
+         "parameters.priors_must_precede must be true or false"),
+        ({"parameters": {"nope": 1}}, "unknown field parameters.nope"),
+    ],
+)
+def test_invalid_options_files_name_the_field(tmp_path, prop64, data, message):
+    with pytest.raises(RuleFileError) as e:
+        resolve_parameters(prop64, _options(tmp_path, data))
+    assert message in str(e.value)
+    assert "options.json" in str(e.value)
+
+
+def test_unknown_top_level_keys_are_ignored_with_a_warning(tmp_path, prop64):
+    resolved = resolve_parameters(prop64, _options(tmp_path, {"bearUi": {"x": 1}}))
+    assert any("bearUi" in w for w in resolved.warnings)
+
+
+def test_section_in_both_lists_warns(tmp_path, prop64):
+    data = {"baselineEligibility": {"dismiss": ["11359"], "reduce": ["11359"]}}
+    resolved = resolve_parameters(prop64, _options(tmp_path, data))
+    assert any("dismiss comes first" in w for w in resolved.warnings)
