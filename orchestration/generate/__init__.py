@@ -1,1 +1,1 @@
-"""Fabricated CA DOJ research-file extracts (deterministic, streaming): see `extract.generate_extract`."""
+"""Fabricated CA DOJ research-file extracts: see `extract.generate_extract` and `cli.register`."""

@@ -28,7 +28,9 @@ def _split_counties(values: list[str] | None) -> list[str] | None:
 def generate_command(
     *,
     rows: Annotated[int, typer.Option("--rows", min=0, help="Exact number of data rows.")],
-    seed: Annotated[int, typer.Option("--seed", min=0, help="RNG seed (same seed, same bytes).")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, help="RNG seed (same seed, same bytes).")
+    ] = 0,
     out: Annotated[
         Path, typer.Option("--out", dir_okay=False, help="Output CSV path (written atomically).")
     ],

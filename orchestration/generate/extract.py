@@ -2,30 +2,32 @@
 
 The output has the 95-column layout of `orchestration.ingest.doj_format` (see
 ../shared/docs/ca-doj-research-file.md section 2 and clearance-law.md section 7.1): one row per
-count x step x cycle x sentence part, grouped by subject. Every name and number is made up: names come
-from small invented lists, SUBJECT_ID / CII_NUMBER from the seeded RNG.
+count x step x cycle x sentence part, grouped by subject. Every name and number is made up:
+names come from small invented lists, SUBJECT_ID / CII_NUMBER from the seeded RNG.
 
 Guarantees
-* Deterministic: the same ``(rows, seed, counties, header)`` gives a byte-identical file. The only
-  source of randomness is one ``random.Random(seed)``; no wall clock, no ``hash()``, no set iteration.
-* Streaming: subjects are generated one at a time (a subject is at most ~80 rows) and written through
-  a buffered ``csv.writer``; memory does not grow with ``rows``. Exactly ``rows`` data rows are written
-  (the last subject may be cut short), plus the ``RECORD_ID,...`` header when ``header`` is true.
+* Deterministic: the same ``(rows, seed, counties, header)`` gives a byte-identical file. The
+  only randomness is one ``random.Random(seed)``: no wall clock, no ``hash()``, no set iteration.
+  A shorter file is a prefix of a longer one with the same seed and counties.
+* Streaming: subjects are generated one at a time (at most ~80 rows each) and written through a
+  buffered ``csv.writer`` (LF, QUOTE_MINIMAL); memory does not grow with ``rows``. Exactly
+  ``rows`` data rows are written (the last subject may be cut short), plus the ``RECORD_ID,...``
+  header line when ``header`` is true.
 * Atomic: the file is written to ``<out>.tmp`` and moved into place with ``os.replace``.
 
-Counties: each subject has a home county; ~10% of cycles happen in another county. Out-of-county
-cycles are drawn from the *same* county list (so with ``counties=[...]`` every STP_ORI_CNTY_NAME is in
-that list, and a single-county list has no out-of-county rows). Names are used verbatim (DOJ writes
-them upper case, e.g. ``SAN JOAQUIN``); gogen compares them byte for byte.
+Counties: each subject has a home county; ~10% of cycles happen in another county, drawn from
+the *same* list (so with ``counties=[...]`` every STP_ORI_CNTY_NAME is in that list, and a
+one-county list has no out-of-county rows). Names are used verbatim (DOJ writes them upper case,
+e.g. ``SAN JOAQUIN``; gogen compares them byte for byte).
 
-Hard cases. Each hard case (``HARD_CASES``) occurs at a low natural rate (``NATURAL_RATES``). On top of
-that a deterministic floor guarantees presence: when a case has not been written for ``_WINDOW`` rows
-(the first time: by a staggered offset below ``_FIRST_DUE + _SPREAD`` rows), it is forced into the next
-subject that can carry it. Hence every case appears in any file of >= 2,000 rows, whatever the seed
+Hard cases (``HARD_CASES``, rates in ``NATURAL_RATES``) occur at a low natural rate. On top of
+that a deterministic floor guarantees presence: a case not written for ``_WINDOW`` rows (the
+first time: by a staggered offset below ``_FIRST_DUE + _SPREAD`` rows) is forced into the next
+subject that can carry it. So every case appears in any file of >= 2,000 rows, whatever the seed
 (except ``out_of_county`` with a single county, which is impossible).
 
-"Prop 64 conviction" in the stats means a conviction whose charge is HS 11357, 11358, 11359 or 11360
-(including the attempt / conspiracy forms and the sale-to-minor subdivisions, excluding 11357.5).
+"Prop 64 conviction" in the stats means a conviction whose charge is HS 11357, 11358, 11359 or
+11360 (attempt / conspiracy forms and sale-to-minor subdivisions included, 11357.5 excluded).
 "Felony" follows gogen: CONV_STAT_DESCR == FELONY, or blank and OFFENSE_TOC == F.
 """
 
@@ -35,7 +37,7 @@ import csv
 import os
 import random
 from bisect import bisect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import accumulate
@@ -281,7 +283,7 @@ _CODE_TAG_OFFENSE: dict[str, _Offense] = {}
 for _o in (*(o for o, _ in _P64_COMMON), *_P64_RARE, *(o for o, _ in _OTHER)):
     if _o.tag is not None:
         _CODE_TAG_OFFENSE.setdefault(_o.tag, _o)
-assert sorted(_CODE_TAG_OFFENSE) == sorted(f"code:{f}" for f in (*CODE_VARIANTS, *ORDINARY_OFFENSES))
+assert set(_CODE_TAG_OFFENSE) == {f"code:{f}" for f in (*CODE_VARIANTS, *ORDINARY_OFFENSES)}
 
 
 class _Pool:
@@ -344,32 +346,31 @@ NATURAL_RATES: dict[str, str] = {
     "cyc_year_month": "CYC_DATE YYYYMM00: 0.8% of cycles",
     "stp_year_only": "court STP_EVENT_DATE YYYY0000: 0.8% of court steps",
     "stp_year_month": "court STP_EVENT_DATE YYYYMM00: 0.8% of court steps",
-    "see_comment": "OFFENSE_DESCR=SEE COMMENT FOR CHARGE, charge in COMMENT_TEXT: 0.6% of count rows",
+    "see_comment": "OFFENSE_DESCR=SEE COMMENT FOR CHARGE, charge in COMMENT_TEXT: 0.6% of rows",
     "blank_offense_comment": "blank OFFENSE_DESCR, charge in COMMENT_TEXT: 0.6% of count rows",
     "other_p64_in_comment": "non-Prop-64 offense, Prop 64 section in COMMENT_TEXT: 0.5% of rows",
-    **{f"code:{f}": "odd Prop 64 spelling: ~10% of Prop 64 main charges, uniform" for f in
-       CODE_VARIANTS},
+    **{f"code:{f}": "odd spelling: 10% of Prop 64 main charges, uniform" for f in CODE_VARIANTS},
     **{f"code:{f}": "ordinary offense pool (weighted)" for f in ORDINARY_OFFENSES},
     "code:11357 HS": "common Prop 64 form (7% of Prop 64 draws)",
     "code:11357(A) HS": "common Prop 64 form (9% of Prop 64 draws)",
     "code:11357(C)HS": "common Prop 64 form (10% of Prop 64 draws)",
     "code:11357.5 HS": "ordinary pool, weight 1/121 (not Prop 64)",
     "deceased": "DECEASED step: 2% of subjects",
-    "registration_290": "REGISTRATION 290 PC step: 60% of subjects with a 290-registrable conviction",
+    "registration_290": "REGISTRATION 290 PC step: 60% of the serious 290-registrable cases",
     "registration_11590": "REGISTRATION 11590 HS step (not 290): 0.5% of subjects",
+    # the four serious-offense cases together: 3% of subjects, equal split
     "superstrike_before_p64": "superstrike conviction in an earlier cycle than a Prop 64 one",
     "superstrike_after_p64": "superstrike conviction in a later cycle than a Prop 64 one",
     "pc290_before_p64": "290-registrable conviction in an earlier cycle than a Prop 64 one",
     "pc290_after_p64": "290-registrable conviction in a later cycle than a Prop 64 one",
-    "p64_after_2016": "Prop 64 conviction dated after 2016-11-09 (natural date spread)",
+    "p64_after_2016": "Prop 64 conviction after 2016-11-09 (P64 charges 70% rarer after that)",
     "p64_on_20161109": "Prop 64 conviction dated exactly 20161109: 0.3% of subjects",
     "same_section_felony_x2": "2 felony convictions, same Prop 64 section: 1% of subjects",
     "same_section_felony_x3": "3 felony convictions, same Prop 64 section: 1% of subjects",
-    "dup_sentence_adjacent": "2 sentence rows, same CNT_ORDER, adjacent",
-    "dup_sentence_nonadjacent": "2 sentence rows, same CNT_ORDER, another count in between",
+    "dup_sentence_adjacent": "2 sentence rows, same CNT_ORDER, adjacent (25% probation, 8% jail)",
+    "dup_sentence_nonadjacent": "same, another count in between (40% of those with a later count)",
     "out_of_county": "cycle outside the home county: 10% of cycles",
 }  # fmt: skip
-# The four serious-offense tags together: 3% of subjects (equal split).
 HARD_CASES: tuple[str, ...] = tuple(NATURAL_RATES)
 
 _WINDOW = 1500  # a case not written for this many rows is forced into the next subject
@@ -443,9 +444,9 @@ def generate_extract(
 ) -> GenerateStats:
     """Write a fabricated DOJ research-file extract of exactly `rows` data rows to `out`.
 
-    Deterministic in (rows, seed, counties, header); memory is flat in `rows`. The file is written
-    to `<out>.tmp` and then atomically renamed. Raises ValueError on a negative `rows` / `seed` or an
-    empty county list.
+    Deterministic in (rows, seed, counties, header); memory is flat in `rows`. The file is
+    written to `<out>.tmp` and then atomically renamed. Raises ValueError on a negative `rows` /
+    `seed` or an empty county list, TypeError when `counties` is a single string.
     """
     if isinstance(rows, bool) or not isinstance(rows, int) or rows < 0:
         raise ValueError(f"rows must be a non-negative integer, got {rows!r}")
@@ -527,7 +528,9 @@ class _Subject:
     """Mutable state of the subject being generated (its rows are at most ~80)."""
 
     __slots__ = (
+        "arrests",
         "base",
+        "courts",
         "deceased",
         "dob",
         "dob14",
@@ -536,8 +539,8 @@ class _Subject:
         "last_event",
         "n",
         "ooc_cycle",
-        "reg11590",
         "reg290",
+        "reg11590",
         "roles",
         "rows",
         "serious",
@@ -546,8 +549,6 @@ class _Subject:
         "tp",
         "tp_left",
         "tp_off",
-        "arrests",
-        "courts",
     )
 
     def __init__(self) -> None:
@@ -721,8 +722,9 @@ class _Generator:
             a = free.pop(int(rnd() * len(free)))
             b = free.pop(int(rnd() * len(free)))
             early, late = min(a, b), max(a, b)
-            first, second = ("serious", "p64") if s.serious.endswith("before_p64") else (
-                "p64", "serious")
+            first, second = (
+                ("serious", "p64") if s.serious.endswith("before_p64") else ("p64", "serious")
+            )
             roles[early], roles[late] = first + "!", second + "!"  # "!" = part of the pair
             pool = _SUPERSTRIKES if s.serious.startswith("superstrike") else _PC290S
             s.serious_off = pool[int(rnd() * len(pool))]
@@ -819,7 +821,7 @@ class _Generator:
             elif pending and "conv_infraction" in pending:
                 main = _INFRACTIONS[int(rnd() * len(_INFRACTIONS))]
                 force_conv, force_toc = True, "I"
-            elif rnd() < 0.46 and (arrest <= _PROP64 or rnd() < 0.3):  # fewer after legalization
+            elif rnd() < 0.5 and (arrest <= _PROP64 or rnd() < 0.3):  # fewer after legalization
                 if rnd() < 0.10:
                     main = _P64_RARE[int(rnd() * len(_P64_RARE))]
                 else:
@@ -834,7 +836,7 @@ class _Generator:
             main = s.tp_off  # type: ignore[assignment]
         else:  # "p64", "p64!"
             main = _P64_POOL.pick(rnd())
-        force_felony = role == "tp"
+        force_felony = role == "tp" or (role == "serious!" and main.tocs == "F")
         toc = "F" if force_felony else force_toc or main.tocs[int(rnd() * len(main.tocs))]
         charges = [(main, toc)]
         r = rnd()
@@ -907,8 +909,16 @@ class _Generator:
                 rows.append(row)
                 continue
             convicted_any = True
-            extra = self._convict(s, row, off, toc, court, role if k == 1 else None,
-                                  force_felony, force_nonadj and k == 1)
+            extra = self._convict(
+                s,
+                row,
+                off,
+                toc,
+                court,
+                role if k == 1 else None,
+                force_felony,
+                force_nonadj and k == 1,
+            )
             rows.append(row)
             if extra is None:
                 continue
@@ -972,7 +982,7 @@ class _Generator:
             and bool(self.pending)
             and "dup_sentence_adjacent" in self.pending
         )
-        parts = self._sentence(stat, force_nonadj or adj_forced)
+        parts = self._sentence(stat, force_nonadj or adj_forced, off.superstrike)
         row[_DISP] = parts[0]
         if len(parts) > 1:
             row[_SENT_LOC], row[_SENT_LEN], row[_SENT_CODE] = parts[1]
@@ -1074,12 +1084,14 @@ class _Generator:
                 self._emit(s, "other_p64_in_comment")
                 row[_COMMENT] = _P64_COMMENTS[int((x - 0.995) * 600) % len(_P64_COMMENTS)]
 
-    def _sentence(self, stat: str, want_dup: bool) -> tuple[Any, ...]:
+    def _sentence(self, stat: str, want_dup: bool, prison: bool) -> tuple[Any, ...]:
         """(DISP_DESCR, sentence part 1?, sentence part 2?) for a conviction."""
         rnd = self.rng.random
         r = rnd()
         if want_dup:
             kind = "PROBATION"
+        elif prison and stat == "FELONY":  # superstrikes
+            kind = "PRISON"
         elif stat == "FELONY":
             kind = "PRISON" if r < 0.15 else "PROBATION" if r < 0.6 else "JAIL" if r < 0.9 else ""
         elif stat == "MISDEMEANOR":
@@ -1111,4 +1123,8 @@ class _Generator:
 
 _OFN_KINDS = ("CR", "F", "M")
 _NUM = tuple(str(i) for i in range(400))  # small numbers as strings, without allocating per row
-_STAT_TAG = {"FELONY": "conv_felony", "MISDEMEANOR": "conv_misdemeanor", "INFRACTION": "conv_infraction"}
+_STAT_TAG = {
+    "FELONY": "conv_felony",
+    "MISDEMEANOR": "conv_misdemeanor",
+    "INFRACTION": "conv_infraction",
+}

@@ -54,7 +54,7 @@ def read(path: Path) -> tuple[list[str] | None, list[list[str]]]:
 
 
 def charge(row: list[str]) -> str:
-    """gogen's code-section source: OFFENSE_DESCR, or COMMENT_TEXT when that is blank/see-comment."""
+    """gogen's charge source: OFFENSE_DESCR, or COMMENT_TEXT when that is blank / see-comment."""
     text = row[OFF].strip()
     return row[COMMENT] if text in ("", "SEE COMMENT FOR CHARGE") else row[OFF]
 
@@ -143,7 +143,10 @@ def hard_cases_found(rows: list[list[str]]) -> dict[str, bool]:
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> dict[int, tuple[Path, GenerateStats]]:
     d = tmp_path_factory.mktemp("gen")
-    return {seed: (d / f"s{seed}.csv", generate_extract(d / f"s{seed}.csv", 2000, seed)) for seed in (1, 2)}
+    return {
+        seed: (d / f"s{seed}.csv", generate_extract(d / f"s{seed}.csv", 2000, seed))
+        for seed in (1, 2)
+    }
 
 
 @pytest.fixture(scope="module")
@@ -220,7 +223,7 @@ def test_overwrites_atomically(tmp_path: Path) -> None:
 
 
 def test_every_record_has_95_fields_and_sane_values(medium: tuple[Path, GenerateStats]) -> None:
-    path, stats = medium
+    path, _ = medium
     _, rows = read(path)
     assert len(rows) == 30_000
     assert all(len(r) == FIELD_COUNT == 95 for r in rows)
@@ -282,9 +285,9 @@ def test_stats_match_the_file(medium: tuple[Path, GenerateStats]) -> None:
     assert stats.prop64_convictions == sum(bool(P64.search(charge(r))) for r in convs)
     assert stats.deceased_subjects == sum(r[STP] == "DECEASED" for r in rows)
     assert stats.registrations == sum(r[STP] == "REGISTRATION" for r in rows)
-    assert stats.duplicate_sentence_rows == sum(r[DISP].startswith("CONVICTED") for r in rows) - len(
-        convs
-    )
+    assert stats.duplicate_sentence_rows == sum(
+        r[DISP].startswith("CONVICTED") for r in rows
+    ) - len(convs)
     assert set(stats.hard_cases) == set(HARD_CASES)
     # the data is built to exercise a Prop 64 tool
     assert 0.35 <= stats.prop64_convictions / stats.convictions <= 0.50
