@@ -40,7 +40,7 @@ demo: manifest  ## fabricate an extract and run the whole pipeline on it
 	$(BIN)/cleanslate run --extract $(DEMO_DIR)/extract.csv --as-of $(AS_OF) \
 	    --out $(DEMO_DIR)/exports --warehouse $(DEMO_DIR)/warehouse.duckdb
 
-test: manifest  ## unit + integration tests (what CI runs)
+test: manifest lint  ## lint, then unit + integration tests (what CI runs)
 	$(BIN)/pytest
 
 test-unit: manifest  ## fast tests only
@@ -50,8 +50,9 @@ dev: manifest  ## Dagster UI on http://127.0.0.1:3000
 	mkdir -p $(DAGSTER_HOME)
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-lint: install  ## ruff
+lint: install  ## ruff lint + format check
 	$(BIN)/ruff check orchestration tests
+	$(BIN)/ruff format --check orchestration tests
 
 lock:  ## re-resolve requirements.lock from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements.lock --python-version 3.11

@@ -1,8 +1,8 @@
 """`cleanslate`: fabricate extracts and run the clearance job through Dagster.
 
-    cleanslate generate --rows 20000 --seed 7 --out data/extract.csv
-    cleanslate run --extract data/extract.csv --as-of 2025-07-01 [--county "San Joaquin"]
-                   [--options eligibility_options.json] [--out DIR] [--warehouse FILE]
+cleanslate generate --rows 20000 --seed 7 --out data/extract.csv
+cleanslate run --extract data/extract.csv --as-of 2025-07-01 [--county "San Joaquin"]
+               [--options eligibility_options.json] [--out DIR] [--warehouse FILE]
 """
 
 import json
@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from orchestration.exports.writers import county_folder, normalize_county
 from orchestration.generate.cli import register as register_generate
 from orchestration.settings import PROJECT_ROOT, exports_dir, rules_dir, warehouse_path
 
@@ -59,6 +60,7 @@ def run_command(
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Export folder.")] = None,
     warehouse: Annotated[Path | None, typer.Option(help="DuckDB warehouse file.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Dagster's log.")] = False,
 ) -> None:
     """Materialize the whole graph (ingest, rules, dbt, gates, exports) through Dagster."""
     extracts = [p.resolve() for p in extract]
@@ -75,6 +77,7 @@ def run_command(
     from orchestration.definitions import defs
 
     run_config = {
+        "loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}},
         "ops": {
             "doj_extracts": {"config": {"extracts": [str(p) for p in extracts]}},
             "rulebook": {
@@ -84,7 +87,7 @@ def run_command(
                 }
             },
             "exports__prop64_county_files": {"config": {"out_dir": str(out_dir), "county": county}},
-        }
+        },
     }
     job = defs.resolve_job_def("clearance")
     with DagsterInstance.get() as instance:
@@ -96,8 +99,10 @@ def run_command(
         typer.echo(f"Run {result.run_id} FAILED: no export was written.", err=True)
         for e in failed_checks:
             desc = e.description or ""
-            typer.echo(f"  check failed: {e.check_name} on {e.asset_key.to_user_string()}: {desc}",
-                       err=True)
+            typer.echo(
+                f"  check failed: {e.check_name} on {e.asset_key.to_user_string()}: {desc}",
+                err=True,
+            )
         for event in result.all_events:
             if event.event_type_value == "STEP_FAILURE":
                 err = event.step_failure_data.error
@@ -105,18 +110,30 @@ def run_command(
                 typer.echo(f"  step failed: {event.step_key}: {msg}", err=True)
         raise typer.Exit(code=1)
 
-    typer.echo(f"Run {result.run_id} succeeded.")
-    typer.echo(f"Warehouse: {warehouse_file}")
+    typer.echo(f"Run {result.run_id} succeeded (Dagster UI: make dev).")
+    for mat in result.get_asset_materialization_events():
+        meta = mat.materialization.metadata
+        if mat.asset_key.to_user_string() == "raw/doj_extract":
+            typer.echo(
+                f"Ingested:  {meta['input_records'].value} records: {meta['staged'].value} staged, "
+                f"{meta['rejected'].value} rejected (table raw.doj_rejects)"
+            )
+    typer.echo(f"Warehouse: {warehouse_file}  (table fct_conviction_eligibility)")
     typer.echo(f"Exports:   {out_dir}")
+    counties = [county_folder(normalize_county(county))] if county else None
+    total: dict[str, int] = {}
     for folder in sorted(p for p in out_dir.iterdir() if p.is_dir()):
         summary_file = folder / "summary.json"
-        if summary_file.exists():
-            s = json.loads(summary_file.read_text())
-            typer.echo(
-                f"  {folder.name}: {s['convictions']} convictions, "
-                f"{json.dumps(s['by_determination'])}, relief {json.dumps(s['by_relief'])}, "
-                f"{s['subjects_with_relief']} people with relief"
-            )
+        if (counties and folder.name not in counties) or not summary_file.exists():
+            continue
+        s = json.loads(summary_file.read_text())
+        for k, v in s["by_determination"].items():
+            total[k] = total.get(k, 0) + v
+        typer.echo(
+            f"  {folder.name}: {s['convictions']} convictions {json.dumps(s['by_determination'])}"
+            f", relief {json.dumps(s['by_relief'])}, {s['subjects_with_relief']} people with relief"
+        )
+    typer.echo(f"Summary:   {sum(total.values())} Prop 64 convictions {json.dumps(total)}")
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from orchestration.rules.assets import rulebook
 from orchestration.transform.assets import warehouse_models
 from orchestration.transform.project import dbt_project
 
+
 def _dbt_executable() -> str:
     """dbt from this interpreter's environment, so an un-activated .venv works too."""
     beside = Path(sys.executable).parent / "dbt"

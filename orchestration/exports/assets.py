@@ -38,8 +38,10 @@ def prop64_county_files(
         metadata={
             "out_dir": str(out_dir),
             "counties": MetadataValue.json(
-                {k: {"convictions": v["convictions"], **v["by_determination"]}
-                 for k, v in summaries.items()}
+                {
+                    k: {"convictions": v["convictions"], **v["by_determination"]}
+                    for k, v in summaries.items()
+                }
             ),
             "convictions": sum(v["convictions"] for v in summaries.values()),
         }

@@ -49,6 +49,7 @@ def atomic_file(path: Path) -> Iterator[IO[str]]:
 
 def summarize(rows: pl.DataFrame, county: str | None) -> dict[str, Any]:
     """Counts by determination, relief, section and reason; people with relief."""
+
     def counts(col: str) -> dict[str, int]:
         c = Counter(v if v is not None else "none" for v in rows[col].to_list())
         return dict(sorted(c.items()))
@@ -67,8 +68,9 @@ def summarize(rows: pl.DataFrame, county: str | None) -> dict[str, Any]:
         "by_section_and_determination": {
             f"{s}|{d}": n
             for (s, d), n in sorted(
-                Counter(zip(rows["section"].to_list(), rows["determination"].to_list(),
-                            strict=True)).items(),
+                Counter(
+                    zip(rows["section"].to_list(), rows["determination"].to_list(), strict=True)
+                ).items(),
                 key=lambda kv: (str(kv[0][0]), kv[0][1]),
             )
         },
@@ -99,10 +101,14 @@ def write_county_exports(
     written: dict[str, dict[str, Any]] = {}
     for name in wanted:
         rows = (
-            decisions.filter(pl.col("_county").is_null())
-            if name is None
-            else decisions.filter(pl.col("_county") == name)
-        ).drop("_county").sort(["subject_id", "cnt_order", "program"])
+            (
+                decisions.filter(pl.col("_county").is_null())
+                if name is None
+                else decisions.filter(pl.col("_county") == name)
+            )
+            .drop("_county")
+            .sort(["subject_id", "cnt_order", "program"])
+        )
         folder = out_dir / county_folder(name)
         with atomic_file(folder / CONVICTIONS_FILE) as f:
             rows.write_csv(f)

@@ -75,9 +75,10 @@ def doj_extracts(context: AssetExecutionContext, config: ExtractConfig, warehous
     with warehouse.replacing() as tables:
         for path in paths:
             stats = None
-            for staged, rejects, stats in read_extract(path):
+            for staged, rejects, running in read_extract(path):
                 tables.write("raw", "doj_extract", staged)
                 tables.write("raw", "doj_rejects", rejects)
+                stats = running  # running totals; the last chunk's are the file's
             assert stats is not None
             files.append(stats)
             context.log.info(
@@ -88,9 +89,14 @@ def doj_extracts(context: AssetExecutionContext, config: ExtractConfig, warehous
         manifest = pl.DataFrame(
             [
                 {
-                    "source_file": s.source_file, "path": str(p), "source_sha256": s.sha256,
-                    "has_header": s.has_header, "input_records": s.input_records,
-                    "staged": s.staged, "rejected": s.rejected, "blank_lines": s.blank_lines,
+                    "source_file": s.source_file,
+                    "path": str(p),
+                    "source_sha256": s.sha256,
+                    "has_header": s.has_header,
+                    "input_records": s.input_records,
+                    "staged": s.staged,
+                    "rejected": s.rejected,
+                    "blank_lines": s.blank_lines,
                     "bytes": s.bytes,
                 }
                 for s, p in zip(files, paths, strict=True)
@@ -127,8 +133,10 @@ def staged_plus_rejected_equals_input(warehouse: Warehouse) -> AssetCheckResult:
     counts = warehouse.query(
         """
         select f.source_file,
-               (select count(*) from raw.doj_extract e where e.source_file = f.source_file) as staged,
-               (select count(*) from raw.doj_rejects r where r.source_file = f.source_file) as rejected
+               (select count(*) from raw.doj_extract e
+                 where e.source_file = f.source_file) as staged,
+               (select count(*) from raw.doj_rejects r
+                 where r.source_file = f.source_file) as rejected
         from raw.doj_files f
         """
     )

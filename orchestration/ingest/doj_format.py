@@ -1,6 +1,6 @@
 """The CA DOJ criminal-history research file: its 95 columns, in file order.
 
-Source: ../shared/docs/ca-doj-research-file.md section 2.2 (the order gogen's `DojFullHeaders` used).
+Source: ../shared/docs/ca-doj-research-file.md section 2.2 (gogen's `DojFullHeaders` order).
 Every record has exactly these 95 fields; the header row, when present, starts with `RECORD_ID`.
 """
 

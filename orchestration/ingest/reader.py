@@ -117,9 +117,11 @@ def read_extract(
     stats = FileStats(source_file=path.name, sha256=sha256_of(path), bytes=path.stat().st_size)
     for first_line, lines in _lines(path, chunk_bytes):
         checked = _check_chunk(first_line, lines)
-        if first_line == 1 and checked.height and (checked["text"][0] or "").lstrip(
-            "\ufeff"
-        ).startswith(HEADER_PREFIX):
+        if (
+            first_line == 1
+            and checked.height
+            and (checked["text"][0] or "").lstrip("\ufeff").startswith(HEADER_PREFIX)
+        ):
             # The header row is dropped unparsed (a trailing comma there is harmless).
             stats.has_header = True
             checked = checked.slice(1)

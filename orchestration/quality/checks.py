@@ -26,9 +26,7 @@ def _result(suite: str, frame_rows: int, res) -> AssetCheckResult:
 def ge_doj_extract(warehouse: Warehouse) -> AssetCheckResult:
     """GE suite expectations/doj_extract.json on the staged extract."""
     cols = load_suite_spec("doj_extract")["meta"]["columns"]
-    frame = warehouse.query(
-        "select " + ", ".join(f'"{c}"' for c in cols) + " from raw.doj_extract"
-    )
+    frame = warehouse.query("select " + ", ".join(f'"{c}"' for c in cols) + " from raw.doj_extract")
     return _result("doj_extract", frame.height, run_suite("doj_extract", frame))
 
 

@@ -42,95 +42,227 @@ FILE_1 = [
     rec("S01", "101001001000", AR, "20140501", "11357(B)HS-POSSESS MARIJUANA", toc="M"),
     conviction(E_MISD, "S01", "101002001000", "20140519", "11357(b)HS-POSSESS MARIJUANA", stat=MIS),
     # P2 felony 11358 -> county dismisses 11358
-    conviction(E_DISMISS, "S02", "101002001000", "20140211", "11358 HS-CULTIVATE CANNABIS",
-               stat=FEL, sent=("PROBATION", "6", "M")),
+    conviction(
+        E_DISMISS,
+        "S02",
+        "101002001000",
+        "20140211",
+        "11358 HS-CULTIVATE CANNABIS",
+        stat=FEL,
+        sent=("PROBATION", "6", "M"),
+    ),
     # P3 felony 11359, no priors -> reduce
     conviction(E_REDUCE, "S03", "101002001000", "19910411", "11359 HS-POSSESS FOR SALE", stat=FEL),
     # P4 superstrike (187) before the 11359 -> review
     rec("S04", "101002001000", CA, "19890110", "187 PC-MURDER", disp="CONVICTED-PRISON", stat=FEL),
-    conviction(("needs_review", None, "prior_superstrike"), "S04", "102002001000", "19910411",
-               "11359 HS-POSSESS FOR SALE", stat=FEL),
+    conviction(
+        ("needs_review", None, "prior_superstrike"),
+        "S04",
+        "102002001000",
+        "19910411",
+        "11359 HS-POSSESS FOR SALE",
+        stat=FEL,
+    ),
     # P5 superstrike AFTER the 11359: with priors_must_precede (default) -> reduce
     conviction(E_REDUCE, "S05", "101002001000", "19910411", "11359 HS-POSSESS FOR SALE", stat=FEL),
-    rec("S05", "102002001000", CA, "19950301", "664/187 PC-ATTEMPT MURDER", disp="CONVICTED-PRISON",
-        stat=FEL),
+    rec(
+        "S05",
+        "102002001000",
+        CA,
+        "19950301",
+        "664/187 PC-ATTEMPT MURDER",
+        disp="CONVICTED-PRISON",
+        stat=FEL,
+    ),
     # P6 three 11360 felonies: the third has two priors -> review (its file is FILE_2)
-    conviction(E_REDUCE, "S06", "101002001000", "20050301", "11360 HS-TRANSPORT MARIJUANA", stat=FEL),
-    conviction(E_REDUCE, "S06", "102002001000", "20080301", "11360 HS-TRANSPORT MARIJUANA", stat=FEL),
+    conviction(E_REDUCE, "S06", "101002001000", "20050301", "11360 HS-TRANSPORT", stat=FEL),
+    conviction(E_REDUCE, "S06", "102002001000", "20080301", "11360 HS-TRANSPORT", stat=FEL),
     # P7 sale to a minor / import-export subdivisions -> not eligible
-    conviction(("not_eligible", None, "excluded_subdivision"), "S07", "101002001000", "20100505",
-               "11359(C)(3) HS-SELL TO MINOR", stat=FEL),
-    conviction(("not_eligible", None, "excluded_subdivision"), "S07", "101002002000", "20100505",
-               "11360(A)(3)(D) HS-IMPORT", stat=FEL),
+    conviction(
+        ("not_eligible", None, "excluded_subdivision"),
+        "S07",
+        "101002001000",
+        "20100505",
+        "11359(C)(3) HS-SELL TO MINOR",
+        stat=FEL,
+    ),
+    conviction(
+        ("not_eligible", None, "excluded_subdivision"),
+        "S07",
+        "101002002000",
+        "20100505",
+        "11360(A)(3)(D) HS-IMPORT",
+        stat=FEL,
+    ),
     # P8 after 11/9/2016 -> not eligible
-    conviction(("not_eligible", None, "post_prop64"), "S08", "101002001000", "20170312",
-               "11358 HS-CULTIVATE CANNABIS", stat=MIS),
+    conviction(
+        ("not_eligible", None, "post_prop64"),
+        "S08",
+        "101002001000",
+        "20170312",
+        "11358 HS-CULTIVATE CANNABIS",
+        stat=MIS,
+    ),
     # P9 attempts, hyphen and slash forms: 11357 -> dismiss
-    conviction(E_DISMISS, "S09", "101002001000", "20120101", "664-11357(C) HS-ATTEMPT POSSESS",
-               stat=FEL),
-    conviction(E_DISMISS, "S09", "101002002000", "20120101", "664/11357(C) HS-ATTEMPT POSSESS",
-               stat=FEL),
+    conviction(
+        E_DISMISS, "S09", "101002001000", "20120101", "664-11357(C) HS-ATTEMPT POSSESS", stat=FEL
+    ),
+    conviction(
+        E_DISMISS, "S09", "101002002000", "20120101", "664/11357(C) HS-ATTEMPT POSSESS", stat=FEL
+    ),
     # P10 the charge is in the comment
-    conviction(E_DISMISS, "S10", "101002001000", "20130101", "SEE COMMENT FOR CHARGE",
-               comment="11358 HS-CULTIVATE CANNABIS", stat=FEL),
+    conviction(
+        E_DISMISS,
+        "S10",
+        "101002001000",
+        "20130101",
+        "SEE COMMENT FOR CHARGE",
+        comment="11358 HS-CULTIVATE CANNABIS",
+        stat=FEL,
+    ),
     conviction(E_MISD, "S11", "101002001000", "20130101", "", comment="11357 HS-POSSESS", stat=MIS),
     # P13 PC 290 registration before the conviction -> review
     rec("S12", "101001001000", "REGISTRATION", "20000101", "290 PC-REGISTRATION OF SEX OFFENDER"),
-    conviction(("needs_review", None, "prior_290_registration"), "S12", "102002001000", "20050101",
-               "11360 HS-TRANSPORT", stat=FEL),
+    conviction(
+        ("needs_review", None, "prior_290_registration"),
+        "S12",
+        "102002001000",
+        "20050101",
+        "11360 HS-TRANSPORT",
+        stat=FEL,
+    ),
     # PC 290(c) registrable conviction (647.6, not a superstrike) before -> review
-    rec("S13", "101002001000", CA, "19990101", "647.6 PC-ANNOY CHILD", disp="CONVICTED-JAIL", stat=MIS),
-    conviction(("needs_review", None, "prior_290_conviction"), "S13", "102002001000", "20030101",
-               "11359 HS-POSSESS FOR SALE", stat=FEL),
+    rec(
+        "S13",
+        "101002001000",
+        CA,
+        "19990101",
+        "647.6 PC-ANNOY CHILD",
+        disp="CONVICTED-JAIL",
+        stat=MIS,
+    ),
+    conviction(
+        ("needs_review", None, "prior_290_conviction"),
+        "S13",
+        "102002001000",
+        "20030101",
+        "11359 HS-POSSESS FOR SALE",
+        stat=FEL,
+    ),
     # P19 11357.5 is not Prop 64 (no row); 11357 is
     rec("S14", "101002001000", CA, "20100101", "11357.5 HS-SYNTH CANNABINOID", disp=CONV, stat=FEL),
     conviction(E_DISMISS, "S14", "102002001000", "20100101", "11357 HS-POSSESS", stat=FEL),
     # Partial dates: year 1990 is certainly before 11/9/2016 -> decided
     conviction(E_DISMISS, "S15", "101002001000", "19900000", "11358 HS-CULTIVATE", stat=FEL),
     # ... year 2016 or November 2016 cannot be placed -> review, naming the date
-    conviction(("needs_review", None, "post_prop64"), "S16", "101002001000", "20160000",
-               "11359 HS-POSSESS FOR SALE", stat=FEL),
-    conviction(("needs_review", None, "post_prop64"), "S17", "101002001000", "20161100",
-               "11359 HS-POSSESS FOR SALE", stat=FEL),
+    conviction(
+        ("needs_review", None, "post_prop64"),
+        "S16",
+        "101002001000",
+        "20160000",
+        "11359 HS-POSSESS FOR SALE",
+        stat=FEL,
+    ),
+    conviction(
+        ("needs_review", None, "post_prop64"),
+        "S17",
+        "101002001000",
+        "20161100",
+        "11359 HS-POSSESS FOR SALE",
+        stat=FEL,
+    ),
     # Blank CONV_STAT_DESCR: OFFENSE_TOC decides; both blank -> review
     conviction(E_MISD, "S18", "101002001000", "20100101", "11360 HS-GIVE AWAY", toc="M"),
-    conviction(("needs_review", None, "misdemeanor"), "S19", "101002001000", "20100101",
-               "11360 HS-GIVE AWAY"),
+    conviction(
+        ("needs_review", None, "misdemeanor"),
+        "S19",
+        "101002001000",
+        "20100101",
+        "11360 HS-GIVE AWAY",
+    ),
     # A section with no code abbreviation: cannot tell it is H&S -> review
-    conviction(("needs_review", None, "scope"), "S20", "101002001000", "20100101",
-               "11357(A)-POSSESS", stat=FEL),
+    conviction(
+        ("needs_review", None, "scope"),
+        "S20",
+        "101002001000",
+        "20100101",
+        "11357(A)-POSSESS",
+        stat=FEL,
+    ),
     # Out of county: the warehouse keeps it; the export files it under YOLO
-    conviction(E_DISMISS, "S21", "101002001000", "20100101", "11358 HS-CULTIVATE", stat=FEL,
-               county="YOLO"),
+    conviction(
+        E_DISMISS, "S21", "101002001000", "20100101", "11358 HS-CULTIVATE", stat=FEL, county="YOLO"
+    ),
     # P18 deceased: off by default -> reduce (the options run turns it on)
     rec("S22", "109001001000", "DECEASED", "20200101"),
     conviction(E_REDUCE, "S22", "101002001000", "20100101", "11360 HS-TRANSPORT", stat=FEL),
     # P16 two sentence rows of one count, not adjacent: one conviction, both parts summed
-    conviction(E_DISMISS, "S23", "101002001000", "20140211", "11358 HS-CULTIVATE", stat=FEL,
-               disp="CONVICTED-JAIL", sent=("JAIL", "90", "D")),
-    rec("S23", "101002002000", CA, "20140211", "4060 BP-POSSESS CTRL SUBSTNCE",
-        disp="DISMISSED/CHARGE DROPPED"),
-    rec("S23", "101002001000", CA, "20140211", "11358 HS-CULTIVATE", disp=CONV, stat=FEL,
-        sent=("PROBATION", "6", "M")),
+    conviction(
+        E_DISMISS,
+        "S23",
+        "101002001000",
+        "20140211",
+        "11358 HS-CULTIVATE",
+        stat=FEL,
+        disp="CONVICTED-JAIL",
+        sent=("JAIL", "90", "D"),
+    ),
+    rec(
+        "S23",
+        "101002002000",
+        CA,
+        "20140211",
+        "4060 BP-POSSESS CTRL SUBSTNCE",
+        disp="DISMISSED/CHARGE DROPPED",
+    ),
+    rec(
+        "S23",
+        "101002001000",
+        CA,
+        "20140211",
+        "11358 HS-CULTIVATE",
+        disp=CONV,
+        stat=FEL,
+        sent=("PROBATION", "6", "M"),
+    ),
     # Conspiracy 182/11360 -> 11360 -> reduce
     conviction(E_REDUCE, "S24", "101002001000", "20090101", "182/11360 HS-CONSPIRACY", stat=FEL),
     # A superstrike in 2010 (year only) vs an 11360 on 2010-06-01: order unknown -> review
     rec("S25", "101002001000", CA, "20100000", "187 PC-MURDER", disp="CONVICTED-PRISON", stat=FEL),
-    conviction(("needs_review", None, "prior_superstrike"), "S25", "102002001000", "20100601",
-               "11360 HS-TRANSPORT", stat=FEL),
+    conviction(
+        ("needs_review", None, "prior_superstrike"),
+        "S25",
+        "102002001000",
+        "20100601",
+        "11360 HS-TRANSPORT",
+        stat=FEL,
+    ),
     # Not convicted: no row
     rec("S26", "101002001000", CA, "20100101", "11357 HS-POSSESS", disp="DISMISSED/CHARGE DROPPED"),
     # Code before the section, lower case
     conviction(E_DISMISS, "S27", "101002001000", "20100101", "hs 11358-CULTIVATE", stat=FEL),
     # A felony of a section the county neither dismisses nor reduces: the options run only
-    conviction(E_DISMISS, "S28", "101002001000", "20100101", "11357 H&S-POSSESS", stat=FEL,
-               county="san  joaquin"),
+    conviction(
+        E_DISMISS,
+        "S28",
+        "101002001000",
+        "20100101",
+        "11357 H&S-POSSESS",
+        stat=FEL,
+        county="san  joaquin",
+    ),
 ]
 
 FILE_2 = [
     # P6 (continued): same subject in another file; two earlier 11360 felonies -> review
-    conviction(("needs_review", None, "two_priors"), "S06", "103002001000", "20120301",
-               "11360 HS-TRANSPORT MARIJUANA", stat=FEL),
+    conviction(
+        ("needs_review", None, "two_priors"),
+        "S06",
+        "103002001000",
+        "20120301",
+        "11360 HS-TRANSPORT",
+        stat=FEL,
+    ),
 ]
 
 
@@ -257,14 +389,17 @@ def test_county_options_change_the_outcome(tmp_path):
     """The earlier tool's options file plus our parameters; one county exported."""
     f1, f2 = _write_inputs(tmp_path)
     options = tmp_path / "options.json"
-    options.write_text(json.dumps({
-        "baselineEligibility": {"dismiss": ["11357"], "reduce": ["11359", "11360"]},
-        "additionalRelief": {"subjectIsDeceased": True, "subjectAgeThreshold": 0},
-        "parameters": {"priors_must_precede": False},
-        "someBearUiKey": 1,
-    }))
-    result = _run(tmp_path, "--options", str(options), "--county", " yolo ",
-                  extracts=[f1, f2])
+    options.write_text(
+        json.dumps(
+            {
+                "baselineEligibility": {"dismiss": ["11357"], "reduce": ["11359", "11360"]},
+                "additionalRelief": {"subjectIsDeceased": True, "subjectAgeThreshold": 0},
+                "parameters": {"priors_must_precede": False},
+                "someBearUiKey": 1,
+            }
+        )
+    )
+    result = _run(tmp_path, "--options", str(options), "--county", " yolo ", extracts=[f1, f2])
     assert result.exit_code == 0, result.output
     got = _decisions(tmp_path / "wh.duckdb")
     # 11358 is no longer dismissed and not reduced either: no criterion -> review
@@ -276,10 +411,13 @@ def test_county_options_change_the_outcome(tmp_path):
 
 def test_bad_data_blocks_the_export(tmp_path):
     """A record with no SUBJECT_ID fails the staged-extract gate: nothing is exported."""
-    bad = write_extract(tmp_path / "bad.csv", [
-        *FILE_1[:3],
-        rec("", "101002001000", CA, "20100101", "11357 HS", disp=CONV, stat=FEL),
-    ])
+    bad = write_extract(
+        tmp_path / "bad.csv",
+        [
+            *FILE_1[:3],
+            rec("", "101002001000", CA, "20100101", "11357 HS", disp=CONV, stat=FEL),
+        ],
+    )
     result = _run(tmp_path, extracts=[bad])
     assert result.exit_code == 1
     assert "ge_doj_extract" in result.output and "SUBJECT_ID" in result.output

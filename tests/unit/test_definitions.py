@@ -9,13 +9,21 @@ def test_definitions_load_and_the_graph_is_connected():
     repo = defs.get_repository_def()
     graph = repo.asset_graph
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert {"raw/doj_extract", "raw/doj_rejects", "rules/rules", "stg_doj__events",
-            "int_charge_codes_normalized", "fct_conviction_eligibility",
-            "exports/prop64_county_files"} <= keys
+    assert {
+        "raw/doj_extract",
+        "raw/doj_rejects",
+        "rules/rules",
+        "stg_doj__events",
+        "int_charge_codes_normalized",
+        "fct_conviction_eligibility",
+        "exports/prop64_county_files",
+    } <= keys
     # dbt sources resolve to the Python assets that write them: lineage has no gaps
     assert AssetKey(["raw", "doj_extract"]) in graph.get(AssetKey("stg_doj__events")).parent_keys
-    assert AssetKey(["rules", "conditions"]) in graph.get(
-        AssetKey("stg_rules__conditions")).parent_keys
+    assert (
+        AssetKey(["rules", "conditions"])
+        in graph.get(AssetKey("stg_rules__conditions")).parent_keys
+    )
     # the export reads the decision table, which the blocking GE gate checks
     export = graph.get(AssetKey(["exports", "prop64_county_files"]))
     assert AssetKey("fct_conviction_eligibility") in export.parent_keys

@@ -19,8 +19,13 @@ def _decisions() -> pl.DataFrame:
     return pl.DataFrame(
         {
             "subject_id": ["1", "1", "2", "3", "4"],
-            "cnt_order": ["101002001000", "102002001000", "101002001000", "101002001000",
-                          "101002001000"],
+            "cnt_order": [
+                "101002001000",
+                "102002001000",
+                "101002001000",
+                "101002001000",
+                "101002001000",
+            ],
             "program": ["us_ca_prop64"] * 5,
             "county": ["SAN JOAQUIN", "san  joaquin", "YOLO", "SAN JOAQUIN", None],
             "section": ["11357", "11360", "11358", "11359", "11357"],
