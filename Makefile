@@ -47,7 +47,7 @@ test-unit: manifest  ## fast tests only
 	$(BIN)/pytest -m "not integration"
 
 dev: manifest  ## Dagster UI on http://127.0.0.1:3000
-	mkdir -p $(DAGSTER_HOME)
+	mkdir -p $(DAGSTER_HOME) && touch $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 lint: install  ## ruff lint + format check

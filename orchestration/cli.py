@@ -70,7 +70,9 @@ def run_command(
     # The dbt profile and the Warehouse resource both read this; set it before Dagster loads.
     os.environ["CLEANSLATE_WAREHOUSE"] = str(warehouse_file)
     os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster_home"))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    home = Path(os.environ["DAGSTER_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "dagster.yaml").touch()  # defaults: runs and event logs stored under DAGSTER_HOME
 
     from dagster import DagsterInstance
 
