@@ -30,19 +30,23 @@ def _fail(message: str) -> None:
 def _preflight(as_of: str, options: Path | None, extracts: list[Path]) -> None:
     """Catch bad input before Dagster starts, with one clear line each."""
     from orchestration.rules.load import RuleFileError, load_rules_dir
-    from orchestration.rules.options import read_options_file, resolve_parameters
+    from orchestration.rules.options import check_options, read_options_file, resolve_parameters
 
     try:
         date.fromisoformat(as_of)
     except ValueError:
         _fail(f"--as-of must be a date YYYY-MM-DD, got {as_of!r}")
     for p in extracts:
-        if not p.is_file():
+        if not p.exists():
             _fail(f"extract not found: {p}")
+        if p.is_dir() and not any((p / f"persons{s}").exists() for s in (".csv", ".parquet")):
+            _fail(f"{p}: a folder must be a canonical extract (persons.csv or persons.parquet)")
     try:
         programs = load_rules_dir(rules_dir())
         if options is not None:
             opts = read_options_file(options)
+            for warning in check_options(programs, opts):
+                typer.echo(f"warning: {warning}", err=True)
             for loaded in programs:
                 for warning in resolve_parameters(loaded, opts).warnings:
                     typer.echo(f"warning: {warning}", err=True)
@@ -81,7 +85,11 @@ def run_command(
     run_config = {
         "loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}},
         "ops": {
-            "doj_extracts": {"config": {"extracts": [str(p) for p in extracts]}},
+            # files are CA DOJ research-file extracts; folders are canonical extracts
+            "doj_extracts": {"config": {"extracts": [str(p) for p in extracts if p.is_file()]}},
+            "canonical_extracts": {
+                "config": {"extracts": [str(p) for p in extracts if p.is_dir()]}
+            },
             "rulebook": {
                 "config": {
                     "as_of": as_of,
@@ -115,10 +123,16 @@ def run_command(
     typer.echo(f"Run {result.run_id} succeeded (Dagster UI: make dev).")
     for mat in result.get_asset_materialization_events():
         meta = mat.materialization.metadata
-        if mat.asset_key.to_user_string() == "raw/doj_extract":
+        key = mat.asset_key.to_user_string()
+        if key == "raw/doj_extract" and meta["files"].value:
             typer.echo(
-                f"Ingested:  {meta['input_records'].value} records: {meta['staged'].value} staged, "
-                f"{meta['rejected'].value} rejected (table raw.doj_rejects)"
+                f"Ingested:  {meta['input_records'].value} DOJ records: {meta['staged'].value} "
+                f"staged, {meta['rejected'].value} rejected (table raw.doj_rejects)"
+            )
+        if key == "raw/canonical_rejects" and meta["extracts"].value:
+            typer.echo(
+                f"Ingested:  {meta['input_records'].value} canonical rows: {meta['staged'].value}"
+                f" staged, {meta['rejected'].value} rejected (table raw.canonical_rejects)"
             )
     typer.echo(f"Warehouse: {warehouse_file}  (table fct_conviction_eligibility)")
     typer.echo(f"Exports:   {out_dir}")
@@ -135,7 +149,30 @@ def run_command(
             f"  {folder.name}: {s['convictions']} convictions {json.dumps(s['by_determination'])}"
             f", relief {json.dumps(s['by_relief'])}, {s['subjects_with_relief']} people with relief"
         )
-    typer.echo(f"Summary:   {sum(total.values())} Prop 64 convictions {json.dumps(total)}")
+    typer.echo(f"Exported:  {sum(total.values())} Prop 64 convictions {json.dumps(total)}")
+    _print_decisions(warehouse_file)
+
+
+def _print_decisions(warehouse_file: Path) -> None:
+    """Counts per law and determination, straight from the decision table."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse_file), read_only=True)
+    try:
+        rows = con.execute(
+            "select program, determination, count(*) from main.fct_conviction_eligibility"
+            " group by all order by 1, 2"
+        ).fetchall()
+    finally:
+        con.close()
+    by_program: dict[str, dict[str, int]] = {}
+    for program, determination, n in rows:
+        by_program.setdefault(program, {})[determination] = n
+    typer.echo(
+        "Decisions: (table fct_conviction_eligibility; why: cleanslate explain --subject ID)"
+    )
+    for program, counts in by_program.items():
+        typer.echo(f"  {program}: {sum(counts.values())} {json.dumps(counts)}")
 
 
 def main() -> None:

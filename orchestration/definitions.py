@@ -9,7 +9,11 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.exports.assets import prop64_county_files
 from orchestration.ingest.assets import doj_extracts, staged_plus_rejected_equals_input
-from orchestration.quality.checks import ge_decision_table, ge_doj_extract
+from orchestration.ingest.canonical_assets import (
+    canonical_extracts,
+    canonical_staged_plus_rejected_equals_input,
+)
+from orchestration.quality.checks import ge_canonical_extract, ge_decision_table, ge_doj_extract
 from orchestration.resources import Warehouse
 from orchestration.rules.assets import rulebook
 from orchestration.transform.assets import warehouse_models
@@ -30,8 +34,14 @@ clearance_job = define_asset_job(
 )
 
 defs = Definitions(
-    assets=[doj_extracts, rulebook, warehouse_models, prop64_county_files],
-    asset_checks=[staged_plus_rejected_equals_input, ge_doj_extract, ge_decision_table],
+    assets=[doj_extracts, canonical_extracts, rulebook, warehouse_models, prop64_county_files],
+    asset_checks=[
+        staged_plus_rejected_equals_input,
+        canonical_staged_plus_rejected_equals_input,
+        ge_doj_extract,
+        ge_canonical_extract,
+        ge_decision_table,
+    ],
     jobs=[clearance_job],
     resources={
         "warehouse": Warehouse(),

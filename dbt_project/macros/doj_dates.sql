@@ -44,3 +44,43 @@
 {% macro clean_text(col) -%}
     nullif(trim(regexp_replace({{ col }}, '\s+', ' ', 'g')), '')
 {%- endmacro %}
+
+{#-
+  Canonical-format dates are ISO: YYYY-MM-DD, or partial YYYY-MM / YYYY. Same range-and-precision
+  treatment as DOJ dates.
+-#}
+{% macro iso_date_precision(col) -%}
+    case
+        when nullif(trim({{ col }}), '') is null then 'missing'
+        when regexp_full_match(trim({{ col }}), '[0-9]{4}-[0-9]{2}-[0-9]{2}')
+            then case when try_strptime(trim({{ col }}), '%Y-%m-%d') is null then 'invalid' else 'day' end
+        when regexp_full_match(trim({{ col }}), '[0-9]{4}-[0-9]{2}')
+            then case when try_strptime(trim({{ col }}) || '-01', '%Y-%m-%d') is null then 'invalid' else 'month' end
+        when regexp_full_match(trim({{ col }}), '[0-9]{4}') then 'year'
+        else 'invalid'
+    end
+{%- endmacro %}
+
+{% macro iso_date_earliest(col) -%}
+    case {{ iso_date_precision(col) }}
+        when 'day' then cast(try_strptime(trim({{ col }}), '%Y-%m-%d') as date)
+        when 'month' then cast(try_strptime(trim({{ col }}) || '-01', '%Y-%m-%d') as date)
+        when 'year' then cast(try_strptime(trim({{ col }}) || '-01-01', '%Y-%m-%d') as date)
+    end
+{%- endmacro %}
+
+{% macro iso_date_latest(col) -%}
+    case {{ iso_date_precision(col) }}
+        when 'day' then cast(try_strptime(trim({{ col }}), '%Y-%m-%d') as date)
+        when 'month' then last_day(cast(try_strptime(trim({{ col }}) || '-01', '%Y-%m-%d') as date))
+        when 'year' then cast(try_strptime(trim({{ col }}) || '-12-31', '%Y-%m-%d') as date)
+    end
+{%- endmacro %}
+
+{#- All four at once: <alias>_raw, _earliest, _latest, _precision. -#}
+{% macro iso_date_columns(col, alias) -%}
+    {{ clean_text(col) }} as {{ alias }}_raw,
+    {{ iso_date_earliest(col) }} as {{ alias }}_earliest,
+    {{ iso_date_latest(col) }} as {{ alias }}_latest,
+    {{ iso_date_precision(col) }} as {{ alias }}_precision
+{%- endmacro %}

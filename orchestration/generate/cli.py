@@ -1,4 +1,8 @@
-"""`cleanslate generate`: write a fabricated CA DOJ research-file extract.
+"""`cleanslate generate`: write a fabricated extract.
+
+`--format doj` (default): a CA DOJ research-file CSV (`--out` is a file).
+`--format canonical --state UT|PA|CA`: a canonical extract folder (docs/canonical-format.md;
+`--out` is a folder, `--file-format csv|parquet`).
 
 The console script's app lives in `orchestration/cli.py`; it wires this command in with
 `register(app)`.
@@ -6,12 +10,24 @@ The console script's app lives in `orchestration/cli.py`; it wires this command 
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from orchestration.generate.canonical import GENERATED_STATES, generate_canonical
 from orchestration.generate.extract import generate_extract
+
+
+class ExtractFormat(StrEnum):
+    doj = "doj"
+    canonical = "canonical"
+
+
+class FileFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
 
 
 def _split_counties(values: list[str] | None) -> list[str] | None:
@@ -27,25 +43,65 @@ def _split_counties(values: list[str] | None) -> list[str] | None:
 
 def generate_command(
     *,
-    rows: Annotated[int, typer.Option("--rows", min=0, help="Exact number of data rows.")],
+    rows: Annotated[
+        int,
+        typer.Option(
+            "--rows",
+            min=0,
+            help="doj: exact number of data rows. canonical: about this many charges.",
+        ),
+    ],
     seed: Annotated[
         int, typer.Option("--seed", min=0, help="RNG seed (same seed, same bytes).")
     ] = 0,
     out: Annotated[
-        Path, typer.Option("--out", dir_okay=False, help="Output CSV path (written atomically).")
+        Path,
+        typer.Option(
+            "--out", help="doj: output CSV file; canonical: output folder (written atomically)."
+        ),
     ],
     counties: Annotated[
         list[str] | None,
         typer.Option(
             "--counties",
-            help='County names as DOJ writes them: "A,B" or repeated. Default: 6 CA counties.',
+            help='doj only. County names as DOJ writes them: "A,B" or repeated. '
+            "Default: 6 CA counties.",
         ),
     ] = None,
     no_header: Annotated[
-        bool, typer.Option("--no-header", help="Omit the RECORD_ID,... header line.")
+        bool, typer.Option("--no-header", help="doj only. Omit the RECORD_ID,... header line.")
     ] = False,
+    extract_format: Annotated[
+        ExtractFormat,
+        typer.Option(
+            "--format",
+            case_sensitive=False,
+            help="doj: CA DOJ research file; canonical: canonical extract folder.",
+        ),
+    ] = ExtractFormat.doj,
+    state: Annotated[
+        str | None,
+        typer.Option("--state", help=f"canonical only (required): {' / '.join(GENERATED_STATES)}."),
+    ] = None,
+    file_format: Annotated[
+        FileFormat | None,
+        typer.Option(
+            "--file-format",
+            case_sensitive=False,
+            help="canonical only: csv (default) or parquet files.",
+        ),
+    ] = None,
 ) -> None:
-    """Write a fabricated (no real people) DOJ research-file extract; print counts only."""
+    """Write a fabricated (no real people) DOJ or canonical extract; print counts only."""
+    if extract_format is ExtractFormat.canonical:
+        _generate_canonical(rows, seed, out, state, file_format, counties, no_header)
+        return
+    if state is not None:
+        raise typer.BadParameter("only with --format canonical", param_hint="'--state'")
+    if file_format is not None:
+        raise typer.BadParameter("only with --format canonical", param_hint="'--file-format'")
+    if out.is_dir():
+        raise typer.BadParameter(f"File {str(out)!r} is a directory.", param_hint="'--out'")
     try:
         stats = generate_extract(
             out, rows=rows, seed=seed, counties=_split_counties(counties), header=not no_header
@@ -55,6 +111,44 @@ def generate_command(
     typer.echo(
         f"wrote {stats.rows} rows, {stats.subjects} subjects, "
         f"{stats.convictions} convictions to {out}"
+    )
+
+
+def _generate_canonical(
+    rows: int,
+    seed: int,
+    out: Path,
+    state: str | None,
+    file_format: FileFormat | None,
+    counties: list[str] | None,
+    no_header: bool,
+) -> None:
+    states = ", ".join(GENERATED_STATES)
+    if state is None or not state.strip():
+        raise typer.BadParameter(
+            f"required with --format canonical (one of {states})", param_hint="'--state'"
+        )
+    if state.strip().upper() not in GENERATED_STATES:
+        raise typer.BadParameter(
+            f"{state!r} is not a generated state (one of {states})", param_hint="'--state'"
+        )
+    if counties:
+        raise typer.BadParameter("only with --format doj", param_hint="'--counties'")
+    if no_header:
+        raise typer.BadParameter("only with --format doj", param_hint="'--no-header'")
+    if out.exists() and not out.is_dir():
+        raise typer.BadParameter(
+            f"{str(out)!r} is a file; canonical extracts are folders", param_hint="'--out'"
+        )
+    fmt = (file_format or FileFormat.csv).value
+    try:
+        stats = generate_canonical(out, rows=rows, seed=seed, state=state, fmt=fmt)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    typer.echo(
+        f"wrote {stats.state} canonical extract ({stats.file_format}): "
+        + ", ".join(f"{n} {name}" for name, n in stats.table_counts().items())
+        + f"; {stats.notable['convictions']} convictions to {out}"
     )
 
 

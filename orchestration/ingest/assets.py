@@ -19,7 +19,7 @@ from dagster import (
     multi_asset,
 )
 
-from orchestration.ingest.reader import read_extract
+from orchestration.ingest.reader import REJECT_SCHEMA, STAGED_SCHEMA, read_extract
 from orchestration.ingest.recount import count_input_records
 from orchestration.resources import Warehouse
 from orchestration.settings import landing_dir
@@ -27,22 +27,34 @@ from orchestration.settings import landing_dir
 RAW_EXTRACT = AssetKey(["raw", "doj_extract"])
 RAW_REJECTS = AssetKey(["raw", "doj_rejects"])
 EXTRACT_SUFFIXES = {".csv", ".dat", ".txt"}
+MANIFEST_SCHEMA = {
+    "source_file": pl.String,
+    "path": pl.String,
+    "source_sha256": pl.String,
+    "has_header": pl.Boolean,
+    "input_records": pl.Int64,
+    "staged": pl.Int64,
+    "rejected": pl.Int64,
+    "blank_lines": pl.Int64,
+    "bytes": pl.Int64,
+}
 
 
 class ExtractConfig(Config):
-    """Which extracts to read; empty means every *.csv / *.dat / *.txt in the landing folder."""
+    """Which CA DOJ extract files to read. None (the default, e.g. from the UI) means every
+    *.csv / *.dat / *.txt file in the landing folder; an empty list means none this run."""
 
-    extracts: list[str] = []
+    extracts: list[str] | None = None
 
 
 def resolve_extracts(config: ExtractConfig) -> list[Path]:
-    if config.extracts:
+    if config.extracts is not None:
         paths = [Path(p).resolve() for p in config.extracts]
     else:
         folder = landing_dir()
-        paths = sorted(p for p in folder.glob("*") if p.suffix.lower() in EXTRACT_SUFFIXES)
-        if not paths:
-            raise FileNotFoundError(f"no extracts given and none in the landing folder {folder}")
+        paths = sorted(
+            p for p in folder.glob("*") if p.is_file() and p.suffix.lower() in EXTRACT_SUFFIXES
+        )
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         raise FileNotFoundError(f"extract not found: {', '.join(missing)}")
@@ -85,6 +97,9 @@ def doj_extracts(context: AssetExecutionContext, config: ExtractConfig, warehous
                 f"{stats.source_file}: {stats.input_records} records, {stats.staged} staged, "
                 f"{stats.rejected} rejected"
             )
+        if not paths:  # no DOJ extract this run: empty tables keep the models building
+            tables.write("raw", "doj_extract", pl.DataFrame(schema=STAGED_SCHEMA))
+            tables.write("raw", "doj_rejects", pl.DataFrame(schema=REJECT_SCHEMA))
         # The file manifest lets the reconciliation check recount each file independently.
         manifest = pl.DataFrame(
             [
@@ -100,7 +115,8 @@ def doj_extracts(context: AssetExecutionContext, config: ExtractConfig, warehous
                     "bytes": s.bytes,
                 }
                 for s, p in zip(files, paths, strict=True)
-            ]
+            ],
+            schema=MANIFEST_SCHEMA,
         )
         tables.write("raw", "doj_files", manifest)
     staged = sum(s.staged for s in files)

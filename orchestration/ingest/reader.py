@@ -74,7 +74,9 @@ def _lines(path: Path, chunk_bytes: int) -> Iterator[tuple[int, list[bytes]]]:
         yield line_no, [rest]
 
 
-def _check_chunk(first_line: int, lines: list[bytes]) -> pl.DataFrame:
+def _check_chunk(
+    first_line: int, lines: list[bytes], field_count: int = FIELD_COUNT
+) -> pl.DataFrame:
     """One row per line: line number, text (null if not UTF-8) and the error, if any."""
     raw = [ln[:-1] if ln.endswith(b"\r") else ln for ln in lines]
     try:
@@ -105,8 +107,12 @@ def _check_chunk(first_line: int, lines: list[bytes]) -> pl.DataFrame:
         .then(pl.lit("undecodable bytes (not UTF-8)"))
         .when(pl.col("bad_quote"))
         .then(pl.lit("unbalanced quote"))
-        .when(pl.col("field_count") != FIELD_COUNT)
-        .then(pl.format("wrong number of fields: {} (expected 95)", pl.col("field_count")))
+        .when(pl.col("field_count") != field_count)
+        .then(
+            pl.format(
+                f"wrong number of fields: {{}} (expected {field_count})", pl.col("field_count")
+            )
+        )
     )
 
 
@@ -154,15 +160,15 @@ def read_extract(
         yield staged, rejects.cast(REJECT_SCHEMA), stats  # type: ignore[arg-type]
 
 
-def _parse_good(good: pl.DataFrame) -> pl.DataFrame:
+def _parse_good(good: pl.DataFrame, columns: tuple[str, ...] = COLUMNS) -> pl.DataFrame:
     if good.height == 0:
-        return pl.DataFrame(schema=dict.fromkeys(COLUMNS, pl.String))
+        return pl.DataFrame(schema=dict.fromkeys(columns, pl.String))
     payload = "\n".join(good["text"].to_list()).encode("utf-8") + b"\n"
     df = pl.read_csv(
         io.BytesIO(payload),
         has_header=False,
-        new_columns=list(COLUMNS),
-        schema=dict.fromkeys(COLUMNS, pl.String),
+        new_columns=list(columns),
+        schema=dict.fromkeys(columns, pl.String),
         quote_char='"',
         empty_string_is_null=False,
     )

@@ -17,7 +17,9 @@ class Recount:
     sha256: str
 
 
-def count_input_records(path: Path) -> Recount:
+def count_input_records(path: Path, header: bool | None = None) -> Recount:
+    """Non-blank lines, minus the header: the DOJ one if present (header=None), or the
+    first line (header=True, canonical CSV)."""
     h = hashlib.sha256()
     records = 0
     first = True
@@ -26,7 +28,10 @@ def count_input_records(path: Path) -> Recount:
             h.update(line)
             if first:
                 first = False
-                if line.lstrip(b"\xef\xbb\xbf").startswith(HEADER_PREFIX.encode()):
+                if header or (
+                    header is None
+                    and line.lstrip(b"\xef\xbb\xbf").startswith(HEADER_PREFIX.encode())
+                ):
                     continue
             if line.strip():
                 records += 1

@@ -11,6 +11,7 @@ from orchestration.quality.ge import load_suite_spec, run_suite
 from orchestration.resources import Warehouse
 
 DECISION_TABLE = AssetKey(["fct_conviction_eligibility"])
+CANONICAL_CHARGES = AssetKey(["raw", "canonical_charges"])
 
 
 def _result(suite: str, frame_rows: int, res) -> AssetCheckResult:
@@ -30,11 +31,29 @@ def ge_doj_extract(warehouse: Warehouse) -> AssetCheckResult:
     return _result("doj_extract", frame.height, run_suite("doj_extract", frame))
 
 
+@asset_check(
+    asset=CANONICAL_CHARGES,
+    blocking=True,
+    name="ge_canonical_extract",
+    additional_deps=[AssetKey(["raw", "canonical_dispositions"])],
+)
+def ge_canonical_extract(warehouse: Warehouse) -> AssetCheckResult:
+    """GE suite expectations/canonical_extract.json on staged canonical charges + dispositions."""
+    frame = warehouse.query(
+        "select c.source_extract, c.source_file, c.source_line, c.charge_id, c.person_id,"
+        " c.statute, lower(trim(c.level)) as level, upper(trim(c.grade)) as grade,"
+        " d.disposition, d.disposition_date"
+        " from raw.canonical_charges c left join raw.canonical_dispositions d"
+        "   on d.source_extract = c.source_extract and d.charge_id = c.charge_id"
+    )
+    return _result("canonical_extract", frame.height, run_suite("canonical_extract", frame))
+
+
 @asset_check(asset=DECISION_TABLE, blocking=True, name="ge_decision_table")
 def ge_decision_table(warehouse: Warehouse) -> AssetCheckResult:
     """GE suite expectations/fct_conviction_eligibility.json on the decision table."""
     frame = warehouse.query(
-        "select subject_id, cnt_order, program, determination, relief, reason_codes, reasons,"
+        "select charge_key, program, determination, relief, reason_codes, reasons,"
         " missing_facts, is_undecided, rules_version, as_of, source_line"
         " from main.fct_conviction_eligibility"
     )

@@ -1,89 +1,138 @@
 """Compile validated rule files plus county parameters into the `rules.*` warehouse tables.
 
 Parameters are resolved here, so the SQL sees only literal arguments: a rule switched off by
-policy is kept with enabled = false (auditors see it), a `section_in` list becomes a generated
-code set, and `{param}` placeholders in reasons are filled in. `{section}` stays for SQL.
+policy is kept with is_enabled = false (auditors see it), a `section_in` list becomes a
+generated code set, durations become years/months/days, and `{param}` placeholders in reasons
+are filled in. `{section}` stays for SQL.
 """
 
 import json
+import re
 from datetime import date
 from typing import Any
 
 import polars as pl
 
 from orchestration.rules.load import LoadedRules
-from orchestration.rules.options import CountyOptions, ResolvedParameters, resolve_parameters
-from orchestration.rules.schema import ParamRef, RuleFile, SectionIn
+from orchestration.rules.options import (
+    CountyOptions,
+    ResolvedParameters,
+    check_options,
+    resolve_parameters,
+)
+from orchestration.rules.schema import (
+    TIME_CONDITIONS,
+    ConvictionFilter,
+    NegatedCondition,
+    ParamRef,
+    RuleFile,
+    SectionIn,
+)
+
+S, N, B, D, F = pl.String, pl.Int32, pl.Boolean, pl.Date, pl.Float64
 
 # Table name -> polars schema. The dbt sources in models/staging/rules read these.
 TABLES: dict[str, dict[str, Any]] = {
     "programs": {
-        "program_id": pl.String,
-        "jurisdiction": pl.String,
-        "title": pl.String,
-        "law_version": pl.Date,
-        "effective_from": pl.Date,
-        "effective_to": pl.Date,
-        "rules_version": pl.String,
-        "rule_file": pl.String,
-        "rule_file_sha256": pl.String,
-        "options_file_sha256": pl.String,
-        "as_of_date": pl.Date,
-        "is_in_effect": pl.Boolean,
+        "program_id": S,
+        "jurisdiction": S,
+        "title": S,
+        "status": S,
+        "unit": S,
+        "aggregate_to": S,
+        "law_version": D,
+        "effective_from": D,
+        "effective_to": D,
+        "rules_version": S,
+        "rule_file": S,
+        "rule_file_sha256": S,
+        "options_file_sha256": S,
+        "as_of_date": D,
+        "is_in_effect": B,
     },
-    "citations": {
-        "program_id": pl.String,
-        "citation_id": pl.String,
-        "ref": pl.String,
-        "url": pl.String,
-        "confidence": pl.String,
-    },
+    "citations": {"program_id": S, "citation_id": S, "ref": S, "url": S, "confidence": S},
     "parameters": {
-        "program_id": pl.String,
-        "name": pl.String,
-        "value_json": pl.String,
-        "source": pl.String,
-        "options_key": pl.String,
+        "program_id": S,
+        "name": S,
+        "value_json": S,
+        "source": S,
+        "options_key": S,
     },
     "rules": {
-        "program_id": pl.String,
-        "rule_id": pl.String,
-        "rule_order": pl.Int32,
-        "kind": pl.String,
-        "outcome": pl.String,
-        "relief": pl.String,
-        "reason": pl.String,
-        "citation_ids": pl.String,
-        "citations": pl.String,
-        "on_unknown": pl.String,
-        "is_enabled": pl.Boolean,
+        "program_id": S,
+        "rule_id": S,
+        "rule_order": N,
+        "kind": S,
+        "outcome": S,
+        "relief": S,
+        "reason": S,
+        "citation_ids": S,
+        "citations": S,
+        "on_unknown": S,
+        "is_enabled": B,
+        "verify": S,
     },
     "conditions": {
-        "program_id": pl.String,
-        "rule_id": pl.String,
-        "condition_seq": pl.Int32,
-        "condition_type": pl.String,
-        "code_set": pl.String,
-        "levels": pl.String,
-        "date_value": pl.Date,
-        "years": pl.Int32,
-        "must_precede": pl.Boolean,
-        "same_section": pl.Boolean,
-        "min_count": pl.Int32,
-        "registration": pl.String,
-        "description": pl.String,
+        "program_id": S,
+        "rule_id": S,
+        "condition_seq": N,
+        "condition_type": S,
+        "is_negated": B,
+        "is_time_condition": B,
+        "description": S,
+        # arguments; NULL when the type does not use them
+        "code_set": S,
+        "levels": S,
+        "grades": S,
+        "dispositions": S,
+        "field": S,
+        "date_value": D,
+        "anchors": S,
+        "wait_years": N,
+        "wait_months": N,
+        "wait_days": N,
+        "years": N,
+        "penalty_years": F,
+        "must_precede": B,
+        "same_section": B,
+        "min_count": N,
+        "at_least": N,
+        "distinct_by_episode": B,
+        "registration": S,
+        "active_only": B,
+        "agencies": S,
+        "sentence_types": S,
+        "flag": S,
+        "exclude_traffic": B,
+        # the look-back filter (ConvictionFilter), prefixed f_
+        "f_code_set": S,
+        "f_exclude_code_set": S,
+        "f_levels": S,
+        "f_exclude_levels": S,
+        "f_grades": S,
+        "f_min_penalty_years": F,
+        "f_exclude_traffic": B,
     },
     "code_set_members": {
-        "program_id": pl.String,
-        "code_set": pl.String,
-        "statute": pl.String,
-        "match_mode": pl.String,
-        "attempt": pl.String,
-        "with_enhancement": pl.String,
+        "program_id": S,
+        "code_set": S,
+        "statute": S,
+        "match_mode": S,
+        "attempt": S,
+        "with_enhancement": S,
     },
 }
 
 SCOPE_RULE_ID = "scope"
+_DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$")
+
+
+def parse_duration(text: str) -> tuple[int, int, int]:
+    m = _DURATION.match(text)
+    if not m or text == "P":
+        raise ValueError(f"not an ISO 8601 duration like P6Y or P180D: {text!r}")
+    y, mo, d = (int(g) if g else 0 for g in m.groups())
+    return y, mo, d
 
 
 def _value(v: Any, params: dict[str, Any]) -> Any:
@@ -95,6 +144,36 @@ def _fill(text: str, params: dict[str, Any]) -> str:
         shown = ", ".join(value) if isinstance(value, list) else str(value)
         text = text.replace("{" + name + "}", shown)
     return text
+
+
+def _csv(values: list[str] | None) -> str | None:
+    return None if values is None else ",".join(values)
+
+
+def _condition_row(c: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """The condition's arguments as one flat row, parameters resolved."""
+    row: dict[str, Any] = {}
+    for key, v in c.__dict__.items():
+        if key == "type":
+            continue
+        v = _value(v, params)
+        if isinstance(v, ConvictionFilter):
+            for fk, fv in v.__dict__.items():
+                row[f"f_{fk}"] = _csv(fv) if isinstance(fv, list) else fv
+        elif key in ("wait", "ignore_older_than"):
+            if v is not None:
+                row["wait_years"], row["wait_months"], row["wait_days"] = parse_duration(v)
+        elif key == "since":
+            row["anchors"] = ",".join(v) if isinstance(v, list) else v
+        elif key == "date":
+            row["date_value"] = v
+        elif key == "years" and isinstance(v, float):
+            row["penalty_years"] = v
+        elif isinstance(v, list):
+            row[key] = _csv(v)
+        else:
+            row[key] = v
+    return row
 
 
 def compile_program(
@@ -110,15 +189,18 @@ def compile_program(
             "program_id": pid,
             "jurisdiction": rf.jurisdiction,
             "title": rf.title,
+            "status": rf.status,
+            "unit": rf.unit,
+            "aggregate_to": rf.aggregate.to if rf.aggregate else None,
             "law_version": rf.law_version,
             "effective_from": rf.effective.from_,
             "effective_to": rf.effective.to,
             "rules_version": loaded.rules_version,
-            "rule_file": loaded.path.name,
+            "rule_file": str(loaded.path.parent.name + "/" + loaded.path.name),
             "rule_file_sha256": loaded.sha256,
             "options_file_sha256": options_sha256,
             "as_of_date": as_of,
-            "is_in_effect": in_effect,
+            "is_in_effect": in_effect and rf.status == "in_force",
         }
     )
     cites = {c.id: c for c in rf.citations}
@@ -142,23 +224,36 @@ def compile_program(
                 "options_key": param.options_key,
             }
         )
+
+    def member(code_set: str, statute: str, m: Any = None) -> None:
+        out["code_set_members"].append(
+            {
+                "program_id": pid,
+                "code_set": code_set,
+                "statute": statute,
+                "match_mode": m.match if m else "prefix",
+                "attempt": m.attempt if m else "include",
+                "with_enhancement": m.with_enhancement if m else None,
+            }
+        )
+
     for set_name, members in rf.code_sets.items():
         for m in members:
-            out["code_set_members"].append(
-                {
-                    "program_id": pid,
-                    "code_set": set_name,
-                    "statute": m.statute,
-                    "match_mode": m.match,
-                    "attempt": m.attempt,
-                    "with_enhancement": m.with_enhancement,
-                }
-            )
+            member(set_name, m.statute, m)
 
-    def add_conditions(rule_id: str, conditions: list[Any]) -> None:
-        for seq, c in enumerate(conditions, start=1):
+    def add_conditions(rule_id: str, items: list[Any]) -> None:
+        for seq, item in enumerate(items, start=1):
+            negated = isinstance(item, NegatedCondition)
+            c = item.not_ if negated else item
             row: dict[str, Any] = dict.fromkeys(TABLES["conditions"])
-            row.update(program_id=pid, rule_id=rule_id, condition_seq=seq, condition_type=c.type)
+            row.update(
+                program_id=pid,
+                rule_id=rule_id,
+                condition_seq=seq,
+                condition_type=c.type,
+                is_negated=negated,
+                is_time_condition=c.type in TIME_CONDITIONS and not negated,
+            )
             if isinstance(c, SectionIn):
                 # A policy list of sections becomes a code set of its own, e.g.
                 # "param:dismiss_sections" = {CA:HS:11357, CA:HS:11358}.
@@ -169,32 +264,17 @@ def compile_program(
                     else f"{rule_id}:{seq}"
                 )
                 for s in sections:
-                    out["code_set_members"].append(
-                        {
-                            "program_id": pid,
-                            "code_set": set_name,
-                            "statute": f"{c.code}:{s}",
-                            "match_mode": "prefix",
-                            "attempt": "include",
-                            "with_enhancement": None,
-                        }
-                    )
+                    member(set_name, f"{c.code}:{s}")
                 row.update(
                     condition_type="statute_in_set",
                     code_set=set_name,
                     description=f"section in {', '.join(sections) or '(none)'}",
                 )
             else:
-                for key, v in c.__dict__.items():
-                    if key == "type":
-                        continue
-                    v = _value(v, p)
-                    if key == "levels":
-                        v = ",".join(v)
-                    elif key == "date":
-                        key = "date_value"
-                    row[key] = v
-                row["description"] = _describe(c.type, row)
+                row.update(_condition_row(c, p))
+                row["description"] = describe(c.type, row)
+            if negated:
+                row["description"] = "NOT " + row["description"]
             out["conditions"].append(row)
 
     add_conditions(SCOPE_RULE_ID, rf.scope)
@@ -211,6 +291,7 @@ def compile_program(
             "citations": None,
             "on_unknown": "review",
             "is_enabled": True,
+            "verify": None,
         }
     )
     for order, r in enumerate(rf.rules, start=1):
@@ -229,13 +310,42 @@ def compile_program(
                 "on_unknown": r.on_unknown,
                 # 0 / false / [] switch a policy rule off, as in the earlier tool's options.
                 "is_enabled": bool(enabled),
+                "verify": r.verify,
             }
         )
         add_conditions(r.id, r.when)
     return out
 
 
-def _describe(kind: str, row: dict[str, Any]) -> str:
+def _wait(row: dict[str, Any]) -> str:
+    parts = [
+        (row.get("wait_years"), "y"),
+        (row.get("wait_months"), "m"),
+        (row.get("wait_days"), "d"),
+    ]
+    return " ".join(f"{n}{u}" for n, u in parts if n) or "0d"
+
+
+def _filter(row: dict[str, Any]) -> str:
+    bits = []
+    if row.get("f_code_set"):
+        bits.append(f"in {row['f_code_set']}")
+    if row.get("f_exclude_code_set"):
+        bits.append(f"not in {row['f_exclude_code_set']}")
+    if row.get("f_levels"):
+        bits.append(f"level {row['f_levels']}")
+    if row.get("f_exclude_levels"):
+        bits.append(f"level not {row['f_exclude_levels']}")
+    if row.get("f_grades"):
+        bits.append(f"grade {row['f_grades']}")
+    if row.get("f_min_penalty_years") is not None:
+        bits.append(f"punishable by {row['f_min_penalty_years']:g}+ years")
+    if row.get("f_exclude_traffic"):
+        bits.append("not traffic")
+    return " (" + ", ".join(bits) + ")" if bits else ""
+
+
+def describe(kind: str, row: dict[str, Any]) -> str:
     """One line an auditor can read, stored next to each condition."""
     prec = "earlier " if row.get("must_precede") else ""
     match kind:
@@ -243,21 +353,57 @@ def _describe(kind: str, row: dict[str, Any]) -> str:
             return f"statute in {row['code_set']}"
         case "level_in":
             return f"level in {row['levels']}"
-        case "date_after":
-            return f"conviction date after {row['date_value']}"
+        case "grade_in":
+            return f"grade in {row['grades']}"
+        case "disposition_in":
+            return f"disposition in {row['dispositions']}"
+        case "date_after" | "date_on_or_after" | "date_before":
+            op = kind.removeprefix("date_").replace("_", " ")
+            return f"{row.get('field') or 'disposition_date'} {op} {row['date_value']}"
+        case "waiting_period":
+            return f"{_wait(row)} since {row['anchors'].replace(',', ' / ')}"
+        case "sentence_completed":
+            return "sentence completed"
+        case "has_sentence_type":
+            return f"sentenced to {row['sentence_types']}"
+        case "probation_revoked":
+            return "probation revoked"
+        case "max_penalty_ge":
+            return f"punishable by {row['penalty_years']:g} years or more"
+        case "flag_is":
+            return f"flagged {row['flag']}"
+        case "restitution_outstanding":
+            return "restitution outstanding"
+        case "arrest_has_conviction":
+            return "a charge of the arrest ended in conviction"
+        case "arrest_has_court_action":
+            return "a charge of the arrest was filed in court"
         case "has_other_conviction":
             same = " of the same section" if row.get("same_section") else ""
-            return f"at least {row['min_count']} {prec}conviction(s){same} in {row['code_set']}"
+            cs = f" in {row['code_set']}" if row.get("code_set") else ""
+            return f"at least {row['min_count']} {prec}other conviction(s){same}{cs}{_filter(row)}"
+        case "count_convictions":
+            by = " separate episodes" if row.get("distinct_by_episode") else " convictions"
+            return f"at least {row['at_least']}{by}{_filter(row)}"
+        case "no_conviction_in_window":
+            return f"no conviction{_filter(row)} within {_wait(row)} after {row['anchors']}"
+        case "no_conviction_within_years":
+            return f"no conviction{_filter(row)} in the {row['years']} years before as-of"
         case "has_registration":
-            return f"{prec}{row['registration']} registration event"
+            active = "active " if row.get("active_only") else ""
+            return f"{prec}{active}{row['registration']} registration"
+        case "has_active_supervision":
+            return f"under supervision on the as-of date ({row.get('agencies') or 'any agency'})"
+        case "has_pending_case":
+            return "another charge pending" + (
+                " (not traffic)" if row.get("exclude_traffic") else ""
+            )
         case "age_at_offense_lt":
             return f"under {row['years']} at the offense"
         case "age_at_as_of_ge":
             return f"aged {row['years']} or older on the as-of date"
         case "years_since_conviction_ge":
             return f"conviction at least {row['years']} years before the as-of date"
-        case "no_conviction_within_years":
-            return f"no conviction in the {row['years']} years before the as-of date"
         case "all_convictions_in_set":
             return f"every conviction in {row['code_set']}"
         case "subject_deceased":
@@ -270,7 +416,7 @@ def compile_rulebook(
 ) -> tuple[dict[str, pl.DataFrame], list[str]]:
     """All programs' tables as polars frames (typed, deterministic order) and any warnings."""
     merged: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
-    warnings: list[str] = []
+    warnings: list[str] = check_options(programs, options)
     for loaded in programs:
         resolved = resolve_parameters(loaded, options)
         warnings += resolved.warnings

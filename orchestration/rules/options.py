@@ -59,8 +59,52 @@ def read_options_file(path: Path) -> CountyOptions:
     return CountyOptions(path=path, data=data, sha256=hashlib.sha256(raw).hexdigest())
 
 
+def check_options(programs: list[LoadedRules], options: CountyOptions) -> list[str]:
+    """Every field of the options file must mean something to some program; returns warnings."""
+    src = str(options.path) if options.path else "options"
+    warnings: list[str] = []
+    for section in ("baselineEligibility", "additionalRelief"):
+        known = {
+            p.options_key.split(".", 1)[1]
+            for lr in programs
+            for p in lr.rules.parameters.values()
+            if p.options_key and p.options_key.startswith(section + ".")
+        }
+        for key in options.data.get(section, {}):
+            if key not in known:
+                raise RuleFileError(
+                    f"{src}: unknown field {section}.{key}; {section} accepts: "
+                    f"{', '.join(sorted(known))}"
+                )
+    by_program = {lr.rules.program: lr for lr in programs}
+    extra = options.data.get("parameters", {})
+    for key, value in extra.items():
+        if key in by_program:
+            if not isinstance(value, dict):
+                raise RuleFileError(f"{src}: parameters.{key} must be a JSON object")
+            for name in value:
+                if name not in by_program[key].rules.parameters:
+                    raise RuleFileError(
+                        f"{src}: unknown field parameters.{key}.{name}; {key} parameters: "
+                        f"{', '.join(sorted(by_program[key].rules.parameters))}"
+                    )
+        elif not any(key in lr.rules.parameters for lr in programs):
+            raise RuleFileError(
+                f"{src}: unknown field parameters.{key}; known parameters: "
+                + ", ".join(sorted({n for lr in programs for n in lr.rules.parameters}))
+            )
+    for key in options.data:
+        if key not in KNOWN_SECTIONS:
+            warnings.append(f"{src}: ignored unknown top-level field {key!r}")
+    return warnings
+
+
 def resolve_parameters(loaded: LoadedRules, options: CountyOptions) -> ResolvedParameters:
-    """Defaults from the rule file, overridden by the options file; every value validated."""
+    """Defaults from the rule file, overridden by the options file; every value validated.
+
+    Only the fields this program declares are read here; check_options() rejects fields that
+    no program declares.
+    """
     rf = loaded.rules
     src = str(options.path) if options.path else "options"
     values = {name: p.default for name, p in rf.parameters.items()}
@@ -71,30 +115,20 @@ def resolve_parameters(loaded: LoadedRules, options: CountyOptions) -> ResolvedP
     for section in ("baselineEligibility", "additionalRelief"):
         for key, value in options.data.get(section, {}).items():
             path = f"{section}.{key}"
-            if path not in by_key:
-                known = sorted(k.split(".", 1)[1] for k in by_key if k.startswith(section + "."))
-                raise RuleFileError(
-                    f"{src}: unknown field {path}; {section} accepts: {', '.join(known)}"
-                )
-            name = by_key[path]
-            values[name] = _checked(src, path, rf.parameters[name], value)
-            sources[name] = "options"
+            if path in by_key:
+                name = by_key[path]
+                values[name] = _checked(src, path, rf.parameters[name], value)
+                sources[name] = "options"
 
-    extra = options.data.get("parameters", {})
-    if rf.program in extra and isinstance(extra[rf.program], dict):
-        extra = extra[rf.program]
-    for key, value in extra.items():
-        if key not in rf.parameters:
-            raise RuleFileError(
-                f"{src}: unknown field parameters.{key}; {rf.program} parameters: "
-                f"{', '.join(sorted(rf.parameters))}"
-            )
-        values[key] = _checked(src, f"parameters.{key}", rf.parameters[key], value)
-        sources[key] = "options"
+    extra = dict(options.data.get("parameters", {}))
+    scoped = extra.pop(rf.program, None)
+    flat = {k: v for k, v in extra.items() if not isinstance(v, dict)}
+    for prefix, group in (("parameters", flat), (f"parameters.{rf.program}", scoped or {})):
+        for key, value in group.items():
+            if key in rf.parameters:
+                values[key] = _checked(src, f"{prefix}.{key}", rf.parameters[key], value)
+                sources[key] = "options"
 
-    for key in options.data:
-        if key not in KNOWN_SECTIONS:
-            warnings.append(f"{src}: ignored unknown top-level field {key!r}")
     both = set(values.get("dismiss_sections", [])) & set(values.get("reduce_sections", []))
     if both:
         warnings.append(

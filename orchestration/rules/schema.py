@@ -13,11 +13,21 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-STATUTE_RE = re.compile(r"^[A-Z]{2}:[A-Z]{2}:[0-9A-Z.]+(\([0-9a-z]+\))*$")
+# jurisdiction:code:section(sub)(sub): CA:HS:11357(c), UT:58:37-8(2)(a)(i), PA:18:3929
+STATUTE_RE = re.compile(r"^[A-Z]{2}:[A-Z0-9]+:[0-9A-Z.\-]+(\([0-9a-z]+\))*$")
 ID_RE = r"^[a-z][a-z0-9_]*$"
 
-Outcome = Literal["eligible", "not_eligible", "needs_review"]
-Relief = Literal["dismiss", "reduce"]
+Outcome = Literal["eligible", "not_eligible", "not_yet_eligible", "needs_review"]
+Relief = Literal[
+    "dismiss",
+    "reduce",
+    "recall_resentence",
+    "conviction_relief",
+    "arrest_relief",
+    "expunge",
+    "limited_access",
+    "set_aside",
+]
 
 
 class Strict(BaseModel):
@@ -88,7 +98,9 @@ def _int_allowed(value: int, allowed: list[Any]) -> bool:
 
 class CodeSetMember(Strict):
     statute: str
-    match: Literal["prefix", "exact"] = "prefix"  # prefix = at a subdivision boundary
+    # prefix: at a subdivision or chapter boundary, i.e. followed by "(" or "-"
+    # (CA:HS:11357 matches CA:HS:11357(c), never CA:HS:11357.5; UT:76:5 matches UT:76:5-102)
+    match: Literal["prefix", "exact", "starts_with"] = "prefix"
     attempt: Literal["include", "exclude", "only"] = "include"
     with_enhancement: str | None = None
 
@@ -107,53 +119,238 @@ class CodeSetMember(Strict):
 
 IntOrParam = int | ParamRef
 BoolOrParam = bool | ParamRef
+Level = Literal["felony", "misdemeanor", "infraction", "summary"]
+Grade = Literal["A", "B", "C", "IN", "F1", "F2", "F3", "F", "M1", "M2", "M3", "M", "S"]
+Disposition = Literal[
+    "convicted",
+    "dismissed",
+    "dismissed_with_prejudice",
+    "dismissed_without_prejudice",
+    "withdrawn",
+    "nolle_prossed",
+    "acquitted",
+    "ngri",
+    "plea_in_abeyance",
+    "plea_in_abeyance_completed",
+    "diversion_completed",
+    "prosecutor_rejected",
+    "pardoned",
+    "pending",
+    "unknown",
+]
+# Dates a condition can compare or count from. disposition_date is the judgment/adjudication
+# (or dismissal) date; sentence_end_date the end of every sentence part of the charge;
+# supervision_end_date the later of that and the person's supervision periods around it.
+DateField = Literal["disposition_date", "arrest_date", "offense_date"]
+Anchor = Literal[
+    "disposition_date",
+    "arrest_date",
+    "offense_date",
+    "sentence_end_date",
+    "supervision_end_date",
+    "prison_release_date",
+]
+DURATION_RE = r"^P(\d+Y)?(\d+M)?(\d+D)?$"  # ISO 8601: P6Y, P180D, P1Y6M
+Duration = Annotated[str, Field(pattern=DURATION_RE)]
+DurationOrParam = Duration | ParamRef
+
+
+class ConvictionFilter(Strict):
+    """Which of the person's convictions a look-back counts (every field optional)."""
+
+    code_set: str | None = None
+    exclude_code_set: str | None = None
+    levels: list[Level] | None = None
+    exclude_levels: list[Level] | None = None
+    grades: list[Grade] | None = None
+    min_penalty_years: float | None = None  # statutory maximum >= this
+    exclude_traffic: bool = False
 
 
 class StatuteInSet(Strict):
-    """The conviction's statute is in a named code set."""
+    """The charge's statute is in a named code set."""
 
     type: Literal["statute_in_set"]
     code_set: str
 
 
 class SectionIn(Strict):
-    """The conviction's section is one of a list (usually a county policy parameter)."""
+    """The charge's section is one of a list (usually a county policy parameter)."""
 
     type: Literal["section_in"]
-    code: Annotated[str, Field(pattern=r"^[A-Z]{2}:[A-Z]{2}$")]
+    code: Annotated[str, Field(pattern=r"^[A-Z]{2}:[A-Z0-9]+$")]
     sections: list[str] | ParamRef
 
 
 class LevelIn(Strict):
-    """Felony / misdemeanor / infraction, from CONV_STAT_DESCR else OFFENSE_TOC."""
+    """Felony / misdemeanor / infraction / summary (CA DOJ: CONV_STAT_DESCR, else OFFENSE_TOC)."""
 
     type: Literal["level_in"]
-    levels: list[Literal["felony", "misdemeanor", "infraction"]]
+    levels: list[Level]
+
+
+class GradeIn(Strict):
+    """Offense grade or class (Utah A/B/C/IN, Pennsylvania F1..S); unknown when ungraded."""
+
+    type: Literal["grade_in"]
+    grades: list[Grade]
+
+
+class DispositionIn(Strict):
+    """The charge's final disposition."""
+
+    type: Literal["disposition_in"]
+    dispositions: list[Disposition]
 
 
 class DateAfter(Strict):
-    """The conviction date is strictly after a date."""
+    """A date of the charge is strictly after a date."""
 
     type: Literal["date_after"]
     date: date
+    field: DateField = "disposition_date"
+
+
+class DateOnOrAfter(Strict):
+    type: Literal["date_on_or_after"]
+    date: date
+    field: DateField = "disposition_date"
+
+
+class DateBefore(Strict):
+    type: Literal["date_before"]
+    date: date
+    field: DateField = "disposition_date"
+
+
+class WaitingPeriod(Strict):
+    """At least `wait` has passed since the anchor (the later one, if several) on the as-of date.
+
+    A time condition: when it is the only thing standing in the way, the decision is
+    not_yet_eligible with eligible_on = anchor + wait.
+    """
+
+    type: Literal["waiting_period"]
+    since: Anchor | list[Anchor]
+    wait: DurationOrParam
+
+
+class SentenceCompleted(Strict):
+    """Every sentence part of the charge has ended (a time condition: eligible_on = its end)."""
+
+    type: Literal["sentence_completed"]
+
+
+class HasSentenceType(Strict):
+    type: Literal["has_sentence_type"]
+    sentence_types: list[
+        Literal["prison", "jail", "probation", "fine", "parole", "mandatory_supervision", "prcs"]
+    ]
+
+
+class ProbationRevoked(Strict):
+    type: Literal["probation_revoked"]
+
+
+class MaxPenaltyGe(Strict):
+    """The statutory maximum of the offense is at least `years` (unknown when not recorded)."""
+
+    type: Literal["max_penalty_ge"]
+    years: float
+
+
+class FlagIs(Strict):
+    """A flag the source sets on the charge: domestic violence, traffic."""
+
+    type: Literal["flag_is"]
+    flag: Literal["dv", "traffic"]
+
+
+class RestitutionOutstanding(Strict):
+    """The charge's case shows unpaid restitution (unknown when the balance is not recorded)."""
+
+    type: Literal["restitution_outstanding"]
+
+
+class ArrestHasConviction(Strict):
+    """Some charge of the same arrest ended in a conviction."""
+
+    type: Literal["arrest_has_conviction"]
+
+
+class ArrestHasCourtAction(Strict):
+    """Some charge of the same arrest was filed in court (criminal proceedings initiated)."""
+
+    type: Literal["arrest_has_court_action"]
 
 
 class HasOtherConviction(Strict):
-    """Another conviction of the same person is in a code set (optionally earlier, same section)."""
+    """Another conviction of the same person matches (optionally earlier, same section)."""
 
     type: Literal["has_other_conviction"]
-    code_set: str
+    code_set: str | None = None
+    where: ConvictionFilter | None = None
     must_precede: BoolOrParam = True
     same_section: bool = False
     min_count: int = 1
 
 
+class CountConvictions(Strict):
+    """The person's convictions matching `where` (this one included) number at least `at_least`.
+
+    distinct_by_episode counts convictions of one criminal episode once.
+    """
+
+    type: Literal["count_convictions"]
+    where: ConvictionFilter = ConvictionFilter()
+    at_least: IntOrParam
+    distinct_by_episode: bool = False
+
+
+class NoConvictionInWindow(Strict):
+    """No other conviction matching `where` in the `wait` after the anchor (time condition)."""
+
+    type: Literal["no_conviction_in_window"]
+    since: Anchor
+    wait: DurationOrParam
+    where: ConvictionFilter = ConvictionFilter()
+
+
+class NoConvictionWithinYears(Strict):
+    """No conviction matching `where` (this one included) in the `years` before the as-of date.
+
+    A time condition: eligible_on = the latest such conviction + years.
+    """
+
+    type: Literal["no_conviction_within_years"]
+    years: IntOrParam
+    where: ConvictionFilter = ConvictionFilter()
+
+
 class HasRegistration(Strict):
-    """The person has a registration event (PC 290 sex-offender registration)."""
+    """The person has a registration: pc_290 (CA DOJ registration events) or sex_offender."""
 
     type: Literal["has_registration"]
-    registration: Literal["pc_290"]
+    registration: Literal["pc_290", "sex_offender", "narcotics"]
     must_precede: BoolOrParam = True
+    active_only: bool = False
+
+
+class HasActiveSupervision(Strict):
+    """The person is under supervision on the as-of date (unknown when the source has no
+    supervision data)."""
+
+    type: Literal["has_active_supervision"]
+    agencies: list[str] | None = None
+
+
+class HasPendingCase(Strict):
+    """Another charge of the person is pending (no final disposition, or an open case)."""
+
+    type: Literal["has_pending_case"]
+    exclude_traffic: bool = False
+    levels: list[Level] | None = None
+    ignore_older_than: DurationOrParam | None = None
 
 
 class AgeAtOffenseLt(Strict):
@@ -171,11 +368,6 @@ class YearsSinceConvictionGe(Strict):
     years: IntOrParam
 
 
-class NoConvictionWithinYears(Strict):
-    type: Literal["no_conviction_within_years"]
-    years: IntOrParam
-
-
 class AllConvictionsInSet(Strict):
     type: Literal["all_convictions_in_set"]
     code_set: str
@@ -189,13 +381,30 @@ Condition = Annotated[
     StatuteInSet
     | SectionIn
     | LevelIn
+    | GradeIn
+    | DispositionIn
     | DateAfter
+    | DateOnOrAfter
+    | DateBefore
+    | WaitingPeriod
+    | SentenceCompleted
+    | HasSentenceType
+    | ProbationRevoked
+    | MaxPenaltyGe
+    | FlagIs
+    | RestitutionOutstanding
+    | ArrestHasConviction
+    | ArrestHasCourtAction
     | HasOtherConviction
+    | CountConvictions
+    | NoConvictionInWindow
+    | NoConvictionWithinYears
     | HasRegistration
+    | HasActiveSupervision
+    | HasPendingCase
     | AgeAtOffenseLt
     | AgeAtAsOfGe
     | YearsSinceConvictionGe
-    | NoConvictionWithinYears
     | AllConvictionsInSet
     | SubjectDeceased,
     Field(discriminator="type"),
@@ -204,17 +413,41 @@ CONDITION_TYPES: tuple[str, ...] = tuple(
     t.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
     for t in Condition.__origin__.__args__  # type: ignore[attr-defined]
 )
+# Conditions that can become true by waiting: they give a not_yet_eligible its eligible_on.
+TIME_CONDITIONS = (
+    "waiting_period",
+    "sentence_completed",
+    "no_conviction_in_window",
+    "no_conviction_within_years",
+)
+
+
+class NegatedCondition(Strict):
+    """`{not: <condition>}`: the condition must NOT hold (unknown stays unknown)."""
+
+    not_: Condition = Field(alias="not")
+
+
+WhenItem = Annotated[Condition, Field(discriminator="type")] | NegatedCondition
 
 
 class Rule(Strict):
     id: Annotated[str, Field(pattern=ID_RE)]
-    when: list[Condition]
-    outcome: Outcome | ParamRef
+    when: list[WhenItem]
+    outcome: Literal["eligible", "not_eligible", "not_yet_eligible", "needs_review"] | ParamRef
     relief: Relief | None = None
     reason: str
     cite: list[str] = Field(min_length=1)
     enabled: BoolOrParam = True
     on_unknown: Literal["review", "skip"] = "review"
+    verify: str | None = None  # an open legal question about this rule ("[M] verify ...")
+
+
+class Aggregate(Strict):
+    """Roll charge decisions up: a case (or arrest) is eligible only if all its charges are."""
+
+    to: Literal["case", "arrest"]
+    mode: Literal["all"] = "all"
 
 
 class Effective(Strict):
@@ -229,11 +462,13 @@ class RuleFile(Strict):
     title: str
     law_version: date
     effective: Effective
-    unit: Literal["conviction"]
+    unit: Literal["charge"]
+    aggregate: Aggregate | None = None
+    status: Literal["in_force", "pending", "superseded"] = "in_force"
     citations: list[Citation] = Field(min_length=1)
     parameters: dict[str, Parameter] = {}
     code_sets: dict[str, list[CodeSetMember]] = {}
-    scope: list[Condition] = Field(min_length=1)
+    scope: list[WhenItem] = Field(min_length=1)
     rules: list[Rule] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -253,20 +488,25 @@ class RuleFile(Strict):
                 p.check(name, p.default)
             except ValueError as e:
                 raise ValueError(f"default of parameter {e}") from None
-        where = [("scope", c) for c in self.scope]
+        where = [("scope", _inner(c)) for c in self.scope]
         for r in self.rules:
             missing = [c for c in r.cite if c not in cites]
             if missing:
                 raise ValueError(f"rule {r.id}: unknown citation(s) {', '.join(missing)}")
             if r.outcome == "eligible" and r.relief is None:
                 raise ValueError(f"rule {r.id}: an eligible outcome needs a relief")
-            where += [(f"rule {r.id}", c) for c in r.when]
+            where += [(f"rule {r.id}", _inner(c)) for c in r.when]
             for v in (r.outcome, r.enabled):
                 self._check_param(f"rule {r.id}", v)
         for label, c in where:
-            code_set = getattr(c, "code_set", None)
-            if code_set is not None and code_set not in self.code_sets:
-                raise ValueError(f"{label}: unknown code set {code_set!r}")
+            filt = getattr(c, "where", None)
+            for code_set in (
+                getattr(c, "code_set", None),
+                getattr(filt, "code_set", None),
+                getattr(filt, "exclude_code_set", None),
+            ):
+                if code_set is not None and code_set not in self.code_sets:
+                    raise ValueError(f"{label}: unknown code set {code_set!r}")
             for v in c.__dict__.values():
                 self._check_param(label, v)
         return self
@@ -274,3 +514,7 @@ class RuleFile(Strict):
     def _check_param(self, label: str, v: Any) -> None:
         if isinstance(v, ParamRef) and v.param not in self.parameters:
             raise ValueError(f"{label}: unknown parameter {v.param!r}")
+
+
+def _inner(item: Any) -> Any:
+    return item.not_ if isinstance(item, NegatedCondition) else item

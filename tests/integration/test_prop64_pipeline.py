@@ -334,7 +334,7 @@ def test_decisions_explain_themselves(default_run):
     # A decided row cites its statute; an undecided one names the missing fact.
     assert "11361.8(e)" in got[("S01", "101002001000")]["reasons"]
     assert "PC 667(e)(2)(C)(iv)" in got[("S04", "102002001000")]["reasons"]
-    assert "exact conviction date" in got[("S16", "101002001000")]["missing_facts"]
+    assert "exact disposition date" in got[("S16", "101002001000")]["missing_facts"]
     assert "felony/misdemeanor" in got[("S19", "101002001000")]["missing_facts"]
     assert "code abbreviation" in got[("S20", "101002001000")]["missing_facts"]
     assert "extract_a.csv" in got[("S25", "102002001000")]["missing_facts"]

@@ -16,6 +16,7 @@ import duckdb
 import pytest
 from dbt.cli.main import dbtRunner
 
+from orchestration.ingest.canonical_format import TABLES as CANONICAL_TABLES
 from orchestration.ingest.doj_format import COLUMNS
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
@@ -180,6 +181,12 @@ def _insert_variants(warehouse: Path) -> None:
             f"create table raw.doj_extract ({columns}, "
             "source_file varchar, source_line bigint, source_sha256 varchar)"
         )
+        # the canonical charges table exists (empty): the normalizer reads both sources
+        canonical = ", ".join(f"{c} varchar" for c in CANONICAL_TABLES["charges"].columns)
+        con.execute(
+            f"create table raw.canonical_charges ({canonical}, source_extract varchar, "
+            "source_file varchar, source_line bigint, source_sha256 varchar)"
+        )
         for line, (text, column, *_rest) in enumerate(VARIANTS, start=1):
             offense_descr = text if column == "OFFENSE_DESCR" else "SEE COMMENT FOR CHARGE"
             comment_text = text if column == "COMMENT_TEXT" else None
@@ -206,6 +213,7 @@ def normalized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, d
                 "build",
                 "--select",
                 "stg_doj__events",
+                "stg_canonical__charges",
                 "int_charge_codes_normalized",
                 "--project-dir",
                 str(DBT_PROJECT_DIR),

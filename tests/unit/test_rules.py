@@ -9,7 +9,12 @@ import yaml
 
 from orchestration.rules.compile import compile_rulebook
 from orchestration.rules.load import RuleFileError, load_rule_file, load_rules_dir
-from orchestration.rules.options import CountyOptions, read_options_file, resolve_parameters
+from orchestration.rules.options import (
+    CountyOptions,
+    check_options,
+    read_options_file,
+    resolve_parameters,
+)
 from orchestration.settings import PROJECT_ROOT
 
 RULES = PROJECT_ROOT / "rules"
@@ -174,14 +179,16 @@ def test_zero_and_false_turn_a_rule_off(tmp_path, prop64):
 )
 def test_invalid_options_files_name_the_field(tmp_path, prop64, data, message):
     with pytest.raises(RuleFileError) as e:
-        resolve_parameters(prop64, _options(tmp_path, data))
+        opts = _options(tmp_path, data)
+        check_options([prop64], opts)
+        resolve_parameters(prop64, opts)
     assert message in str(e.value)
     assert "options.json" in str(e.value)
 
 
 def test_unknown_top_level_keys_are_ignored_with_a_warning(tmp_path, prop64):
-    resolved = resolve_parameters(prop64, _options(tmp_path, {"bearUi": {"x": 1}}))
-    assert any("bearUi" in w for w in resolved.warnings)
+    warnings = check_options([prop64], _options(tmp_path, {"bearUi": {"x": 1}}))
+    assert any("bearUi" in w for w in warnings)
 
 
 def test_section_in_both_lists_warns(tmp_path, prop64):

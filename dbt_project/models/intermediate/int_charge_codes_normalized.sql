@@ -1,5 +1,5 @@
 {#-
-  One row per distinct offense text of the DOJ extract, parsed into a canonical California
+  One row per distinct offense text of the DOJ extract (and statute text of canonical extracts), parsed into a canonical California
   statute `CA:<code>:<section><subdivisions>` (clearance-law.md 7.4, 9.1 P9/P10/P19, 9.6 N1-N6).
 
   Why not substring matching (what the old tool did, ca-doj-research-file.md 3.1-3.2): it read
@@ -96,10 +96,15 @@
 {%- set enhancement_sections = "('186.22')" -%}
 
 with offense_texts as (
-    -- Parsing depends only on the text, so parse each distinct text once.
-    select distinct offense_text
+    -- Parsing depends only on the text, so parse each distinct text once: the DOJ extract's
+    -- offense texts and the canonical extracts' statutes (CA ones use this parser).
+    select offense_text
     from {{ ref('stg_doj__events') }}
     where offense_text is not null
+    union
+    select statute_raw as offense_text
+    from {{ ref('stg_canonical__charges') }}
+    where statute_raw is not null
 ),
 
 prepared as (

@@ -1,7 +1,7 @@
--- Every condition of every enabled rule, evaluated for every in-scope conviction.
--- Grain: program x conviction x rule x condition.
+-- Every condition of every enabled rule, evaluated for every in-scope charge.
+-- Grain: program x charge x rule x condition.
 with candidates as (
-    select program_id, conviction_id from {{ ref('int_program_convictions_scoped') }}
+    select program_id, charge_key from {{ ref('int_program_charges_scoped') }}
 ),
 
 conditions as (

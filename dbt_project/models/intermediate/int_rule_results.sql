@@ -1,7 +1,12 @@
--- Each enabled rule's verdict per in-scope conviction: the Kleene AND of its conditions
--- (true, false, or NULL = cannot tell). A rule with no conditions always holds.
+-- Each enabled rule's verdict per in-scope charge:
+--   holds    every condition true
+--   waiting  the only conditions standing in the way are time conditions that will become
+--            true on known dates (eligible_on = the latest of them) and none is unknown
+--   unknown  a condition cannot be decided (and none fails for good)
+--   fails    a condition is false for good
+-- A rule with no conditions always holds.
 with candidates as (
-    select program_id, conviction_id from {{ ref('int_program_convictions_scoped') }}
+    select program_id, charge_key from {{ ref('int_program_charges_scoped') }}
 ),
 
 rules as (
@@ -11,20 +16,21 @@ rules as (
 per_rule as (
     select
         program_id,
-        conviction_id,
+        charge_key,
         rule_id,
-        case when bool_or(not value) then false
-             when count(case when value is null then 1 end) > 0 then null
-             else true end as value,
+        count(case when value = false and not (is_time_condition and ready_on is not null) then 1 end) as hard_failures,
+        count(case when value = false and is_time_condition and ready_on is not null then 1 end) as waits,
+        count(case when value is null then 1 end) as unknowns,
+        max(case when value = false and is_time_condition then ready_on end) as eligible_on,
         string_agg(fact, '; ' order by condition_seq) as facts,
         string_agg(missing_fact, '; ' order by condition_seq) as missing_facts
     from {{ ref('int_rule_conditions_evaluated') }}
-    group by program_id, conviction_id, rule_id
+    group by program_id, charge_key, rule_id
 )
 
 select
     k.program_id,
-    k.conviction_id,
+    k.charge_key,
     r.rule_id,
     r.rule_order,
     r.outcome,
@@ -33,10 +39,17 @@ select
     r.citation_ids,
     r.citations,
     r.on_unknown,
-    case when p.rule_id is null then true else p.value end as value,
+    case
+        when p.rule_id is null then 'holds'
+        when p.hard_failures > 0 then 'fails'
+        when p.unknowns > 0 then 'unknown'
+        when p.waits > 0 then 'waiting'
+        else 'holds'
+    end as verdict,
+    case when p.hard_failures = 0 then p.eligible_on end as eligible_on,
     p.facts,
     p.missing_facts
 from candidates as k
 inner join rules as r on r.program_id = k.program_id
 left join per_rule as p
-    on p.program_id = k.program_id and p.conviction_id = k.conviction_id and p.rule_id = r.rule_id
+    on p.program_id = k.program_id and p.charge_key = k.charge_key and p.rule_id = r.rule_id

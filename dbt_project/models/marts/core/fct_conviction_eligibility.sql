@@ -1,6 +1,12 @@
--- The decision table. Grain: one row per in-scope conviction and program (law).
--- Rules are tried in order; the first that holds decides. A rule that cannot be decided
--- (missing fact) and says on_unknown: review stops there with needs_review, naming the fact.
+-- The decision table. Grain: one row per in-scope charge and program (law): convictions for
+-- conviction relief, every charge of an arrest for arrest relief.
+-- Rules are tried in order; the first that decides wins:
+--   a rule that holds gives its outcome;
+--   an `eligible` rule blocked only by waiting periods gives not_yet_eligible + eligible_on;
+--   a rule that cannot be decided (missing fact) and says on_unknown: review gives
+--   needs_review, naming the fact.
+-- Laws with `aggregate` (Utah: the case; CA 851.93: the arrest) roll the charges up: the group
+-- is eligible only if all its charges are, and `determination` is the group's.
 -- The warehouse holds every county; the county filter belongs to the export.
 with results as (
     select * from {{ ref('int_rule_results') }}
@@ -9,9 +15,11 @@ with results as (
 decisive as (
     select
         *,
-        row_number() over (partition by program_id, conviction_id order by rule_order) as pick
+        row_number() over (partition by program_id, charge_key order by rule_order) as pick
     from results
-    where value or (value is null and on_unknown = 'review')
+    where verdict = 'holds'
+       or (verdict = 'waiting' and outcome = 'eligible')
+       or (verdict = 'unknown' and on_unknown = 'review')
 ),
 
 chosen as (
@@ -22,30 +30,102 @@ trace as (
     -- Every rule tried up to and including the decisive one, for the audit trail.
     select
         r.program_id,
-        r.conviction_id,
-        string_agg(
-            r.rule_id || '=' || case when r.value then 'true' when not r.value then 'false' else 'unknown' end,
-            '; ' order by r.rule_order
-        ) as rules_trace
+        r.charge_key,
+        string_agg(r.rule_id || '=' || r.verdict, '; ' order by r.rule_order) as rules_trace
     from results as r
     inner join chosen as c
-        on c.program_id = r.program_id and c.conviction_id = r.conviction_id
-        and r.rule_order <= c.rule_order
-    group by r.program_id, r.conviction_id
+        on c.program_id = r.program_id and c.charge_key = r.charge_key and r.rule_order <= c.rule_order
+    group by r.program_id, r.charge_key
+),
+
+decided as (
+    select
+        s.program_id,
+        s.charge_key,
+        s.in_scope,
+        k.rule_id,
+        k.verdict,
+        k.citations,
+        k.facts,
+        k.missing_facts,
+        s.scope_missing_facts,
+        s.scope_facts,
+        case
+            when s.in_scope is null then 'needs_review'
+            when k.rule_id is null then 'needs_review'
+            when k.verdict = 'unknown' then 'needs_review'
+            when k.verdict = 'waiting' then 'not_yet_eligible'
+            else k.outcome
+        end as charge_determination,
+        case when s.in_scope and k.verdict in ('holds', 'waiting') and k.outcome in ('eligible', 'not_yet_eligible')
+             then k.relief end as relief,
+        case when s.in_scope and k.verdict = 'waiting' then k.eligible_on end as eligible_on,
+        coalesce(s.in_scope is null or k.rule_id is null or k.verdict = 'unknown', false) as is_undecided,
+        case
+            when s.in_scope is null then 'scope'
+            else coalesce(k.rule_id, 'no_rule')
+        end as decisive_rule,
+        k.reason
+    from {{ ref('int_program_charges_scoped') }} as s
+    left join chosen as k on k.program_id = s.program_id and k.charge_key = s.charge_key
+),
+
+with_groups as (
+    select
+        d.*,
+        c.subject_id,
+        case p.aggregate_to
+            when 'case' then coalesce(c.case_key, c.charge_key)
+            when 'arrest' then coalesce(c.arrest_key, c.charge_key)
+        end as group_key,
+        p.aggregate_to
+    from decided as d
+    inner join {{ ref('int_charges_assembled') }} as c on c.charge_key = d.charge_key
+    inner join {{ ref('stg_rules__programs') }} as p on p.program_id = d.program_id
+),
+
+groups as (
+    -- The group is as good as its worst charge: not_eligible > needs_review > not_yet > eligible.
+    select
+        program_id,
+        group_key,
+        case
+            when bool_or(charge_determination = 'not_eligible') then 'not_eligible'
+            when bool_or(charge_determination = 'needs_review') then 'needs_review'
+            when bool_or(charge_determination = 'not_yet_eligible') then 'not_yet_eligible'
+            else 'eligible'
+        end as group_determination,
+        max(eligible_on) as group_eligible_on,
+        count(*) as group_charges,
+        string_agg(
+            case when charge_determination <> 'eligible' then subject_id || '/' || decisive_rule end,
+            ', ' order by charge_key
+        ) as group_blockers
+    from with_groups
+    where group_key is not null
+    group by program_id, group_key
 )
 
 select
-    c.conviction_id,
+    c.charge_key as conviction_id,
+    c.charge_key,
+    c.person_key,
     c.subject_id,
+    c.source_system,
+    c.jurisdiction,
+    c.charge_ref,
     c.cnt_order,
+    c.arrest_key,
+    c.case_key,
     c.source_file,
     c.source_line,
     c.source_sha256,
     c.county,
     c.case_number,
-    c.conviction_date,
-    c.conviction_date_raw,
-    c.conviction_date_precision,
+    c.disposition,
+    c.disposition_date as conviction_date,
+    c.disposition_date_raw as conviction_date_raw,
+    c.disposition_date_precision as conviction_date_precision,
     c.offense_raw,
     c.offense_text_column,
     c.statute,
@@ -53,41 +133,47 @@ select
     c.is_attempt,
     c.is_conspiracy,
     c.offense_level,
+    c.grade,
     c.is_felony,
     c.sentence_end_date,
-    s.program_id as program,
+    w.program_id as program,
+    w.aggregate_to,
+    w.group_key,
+    coalesce(g.group_determination, w.charge_determination) as determination,
+    case when coalesce(g.group_determination, w.charge_determination) in ('eligible', 'not_yet_eligible')
+         then w.relief end as relief,
+    case when coalesce(g.group_determination, w.charge_determination) = 'not_yet_eligible'
+         then coalesce(g.group_eligible_on, w.eligible_on) end as eligible_on,
+    w.charge_determination,
+    w.eligible_on as charge_eligible_on,
+    w.is_undecided,
+    w.decisive_rule,
+    w.program_id || '.' || w.decisive_rule as reason_codes,
     case
-        when s.in_scope is null then 'needs_review'
-        when k.value is null then 'needs_review'
-        when k.outcome is null then 'needs_review'
-        else k.outcome
-    end as determination,
-    case when s.in_scope and k.value and k.outcome = 'eligible' then k.relief end as relief,
-    -- true when the data could not decide (a missing fact), as opposed to a rule whose
-    -- outcome is needs_review (e.g. a prior superstrike: a prosecutor must look).
-    coalesce(s.in_scope is null or k.value is null or k.rule_id is null, false) as is_undecided,
-    case when s.in_scope is null then 'scope' else k.rule_id end as decisive_rule,
-    case
-        when s.in_scope is null then s.program_id || '.scope'
-        else s.program_id || '.' || coalesce(k.rule_id, 'no_rule')
-    end as reason_codes,
-    case
-        when s.in_scope is null
-            then 'Cannot tell whether ' || s.program_id || ' applies: missing ' || s.scope_missing_facts
-        when k.rule_id is null then 'No rule decided this conviction'
-        when k.value is null
-            then 'Cannot decide "' || replace(k.reason, '{section}', coalesce(c.section_key, '?'))
-                 || '": missing ' || coalesce(k.missing_facts, 'a fact') || ' [' || k.citations || ']'
-        else replace(k.reason, '{section}', coalesce(c.section_key, '?')) || ' [' || k.citations || ']'
-    end as reasons,
-    k.citations,
-    case when s.in_scope is null then s.scope_missing_facts else k.missing_facts end as missing_facts,
-    coalesce(k.facts, s.scope_facts) as facts,
+        when w.in_scope is null
+            then 'Cannot tell whether ' || w.program_id || ' applies: missing ' || w.scope_missing_facts
+        when w.rule_id is null then 'No rule decided this charge'
+        when w.verdict = 'unknown'
+            then 'Cannot decide "' || replace(w.reason, '{section}', coalesce(c.section_key, '?'))
+                 || '": missing ' || coalesce(w.missing_facts, 'a fact') || ' [' || w.citations || ']'
+        when w.verdict = 'waiting'
+            then replace(w.reason, '{section}', coalesce(c.section_key, '?'))
+                 || ', once the waiting period ends on ' || cast(w.eligible_on as varchar)
+                 || ' [' || w.citations || ']'
+        else replace(w.reason, '{section}', coalesce(c.section_key, '?')) || ' [' || w.citations || ']'
+    end
+    || case when g.group_determination is not null and g.group_determination <> w.charge_determination
+            then '; the ' || w.aggregate_to || ' is ' || g.group_determination
+                 || coalesce(' because of ' || g.group_blockers, '')
+            else '' end as reasons,
+    w.citations,
+    case when w.in_scope is null then w.scope_missing_facts else w.missing_facts end as missing_facts,
+    coalesce(w.facts, w.scope_facts) as facts,
     t.rules_trace,
     p.as_of_date as as_of,
     p.rules_version
-from {{ ref('int_program_convictions_scoped') }} as s
-inner join {{ ref('int_convictions_assembled') }} as c on c.conviction_id = s.conviction_id
-inner join {{ ref('stg_rules__programs') }} as p on p.program_id = s.program_id
-left join chosen as k on k.program_id = s.program_id and k.conviction_id = s.conviction_id
-left join trace as t on t.program_id = s.program_id and t.conviction_id = s.conviction_id
+from with_groups as w
+inner join {{ ref('int_charges_assembled') }} as c on c.charge_key = w.charge_key
+inner join {{ ref('stg_rules__programs') }} as p on p.program_id = w.program_id
+left join groups as g on g.program_id = w.program_id and g.group_key = w.group_key
+left join trace as t on t.program_id = w.program_id and t.charge_key = w.charge_key

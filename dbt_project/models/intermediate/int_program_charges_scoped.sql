@@ -1,9 +1,10 @@
--- Which convictions each law applies to: every scope condition of the program holds (true),
--- or cannot be decided (NULL: e.g. "11357(A)" with no code), which becomes needs_review.
+-- Which charges each law applies to: the law is in effect on the as-of date, the charge is in
+-- the law's jurisdiction, and every scope condition holds (true) or cannot be decided (NULL,
+-- e.g. "11357(A)" with no code abbreviation), which becomes needs_review.
 with candidates as (
-    select p.program_id, c.conviction_id
+    select p.program_id, c.charge_key
     from {{ ref('stg_rules__programs') }} as p
-    cross join {{ ref('int_convictions_assembled') }} as c
+    inner join {{ ref('int_charges_assembled') }} as c on c.jurisdiction = p.jurisdiction
     where p.is_in_effect
 ),
 
@@ -19,12 +20,12 @@ conditions as (
 
 select
     program_id,
-    conviction_id,
+    charge_key,
     case when bool_or(not value) then false
          when count(case when value is null then 1 end) > 0 then null
          else true end as in_scope,
     string_agg(missing_fact, '; ' order by condition_seq) as scope_missing_facts,
     string_agg(fact, '; ' order by condition_seq) as scope_facts
 from evaluated
-group by program_id, conviction_id
+group by program_id, charge_key
 having not coalesce(bool_or(not value), false)

@@ -1,0 +1,37 @@
+-- The criteria behind every decision: one row per decision (program x charge) and condition of
+-- every rule tried, up to and including the deciding rule: met / not met / unknown, the values
+-- used (fact), the fact that was missing, and the rule's citation. `cleanslate explain` prints it.
+with decisions as (
+    select program, charge_key, decisive_rule from {{ ref('fct_conviction_eligibility') }}
+),
+
+rules as (
+    select * from {{ ref('stg_rules__rules') }}
+),
+
+decisive_order as (
+    select d.program, d.charge_key, r.rule_order as decisive_order
+    from decisions as d
+    left join rules as r on r.program_id = d.program and r.rule_id = d.decisive_rule
+)
+
+select
+    e.program_id as program,
+    e.charge_key,
+    e.rule_id,
+    r.rule_order,
+    e.condition_seq,
+    e.condition_type,
+    e.description,
+    case when e.value then 'met' when not e.value then 'not_met' else 'unknown' end as result,
+    e.ready_on,
+    e.fact,
+    e.missing_fact,
+    r.outcome as rule_outcome,
+    r.citations,
+    r.rule_id = d.decisive_rule or (r.rule_id = 'scope' and d.decisive_rule = 'scope') as is_decisive_rule
+from {{ ref('int_rule_conditions_evaluated') }} as e
+inner join rules as r on r.program_id = e.program_id and r.rule_id = e.rule_id
+inner join decisive_order as o on o.program = e.program_id and o.charge_key = e.charge_key
+inner join decisions as d on d.program = e.program_id and d.charge_key = e.charge_key
+where o.decisive_order is null or r.rule_order <= o.decisive_order

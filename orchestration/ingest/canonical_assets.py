@@ -1,0 +1,172 @@
+"""Ingest canonical extracts (folders, docs/canonical-format.md) -> raw.canonical_<table>."""
+
+from pathlib import Path
+
+import polars as pl
+import pyarrow.parquet as pq
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    AssetKey,
+    AssetOut,
+    Config,
+    MetadataValue,
+    Output,
+    asset_check,
+    multi_asset,
+)
+
+from orchestration.ingest.canonical_format import TABLES
+from orchestration.ingest.canonical_reader import (
+    REJECT_SCHEMA,
+    read_extract_folder,
+    staged_schema,
+)
+from orchestration.ingest.recount import count_input_records
+from orchestration.resources import Warehouse
+from orchestration.settings import landing_dir
+
+CANONICAL_KEYS = {t: AssetKey(["raw", f"canonical_{t}"]) for t in TABLES}
+CANONICAL_REJECTS = AssetKey(["raw", "canonical_rejects"])
+FILES_SCHEMA = {
+    "source_extract": pl.String,
+    "table_name": pl.String,
+    "path": pl.String,
+    "present": pl.Boolean,
+    "source_sha256": pl.String,
+    "input_records": pl.Int64,
+    "staged": pl.Int64,
+    "rejected": pl.Int64,
+}
+
+
+class CanonicalExtractConfig(Config):
+    """Canonical extract folders to read. None (the default, e.g. from the UI) means every
+    sub-folder of the landing folder that holds a persons file; [] means none this run."""
+
+    extracts: list[str] | None = None
+
+
+def resolve_folders(config: CanonicalExtractConfig) -> list[Path]:
+    if config.extracts is not None:
+        folders = [Path(p).resolve() for p in config.extracts]
+    else:
+        root = landing_dir()
+        folders = sorted(
+            p
+            for p in root.glob("*")
+            if p.is_dir() and any((p / f"persons{s}").exists() for s in (".csv", ".parquet"))
+        )
+    missing = [str(p) for p in folders if not p.is_dir()]
+    if missing:
+        raise FileNotFoundError(f"canonical extract folder not found: {', '.join(missing)}")
+    names = [p.name for p in folders]
+    if len(set(names)) != len(names):
+        raise ValueError("two canonical extracts share a folder name; rename one")
+    return folders
+
+
+@multi_asset(
+    outs={
+        **{
+            f"canonical_{t}": AssetOut(
+                key=key,
+                description=f"Staged rows of the canonical `{t}` table (all text + lineage).",
+                group_name="ingest",
+                kinds={"polars", "duckdb"},
+            )
+            for t, key in CANONICAL_KEYS.items()
+        },
+        "canonical_rejects": AssetOut(
+            key=CANONICAL_REJECTS,
+            description="Canonical rows that could not be staged: file, line, reason.",
+            group_name="ingest",
+            kinds={"polars", "duckdb"},
+        ),
+    },
+)
+def canonical_extracts(
+    context: AssetExecutionContext, config: CanonicalExtractConfig, warehouse: Warehouse
+):
+    folders = resolve_folders(config)
+    manifest: list[dict] = []
+    with warehouse.replacing() as tables:
+        for t, table in TABLES.items():  # every table exists, even with no extract this run
+            tables.write("raw", f"canonical_{t}", pl.DataFrame(schema=staged_schema(table)))
+        tables.write("raw", "canonical_rejects", pl.DataFrame(schema=REJECT_SCHEMA))
+        for folder in folders:
+            last = {}
+            for name, staged, rejects, stats in read_extract_folder(folder):
+                tables.write("raw", f"canonical_{name}", staged)
+                tables.write("raw", "canonical_rejects", rejects)
+                last[name] = stats
+            for name, s in last.items():
+                manifest.append(
+                    {
+                        "source_extract": folder.name,
+                        "table_name": name,
+                        "path": s.path,
+                        "present": s.present,
+                        "source_sha256": s.sha256,
+                        "input_records": s.input_records,
+                        "staged": s.staged,
+                        "rejected": s.rejected,
+                    }
+                )
+            staged = sum(s.staged for s in last.values())
+            rejected = sum(s.rejected for s in last.values())
+            context.log.info(f"{folder.name}: {staged} rows staged, {rejected} rejected")
+        tables.write("raw", "canonical_files", pl.DataFrame(manifest, schema=FILES_SCHEMA))
+    by_table = {t: sum(m["staged"] for m in manifest if m["table_name"] == t) for t in TABLES}
+    rejected = sum(m["rejected"] for m in manifest)
+    for t in TABLES:
+        yield Output(None, output_name=f"canonical_{t}", metadata={"staged": by_table[t]})
+    yield Output(
+        None,
+        output_name="canonical_rejects",
+        metadata={
+            "extracts": len(folders),
+            "input_records": sum(m["input_records"] for m in manifest),
+            "staged": sum(by_table.values()),
+            "rejected": rejected,
+            "files": MetadataValue.json(
+                {
+                    f"{m['source_extract']}/{m['table_name']}": m["source_sha256"]
+                    for m in manifest
+                    if m["present"]
+                }
+            ),
+        },
+    )
+
+
+@asset_check(asset=CANONICAL_REJECTS, blocking=True, additional_deps=list(CANONICAL_KEYS.values()))
+def canonical_staged_plus_rejected_equals_input(warehouse: Warehouse) -> AssetCheckResult:
+    """Recount every canonical file's rows from the file itself; compare with the tables."""
+    files = warehouse.query("select * from raw.canonical_files where present")
+    problems = []
+    for f in files.iter_rows(named=True):
+        got = warehouse.query(
+            f"select (select count(*) from raw.canonical_{f['table_name']}"
+            "  where source_extract = $1 and source_file = $2)"
+            " + (select count(*) from raw.canonical_rejects"
+            "  where source_extract = $1 and source_file = $2) as n",
+            [f["source_extract"], Path(f["path"]).name],
+        )["n"][0]
+        path = Path(f["path"])
+        if path.suffix == ".parquet":
+            expected = pq.ParquetFile(path).metadata.num_rows
+        else:
+            expected = count_input_records(path, header=True).records
+        if got != expected:
+            problems.append(
+                f"{f['source_extract']}/{path.name}: {expected} rows in the file, "
+                f"{got} staged + rejected"
+            )
+    return AssetCheckResult(
+        passed=not problems,
+        severity=AssetCheckSeverity.ERROR,
+        description="; ".join(problems) or "staged + rejected = input rows for every file",
+        metadata={"files": files.height},
+    )
