@@ -116,6 +116,8 @@ def run_command(
         for event in result.all_events:
             if event.event_type_value == "STEP_FAILURE":
                 err = event.step_failure_data.error
+                while err is not None and err.cause is not None:  # the root cause says why
+                    err = err.cause
                 msg = err.message.strip().splitlines()[0] if err else "unknown error"
                 typer.echo(f"  step failed: {event.step_key}: {msg}", err=True)
         raise typer.Exit(code=1)

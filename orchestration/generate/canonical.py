@@ -413,9 +413,9 @@ def generate_canonical(
             tmp.unlink(missing_ok=True)
         raise
     return CanonicalStats(
-        st,
-        ff,
-        *counts,
+        state=st,
+        file_format=ff,
+        **dict(zip(TABLE_NAMES, counts, strict=True)),
         notable={k: gen.notable[k] for k in _NOTABLE},
         edge_cases={tag: gen.edge_counts[tag] for tag in EDGE_CASES[st]},
     )
@@ -1044,7 +1044,7 @@ class _Utah(_Generator):
         self._whole_case(p, "dismissed_without_prejudice", self._between(2010, 2024))
 
     def _open_case(self, p: _Person, counts: list[_Count]) -> None:
-        arrest = self._between(2024, 2025)
+        arrest = min(self._between(2024, 2025), _END - 50)
         tl = self._timeline(arrest=arrest)
         self._episode(p, counts, (tl[0], tl[1], min(tl[2], _END), tl[3]), exact=True)
 
@@ -1317,11 +1317,10 @@ class _Pennsylvania(_Generator):
     def _drug_felony(self, p: _Person, judgment: int, mn: int, mx: int) -> None:
         ch = self._variant("35 § 780-113(a)(30)", "F")
         typ = "prison" if mn >= 2 else "jail"
-        ep = self._one(p, [self._conv(ch, ((typ, mn, "Y", "N", mx),))], judgment)
+        self._one(p, [self._conv(ch, ((typ, mn, "Y", "N", mx),))], judgment)
         release = _add_months(judgment, 12 * mn)
         if release < _END:
             self._supervision(p, "parole", "DOC", release, _add_months(judgment, 12 * mx), True)
-        del ep
 
     def _s_pa10_drug_felony_short(self, p: _Person) -> None:
         self._drug_felony(p, self._between(2008, 2013), 1, 2)
@@ -1443,7 +1442,7 @@ class _California(_Generator):
                 )  # fmt: skip
             if not c.ch.felony or not c.sent:
                 continue
-            typ, length, unit, revoked, _ = c.sent[0]
+            typ, length, unit, _, _ = c.sent[0]
             end = _after(judgment, length or 0, unit)
             if typ == "prison":
                 release = _add_months(
@@ -1454,9 +1453,8 @@ class _California(_Generator):
                     self._supervision(p, kind, agency, release, _add_months(release, 36))
             elif typ == "probation" and rnd() < 0.5:
                 self._supervision(p, "probation", "COUNTY", judgment, end)
-            elif typ == "jail" and rnd() < 0.2:
+            elif typ == "jail" and end < _END and rnd() < 0.2:
                 self._supervision(p, "mandatory_supervision", "COUNTY", end, _add_months(end, 12))
-            del revoked
             break
 
     # ---- scripted people ----------------------------------------------------------------------
@@ -1542,8 +1540,10 @@ class _California(_Generator):
         rnd = self.rng.random
         p.dob = _o(1930) + int(rnd() * 15 * _YEAR)
         ch = self._misd() if rnd() < 0.5 else self._variant("459 PC", level="felony")
-        when = _o(1970) + int(rnd() * 3 * _YEAR)
-        self._one(p, [self._conv(ch, (("jail", 60, "D", "N", None),))], when)
+        arrest = _o(1970) + int(rnd() * 2 * _YEAR)  # judgment before 1973-01-01
+        tl = self._timeline(arrest=arrest)
+        tl = (tl[0], arrest, tl[2], min(tl[3], arrest + 300))
+        self._episode(p, [self._conv(ch, (("jail", 60, "D", "N", None),))], tl, exact=True)
 
     def _s_c11_prison_parole_discharged(self, p: _Person) -> None:
         rnd = self.rng.random

@@ -80,7 +80,7 @@ def _check_chunk(
     """One row per line: line number, text (null if not UTF-8) and the error, if any."""
     raw = [ln[:-1] if ln.endswith(b"\r") else ln for ln in lines]
     try:
-        texts: list[str | None] = b"\n".join(raw).decode("utf-8").split("\n")
+        texts: list[str | None] = b"\n".join(raw).decode("utf-8").split("\n") if raw else []
     except UnicodeDecodeError:
         # Slow path, only for a chunk that holds a bad line: find which ones.
         texts = []

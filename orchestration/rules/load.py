@@ -51,7 +51,12 @@ def load_rule_file(path: Path) -> LoadedRules:
 
 def load_rules_dir(rules_dir: Path) -> list[LoadedRules]:
     """Every `*.yaml` under rules_dir (one file per law), sorted by program id."""
-    files = sorted(p for p in rules_dir.rglob("*.yaml") if not p.name.startswith("_"))
+    # rules/<jurisdiction>/<law>.yaml; cases/ and _schema/ folders hold other things
+    files = sorted(
+        p
+        for p in rules_dir.rglob("*.yaml")
+        if not p.name.startswith("_") and "cases" not in p.relative_to(rules_dir).parts
+    )
     if not files:
         raise RuleFileError(f"{rules_dir}: no rule files (*.yaml) found")
     loaded = [load_rule_file(p) for p in files]
