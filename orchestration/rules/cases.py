@@ -39,7 +39,6 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from orchestration.ingest.canonical_format import TABLES
 from orchestration.rules.load import RuleFileError, format_validation_error
 
-
 # YAML reads 2016-06-30 as a date and 2016 as an int; the canonical format wants text.
 DateText = Annotated[
     str, BeforeValidator(lambda v: v.isoformat() if isinstance(v, date) else str(v))

@@ -6,7 +6,6 @@ extract folder per case, and every expectation is checked against the decision t
 
 import json
 from collections import defaultdict
-from pathlib import Path
 
 import duckdb
 import pytest
