@@ -64,10 +64,15 @@ def run_command(
     ] = None,
     out: Annotated[Path | None, typer.Option(help="Export folder.")] = None,
     warehouse: Annotated[Path | None, typer.Option(help="DuckDB warehouse file.")] = None,
+    rules: Annotated[
+        Path | None, typer.Option(help="Rule-file folder (default rules/): try an amendment.")
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Dagster's log.")] = False,
 ) -> None:
     """Materialize the whole graph (ingest, rules, dbt, gates, exports) through Dagster."""
     extracts = [p.resolve() for p in extract]
+    if rules is not None:
+        os.environ["CLEANSLATE_RULES"] = str(rules.resolve())
     _preflight(as_of, options, extracts)
     warehouse_file = (warehouse or warehouse_path()).resolve()
     out_dir = (out or exports_dir()).resolve()
@@ -175,6 +180,81 @@ def _print_decisions(warehouse_file: Path) -> None:
     )
     for program, counts in by_program.items():
         typer.echo(f"  {program}: {sum(counts.values())} {json.dumps(counts)}")
+
+
+@app.command("explain")
+def explain_command(
+    subject: Annotated[str, typer.Option(help="Subject / person id as in the extract.")],
+    program: Annotated[str | None, typer.Option(help="Only this law, e.g. us_ca_prop64.")] = None,
+    warehouse: Annotated[Path | None, typer.Option(help="DuckDB warehouse file.")] = None,
+) -> None:
+    """Print every decision about a person as a tree: rule by rule, fact by fact."""
+    from orchestration.audit.explain import load, render
+
+    wh = _existing_warehouse(warehouse)
+    decisions, criteria = load(wh, subject, program)
+    if decisions.height == 0:
+        _fail(f"no decisions for subject {subject!r}" + (f" under {program}" if program else ""))
+    typer.echo(render(decisions, criteria))
+
+
+@app.command("diff")
+def diff_command(
+    from_run: Annotated[
+        str | None, typer.Option("--from", help="Run id (or prefix); default: the previous run.")
+    ] = None,
+    to_run: Annotated[
+        str | None, typer.Option("--to", help="Run id (or prefix); default: the latest run.")
+    ] = None,
+    program: Annotated[str | None, typer.Option(help="Only this law.")] = None,
+    limit: Annotated[int, typer.Option(help="How many changed decisions to list.")] = 20,
+    warehouse: Annotated[Path | None, typer.Option(help="DuckDB warehouse file.")] = None,
+) -> None:
+    """Who changed determination between two runs (e.g. before and after a rule amendment)."""
+    import polars as pl
+
+    from orchestration.audit import diff
+
+    wh = _existing_warehouse(warehouse)
+    try:
+        all_runs = diff.runs(wh)
+        before_id = diff.resolve_run(all_runs, from_run, -2)
+        after_id = diff.resolve_run(all_runs, to_run, -1)
+    except (ValueError, Exception) as e:  # duckdb CatalogException: no audit tables yet
+        _fail(f"cannot diff: {e}")
+    for label, rid in (("from", before_id), ("to", after_id)):
+        r = all_runs.filter(pl.col("run_id") == rid).row(0, named=True)
+        dirty = " (uncommitted changes)" if r["git_dirty"] else ""
+        typer.echo(
+            f"{label:>4}: run {rid} as of {r['as_of']}, code {r['git_revision'][:12]}"
+            f"{dirty}, rules {', '.join(json.loads(r['rule_files']))}"
+        )
+        for prog, info in sorted(json.loads(r["rule_files"]).items()):
+            typer.echo(f"        {prog}: {info['version']}")
+    changes = diff.compare(diff.load_decisions(wh, before_id), diff.load_decisions(wh, after_id))
+    if program:
+        changes = changes.filter(pl.col("program") == program)
+    people = changes["subject_id"].n_unique()
+    typer.echo(f"Changed: {changes.height} decisions, {people} people")
+    for r in diff.summarize(changes).iter_rows(named=True):
+        typer.echo(
+            f"  {r['program']}: {r['determination_before']} -> {r['determination_after']}"
+            f" (now {r['decisive_rule_after'] or '-'}):"
+            f" {r['charges']} charges, {r['people']} people"
+        )
+    for r in changes.head(limit).iter_rows(named=True):
+        typer.echo(
+            f"    {r['program']} subject {r['subject_id']}: {r['determination_before']}"
+            f" -> {r['determination_after']} ({r['decisive_rule_before'] or '-'} ->"
+            f" {r['decisive_rule_after'] or '-'})"
+        )
+
+
+def _existing_warehouse(warehouse: Path | None) -> Path:
+    wh = (warehouse or warehouse_path()).resolve()
+    if not wh.exists():
+        _fail(f"no warehouse at {wh}: run `cleanslate run` first (or pass --warehouse)")
+    return wh
 
 
 def main() -> None:

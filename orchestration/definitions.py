@@ -7,6 +7,7 @@ from pathlib import Path
 from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
 from dagster_dbt import DbtCliResource
 
+from orchestration.audit.assets import decision_history
 from orchestration.exports.assets import prop64_county_files
 from orchestration.ingest.assets import doj_extracts, staged_plus_rejected_equals_input
 from orchestration.ingest.canonical_assets import (
@@ -34,7 +35,14 @@ clearance_job = define_asset_job(
 )
 
 defs = Definitions(
-    assets=[doj_extracts, canonical_extracts, rulebook, warehouse_models, prop64_county_files],
+    assets=[
+        doj_extracts,
+        canonical_extracts,
+        rulebook,
+        warehouse_models,
+        prop64_county_files,
+        decision_history,
+    ],
     asset_checks=[
         staged_plus_rejected_equals_input,
         canonical_staged_plus_rejected_equals_input,

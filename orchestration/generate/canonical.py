@@ -20,8 +20,9 @@ Guarantees
   once all are complete. Table files of the *other* format left in the folder by an earlier run
   (``persons.csv`` when writing Parquet, ...) are removed, because the reader prefers ``.csv``.
 
-Dates are ISO, 1975..2025-06-30 (except the CA "conviction before 1973" edge case, 1970-1972, and
-dates of birth). About 1% of date fields are partial (``YYYY`` or ``YYYY-MM``, half each) and
+Dates are ISO, 1975..2025-06-30 (except the CA "conviction before 1973" edge case, 1970-1972,
+dates of birth, and sentence end dates, which may lie after 2025-06-30: still serving).
+About 1% of date fields are partial (``YYYY`` or ``YYYY-MM``, half each) and
 0.5% blank; end dates whose blank means "still active" (registration / supervision) and
 ``deceased_date`` are never blanked at random, and the key dates of scripted edge cases are
 always full.
@@ -490,6 +491,7 @@ _NCOUNT_CUM = tuple(accumulate((55, 30, 15)))  # counts per case: 1..3
 
 class _Generator:
     state = ""
+    restitution_default = "0"
     counties: tuple[str, ...] = ()
     pool: _Pool
     serious: tuple[_Off, ...] = ()
@@ -657,14 +659,17 @@ class _Generator:
         tl: tuple[int, int, int, int],
         *,
         filed: bool = True,
-        restitution: str = "0",
+        restitution: str | None = None,
         exact: bool = False,
         episode_id: str | None = None,
         county: str | None = None,
         reject_date: int | None = None,
     ) -> _Ep:
         """Write one arrest, its case (unless `filed` is false), charges, dispositions and
-        sentences. `exact`: full ISO dates (the key dates of an edge case)."""
+        sentences. `exact`: full ISO dates (the key dates of an edge case). `restitution`: the
+        case's balance, default `restitution_default` ("0" paid; CA: blank, DOJ has no data)."""
+        if restitution is None:
+            restitution = self.restitution_default
         d = _iso if exact else self._d
         offense, arrest, filing, judgment = tl
         filing = min(filing, _END)
@@ -1345,6 +1350,7 @@ class _Pennsylvania(_Generator):
 
 class _California(_Generator):
     state = "CA"
+    restitution_default = ""  # the DOJ repository has no court financial data
     counties = ("SAN JOAQUIN", "SACRAMENTO", "LOS ANGELES", "ALAMEDA", "FRESNO", "YOLO")
     pool = _Pool(_CA_OFFENSES, _CA_SERIOUS)
     serious = _CA_SERIOUS

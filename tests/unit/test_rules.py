@@ -195,3 +195,23 @@ def test_section_in_both_lists_warns(tmp_path, prop64):
     data = {"baselineEligibility": {"dismiss": ["11359"], "reduce": ["11359"]}}
     resolved = resolve_parameters(prop64, _options(tmp_path, data))
     assert any("dismiss comes first" in w for w in resolved.warnings)
+
+
+def test_committed_json_schema_is_current():
+    from orchestration.rules.json_schema import SCHEMA_FILE, render
+
+    assert SCHEMA_FILE.read_text() == render(), "run: python -m orchestration.rules.json_schema"
+
+
+def test_every_rule_file_validates_against_the_json_schema():
+    import jsonschema
+
+    from orchestration.rules.json_schema import render
+
+    schema = json.loads(render())
+    for path in RULES.rglob("*.yaml"):
+        if "cases" in path.parts or path.name.startswith("_"):
+            continue
+        # through JSON, as an editor sees it (YAML reads dates as date objects)
+        data = json.loads(json.dumps(yaml.safe_load(path.read_text()), default=str))
+        jsonschema.validate(data, schema)

@@ -1,0 +1,132 @@
+"""Audit: every run's decisions kept, with the rule files' hashes and the code's git revision.
+
+dbt rebuilds the decision table on each run; this asset appends a copy of it to
+audit.decisions, keyed by the Dagster run id, with one row per run in audit.runs. That is what
+`cleanslate diff` compares ("how many people does this amendment reach").
+"""
+
+import json
+import subprocess
+from datetime import UTC, datetime
+
+import polars as pl
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+
+from orchestration.quality.checks import DECISION_TABLE
+from orchestration.resources import Warehouse
+from orchestration.settings import PROJECT_ROOT
+
+HISTORY_COLUMNS = (
+    "program",
+    "charge_key",
+    "person_key",
+    "subject_id",
+    "charge_ref",
+    "county",
+    "determination",
+    "relief",
+    "eligible_on",
+    "decisive_rule",
+    "reason_codes",
+    "rules_version",
+)
+
+
+def git_revision() -> tuple[str, bool]:
+    """(commit, dirty) of the project's code; ("unknown", False) outside a git checkout."""
+    try:
+        rev = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout
+        return rev, bool(status.strip())
+    except (OSError, subprocess.SubprocessError):
+        return "unknown", False
+
+
+@asset(
+    key=AssetKey(["audit", "decision_history"]),
+    deps=[DECISION_TABLE],
+    group_name="audit",
+    kinds={"duckdb"},
+    description="Every run's decisions (audit.decisions) and run record (audit.runs).",
+)
+def decision_history(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+    run_id = context.run_id
+    revision, dirty = git_revision()
+    programs = warehouse.query(
+        "select program_id, rules_version, rule_file, rule_file_sha256, options_file_sha256,"
+        " as_of_date from rules.programs order by program_id"
+    )
+    decisions = warehouse.query(
+        f"select {', '.join(HISTORY_COLUMNS)} from main.fct_conviction_eligibility"
+    ).with_columns(run_id=pl.lit(run_id))
+    run = pl.DataFrame(
+        [
+            {
+                "run_id": run_id,
+                "recorded_at": datetime.now(UTC).replace(tzinfo=None),
+                "as_of": programs["as_of_date"][0] if programs.height else None,
+                "git_revision": revision,
+                "git_dirty": dirty,
+                "rule_files": json.dumps(
+                    {
+                        r["program_id"]: {
+                            "file": r["rule_file"],
+                            "sha256": r["rule_file_sha256"],
+                            "version": r["rules_version"],
+                        }
+                        for r in programs.iter_rows(named=True)
+                    },
+                    sort_keys=True,
+                ),
+                "options_sha256": programs["options_file_sha256"][0] if programs.height else None,
+                "decisions": decisions.height,
+            }
+        ],
+        schema={
+            "run_id": pl.String,
+            "recorded_at": pl.Datetime,
+            "as_of": pl.Date,
+            "git_revision": pl.String,
+            "git_dirty": pl.Boolean,
+            "rule_files": pl.String,
+            "options_sha256": pl.String,
+            "decisions": pl.Int64,
+        },
+    )
+    with warehouse.connect() as con:
+        con.execute("begin transaction")
+        con.execute("create schema if not exists audit")
+        con.register("_run", run)
+        con.register("_decisions", decisions)
+        con.execute("create table if not exists audit.runs as select * from _run limit 0")
+        con.execute(
+            "create table if not exists audit.decisions as select * from _decisions limit 0"
+        )
+        # a re-executed run replaces its own rows
+        con.execute("delete from audit.runs where run_id = ?", [run_id])
+        con.execute("delete from audit.decisions where run_id = ?", [run_id])
+        con.execute("insert into audit.runs select * from _run")
+        con.execute("insert into audit.decisions by name select * from _decisions")
+        con.execute("commit")
+    return MaterializeResult(
+        metadata={
+            "run_id": run_id,
+            "git_revision": revision,
+            "git_dirty": dirty,
+            "decisions": decisions.height,
+        }
+    )
