@@ -34,11 +34,15 @@ dbt_project/target/manifest.json: $(VENV)/.installed $(shell find dbt_project/mo
 
 manifest: dbt_project/target/manifest.json  ## parse the dbt project (Dagster reads the manifest at import)
 
-demo: manifest  ## fabricate an extract and run the whole pipeline on it
+demo: manifest  ## fabricate CA DOJ + canonical UT/PA/CA extracts and run the whole job
 	mkdir -p $(DEMO_DIR) $(DAGSTER_HOME)
 	$(BIN)/cleanslate generate --rows $(DEMO_ROWS) --seed 7 --out $(DEMO_DIR)/extract.csv
-	$(BIN)/cleanslate run --extract $(DEMO_DIR)/extract.csv --as-of $(AS_OF) \
-	    --out $(DEMO_DIR)/exports --warehouse $(DEMO_DIR)/warehouse.duckdb
+	$(BIN)/cleanslate generate --format canonical --state UT --rows 5000 --seed 7 --out $(DEMO_DIR)/ut_courts
+	$(BIN)/cleanslate generate --format canonical --state PA --rows 5000 --seed 7 --out $(DEMO_DIR)/pa_aopc
+	$(BIN)/cleanslate generate --format canonical --state CA --rows 5000 --seed 7 --out $(DEMO_DIR)/ca_canonical
+	$(BIN)/cleanslate run --as-of $(AS_OF) --out $(DEMO_DIR)/exports --warehouse $(DEMO_DIR)/warehouse.duckdb \
+	    --extract $(DEMO_DIR)/extract.csv --extract $(DEMO_DIR)/ut_courts \
+	    --extract $(DEMO_DIR)/pa_aopc --extract $(DEMO_DIR)/ca_canonical
 
 test: manifest lint  ## lint, then unit + integration tests (what CI runs)
 	$(BIN)/pytest
