@@ -79,7 +79,7 @@ class TableReplacer:
                 self._con.execute(f"create or replace table {target} as select * from _frame")
                 self._started.add(target)
             else:
-                self._con.execute(f"insert into {target} select * from _frame")
+                self._con.execute(f"insert into {target} by name select * from _frame")
         finally:
             self._con.unregister("_frame")
         self.counts[f"{schema}.{name}"] = self.counts.get(f"{schema}.{name}", 0) + frame.height

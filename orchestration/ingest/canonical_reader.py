@@ -109,7 +109,7 @@ def read_table(
         for err in rejects["error"].to_list():
             kind = err.split(":")[0]
             stats.errors[kind] = stats.errors.get(kind, 0) + 1
-        yield staged, rejects.cast(REJECT_SCHEMA), stats  # type: ignore[arg-type]
+        yield staged, rejects.select(list(REJECT_SCHEMA)).cast(REJECT_SCHEMA), stats  # type: ignore[arg-type]
 
 
 def _frames(
