@@ -4,6 +4,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import polars as pl
 import pytest
 import yaml
 
@@ -215,3 +216,65 @@ def test_every_rule_file_validates_against_the_json_schema():
         # through JSON, as an editor sees it (YAML reads dates as date objects)
         data = json.loads(json.dumps(yaml.safe_load(path.read_text()), default=str))
         jsonschema.validate(data, schema)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("P6Y", (6, 0, 0)), ("P180D", (0, 0, 180)), ("P1Y6M", (1, 6, 0)), ("P2Y3M4D", (2, 3, 4))],
+)
+def test_durations(text, expected):
+    from orchestration.rules.compile import parse_duration
+
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["P", "6Y", "P6W", "P-1Y"])
+def test_bad_durations(text):
+    from orchestration.rules.compile import parse_duration
+
+    with pytest.raises(ValueError, match="ISO 8601"):
+        parse_duration(text)
+
+
+def test_conditions_compile_to_literal_arguments(tmp_path):
+    """Negation, look-back filters, waits and parameters become flat literal columns."""
+    data = yaml.safe_load(PROP64.read_text())
+    data["parameters"]["wait"] = {"type": "enum", "default": "P5Y", "allowed": ["P5Y", "P7Y"]}
+    data["rules"].insert(
+        0,
+        {
+            "id": "probe",
+            "outcome": "eligible",
+            "relief": "dismiss",
+            "reason": "r",
+            "cite": ["county_policy"],
+            "when": [
+                {"not": {"type": "flag_is", "flag": "dv"}},
+                {
+                    "type": "waiting_period",
+                    "since": ["disposition_date", "sentence_end_date"],
+                    "wait": {"param": "wait"},
+                },
+                {
+                    "type": "count_convictions",
+                    "at_least": 5,
+                    "distinct_by_episode": True,
+                    "where": {"exclude_levels": ["infraction"], "exclude_traffic": True},
+                },
+            ],
+        },
+    )
+    p = tmp_path / "r.yaml"
+    p.write_text(yaml.safe_dump(data))
+    frames, _ = compile_rulebook([load_rule_file(p)], CountyOptions.empty(), date(2025, 7, 1))
+    rows = frames["conditions"].filter(pl.col("rule_id") == "probe").to_dicts()
+    assert rows[0]["is_negated"] and rows[0]["description"] == "NOT flagged dv"
+    assert (rows[1]["anchors"], rows[1]["wait_years"], rows[1]["is_time_condition"]) == (
+        "disposition_date,sentence_end_date",
+        5,
+        True,
+    )
+    assert rows[2]["f_exclude_levels"] == "infraction" and rows[2]["f_exclude_traffic"]
+    assert rows[2]["description"] == (
+        "at least 5 separate episodes (level not infraction, not traffic)"
+    )
