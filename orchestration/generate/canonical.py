@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import calendar
 import csv
+import zlib
 import os
 import random
 from bisect import bisect
@@ -568,7 +569,8 @@ class _Generator:
         if rnd() < 0.01 and p.last < _END - 60:
             deceased = _iso(min(_END, p.last + 30 + int(rnd() * 4000)))
             self.notable["deceased"] += 1
-        p.rows[_PERSONS].append((p.pid, self.state, name, self._d(p.dob), deceased))
+        gender, race = _demographics(p.pid)
+        p.rows[_PERSONS].append((p.pid, self.state, name, self._d(p.dob), deceased, gender, race))
 
     def _name(self, last: str, first: str, r: float) -> str:
         initial = "ABCDEFGHIJKLMNOPRSTW"[int(r * 1000) % 20]
@@ -1595,3 +1597,14 @@ class _California(_Generator):
 
 
 _GENERATORS: dict[str, type[_Generator]] = {"UT": _Utah, "PA": _Pennsylvania, "CA": _California}
+
+
+_GENDERS = ("M", "M", "M", "F", "F", "X")
+_RACES = ("WHITE", "WHITE", "HISPANIC", "HISPANIC", "BLACK", "ASIAN", "AMERICAN INDIAN", "OTHER", "")
+
+
+def _demographics(pid: str) -> tuple[str, str]:
+    """Gender and race for the disparity tables, from the id's checksum: deterministic without
+    drawing from (and so shifting) the generator's random stream."""
+    h = zlib.crc32(pid.encode())
+    return _GENDERS[h % len(_GENDERS)], _RACES[(h // 7) % len(_RACES)]

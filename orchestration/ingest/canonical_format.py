@@ -16,7 +16,7 @@ TABLES: dict[str, Table] = {
     for t in (
         Table(
             "persons",
-            ("person_id", "state", "name", "dob", "deceased_date"),
+            ("person_id", "state", "name", "dob", "deceased_date", "gender", "race"),
             ("person_id", "state"),
             optional_file=False,
         ),

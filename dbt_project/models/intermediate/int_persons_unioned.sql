@@ -15,6 +15,10 @@ with doj as (
         case when count(distinct dob_raw) > 1 then 'conflicting'
              else coalesce(min(case when dob_earliest is not null then dob_precision end),
                            min(dob_precision)) end as dob_precision,
+        -- the first record's name, sex and race (as the earlier tool took the first row's)
+        arg_min(person_name, source_file || lpad(cast(source_line as varchar), 12, '0')) as person_name,
+        arg_min(gender, source_file || lpad(cast(source_line as varchar), 12, '0')) as gender,
+        arg_min(race, source_file || lpad(cast(source_line as varchar), 12, '0')) as race,
         bool_or(step_type = 'DECEASED') as is_deceased,
         min(case when step_type = 'DECEASED'
                  then source_file || ':' || cast(source_line as varchar) end) as deceased_source,
@@ -44,6 +48,9 @@ canonical as (
         p.dob_latest,
         false as has_conflicting_dob,
         p.dob_precision,
+        p.person_name,
+        p.gender,
+        p.race,
         p.deceased_date_precision <> 'missing' as is_deceased,
         case when p.deceased_date_precision <> 'missing'
              then p.source_file || ':' || cast(p.source_line as varchar) end as deceased_source,

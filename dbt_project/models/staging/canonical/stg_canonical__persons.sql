@@ -7,6 +7,8 @@ select
     source_line,
     upper(trim(state)) as state,
     {{ clean_text('name') }} as person_name,
+    upper({{ clean_text('gender') }}) as gender,
+    upper({{ clean_text('race') }}) as race,
     {{ iso_date_columns('dob', 'dob') }},
     {{ iso_date_columns('deceased_date', 'deceased_date') }}
 from {{ source('canonical', 'canonical_persons') }}
