@@ -17,6 +17,8 @@ with doj as (
                            min(dob_precision)) end as dob_precision,
         -- the first record's name, sex and race (as the earlier tool took the first row's)
         arg_min(person_name, source_file || lpad(cast(source_line as varchar), 12, '0')) as person_name,
+        arg_min(cii_number, source_file || lpad(cast(source_line as varchar), 12, '0')) as cii_number,
+        arg_min(dob_raw, source_file || lpad(cast(source_line as varchar), 12, '0')) as dob_raw,
         arg_min(gender, source_file || lpad(cast(source_line as varchar), 12, '0')) as gender,
         arg_min(race, source_file || lpad(cast(source_line as varchar), 12, '0')) as race,
         bool_or(step_type = 'DECEASED') as is_deceased,
@@ -49,6 +51,8 @@ canonical as (
         false as has_conflicting_dob,
         p.dob_precision,
         p.person_name,
+        cast(null as varchar) as cii_number,
+        p.dob_raw,
         p.gender,
         p.race,
         p.deceased_date_precision <> 'missing' as is_deceased,

@@ -1,0 +1,95 @@
+"""Repository update files and the atomic publication of a run's file set."""
+
+import os
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from orchestration.exports.publish import owner_only, publish, staging_dir, write_manifest
+from orchestration.exports.repository import (
+    read_repository_csv,
+    read_repository_jsonl,
+    write_repository_files,
+)
+
+
+def _decisions() -> pl.DataFrame:
+    base = {
+        "program": "us_ut_clean_slate", "jurisdiction": "US-UT", "cii_number": None,
+        "case_number": "k1", "county": "SALT LAKE", "statute": "UT:76:6-602",
+        "offense_raw": "76-6-602", "conviction_date": date(2016, 6, 30),
+        "conviction_date_raw": "2016-06-30", "as_of": date(2025, 7, 1),
+        "rules_version": "v", "source_file": "charges.csv",
+    }
+    rows = [
+        {**base, "charge_key": "a", "subject_id": "P1", "charge_ref": "c1", "source_line": 2,
+         "determination": "eligible", "relief": "expunge"},
+        {**base, "charge_key": "b", "subject_id": "P2", "charge_ref": "c2", "source_line": 3,
+         "determination": "not_yet_eligible", "relief": "expunge"},
+        {**base, "charge_key": "c", "subject_id": "P3", "charge_ref": "c3", "source_line": 4,
+         "determination": "eligible", "relief": "expunge", "program": "us_pa_clean_slate"},
+    ]
+    return pl.DataFrame(rows)
+
+
+def test_one_record_per_granted_relief_with_a_verified_trailer(tmp_path):
+    out = write_repository_files(tmp_path, "us_ut_clean_slate", _decisions())
+    assert out["record_ids"] == ["a"]  # not_yet and other programs are not granted here
+    rows, trailer = read_repository_csv(tmp_path / "us_ut_clean_slate_updates.csv")
+    assert [r["record_id"] for r in rows] == ["a"] and trailer["record_count"] == 1
+    assert rows[0]["order_date"] == "PENDING_COURT_ORDER"
+    jrows, jtrailer = read_repository_jsonl(tmp_path / "us_ut_clean_slate_updates.jsonl")
+    assert jrows[0]["relief"] == "expunge" and jtrailer["record_count"] == 1
+
+
+def test_a_tampered_file_fails_its_checksum(tmp_path):
+    write_repository_files(tmp_path, "us_ut_clean_slate", _decisions())
+    path = tmp_path / "us_ut_clean_slate_updates.csv"
+    path.write_text(path.read_text().replace("P1", "P9"))
+    with pytest.raises(ValueError, match="checksum"):
+        read_repository_csv(path)
+
+
+def test_empty_program_still_has_a_trailer(tmp_path):
+    out = write_repository_files(tmp_path, "us_ca_pc_851_93", _decisions())
+    assert out["records"] == 0
+    rows, trailer = read_repository_jsonl(tmp_path / "us_ca_pc_851_93_updates.jsonl")
+    assert rows == [] and trailer["record_count"] == 0
+
+
+def _make_set(root: Path, marker: str) -> None:
+    (root / "X").mkdir(parents=True)
+    (root / "X" / "f.csv").write_text(marker)
+
+
+def test_publish_swaps_the_whole_set(tmp_path):
+    out = tmp_path / "exports"
+    _make_set(out, "old")
+    staging = staging_dir(out, "run2")
+    _make_set(staging, "new")
+    write_manifest(staging, {"X/f.csv": 1}, {"run_id": "run2"})
+    owner_only(staging)
+    publish(staging, out)
+    assert (out / "X" / "f.csv").read_text() == "new"
+    assert (out / "manifest.json").exists()
+    assert not staging.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exports"]  # old set removed
+    assert (out / "X" / "f.csv").stat().st_mode & 0o077 == 0
+
+
+def test_an_unpublished_staging_set_leaves_the_old_one(tmp_path):
+    out = tmp_path / "exports"
+    _make_set(out, "old")
+    staging = staging_dir(out, "run3")
+    _make_set(staging, "half")  # a run that failed its checks never calls publish()
+    assert (out / "X" / "f.csv").read_text() == "old"
+
+
+def test_first_publication(tmp_path):
+    staging = staging_dir(tmp_path / "exports", "r1")
+    _make_set(staging, "first")
+    publish(staging, tmp_path / "exports")
+    assert (tmp_path / "exports" / "X" / "f.csv").read_text() == "first"
+    assert os.listdir(tmp_path) == ["exports"]
