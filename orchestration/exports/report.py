@@ -1,0 +1,1100 @@
+"""The run's summary report (HTML + PDF + chart PNGs), as pure functions of polars frames.
+
+`build_report_data(decisions, convictions, run)` computes every number and lays the report out
+as plain data (sections -> tables of display strings, chart series, notes), plus the raw numbers
+under `metrics`. `write_report(out_dir, data)` draws the charts (matplotlib, Agg canvas, no
+pyplot state), renders `report.html` (Jinja2, autoescaped) and `report.pdf` (fpdf2, drawn
+directly, not converted from HTML). Both renderers walk the same `sections` list, so the HTML and
+the PDF cannot disagree. No wall clock, no warehouse, no Dagster: the same input gives the same
+bytes.
+
+Only counts leave this module: never names, ids, dates of birth or any per-person row.
+
+Definitions (repeated in the report's notes, see `DEFINITIONS`):
+
+* A *decision* is one row of the decision table: one charge under one program (law).
+* *Relief* (a person "with relief"): at least one decision with determination `eligible` and a
+  non-null `relief`. `not_yet_eligible` decisions carry the relief they will get, but it is not
+  counted as relief until the date has passed (they are reported as upcoming eligibility).
+* A conviction is *removed from the record* when at least one decision on it (same
+  `charge_key`) is `eligible` with relief in `REMOVING_RELIEF` (dismiss, conviction_relief,
+  expunge, limited_access, set_aside). `reduce` and `recall_resentence` leave a conviction on the
+  record; `arrest_relief` applies to arrests, not convictions.
+* A person *no longer has a conviction on record* when they have at least one conviction in
+  `convictions` and every one of their convictions is removed from the record. Per program: by
+  that program's decisions alone; overall ("Any program"): by the decisions of any program.
+* A felony conviction is *cleared* when at least one decision on it is `eligible` with relief in
+  `FELONY_CLEARING_RELIEF` (the removing reliefs plus `reduce`; `recall_resentence` is not
+  counted because resentencing need not change the level).
+* A person *no longer has a felony* when they have at least one conviction with
+  `is_felony = true` and every conviction that is a felony *or whose level is unknown*
+  (`is_felony` null) is cleared. Unknown levels are treated as possible felonies, so the count
+  never overstates.
+* *Upcoming eligibility*: `not_yet_eligible` decisions by the calendar month of `eligible_on`,
+  for the 24 months starting with the month of `as_of`; later dates, earlier dates and missing
+  dates are counted in their own rows.
+* *Disparity*: a person's race and gender come from their decision rows (if rows disagree: the
+  most frequent non-blank value, ties alphabetical); null or blank is "Not recorded". Relief
+  rate = people with relief / people with decisions in the group; share of relief = the group's
+  people with relief / all people with relief; share of decided = the group's people with
+  decisions / all people with decisions. Small cells: a group of fewer than 10 people is shown as
+  "<10" and its rate and shares are withheld; a count of people with relief between 1 and 9 is
+  shown as "<10" and the rate and share of relief are withheld.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import unicodedata
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+DETERMINATIONS = ("eligible", "not_yet_eligible", "needs_review", "not_eligible")
+DETERMINATION_LABELS = {
+    "eligible": "Eligible",
+    "not_yet_eligible": "Not yet eligible",
+    "needs_review": "Needs review",
+    "not_eligible": "Not eligible",
+}
+# Relief that takes a conviction off the record (see module docstring).
+REMOVING_RELIEF = frozenset(
+    {"dismiss", "conviction_relief", "expunge", "limited_access", "set_aside"}
+)
+# Relief after which a felony conviction is no longer a felony (removed, or reduced).
+FELONY_CLEARING_RELIEF = REMOVING_RELIEF | {"reduce"}
+SUPPRESS_BELOW = 10
+SUPPRESSED = "<10"
+WITHHELD = "–"
+NOT_RECORDED = "Not recorded"
+NO_COUNTY = "Not recorded"
+NO_SECTION = "(not parsed)"
+UPCOMING_MONTHS = 24
+TOP_SECTIONS = 25
+ALL_PROGRAMS = "All programs"
+ANY_PROGRAM = "Any program"
+GENDER_LABELS = {"M": "Male", "F": "Female", "X": "X (nonbinary)"}
+
+HTML_FILE = "report.html"
+PDF_FILE = "report.pdf"
+CHARTS_DIR = "charts"
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+TEMPLATE = "report.html.j2"
+DEJAVU_DIR = Path("/usr/share/fonts/truetype/dejavu")
+
+DECISION_COLUMNS = (
+    "charge_key",
+    "person_key",
+    "program",
+    "county",
+    "jurisdiction",
+    "section",
+    "determination",
+    "relief",
+    "eligible_on",
+    "gender",
+    "race",
+)
+CONVICTION_COLUMNS = ("person_key", "charge_key", "is_felony")
+
+DEFINITIONS: tuple[tuple[str, str], ...] = (
+    ("Decision", "One row of the decision table: one charge under one program (law)."),
+    (
+        "Person with relief",
+        "A person with at least one decision that is eligible now and names a relief. "
+        "Not-yet-eligible decisions are not counted as relief; they appear under upcoming "
+        "eligibility.",
+    ),
+    (
+        "Conviction removed from the record",
+        "A conviction with at least one eligible decision whose relief is dismiss, "
+        "conviction_relief, expunge, limited_access or set_aside. Reduce and recall_resentence "
+        "leave the conviction on the record; arrest_relief applies to arrests only.",
+    ),
+    (
+        "No longer has a conviction on record",
+        "A person with at least one conviction on record, every one of which is removed from "
+        "the record: per program by that program's decisions alone; 'Any program' by the "
+        "decisions of any program together.",
+    ),
+    (
+        "No longer has a felony",
+        "A person with at least one felony conviction, every felony conviction of whom (and "
+        "every conviction whose level is not recorded, treated as a possible felony) has an "
+        "eligible decision with a removing relief or reduce. Per program and 'Any program' as "
+        "above.",
+    ),
+    (
+        "Upcoming eligibility",
+        "Not-yet-eligible decisions counted by the calendar month of their eligibility date, for "
+        "the 24 months starting with the month of the as-of date. Decisions with a later date, an "
+        "earlier date, or no date are counted in separate rows. 'People' counts distinct people "
+        "with at least one such decision in the month (any program).",
+    ),
+    (
+        "Race and gender",
+        "As recorded in the source records; a person's value is the most frequent non-blank "
+        "value on their rows (ties alphabetical). Blank or missing values are shown as "
+        "'Not recorded'.",
+    ),
+    (
+        "Relief rate and shares",
+        "Relief rate = people with relief / people with decisions, within the group. Share of "
+        "relief = the group's people with relief / all people with relief. Share of decided = "
+        "the group's people with decisions / all people with decisions. A group whose share of "
+        "relief is below its share of decided received relief less often than average.",
+    ),
+    (
+        "Small-cell suppression",
+        "Groups of fewer than 10 people are shown as '<10' and their rate and shares are "
+        "withheld ('–'). A count of people with relief from 1 to 9 is shown as '<10' and the rate "
+        "and share of relief are withheld. Totals are not adjusted, so a single suppressed group "
+        "can be derived from the totals: review before any public release.",
+    ),
+    (
+        "Personal data",
+        "The report holds counts only: no names, identifiers or dates of birth.",
+    ),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Numbers
+# --------------------------------------------------------------------------------------------
+
+
+def _require(df: pl.DataFrame, columns: Iterable[str], name: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{name} lacks column(s): {', '.join(missing)}")
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _add_months(d: date, n: int) -> date:
+    """First day of the month n months after d's month."""
+    m = d.year * 12 + (d.month - 1) + n
+    return date(m // 12, m % 12 + 1, 1)
+
+
+def _month_key(d: date) -> str:
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def _clean_label(col: str, label: str) -> pl.Expr:
+    """Null or blank (after trimming) -> label; else the trimmed value."""
+    trimmed = pl.col(col).cast(pl.String).str.strip_chars()
+    return pl.when(trimmed.is_null() | (trimmed == "")).then(pl.lit(label)).otherwise(trimmed)
+
+
+def _int(n: int) -> str:
+    return f"{n:,}"
+
+
+def _pct(x: float | None) -> str:
+    return WITHHELD if x is None else f"{100 * x:.1f}%"
+
+
+def _prepare(decisions: pl.DataFrame) -> pl.DataFrame:
+    return decisions.select(
+        pl.col("charge_key").cast(pl.String),
+        pl.col("person_key").cast(pl.String),
+        pl.col("program").cast(pl.String),
+        _clean_label("jurisdiction", NOT_RECORDED).alias("jurisdiction"),
+        # As writers.normalize_county, vectorized: trimmed, inner whitespace collapsed, upper.
+        pl.col("county")
+        .cast(pl.String)
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+        .str.to_uppercase()
+        .alias("_county"),
+        _clean_label("section", NO_SECTION).alias("section"),
+        pl.col("determination").cast(pl.String),
+        pl.col("relief").cast(pl.String),
+        pl.col("eligible_on").cast(pl.Date),
+        _clean_label("gender", NOT_RECORDED)
+        .replace(GENDER_LABELS)  # M/F/X -> words; anything else as recorded
+        .alias("gender"),
+        _clean_label("race", NOT_RECORDED).alias("race"),
+    ).with_columns(
+        pl.when(pl.col("_county").is_null() | (pl.col("_county") == ""))
+        .then(pl.lit(NO_COUNTY))
+        .otherwise(pl.col("_county"))
+        .alias("county"),
+        (pl.col("determination").eq("eligible") & pl.col("relief").is_not_null()).alias(
+            "_has_relief"
+        ),
+    )
+
+
+def _count_matrix(
+    d: pl.DataFrame, keys: Sequence[str], col: str, values: Sequence[str]
+) -> dict[tuple, dict[str, int]]:
+    """{key tuple: {value: count}} with every value present (0 when none), keys sorted."""
+    out: dict[tuple, dict[str, int]] = {}
+    if d.height == 0:
+        return out
+    g = d.group_by([*keys, col]).agg(pl.len().alias("n")).sort([*keys, col], nulls_last=True)
+    for row in g.iter_rows(named=True):
+        k = tuple(row[x] for x in keys)
+        out.setdefault(k, dict.fromkeys(values, 0))
+        out[k][row[col]] = out[k].get(row[col], 0) + row["n"]
+    return dict(sorted(out.items()))
+
+
+def _person_attribute(d: pl.DataFrame, col: str) -> pl.DataFrame:
+    """One value per person: the most frequent recorded value, ties alphabetical."""
+    recorded = d.filter(pl.col(col) != NOT_RECORDED)
+    best = (
+        recorded.group_by(["person_key", col])
+        .agg(pl.len().alias("n"))
+        .sort(["person_key", "n", col], descending=[False, True, False])
+        .unique(subset="person_key", keep="first", maintain_order=True)
+        .select("person_key", col)
+    )
+    people = d.select("person_key").unique()
+    return people.join(best, on="person_key", how="left").with_columns(
+        pl.col(col).fill_null(NOT_RECORDED)
+    )
+
+
+def _cleared_people(
+    decisions: pl.DataFrame, convictions: pl.DataFrame, programs: Sequence[str] | None
+) -> dict[str, int]:
+    """People with no conviction / no felony left, given the decisions of `programs` (None: all)."""
+    d = decisions if programs is None else decisions.filter(pl.col("program").is_in(programs))
+    eligible = d.filter(pl.col("determination") == "eligible")
+    removed = eligible.filter(pl.col("relief").is_in(sorted(REMOVING_RELIEF)))["charge_key"]
+    unfelonied = eligible.filter(pl.col("relief").is_in(sorted(FELONY_CLEARING_RELIEF)))[
+        "charge_key"
+    ]
+    per_person = (
+        convictions.with_columns(
+            pl.col("charge_key").is_in(removed.unique().implode()).alias("_removed"),
+            pl.col("charge_key").is_in(unfelonied.unique().implode()).alias("_unfelonied"),
+        )
+        .group_by("person_key")
+        .agg(
+            pl.col("_removed").all().alias("no_conviction"),
+            pl.col("is_felony").eq(True).any().alias("had_felony"),
+            (pl.col("is_felony").eq(False).fill_null(False) | pl.col("_unfelonied"))
+            .all()
+            .alias("felonies_cleared"),
+        )
+    )
+    return {
+        "no_conviction": int(per_person["no_conviction"].sum()),
+        "no_felony": int(
+            per_person.filter(pl.col("had_felony") & pl.col("felonies_cleared")).height
+        ),
+    }
+
+
+def _disparity(d: pl.DataFrame, attribute: pl.DataFrame, col: str) -> list[dict[str, Any]]:
+    people = (
+        d.group_by("person_key")
+        .agg(pl.col("_has_relief").any().alias("relief"))
+        .join(attribute, on="person_key", how="left")
+        .with_columns(pl.col(col).fill_null(NOT_RECORDED))
+    )
+    total = people.height
+    total_relief = int(people["relief"].sum()) if total else 0
+    groups = people.group_by(col).agg(
+        pl.len().alias("people"), pl.col("relief").sum().cast(pl.Int64).alias("with_relief")
+    )
+    rows = []
+    for g in groups.iter_rows(named=True):
+        n, r = int(g["people"]), int(g["with_relief"])
+        rows.append(
+            {
+                "group": g[col],
+                "people": n,
+                "with_relief": r,
+                "relief_rate": r / n if n else None,
+                "share_of_relief": r / total_relief if total_relief else None,
+                "share_of_decided": n / total if total else None,
+                "suppressed": n < SUPPRESS_BELOW,
+                "relief_suppressed": n < SUPPRESS_BELOW or 0 < r < SUPPRESS_BELOW,
+            }
+        )
+    # Largest groups first; "Not recorded" last; ties by name.
+    rows.sort(key=lambda x: (x["group"] == NOT_RECORDED, -x["people"], x["group"]))
+    return rows
+
+
+def _disparity_table(title: str, label: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    out = []
+    for r in rows:
+        if r["suppressed"]:
+            out.append([r["group"], SUPPRESSED, SUPPRESSED, WITHHELD, WITHHELD, WITHHELD])
+            continue
+        hide = r["relief_suppressed"]
+        out.append(
+            [
+                r["group"],
+                _int(r["people"]),
+                SUPPRESSED if hide else _int(r["with_relief"]),
+                WITHHELD if hide else _pct(r["relief_rate"]),
+                WITHHELD if hide else _pct(r["share_of_relief"]),
+                _pct(r["share_of_decided"]),
+            ]
+        )
+    n = sum(r["people"] for r in rows)
+    nr = sum(r["with_relief"] for r in rows)
+    out.append(
+        [
+            "All people",
+            _int(n),
+            _int(nr),
+            _pct(nr / n if n else None),
+            _pct(1.0 if nr else None),
+            _pct(1.0 if n else None),
+        ]
+    )
+    return _table(
+        title,
+        [
+            label,
+            "People with decisions",
+            "People with relief",
+            "Relief rate",
+            "Share of relief",
+            "Share of decided",
+        ],
+        out,
+        align="lrrrrr",
+        total_row=True,
+    )
+
+
+def _table(
+    title: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    align: str,
+    total_row: bool = False,
+    note: str | None = None,
+    widths: Sequence[float] | None = None,
+) -> dict[str, Any]:
+    assert len(align) == len(columns), title
+    return {
+        "title": title,
+        "columns": list(columns),
+        "align": ["right" if a == "r" else "left" for a in align],
+        "rows": [[str(c) for c in row] for row in rows],
+        "total_row": total_row and bool(rows),
+        "note": note,
+        "widths": list(widths) if widths else None,
+    }
+
+
+def build_report_data(
+    decisions: pl.DataFrame, convictions: pl.DataFrame, run: dict[str, Any]
+) -> dict[str, Any]:
+    """Every number of the report, laid out as sections of tables (display strings) and charts.
+
+    Returns {"meta", "sections", "charts", "notes", "metrics"}: `sections` is what both renderers
+    draw; `metrics` holds the raw numbers (ints and unrounded floats, unsuppressed: for checks,
+    not for publication). See the module docstring for the definitions.
+    """
+    _require(decisions, DECISION_COLUMNS, "decisions")
+    _require(convictions, CONVICTION_COLUMNS, "convictions")
+    as_of = _as_date(run["as_of"])
+    d = _prepare(decisions)
+    conv = convictions.select(
+        pl.col("person_key").cast(pl.String),
+        pl.col("charge_key").cast(pl.String),
+        pl.col("is_felony").cast(pl.Boolean),
+    ).unique(subset="charge_key", keep="first", maintain_order=True)
+    programs = sorted(set(d["program"].drop_nulls().to_list()))
+    det_cols = [DETERMINATION_LABELS[x] for x in DETERMINATIONS]
+
+    # ---- 1. Run -------------------------------------------------------------------------
+    revision = str(run.get("git_revision") or "unknown")
+    if run.get("git_dirty"):
+        revision += " (with uncommitted changes)"
+    meta = {
+        "title": "Clean Slate Warehouse: run report",
+        "run_id": str(run.get("run_id") or ""),
+        "as_of": as_of.isoformat(),
+        "generated_at": str(run.get("generated_at") or ""),
+        "git_revision": revision,
+    }
+    run_table = _table(
+        "Run",
+        ["Item", "Value"],
+        [
+            ["Run id", meta["run_id"]],
+            ["As of", meta["as_of"]],
+            ["Generated at", meta["generated_at"]],
+            ["Code revision", revision],
+        ],
+        align="ll",
+        widths=[1, 3],
+    )
+    versions = dict(sorted((run.get("rules_versions") or {}).items()))
+    versions_table = _table(
+        "Rule versions",
+        ["Program", "Rules version"],
+        [[k, str(v)] for k, v in versions.items()],
+        align="ll",
+    )
+    inputs = sorted(run.get("inputs") or [], key=lambda i: str(i.get("file", "")))
+    inputs_table = _table(
+        "Inputs",
+        ["File", "SHA-256 (first 12)", "Rows", "Rejected"],
+        [
+            [
+                str(i.get("file", "")),
+                (str(i.get("sha256") or "")[:12] + "…") if i.get("sha256") else WITHHELD,
+                _int(int(i["rows"])) if i.get("rows") is not None else WITHHELD,
+                _int(int(i["rejected"])) if i.get("rejected") is not None else WITHHELD,
+            ]
+            for i in inputs
+        ],
+        align="llrr",
+        widths=[3, 1.6, 1, 1],
+    )
+    quality = list(run.get("quality") or [])
+    quality_table = _table(
+        "Data-quality checks",
+        ["Check", "Result", "Description"],
+        [
+            [
+                str(q.get("check", "")),
+                "pass" if q.get("passed") else "FAIL",
+                str(q.get("description") or ""),
+            ]
+            for q in quality
+        ],
+        align="lll",
+        widths=[1.6, 0.6, 3.4],
+        note=f"{sum(1 for q in quality if q.get('passed'))} of {len(quality)} checks passed.",
+    )
+
+    # ---- 2. Decisions -------------------------------------------------------------------
+    by_prog_det = _count_matrix(d, ["program"], "determination", DETERMINATIONS)
+    rows = []
+    for (p,), c in by_prog_det.items():
+        rows.append([p, *(_int(c.get(x, 0)) for x in DETERMINATIONS), _int(sum(c.values()))])
+    totals = {x: sum(c.get(x, 0) for c in by_prog_det.values()) for x in DETERMINATIONS}
+    rows.append([ALL_PROGRAMS, *(_int(totals[x]) for x in DETERMINATIONS), _int(d.height)])
+    prog_det_table = _table(
+        "Decisions by program and determination",
+        ["Program", *det_cols, "Total"],
+        rows,
+        align="lrrrrr",
+        total_row=True,
+        widths=[2.2, 1, 1, 1, 1, 1],
+    )
+
+    with_relief = d.filter(pl.col("relief").is_not_null())
+    by_prog_relief = _count_matrix(
+        with_relief, ["program", "relief"], "determination", DETERMINATIONS
+    )
+    prog_relief_table = _table(
+        "Decisions by program and relief",
+        ["Program", "Relief", "Eligible now", "Not yet eligible", "Total"],
+        [
+            [p, r, _int(c["eligible"]), _int(c["not_yet_eligible"]), _int(sum(c.values()))]
+            for (p, r), c in by_prog_relief.items()
+        ],
+        align="llrrr",
+        widths=[2.2, 1.6, 1, 1, 1],
+        note="Decisions that name a relief; not-eligible and needs-review decisions name none.",
+    )
+
+    by_county = _count_matrix(d, ["county", "program"], "determination", DETERMINATIONS)
+    county_rows = sorted(by_county.items(), key=lambda kv: (kv[0][0] == NO_COUNTY, kv[0]))
+    county_table = _table(
+        "Decisions by county, program and determination",
+        ["County", "Program", *det_cols, "Total"],
+        [
+            [k, p, *(_int(c.get(x, 0)) for x in DETERMINATIONS), _int(sum(c.values()))]
+            for (k, p), c in county_rows
+        ],
+        align="llrrrrr",
+        widths=[1.6, 2, 1, 1, 1, 1, 1],
+    )
+
+    section_counts = (
+        d.group_by(["jurisdiction", "section"])
+        .agg(pl.len().alias("n"))
+        .sort(["n", "jurisdiction", "section"], descending=[True, False, False])
+        .head(TOP_SECTIONS)
+    )
+    top = [(r["jurisdiction"], r["section"]) for r in section_counts.iter_rows(named=True)]
+    by_section_all = _count_matrix(d, ["jurisdiction", "section"], "determination", DETERMINATIONS)
+    by_section = {k: by_section_all[k] for k in top}
+    n_sections = len(by_section_all)
+    section_table = _table(
+        f"Top {min(TOP_SECTIONS, n_sections)} code sections by decisions, by determination",
+        ["Jurisdiction", "Section", *det_cols, "Total"],
+        [
+            [j, s, *(_int(c.get(x, 0)) for x in DETERMINATIONS), _int(sum(c.values()))]
+            for (j, s), c in by_section.items()
+        ],
+        align="llrrrrr",
+        widths=[1.2, 1.6, 1, 1, 1, 1, 1],
+        note=f"{n_sections} distinct sections in all; ranked by number of decisions (ties by "
+        "name). Sections are compared within a jurisdiction.",
+    )
+
+    # ---- 3. People ----------------------------------------------------------------------
+    def people_row(label: str, sub: pl.DataFrame, progs: Sequence[str] | None) -> dict[str, int]:
+        cleared = _cleared_people(d, conv, progs)
+        return {
+            "label": label,
+            "people": sub["person_key"].n_unique(),
+            "with_relief": sub.filter(pl.col("_has_relief"))["person_key"].n_unique(),
+            **cleared,
+        }
+
+    people_metrics = {p: people_row(p, d.filter(pl.col("program") == p), [p]) for p in programs}
+    people_metrics[ANY_PROGRAM] = people_row(ANY_PROGRAM, d, None)
+    with_conviction = conv["person_key"].n_unique()
+    with_felony = conv.filter(pl.col("is_felony").eq(True))["person_key"].n_unique()
+    people_table = _table(
+        "People by program",
+        [
+            "Program",
+            "People with decisions",
+            "People with relief",
+            "No longer have a conviction on record",
+            "No longer have a felony",
+        ],
+        [
+            [
+                m["label"],
+                _int(m["people"]),
+                _int(m["with_relief"]),
+                _int(m["no_conviction"]),
+                _int(m["no_felony"]),
+            ]
+            for m in people_metrics.values()
+        ],
+        align="lrrrr",
+        total_row=True,
+        widths=[2.2, 1, 1, 1.3, 1.3],
+        note=f"Of {_int(with_conviction)} people with at least one conviction on record, "
+        f"{_int(with_felony)} have at least one felony conviction. 'Any program' counts each "
+        "person once, with the relief of every program together.",
+    )
+
+    # ---- 4. Upcoming eligibility --------------------------------------------------------
+    start = _add_months(as_of, 0)
+    end = _add_months(as_of, UPCOMING_MONTHS)  # exclusive
+    months = [_month_key(_add_months(as_of, i)) for i in range(UPCOMING_MONTHS)]
+    later, earlier, undated = (
+        f"After {months[-1]}",
+        f"Before {months[0]}",
+        "No date known",
+    )
+    nye = d.filter(pl.col("determination") == "not_yet_eligible").with_columns(
+        pl.when(pl.col("eligible_on").is_null())
+        .then(pl.lit(undated))
+        .when(pl.col("eligible_on") < start)
+        .then(pl.lit(earlier))
+        .when(pl.col("eligible_on") >= end)
+        .then(pl.lit(later))
+        .otherwise(pl.col("eligible_on").dt.strftime("%Y-%m"))
+        .alias("_month")
+    )
+    upcoming = {p: dict.fromkeys([*months, later, earlier, undated], 0) for p in programs}
+    for r in nye.group_by(["program", "_month"]).agg(pl.len().alias("n")).iter_rows(named=True):
+        upcoming[r["program"]][r["_month"]] = int(r["n"])
+    upcoming_people = dict.fromkeys([*months, later, earlier, undated], 0)
+    for r in (
+        nye.group_by("_month").agg(pl.col("person_key").n_unique().alias("n")).iter_rows(named=True)
+    ):
+        upcoming_people[r["_month"]] = int(r["n"])
+    buckets = [*months, later] + [b for b in (earlier, undated) if upcoming_people[b]]
+    upcoming_rows = [
+        [
+            b,
+            *(_int(upcoming[p][b]) for p in programs),
+            _int(sum(upcoming[p][b] for p in programs)),
+            _int(upcoming_people[b]),
+        ]
+        for b in buckets
+    ]
+    upcoming_rows.append(
+        [
+            "All dates",
+            *(_int(sum(upcoming[p].values())) for p in programs),
+            _int(nye.height),
+            _int(nye["person_key"].n_unique()),
+        ]
+    )
+    upcoming_table = _table(
+        f"Not-yet-eligible decisions by month of eligibility ({months[0]} to {months[-1]})",
+        ["Month", *programs, "All programs", "People"],
+        upcoming_rows,
+        align="l" + "r" * (len(programs) + 2),
+        total_row=True,
+        widths=[1.1, *([1.5] * len(programs)), 1.1, 0.8],
+        note="Counts are decisions (charges) per program; 'People' is distinct people with at "
+        "least one such decision in the month, any program (a person can appear in several "
+        "months).",
+    )
+
+    # ---- 5. Disparity -------------------------------------------------------------------
+    race = _person_attribute(d, "race")
+    gender = _person_attribute(d, "gender")
+    scopes = [(ALL_PROGRAMS, d)] + [(p, d.filter(pl.col("program") == p)) for p in programs]
+    disparity = {
+        "race": {name: _disparity(sub, race, "race") for name, sub in scopes},
+        "gender": {name: _disparity(sub, gender, "gender") for name, sub in scopes},
+    }
+    disparity_tables = []
+    for name, _sub in scopes:
+        disparity_tables.append(
+            _disparity_table(f"By race: {name}", "Race", disparity["race"][name])
+        )
+        disparity_tables.append(
+            _disparity_table(f"By gender: {name}", "Gender", disparity["gender"][name])
+        )
+
+    # ---- 6. Charts ----------------------------------------------------------------------
+    charts = [
+        {
+            "id": "determinations_by_program",
+            "file": f"{CHARTS_DIR}/determinations_by_program.png",
+            "title": "Decisions by program and determination",
+            "kind": "stacked_bar",
+            "categories": [p for (p,) in by_prog_det],
+            "series": [
+                {
+                    "label": DETERMINATION_LABELS[x],
+                    "key": x,
+                    "values": [c.get(x, 0) for c in by_prog_det.values()],
+                }
+                for x in DETERMINATIONS
+            ],
+            "ylabel": "Decisions",
+        },
+        {
+            "id": "upcoming_by_month",
+            "file": f"{CHARTS_DIR}/upcoming_by_month.png",
+            "title": f"Not-yet-eligible decisions by month of eligibility ({months[0]} to "
+            f"{months[-1]})",
+            "kind": "stacked_bar",
+            "categories": months,
+            "series": [
+                {"label": p, "key": p, "values": [upcoming[p][m] for m in months]} for p in programs
+            ],
+            "ylabel": "Decisions",
+        },
+        {
+            "id": "relief_rate_by_race",
+            "file": f"{CHARTS_DIR}/relief_rate_by_race.png",
+            "title": "Relief rate by race (all programs)",
+            "kind": "hbar_rate",
+            "categories": [
+                r["group"] for r in disparity["race"][ALL_PROGRAMS] if not r["relief_suppressed"]
+            ],
+            "values": [
+                r["relief_rate"]
+                for r in disparity["race"][ALL_PROGRAMS]
+                if not r["relief_suppressed"]
+            ],
+            "overall": (
+                people_metrics[ANY_PROGRAM]["with_relief"] / people_metrics[ANY_PROGRAM]["people"]
+                if people_metrics[ANY_PROGRAM]["people"]
+                else None
+            ),
+            "footnote": (
+                "Not shown (fewer than 10 people, or 1-9 with relief): "
+                + ", ".join(
+                    r["group"] for r in disparity["race"][ALL_PROGRAMS] if r["relief_suppressed"]
+                )
+            )
+            if any(r["relief_suppressed"] for r in disparity["race"][ALL_PROGRAMS])
+            else "",
+        },
+    ]
+
+    sections = [
+        {
+            "id": "run",
+            "title": "1. Run, inputs and data quality",
+            "paragraphs": [],
+            "tables": [run_table, versions_table, inputs_table, quality_table],
+            "charts": [],
+        },
+        {
+            "id": "decisions",
+            "title": "2. Decisions",
+            "paragraphs": [
+                f"{_int(d.height)} decisions on {_int(d['charge_key'].n_unique())} charges of "
+                f"{_int(d['person_key'].n_unique())} people, under {len(programs)} program(s)."
+            ],
+            "tables": [prog_det_table, prog_relief_table, county_table, section_table],
+            "charts": [],
+        },
+        {
+            "id": "people",
+            "title": "3. People",
+            "paragraphs": [],
+            "tables": [people_table],
+            "charts": [],
+        },
+        {
+            "id": "upcoming",
+            "title": "4. Upcoming eligibility",
+            "paragraphs": [],
+            "tables": [upcoming_table],
+            "charts": [],
+        },
+        {
+            "id": "disparity",
+            "title": "5. Disparities by race and gender",
+            "paragraphs": [
+                "As in Code for America's county reports: for each group, the people with "
+                "decisions and with relief, the relief rate, and the group's share of everyone "
+                "with relief against its share of everyone decided. Groups of fewer than 10 "
+                f"people are shown as '{SUPPRESSED}' (small-cell suppression); '{WITHHELD}' "
+                "marks a withheld value."
+            ],
+            "tables": disparity_tables,
+            "charts": [],
+        },
+        {
+            "id": "charts",
+            "title": "6. Charts",
+            "paragraphs": [],
+            "tables": [],
+            "charts": [
+                {"file": c["file"], "title": c["title"], "footnote": c.get("footnote", "")}
+                for c in charts
+            ],
+        },
+    ]
+
+    metrics = {
+        "decisions": d.height,
+        "by_program_determination": {p: c for (p,), c in by_prog_det.items()},
+        "by_program_relief": {f"{p}|{r}": c for (p, r), c in by_prog_relief.items()},
+        "by_county_program_determination": {f"{k}|{p}": c for (k, p), c in by_county.items()},
+        "by_section_determination": {f"{j}|{s}": c for (j, s), c in by_section.items()},
+        "people": people_metrics,
+        "people_with_conviction": with_conviction,
+        "people_with_felony": with_felony,
+        "upcoming_months": months,
+        "upcoming": upcoming,
+        "upcoming_people": upcoming_people,
+        "disparity": disparity,
+    }
+    return {
+        "meta": meta,
+        "sections": sections,
+        "charts": charts,
+        "notes": [{"term": t, "definition": x} for t, x in DEFINITIONS],
+        "metrics": metrics,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Files
+# --------------------------------------------------------------------------------------------
+
+_COLORS = {
+    "eligible": "#2e7d32",
+    "not_yet_eligible": "#9ccc65",
+    "needs_review": "#f9a825",
+    "not_eligible": "#9e9e9e",
+}
+_PALETTE = ("#1565c0", "#ef6c00", "#6a1b9a", "#00838f", "#c62828", "#558b2f", "#4e342e")
+
+
+def _write_bytes(path: Path, content: bytes) -> None:
+    """Write to a temporary name and rename: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _chart_png(chart: dict[str, Any]) -> bytes:
+    """Draw one chart on a private Agg canvas (no pyplot, no global backend switch)."""
+    import matplotlib as mpl
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    rc = {
+        "font.family": "DejaVu Sans",
+        "font.size": 9,
+        "axes.titlesize": 11,
+        "figure.dpi": 100,
+        "savefig.dpi": 100,
+        "path.simplify": True,
+    }
+    with mpl.rc_context(rc):
+        fig = Figure(figsize=(9, 4.5), dpi=100)
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot(1, 1, 1)
+        ax.set_title(chart["title"])
+        cats = chart["categories"]
+        if chart["kind"] == "stacked_bar":
+            x = list(range(len(cats)))
+            bottom = [0] * len(cats)
+            for i, s in enumerate(chart["series"]):
+                color = _COLORS.get(s["key"], _PALETTE[i % len(_PALETTE)])
+                ax.bar(x, s["values"], bottom=bottom, label=s["label"], color=color, width=0.7)
+                bottom = [b + v for b, v in zip(bottom, s["values"], strict=True)]
+            ax.set_xticks(x)
+            rotate = len(cats) > 6
+            ax.set_xticklabels(
+                cats, rotation=60 if rotate else 0, ha="right" if rotate else "center"
+            )
+            ax.set_ylabel(chart["ylabel"])
+            if chart["series"]:
+                ax.legend(loc="upper right", fontsize=8, frameon=False)
+        else:  # hbar_rate
+            y = list(range(len(cats)))
+            ax.barh(y, [100 * v for v in chart["values"]], color=_PALETTE[0], height=0.6)
+            ax.set_yticks(y)
+            ax.set_yticklabels(cats)
+            ax.set_xlabel("People with relief / people with decisions (%)")
+            ax.set_xlim(0, 100)
+            for yi, v in zip(y, chart["values"], strict=True):
+                inside = v >= 0.15  # the label inside the bar's end, clear of the average line
+                ax.text(
+                    100 * v + (-1 if inside else 1),
+                    yi,
+                    f"{100 * v:.1f}%",
+                    va="center",
+                    ha="right" if inside else "left",
+                    fontsize=8,
+                    color="white" if inside else "#212121",
+                )
+            ax.set_ylim(len(cats) - 0.5, -1.2)  # inverted, with room above the first bar
+            if chart.get("overall") is not None:
+                ax.axvline(100 * chart["overall"], color="#424242", linestyle="--", linewidth=1)
+                ax.text(
+                    100 * chart["overall"],
+                    -0.85,
+                    f"All people: {100 * chart['overall']:.1f}%",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="#424242",
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
+                )
+            if chart.get("footnote"):
+                fig.text(0.01, 0.01, chart["footnote"], fontsize=7, color="#616161")
+        if not cats:
+            ax.text(0.5, 0.5, "No data", transform=ax.transAxes, ha="center", va="center")
+        ax.spines[["top", "right"]].set_visible(False)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def render_html(data: dict[str, Any]) -> str:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return env.get_template(TEMPLATE).render(**data)
+
+
+_LATIN1_MAP = str.maketrans(
+    {
+        "…": "...",
+        "–": "-",
+        "—": "-",
+        "≥": ">=",
+        "≤": "<=",
+        "’": "'",
+        "‘": "'",
+        "“": '"',
+        "”": '"',
+        "×": "x",
+    }
+)
+
+
+def _latin1(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text.translate(_LATIN1_MAP))
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+def render_pdf(data: dict[str, Any], out_dir: Path, font_dir: Path | None = DEJAVU_DIR) -> bytes:
+    """The same sections as the HTML, drawn with fpdf2: tables (paged, headings repeated) and
+    the chart PNGs under out_dir. DejaVu Sans when present (Unicode), else Helvetica with text
+    folded to Latin-1. The creation date is the as-of date (midnight UTC), so bytes repeat."""
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
+    meta = data["meta"]
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.set_creation_date(datetime.combine(_as_date(meta["as_of"]), time(0, 0), tzinfo=UTC))
+    pdf.set_title(meta["title"])
+    pdf.set_subject(f"Run {meta['run_id']} as of {meta['as_of']}")
+    pdf.set_author("Clean Slate Warehouse")
+    pdf.set_creator("orchestration.exports.report")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.set_margins(12, 12, 12)
+
+    regular = font_dir / "DejaVuSans.ttf" if font_dir else None
+    bold = font_dir / "DejaVuSans-Bold.ttf" if font_dir else None
+    if regular and bold and regular.is_file() and bold.is_file():
+        pdf.add_font("DejaVu", "", str(regular))
+        pdf.add_font("DejaVu", "B", str(bold))
+        family, text = "DejaVu", (lambda s: s)
+    else:
+        family, text = "Helvetica", _latin1
+
+    def footer() -> None:
+        pdf.set_y(-10)
+        pdf.set_font(family, "", 7)
+        pdf.set_text_color(110)
+        pdf.cell(
+            0,
+            5,
+            text(f"Run {meta['run_id']} · as of {meta['as_of']} · page {pdf.page_no()}"),
+            align="C",
+        )
+        pdf.set_text_color(0)
+
+    pdf.footer = footer  # type: ignore[method-assign]
+    pdf.add_page()
+    pdf.set_font(family, "B", 16)
+    pdf.multi_cell(0, 8, text(meta["title"]), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, "", 9)
+    pdf.multi_cell(
+        0,
+        5,
+        text(
+            f"Run {meta['run_id']}, as of {meta['as_of']}, generated {meta['generated_at']}, "
+            f"code {meta['git_revision']}. Counts only: no names, identifiers or dates of "
+            "birth."
+        ),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    heading = FontFace(emphasis="BOLD", fill_color=(225, 230, 238))
+
+    def draw_table(t: dict[str, Any]) -> None:
+        if pdf.will_page_break(30):
+            pdf.add_page()
+        pdf.set_font(family, "B", 10)
+        pdf.multi_cell(0, 6, text(t["title"]), new_x="LMARGIN", new_y="NEXT")
+        if not t["rows"]:
+            pdf.set_font(family, "", 8)
+            pdf.multi_cell(0, 5, text("(none)"), new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(2)
+            return
+        n = len(t["columns"])
+        size = 8 if n <= 6 else 7
+        pdf.set_font(family, "", size)
+        widths = t["widths"] or [1.8] + [1.0] * (n - 1)
+        aligns = tuple("RIGHT" if a == "right" else "LEFT" for a in t["align"])
+        last = len(t["rows"]) - 1
+        with pdf.table(
+            col_widths=widths,
+            text_align=aligns,
+            headings_style=heading,
+            line_height=size * 0.55,
+            repeat_headings=1,
+            width=pdf.epw,
+            padding=0.8,
+        ) as table:
+            row = table.row()
+            for c in t["columns"]:
+                row.cell(text(c))
+            for i, cells in enumerate(t["rows"]):
+                style = FontFace(emphasis="BOLD") if t["total_row"] and i == last else None
+                row = table.row(style=style)
+                for c in cells:
+                    row.cell(text(c))
+        if t.get("note"):
+            pdf.set_font(family, "", 7)
+            pdf.set_text_color(90)
+            pdf.multi_cell(0, 4, text(t["note"]), new_x="LMARGIN", new_y="NEXT")
+            pdf.set_text_color(0)
+        pdf.ln(3)
+
+    for s in data["sections"]:
+        if s["id"] != "run":
+            pdf.add_page()
+        else:
+            pdf.ln(2)
+        pdf.set_font(family, "B", 13)
+        pdf.multi_cell(0, 8, text(s["title"]), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(family, "", 9)
+        for p in s["paragraphs"]:
+            pdf.multi_cell(0, 5, text(p), new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(1)
+        for t in s["tables"]:
+            draw_table(t)
+        for c in s["charts"]:
+            w = pdf.epw
+            h = w / 2  # charts are 9 x 4.5 in
+            if pdf.will_page_break(h + 12):
+                pdf.add_page()
+            pdf.set_font(family, "B", 10)
+            pdf.multi_cell(0, 6, text(c["title"]), new_x="LMARGIN", new_y="NEXT")
+            pdf.image(str(out_dir / c["file"]), w=w, h=h, alt_text=text(c["title"]))
+            pdf.ln(4)
+
+    pdf.add_page()
+    pdf.set_font(family, "B", 13)
+    pdf.multi_cell(0, 8, text("Notes and definitions"), new_x="LMARGIN", new_y="NEXT")
+    for n in data["notes"]:
+        pdf.set_font(family, "B", 9)
+        pdf.multi_cell(0, 5, text(n["term"]), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(family, "", 9)
+        pdf.multi_cell(0, 5, text(n["definition"]), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1.5)
+    return bytes(pdf.output())
+
+
+def write_report(out_dir: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """Write out_dir/report.html, report.pdf and charts/*.png (each atomically).
+
+    Returns {"html": Path, "pdf": Path, "charts": {id: Path}, "sha256": {relative path: hex}}.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    written: dict[str, Any] = {"charts": {}, "sha256": {}}
+
+    def put(rel: str, content: bytes) -> Path:
+        path = out_dir / rel
+        _write_bytes(path, content)
+        written["sha256"][rel] = hashlib.sha256(content).hexdigest()
+        return path
+
+    for chart in data["charts"]:
+        written["charts"][chart["id"]] = put(chart["file"], _chart_png(chart))
+    written["html"] = put(HTML_FILE, render_html(data).encode("utf-8"))
+    written["pdf"] = put(PDF_FILE, render_pdf(data, out_dir))
+    return written
