@@ -49,8 +49,14 @@ def write_manifest(root: Path, rows_by_file: dict[str, int | None], meta: dict[s
         rel = path.relative_to(root).as_posix()
         if rel == "manifest.json":
             continue
-        files.append({"file": rel, "rows": rows_by_file.get(rel), "bytes": path.stat().st_size,
-                      "sha256": sha256_file(path)})
+        files.append(
+            {
+                "file": rel,
+                "rows": rows_by_file.get(rel),
+                "bytes": path.stat().st_size,
+                "sha256": sha256_file(path),
+            }
+        )
     manifest = {**meta, "files": files}
     target = root / "manifest.json"
     target.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
@@ -64,8 +70,9 @@ def _exchange(a: Path, b: Path) -> bool:
     libc = ctypes.CDLL(libc_name, use_errno=True)
     if not hasattr(libc, "renameat2"):
         return False
-    rc = libc.renameat2(_AT_FDCWD, os.fsencode(str(a)), _AT_FDCWD, os.fsencode(str(b)),
-                        _RENAME_EXCHANGE)
+    rc = libc.renameat2(
+        _AT_FDCWD, os.fsencode(str(a)), _AT_FDCWD, os.fsencode(str(b)), _RENAME_EXCHANGE
+    )
     return rc == 0
 
 

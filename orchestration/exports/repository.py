@@ -18,9 +18,23 @@ from typing import Any
 import polars as pl
 
 COLUMNS = (
-    "record_id", "program", "jurisdiction", "subject_id", "cii_number", "charge_ref",
-    "case_number", "county", "statute", "offense", "conviction_date", "relief",
-    "order_date", "as_of", "rules_version", "source_file", "source_line",
+    "record_id",
+    "program",
+    "jurisdiction",
+    "subject_id",
+    "cii_number",
+    "charge_ref",
+    "case_number",
+    "county",
+    "statute",
+    "offense",
+    "conviction_date",
+    "relief",
+    "order_date",
+    "as_of",
+    "rules_version",
+    "source_file",
+    "source_line",
 )
 ORDER_DATE_PLACEHOLDER = "PENDING_COURT_ORDER"
 
@@ -35,19 +49,29 @@ def granted(decisions: pl.DataFrame) -> pl.DataFrame:
 def _records(rows: pl.DataFrame) -> list[dict[str, Any]]:
     out = []
     for r in rows.iter_rows(named=True):
-        out.append({
-            "record_id": r["charge_key"], "program": r["program"],
-            "jurisdiction": r["jurisdiction"], "subject_id": r["subject_id"],
-            "cii_number": r.get("cii_number"), "charge_ref": r["charge_ref"],
-            "case_number": r["case_number"], "county": r["county"], "statute": r["statute"],
-            "offense": r["offense_raw"],
-            "conviction_date": r["conviction_date"].isoformat() if r["conviction_date"]
-            else r["conviction_date_raw"],
-            "relief": r["relief"], "order_date": ORDER_DATE_PLACEHOLDER,
-            "as_of": r["as_of"].isoformat() if isinstance(r["as_of"], date) else r["as_of"],
-            "rules_version": r["rules_version"], "source_file": r["source_file"],
-            "source_line": r["source_line"],
-        })
+        out.append(
+            {
+                "record_id": r["decision_id"],
+                "program": r["program"],
+                "jurisdiction": r["jurisdiction"],
+                "subject_id": r["subject_id"],
+                "cii_number": r.get("cii_number"),
+                "charge_ref": r["charge_ref"],
+                "case_number": r["case_number"],
+                "county": r["county"],
+                "statute": r["statute"],
+                "offense": r["offense_raw"],
+                "conviction_date": r["conviction_date"].isoformat()
+                if r["conviction_date"]
+                else r["conviction_date_raw"],
+                "relief": r["relief"],
+                "order_date": ORDER_DATE_PLACEHOLDER,
+                "as_of": r["as_of"].isoformat() if isinstance(r["as_of"], date) else r["as_of"],
+                "rules_version": r["rules_version"],
+                "source_file": r["source_file"],
+                "source_line": r["source_line"],
+            }
+        )
     return out
 
 

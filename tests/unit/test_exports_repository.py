@@ -24,11 +24,11 @@ def _decisions() -> pl.DataFrame:
         "rules_version": "v", "source_file": "charges.csv",
     }
     rows = [
-        {**base, "charge_key": "a", "subject_id": "P1", "charge_ref": "c1", "source_line": 2,
+        {**base, "decision_id": "a", "charge_key": "a", "subject_id": "P1", "charge_ref": "c1", "source_line": 2,
          "determination": "eligible", "relief": "expunge"},
-        {**base, "charge_key": "b", "subject_id": "P2", "charge_ref": "c2", "source_line": 3,
+        {**base, "decision_id": "b", "charge_key": "b", "subject_id": "P2", "charge_ref": "c2", "source_line": 3,
          "determination": "not_yet_eligible", "relief": "expunge"},
-        {**base, "charge_key": "c", "subject_id": "P3", "charge_ref": "c3", "source_line": 4,
+        {**base, "decision_id": "c", "charge_key": "c", "subject_id": "P3", "charge_ref": "c3", "source_line": 4,
          "determination": "eligible", "relief": "expunge", "program": "us_pa_clean_slate"},
     ]
     return pl.DataFrame(rows)

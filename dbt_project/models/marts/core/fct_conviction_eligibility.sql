@@ -107,6 +107,8 @@ groups as (
 )
 
 select
+    -- stable across runs: the same charge under the same law keeps its id
+    md5(w.program_id || '|' || c.charge_key) as decision_id,
     c.charge_key as conviction_id,
     c.charge_key,
     c.person_key,

@@ -1,0 +1,105 @@
+"""Everything the export writers need, read from the warehouse in one place (read-only)."""
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from orchestration.resources import Warehouse
+
+
+@dataclass(frozen=True)
+class ExportFrames:
+    decisions: pl.DataFrame  # the decision table + the person's name, DOB, CII, gender, race
+    programs: pl.DataFrame  # program_id, jurisdiction, title, law_version, rules_version, ...
+    convictions: pl.DataFrame  # every conviction on record: person_key, charge_key, is_felony
+    raw_doj: pl.DataFrame  # staged DOJ records + charge_key of their conviction (gogen bundle)
+    people: pl.DataFrame  # per DOJ person: the facts the earlier tool's columns report
+
+
+DECISIONS_SQL = """
+select d.* exclude (is_undecided), d.is_undecided,
+       p.person_name, p.cii_number, p.dob_raw, p.gender, p.race,
+       case when p.dob_precision = 'day' then p.dob_earliest end as dob
+from main.fct_conviction_eligibility d
+join main.int_persons_unioned p on p.person_key = d.person_key
+order by d.program, d.county, d.subject_id, d.charge_ref
+"""
+
+PROGRAMS_SQL = """
+select p.program_id, p.jurisdiction, p.title, p.law_version, p.rules_version, p.as_of_date,
+       p.rule_file_sha256,
+       (select string_agg(c.ref, '; ' order by c.citation_id) from rules.citations c
+         where c.program_id = p.program_id and c.confidence = 'T') as citations_text
+from rules.programs p
+order by p.program_id
+"""
+
+CONVICTIONS_SQL = """
+select person_key, charge_key, is_felony, disposition_date as conviction_date, source_system
+from main.int_charges_assembled
+where is_convicted
+"""
+
+RAW_DOJ_SQL = """
+with keys as (
+    select source_file, source_line,
+           md5('doj:' || subject_id || '|' || coalesce(cnt_order,
+               'line:' || source_file || ':' || cast(source_line as varchar))) as key,
+           'doj:' || subject_id as subject_key
+    from main.stg_doj__events
+)
+select r.*, c.charge_key, k.subject_key
+from raw.doj_extract r
+join keys k on k.source_file = r.source_file and k.source_line = r.source_line
+left join main.int_charges_assembled c on c.charge_key = k.key and c.is_convicted
+order by r.source_file, r.source_line
+"""
+
+PEOPLE_SQL = """
+with conv as (
+    select c.*,
+           exists (select 1 from main.int_charge_code_set_matches m
+                   where m.charge_key = c.charge_key and m.program_id = 'us_ca_prop64'
+                     and m.code_set = 'superstrikes' and m.is_match) as is_superstrike,
+           exists (select 1 from main.int_charge_code_set_matches m
+                   where m.charge_key = c.charge_key and m.program_id = 'us_ca_prop64'
+                     and m.code_set = 'registrable_290' and m.is_match) as is_pc290,
+           exists (select 1 from main.int_charge_code_set_matches m
+                   where m.charge_key = c.charge_key and m.program_id = 'us_ca_prop64'
+                     and m.code_set = 'prop64_sections' and m.is_match) as is_prop64
+    from main.int_charges_assembled c
+    where c.is_convicted and c.source_system = 'doj'
+)
+select
+    p.person_key,
+    p.is_deceased,
+    exists (select 1 from main.int_registrations_unioned r
+            where r.person_key = p.person_key and r.registration_type = 'sex_offender')
+        as has_pc290_registration,
+    coalesce(string_agg(case when conv.is_superstrike then conv.offense_raw end, ';'), '-')
+        as superstrike_sections,
+    coalesce(string_agg(case when conv.is_pc290 then conv.offense_raw end, ';'), '-')
+        as pc290_sections,
+    count(conv.charge_key) as convictions,
+    count(case when conv.is_prop64 then 1 end) as prop64_convictions,
+    count(case when conv.is_prop64 and conv.section_key = '11357' then 1 end) as n_11357,
+    count(case when conv.is_prop64 and conv.section_key = '11358' then 1 end) as n_11358,
+    count(case when conv.is_prop64 and conv.section_key = '11359' then 1 end) as n_11359,
+    count(case when conv.is_prop64 and conv.section_key = '11360' then 1 end) as n_11360,
+    max(conv.disposition_date) as most_recent_conviction_date
+from main.int_persons_unioned p
+left join conv on conv.person_key = p.person_key
+where p.source_system = 'doj'
+group by p.person_key, p.is_deceased
+"""
+
+
+def load_export_frames(warehouse: Warehouse) -> ExportFrames:
+    with warehouse.connect(read_only=True) as con:
+        return ExportFrames(
+            decisions=con.execute(DECISIONS_SQL).pl(),
+            programs=con.execute(PROGRAMS_SQL).pl(),
+            convictions=con.execute(CONVICTIONS_SQL).pl(),
+            raw_doj=con.execute(RAW_DOJ_SQL).pl(),
+            people=con.execute(PEOPLE_SQL).pl(),
+        )

@@ -1,0 +1,317 @@
+"""Review workbook: an .xlsx for prosecutors working the undecided and refused charges by hand.
+
+One sheet per determination present (needs review first: that is the work), after a Summary sheet
+with counts by program and determination. Each data row carries the decision, its reasons and
+facts, where it came from (source file:line) and two empty columns, "Reviewer decision" and
+"Notes", for the reviewer. A pure function of the decision rows: no Dagster, no warehouse; the
+caller filters to one county and publishes the file atomically.
+
+Deterministic where xlsxwriter allows: the document creation date comes from `as_of`, xlsxwriter
+stamps the zip members with a fixed 1980 date, and rows are sorted on a total order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import xlsxwriter
+
+DETERMINATION_ORDER = ("needs_review", "not_eligible", "not_yet_eligible", "eligible")
+DETERMINATION_LABEL = {
+    "needs_review": "Needs review",
+    "not_eligible": "Not eligible",
+    "not_yet_eligible": "Not yet eligible",
+    "eligible": "Eligible",
+}
+OTHER = "_other"  # rows with a determination outside the four (should not happen): own sheet
+OTHER_LABEL = "Other"
+REVIEW_CHOICES = ["Agree", "Disagree", "Needs more information"]
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_CHARS = 32_767
+
+# (heading, width, kind); kind: text | wrap | date | blank
+COLUMNS: tuple[tuple[str, float, str], ...] = (
+    ("Program", 18, "text"),
+    ("Subject ID", 14, "text"),
+    ("Name", 24, "text"),
+    ("Date of birth", 12, "date"),
+    ("Charge", 14, "text"),
+    ("Case number", 14, "text"),
+    ("County", 14, "text"),
+    ("Conviction date", 12, "date"),
+    ("Offense", 26, "text"),
+    ("Statute", 18, "text"),
+    ("Level", 14, "text"),
+    ("Determination", 16, "text"),
+    ("Relief", 16, "text"),
+    ("Eligible on", 12, "date"),
+    ("Deciding rule", 24, "text"),
+    ("Reasons", 60, "wrap"),
+    ("Missing facts", 36, "wrap"),
+    ("Facts", 40, "wrap"),
+    ("Source", 28, "text"),
+    ("Reviewer decision", 20, "blank"),
+    ("Notes", 36, "blank"),
+    ("Charge key", 22, "text"),
+)
+
+
+def _text(value: Any) -> str | None:
+    """Cell text for any column value: lists joined with '; ', structs as sorted JSON."""
+    if value is None:
+        return None
+    if isinstance(value, list | tuple):
+        text = "; ".join(str(v) for v in value if v is not None)
+    elif isinstance(value, dict):
+        text = json.dumps(value, sort_keys=True, default=str)
+    else:
+        text = str(value)
+    if len(text) > EXCEL_MAX_CHARS:
+        text = text[: EXCEL_MAX_CHARS - 3] + "..."
+    return text or None
+
+
+def _level(row: dict[str, Any]) -> str | None:
+    level, grade = row.get("offense_level"), row.get("grade")
+    if level and grade and str(grade) != str(level):
+        return f"{level} ({grade})"
+    return _text(level or grade)
+
+
+def _source(row: dict[str, Any]) -> str | None:
+    file, line = row.get("source_file"), row.get("source_line")
+    if file is None and line is None:
+        return None
+    return f"{file or '?'}:{line}" if line is not None else str(file)
+
+
+def _values(row: dict[str, Any]) -> list[Any]:
+    """One spreadsheet row, in COLUMNS order. Dates stay dates; unparsed dates keep the raw text."""
+    return [
+        row.get("program"),
+        row.get("subject_id"),
+        row.get("person_name"),
+        row.get("dob") or row.get("dob_raw"),
+        row.get("charge_ref"),
+        row.get("case_number"),
+        row.get("county"),
+        row.get("conviction_date") or row.get("conviction_date_raw"),
+        row.get("offense_raw"),
+        row.get("statute") or row.get("section"),
+        _level(row),
+        row.get("determination"),
+        row.get("relief"),
+        row.get("eligible_on"),
+        row.get("decisive_rule"),
+        row.get("reasons"),
+        row.get("missing_facts"),
+        row.get("facts"),
+        _source(row),
+        None,
+        None,
+        row.get("charge_key"),
+    ]
+
+
+def _bucket(determination: Any) -> str:
+    return determination if determination in DETERMINATION_LABEL else OTHER
+
+
+def sheet_name(bucket: str, count: int) -> str:
+    label = DETERMINATION_LABEL.get(bucket, OTHER_LABEL)
+    return f"{label} ({count})"[:31]
+
+
+def _sort_keys(rows: pl.DataFrame) -> list[str]:
+    wanted = ("program", "subject_id", "cnt_order", "charge_ref", "charge_key")
+    return [c for c in wanted if c in rows.columns]
+
+
+def write_review_workbook(
+    path: Path, county: str | None, rows: pl.DataFrame, as_of: date, run_id: str
+) -> dict[str, Any]:
+    """Write the review workbook for `rows` (one county's decisions, any programs) to `path`.
+
+    Sheets: "Summary", then one sheet per determination present, in the order needs_review,
+    not_eligible, not_yet_eligible, eligible (named like "Needs review (12)"). Every row of `rows`
+    is written exactly once. The file is written to `path` directly (not atomically).
+
+    Returns {"sheet_names", "sheets": {data sheet name: rows}, "by_determination", "rows",
+    "bytes", "charge_keys"} (charge_keys in the order written) so the caller can reconcile.
+    """
+    keys = _sort_keys(rows)
+    ordered = rows.sort(keys, nulls_last=True, maintain_order=True) if keys else rows
+    records = ordered.to_dicts()
+    buckets: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        buckets.setdefault(_bucket(r.get("determination")), []).append(r)
+    order = [b for b in (*DETERMINATION_ORDER, OTHER) if b in buckets]
+    for b in order:
+        if len(buckets[b]) + 1 > EXCEL_MAX_ROWS:
+            raise ValueError(
+                f"{len(buckets[b]):,} {b} rows do not fit on one Excel sheet; split the county"
+            )
+
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": True,  # rows are streamed to disk in order: large counties fit
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,  # free text starting with '=' stays text
+            "strings_to_urls": False,
+            "remove_timezone": True,
+        },
+    )
+    created = datetime(as_of.year, as_of.month, as_of.day)
+    workbook.set_properties(
+        {
+            "title": f"Clearance review workbook: {county or 'county not recorded'}",
+            "subject": f"Decisions as of {as_of.isoformat()}",
+            "author": "clean-slate-warehouse",
+            "company": "",
+            "comments": f"run {run_id}",
+            "created": created,
+        }
+    )
+    bold = workbook.add_format({"bold": True})
+    title_fmt = workbook.add_format({"bold": True, "font_size": 14})
+    header_fmt = workbook.add_format(
+        {"bold": True, "bg_color": "#D9D9D9", "border": 1, "text_wrap": True, "valign": "top"}
+    )
+    review_header_fmt = workbook.add_format(
+        {"bold": True, "bg_color": "#FFF2CC", "border": 1, "text_wrap": True, "valign": "top"}
+    )
+    text_fmt = workbook.add_format({"valign": "top"})
+    wrap_fmt = workbook.add_format({"text_wrap": True, "valign": "top"})
+    date_fmt = workbook.add_format({"num_format": "yyyy-mm-dd", "valign": "top", "align": "left"})
+    blank_fmt = workbook.add_format({"bg_color": "#FFFBEA", "valign": "top", "border": 1})
+    int_fmt = workbook.add_format({"num_format": "#,##0"})
+    int_bold_fmt = workbook.add_format({"num_format": "#,##0", "bold": True, "top": 1})
+    cell_fmt = {"text": text_fmt, "wrap": wrap_fmt, "date": date_fmt, "blank": blank_fmt}
+
+    sheet_counts = {sheet_name(b, len(buckets[b])): len(buckets[b]) for b in order}
+
+    # -- Summary ------------------------------------------------------------------------------
+    summary = workbook.add_worksheet("Summary")
+    summary.set_column(0, 0, 28)
+    summary.set_column(1, 8, 16)
+    summary.write(0, 0, "Clearance review workbook", title_fmt)
+    rules_versions = sorted(
+        {str(v) for v in rows["rules_version"].to_list() if v is not None}
+        if "rules_version" in rows.columns
+        else set()
+    )
+    meta: list[tuple[str, Any]] = [
+        ("County", county or "(county not recorded)"),
+        ("Decisions as of", as_of),
+        ("Run id", run_id),
+        ("Rules versions", ", ".join(rules_versions) or "unknown"),
+        ("Charges", len(records)),
+        ("Subjects", len({r.get("subject_id") for r in records})),
+    ]
+    row = 2
+    for label, value in meta:
+        summary.write(row, 0, label, bold)
+        if isinstance(value, date):
+            summary.write_datetime(row, 1, value, date_fmt)
+        elif isinstance(value, int):
+            summary.write_number(row, 1, value, int_fmt)
+        else:
+            summary.write_string(row, 1, value)
+        row += 1
+
+    row += 1
+    summary.write(row, 0, "Charges by program and determination", bold)
+    row += 1
+    det_cols = [b for b in (*DETERMINATION_ORDER, OTHER) if b in buckets] or list(
+        DETERMINATION_ORDER
+    )
+    summary.write(row, 0, "Program", header_fmt)
+    for j, b in enumerate(det_cols, start=1):
+        summary.write(row, j, DETERMINATION_LABEL.get(b, OTHER_LABEL), header_fmt)
+    summary.write(row, len(det_cols) + 1, "Total", header_fmt)
+    row += 1
+    pivot = Counter((r.get("program"), _bucket(r.get("determination"))) for r in records)
+    programs = sorted({p for p, _ in pivot}, key=lambda p: (p is None, str(p)))
+    for prog in programs:
+        summary.write_string(row, 0, str(prog) if prog is not None else "(none)")
+        total = 0
+        for j, b in enumerate(det_cols, start=1):
+            n = pivot.get((prog, b), 0)
+            total += n
+            summary.write_number(row, j, n, int_fmt)
+        summary.write_number(row, len(det_cols) + 1, total, int_fmt)
+        row += 1
+    summary.write(row, 0, "Total", bold)
+    for j, b in enumerate(det_cols, start=1):
+        summary.write_number(row, j, len(buckets.get(b, [])), int_bold_fmt)
+    summary.write_number(row, len(det_cols) + 1, len(records), int_bold_fmt)
+    row += 2
+
+    summary.write(row, 0, "Sheets", bold)
+    row += 1
+    for name, n in sheet_counts.items():
+        summary.write_string(row, 0, name)
+        summary.write_number(row, 1, n, int_fmt)
+        row += 1
+    row += 1
+    summary.write_string(
+        row,
+        0,
+        "Record your call in the 'Reviewer decision' column (Agree / Disagree / Needs more "
+        "information) and explain it in 'Notes'. Reasons cite the statute each rule encodes.",
+    )
+
+    # -- data sheets ----------------------------------------------------------------------------
+    charge_keys: list[str] = []
+    last_col = len(COLUMNS) - 1
+    review_col = next(i for i, c in enumerate(COLUMNS) if c[0] == "Reviewer decision")
+    for b in order:
+        items = buckets[b]
+        ws = workbook.add_worksheet(sheet_name(b, len(items)))
+        for j, (heading, width, kind) in enumerate(COLUMNS):
+            ws.set_column(j, j, width)
+            ws.write_string(0, j, heading, review_header_fmt if kind == "blank" else header_fmt)
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, max(len(items), 1), last_col)
+        if items:
+            ws.data_validation(
+                1,
+                review_col,
+                len(items),
+                review_col,
+                {
+                    "validate": "list",
+                    "source": REVIEW_CHOICES,
+                    "ignore_blank": True,
+                    "error_type": "information",  # other wording is allowed, just flagged
+                },
+            )
+        for i, r in enumerate(items, start=1):
+            for j, ((_, _, kind), value) in enumerate(zip(COLUMNS, _values(r), strict=True)):
+                if kind == "blank":
+                    ws.write_blank(i, j, None, blank_fmt)
+                elif isinstance(value, date):
+                    ws.write_datetime(i, j, value, date_fmt)
+                else:
+                    text = _text(value)
+                    if text is None:
+                        ws.write_blank(i, j, None, cell_fmt[kind])
+                    else:
+                        ws.write_string(i, j, text, cell_fmt[kind])
+            charge_keys.append(str(r.get("charge_key")))
+    workbook.close()
+
+    return {
+        "sheet_names": ["Summary", *sheet_counts],
+        "sheets": sheet_counts,
+        "by_determination": {b: len(buckets[b]) for b in order},
+        "rows": len(records),
+        "bytes": path.stat().st_size,
+        "charge_keys": charge_keys,
+    }

@@ -1,0 +1,401 @@
+"""Court PDF and review workbook, read back with real readers (pypdf, pypdfium2, openpyxl)."""
+
+import random
+import re
+import time
+from collections import Counter
+from datetime import date, datetime, timedelta
+
+import polars as pl
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from orchestration.exports import court_pdf
+from orchestration.exports.court_pdf import write_court_document
+from orchestration.exports.review_workbook import write_review_workbook
+
+AS_OF = date(2025, 7, 1)
+RUN_ID = "run-test-0001"
+CITATION = "Cal. Health & Safety Code §§ 11361.8, 11361.9"
+PROP64 = {
+    "program_id": "us_ca_prop64",
+    "jurisdiction": "US-CA",
+    "title": "California Proposition 64 (AUMA)",
+    "law_version": date(2018, 9, 30),
+    "rules_version": "prop64-test-1",
+    "citations_text": CITATION,
+}
+
+SYLLABLES = ["ka", "lo", "mer", "vin", "to", "sa", "bre", "dul", "ni", "qua", "ro", "zel"]
+FIRST = ["ALMA", "BORIS", "CELIA", "DARIO", "ELKE", "FARID", "GRETA", "HUGO", "INES", "JONAS"]
+STATUTES = [
+    ("CA:HS:11357(c)", "11357", "HS 11357(C) POSSESS MARIJUANA"),
+    ("CA:HS:11358", "11358", "HS 11358 CULTIVATE MARIJUANA"),
+    ("CA:HS:11359", "11359", "HS 11359 POSSESS MARIJUANA FOR SALE"),
+    (None, "11360", "11360(A) HS-TRANSPORT/SELL MARIJUANA"),
+]
+SCHEMA = {
+    **{c: pl.Date for c in ("conviction_date", "eligible_on", "dob", "as_of")},
+    **{c: pl.String for c in ("case_number", "statute", "grade", "relief", "missing_facts")},
+}
+DETERMINATIONS = ["eligible", "not_eligible", "not_yet_eligible", "needs_review"]
+
+
+def _code(i: int, width: int = 4) -> str:
+    """Fixed-width base-26 letters: unique per i, so every fake last name is unique."""
+    letters = []
+    for _ in range(width):
+        i, r = divmod(i, 26)
+        letters.append(chr(ord("A") + r))
+    return "".join(reversed(letters))
+
+
+def make_decisions(n: int, seed: int = 1, eligible_share: float = 1.0) -> pl.DataFrame:
+    """N fabricated decision rows (fake people, one charge each, unique last names)."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        last = (rng.choice(SYLLABLES) + rng.choice(SYLLABLES)).upper() + _code(i)
+        statute, section, offense = rng.choice(STATUTES)
+        if rng.random() < eligible_share:
+            det = "eligible"
+        else:
+            det = rng.choice(DETERMINATIONS[1:])
+        conv = date(1995, 1, 1) + timedelta(days=rng.randint(0, 7500))
+        dob = date(1950, 1, 1) + timedelta(days=rng.randint(0, 15000))
+        partial_conv = i % 97 == 5  # unparsed date: raw text only
+        no_dob = i % 89 == 3
+        relief = {"eligible": rng.choice(["dismiss", "reduce"])}.get(det)
+        rows.append(
+            {
+                "charge_key": f"ck-{seed}-{i:06d}",
+                "person_key": f"pk-{i:06d}",
+                "subject_id": f"S{seed}{i:06d}",
+                "source_system": "doj",
+                "jurisdiction": "US-CA",
+                "charge_ref": f"{i:06d}-01",
+                "cnt_order": f"{101002001000 + i}",
+                "case_key": f"case-{i // 2:06d}",
+                "source_file": "doj_research_file.csv",
+                "source_line": i + 2,
+                "county": "SAN JOAQUIN",
+                "case_number": None if i % 50 == 7 else f"SJ{rng.randint(10000, 99999)}",
+                "disposition": "convicted",
+                "conviction_date": None if partial_conv else conv,
+                "conviction_date_raw": f"{conv:%Y-%m}" if partial_conv else f"{conv:%Y%m%d}",
+                "offense_raw": offense,
+                "statute": statute,
+                "section": section,
+                "offense_level": rng.choice(["misdemeanor", "felony"]),
+                "grade": None,
+                "program": "us_ca_prop64" if i % 5 else "us_ca_pc_1203_425",
+                "determination": det,
+                "relief": relief,
+                "eligible_on": conv + timedelta(days=3650) if det == "not_yet_eligible" else None,
+                "decisive_rule": f"rule_{det}",
+                "reason_codes": det.upper(),
+                "reasons": f"Decided {det} because of the test data [{CITATION}]",
+                "citations": CITATION,
+                "missing_facts": "sentence completion date" if det == "needs_review" else None,
+                "facts": f"section={section}; level=x",
+                "as_of": AS_OF,
+                "rules_version": "prop64-test-1",
+                "person_name": f"{last},{rng.choice(FIRST)} {chr(65 + i % 26)}",
+                "dob": None if no_dob else dob,
+                "dob_raw": "19XX0101" if no_dob else f"{dob:%Y%m%d}",
+                "cii_number": f"A{i:08d}",
+                "gender": rng.choice(["M", "F"]),
+                "race": "X",
+            }
+        )
+    return pl.DataFrame(rows, schema_overrides=SCHEMA)
+
+
+def _last(name: str) -> str:
+    return name.split(",")[0]
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+# --------------------------------------------------------------------------------------------
+# Court PDF
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def court_doc(tmp_path_factory):
+    """2,000 eligible rows plus 400 that are not (filtered out by the writer)."""
+    eligible = make_decisions(2000, seed=1)
+    others = make_decisions(400, seed=2, eligible_share=0.0)
+    rows = pl.concat([eligible, others])
+    path = tmp_path_factory.mktemp("court") / "motion.pdf"
+    started = time.perf_counter()
+    result = write_court_document(path, "San Joaquin", PROP64, rows, AS_OF, RUN_ID)
+    elapsed = time.perf_counter() - started
+    print(f"\ncourt PDF 2,000 rows: {elapsed:.2f} s, {result['pages']} pages, {result['bytes']} B")
+    reader = PdfReader(path)
+    pages = [p.extract_text() for p in reader.pages]
+    return {"path": path, "result": result, "rows": rows, "eligible": eligible, "pages": pages}
+
+
+def test_pdf_pages_have_running_header_and_footer(court_doc):
+    pages = court_doc["pages"]
+    n = len(pages)
+    assert n > 1
+    assert court_doc["result"]["pages"] == n
+    for i, text in enumerate(pages, start=1):
+        assert f"Page {i} of {n}" in text
+        assert "SUPERIOR COURT OF CALIFORNIA, COUNTY OF SAN JOAQUIN" in text
+        assert RUN_ID in text and "prop64-test-1" in text
+
+
+def test_pdf_first_page_has_caption_title_intro_and_first_rows(court_doc):
+    page1 = _norm(court_doc["pages"][0])
+    assert "THE PEOPLE OF THE STATE OF CALIFORNIA" in page1
+    assert "MOTION AND [PROPOSED] ORDER FOR DISMISSAL AND SEALING OR REDESIGNATION" in page1
+    assert f"PURSUANT TO {CITATION}" in page1
+    assert "July 1, 2025" in page1 and "2,000 charges" in page1
+    names = dict(
+        zip(court_doc["eligible"]["charge_key"], court_doc["eligible"]["person_name"], strict=True)
+    )
+    for key in court_doc["result"]["charge_keys"][:5]:
+        assert _last(names[key]) + "," in page1
+    for heading in ("Name", "Date of birth", "CII / Case no.", "Code section", "Relief granted"):
+        assert heading in page1
+
+
+def test_pdf_lists_every_eligible_row_exactly_once_and_no_other(court_doc):
+    text = "\n".join(court_doc["pages"])
+    eligible, rows = court_doc["eligible"], court_doc["rows"]
+    counts = Counter(re.findall(r"\b([A-Z]{4,}[A-Z]{4}),", text))
+    for name, cii in zip(eligible["person_name"], eligible["cii_number"], strict=True):
+        assert counts[_last(name)] == 1, name
+        assert text.count(cii) == 1, cii
+    for name in rows.filter(pl.col("determination") != "eligible")["person_name"]:
+        assert _last(name) not in text
+    result = court_doc["result"]
+    assert result["rows"] == 2000
+    assert sorted(result["charge_keys"]) == sorted(eligible["charge_key"])
+    # the table heading repeats on every page that carries rows
+    assert all("Relief granted" in p for p in court_doc["pages"][:-1])
+
+
+def test_pdf_signature_block_on_last_page(court_doc):
+    last = _norm(court_doc["pages"][-1])
+    for text in (
+        "Respectfully submitted",
+        "DISTRICT ATTORNEY, COUNTY OF SAN JOAQUIN",
+        "Deputy District Attorney",
+        "[PROPOSED] ORDER",
+        "IT IS SO ORDERED.",
+        "Judge of the Superior Court",
+        "items 1 through 2,000",
+    ):
+        assert text in last
+
+
+def test_pdf_page_one_renders_non_blank(court_doc, tmp_path):
+    pdfium = pytest.importorskip("pypdfium2")
+    doc = pdfium.PdfDocument(str(court_doc["path"]))
+    image = doc[0].render(scale=1.5).to_pil().convert("L")
+    png = tmp_path / "page1.png"
+    image.save(png)
+    assert png.stat().st_size > 10_000
+    dark = sum(1 for v in image.getdata() if v < 100)
+    assert dark > 0.01 * image.width * image.height
+    doc.close()
+
+
+def test_pdf_5000_rows_time(tmp_path):
+    rows = make_decisions(5000, seed=3)
+    started = time.perf_counter()
+    result = write_court_document(tmp_path / "big.pdf", "SAN JOAQUIN", PROP64, rows, AS_OF, RUN_ID)
+    elapsed = time.perf_counter() - started
+    print(f"\ncourt PDF 5,000 rows: {elapsed:.2f} s, {result['pages']} pages, {result['bytes']} B")
+    assert result["rows"] == 5000 and result["pages"] > 100
+    assert elapsed < 60  # generous: the point is "thousands of rows are fine", not a benchmark
+    assert len(PdfReader(tmp_path / "big.pdf").pages) == result["pages"]
+
+
+def test_pdf_same_input_same_bytes(tmp_path):
+    rows = make_decisions(300, seed=4)
+    a = write_court_document(tmp_path / "a.pdf", "SAN JOAQUIN", PROP64, rows, AS_OF, RUN_ID)
+    b = write_court_document(
+        tmp_path / "b.pdf", "SAN JOAQUIN", PROP64, rows.reverse(), AS_OF, RUN_ID
+    )
+    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+    assert a["charge_keys"] == b["charge_keys"]
+    meta = PdfReader(tmp_path / "a.pdf").metadata
+    assert meta["/CreationDate"].startswith("D:20250701")
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "program_id", "county", "court", "relief", "wording"),
+    [
+        ("US-UT", "us_ut_clean_slate", "SALT LAKE", "DISTRICT COURT, STATE OF UTAH", "expunge",
+         "EXPUNGEMENT"),
+        ("US-PA", "us_pa_clean_slate", "ALLEGHENY",
+         "COURT OF COMMON PLEAS, ALLEGHENY COUNTY, PENNSYLVANIA", "limited_access",
+         "LIMITED ACCESS"),
+        ("US-CA", "us_ca_pc_851_93", None, "SUPERIOR COURT OF CALIFORNIA, COUNTY OF (COUNTY",
+         "arrest_relief", "ARREST RECORD RELIEF"),
+        ("US-ZZ", "zz_program", "SOMEWHERE", "COURT OF COMPETENT JURISDICTION", None, "RELIEF"),
+    ],
+)  # fmt: skip
+def test_pdf_caption_is_driven_by_jurisdiction(
+    tmp_path, jurisdiction, program_id, county, court, relief, wording
+):
+    rows = make_decisions(12, seed=5).with_columns(
+        pl.lit(relief, dtype=pl.String).alias("relief"), pl.lit(None, pl.String).alias("county")
+    )
+    program = {**PROP64, "program_id": program_id, "jurisdiction": jurisdiction}
+    path = tmp_path / "doc.pdf"
+    result = write_court_document(path, county, program, rows, AS_OF, RUN_ID)
+    text = _norm("\n".join(p.extract_text() for p in PdfReader(path).pages))
+    assert court in text
+    assert f"MOTION AND [PROPOSED] ORDER FOR {wording} PURSUANT TO" in text
+    assert result["rows"] == 12
+
+
+def test_pdf_without_dejavu_falls_back_to_latin1_core_font(tmp_path, monkeypatch):
+    monkeypatch.setattr(court_pdf, "FONT_DIR", tmp_path / "no-fonts")
+    rows = make_decisions(40, seed=6).with_columns(
+        pl.when(pl.int_range(pl.len()) == 0)
+        .then(pl.lit("ŁUKASZEWICZ,ZOË “Q”"))
+        .otherwise(pl.col("person_name"))
+        .alias("person_name")
+    )
+    path = tmp_path / "latin1.pdf"
+    result = write_court_document(path, "SAN JOAQUIN", PROP64, rows, AS_OF, RUN_ID)
+    assert result["font"] == "Helvetica"
+    text = _norm("\n".join(p.extract_text() for p in PdfReader(path).pages))
+    assert CITATION in text  # '§' is Latin-1
+    assert 'LUKASZEWICZ, ZOË "Q"' in text
+
+
+def test_pdf_with_no_eligible_rows_is_still_a_valid_document(tmp_path):
+    rows = make_decisions(20, seed=7, eligible_share=0.0)
+    path = tmp_path / "empty.pdf"
+    result = write_court_document(path, "SAN JOAQUIN", PROP64, rows, AS_OF, RUN_ID)
+    assert result["rows"] == 0 and result["charge_keys"] == []
+    text = "\n".join(p.extract_text() for p in PdfReader(path).pages)
+    assert "No eligible charges." in text
+    assert not any(_last(n) in text for n in rows["person_name"])
+
+
+# --------------------------------------------------------------------------------------------
+# Review workbook
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory):
+    rows = make_decisions(1500, seed=8, eligible_share=0.4)
+    path = tmp_path_factory.mktemp("wb") / "review.xlsx"
+    started = time.perf_counter()
+    result = write_review_workbook(path, "SAN JOAQUIN", rows, AS_OF, RUN_ID)
+    print(f"\nreview workbook 1,500 rows: {time.perf_counter() - started:.2f} s")
+    return {"path": path, "rows": rows, "result": result, "wb": load_workbook(path)}
+
+
+def _sheet_rows(ws) -> list[dict]:
+    values = list(ws.iter_rows(values_only=True))
+    header = values[0]
+    return [dict(zip(header, v, strict=True)) for v in values[1:]]
+
+
+def test_workbook_sheets_in_review_order(workbook):
+    counts = Counter(workbook["rows"]["determination"])
+    expected = ["Summary"] + [
+        f"{label} ({counts[d]})"
+        for d, label in [
+            ("needs_review", "Needs review"),
+            ("not_eligible", "Not eligible"),
+            ("not_yet_eligible", "Not yet eligible"),
+            ("eligible", "Eligible"),
+        ]
+        if counts[d]
+    ]
+    assert workbook["wb"].sheetnames == expected
+    assert workbook["result"]["sheet_names"] == expected
+    assert sum(workbook["result"]["sheets"].values()) == 1500
+
+
+def test_workbook_data_sheets_frozen_filtered_and_complete(workbook):
+    wb, rows = workbook["wb"], workbook["rows"]
+    seen: list[str] = []
+    for ws in wb.worksheets[1:]:
+        assert ws.freeze_panes == "A2"
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
+        data = _sheet_rows(ws)
+        assert ws.max_row == len(data) + 1
+        assert {"Reviewer decision", "Notes", "Reasons", "Missing facts", "Source"} <= set(data[0])
+        assert all(r["Reviewer decision"] is None and r["Notes"] is None for r in data)
+        assert ws.cell(2, 16).alignment.wrap_text  # Reasons
+        det = {r["Determination"] for r in data}
+        assert len(det) == 1
+        seen += [r["Charge key"] for r in data]
+    assert len(seen) == len(set(seen)) == rows.height
+    assert set(seen) == set(rows["charge_key"])
+    assert sorted(workbook["result"]["charge_keys"]) == sorted(seen)
+
+
+def test_workbook_dates_are_real_dates(workbook):
+    rows = workbook["rows"]
+    by_key = {r["charge_key"]: r for r in rows.iter_rows(named=True)}
+    checked = 0
+    for ws in workbook["wb"].worksheets[1:]:
+        for r in _sheet_rows(ws):
+            src = by_key[r["Charge key"]]
+            if src["dob"] is not None:
+                assert isinstance(r["Date of birth"], datetime)
+                assert r["Date of birth"].date() == src["dob"]
+            else:
+                assert r["Date of birth"] == src["dob_raw"]
+            if src["conviction_date"] is not None:
+                assert isinstance(r["Conviction date"], datetime)
+            else:
+                assert r["Conviction date"] == src["conviction_date_raw"]
+            if src["eligible_on"] is not None:
+                assert r["Eligible on"].date() == src["eligible_on"]
+            assert r["Source"] == f"doj_research_file.csv:{src['source_line']}"
+            checked += 1
+    assert checked == rows.height
+
+
+def test_workbook_summary_counts_match(workbook):
+    ws = workbook["wb"]["Summary"]
+    values = [list(r) for r in ws.iter_rows(values_only=True)]
+    labels = {r[0]: r[1] for r in values if r and r[0]}
+    assert labels["Run id"] == RUN_ID
+    assert labels["Decisions as of"].date() == AS_OF
+    assert labels["Rules versions"] == "prop64-test-1"
+    assert labels["Charges"] == 1500
+    start = next(i for i, r in enumerate(values) if r[0] == "Program")
+    header = [h for h in values[start] if h]
+    expected = workbook["rows"].group_by("program", "determination").len().iter_rows(named=True)
+    label = {
+        "needs_review": "Needs review",
+        "not_eligible": "Not eligible",
+        "not_yet_eligible": "Not yet eligible",
+        "eligible": "Eligible",
+    }
+    table = {r[0]: dict(zip(header[1:], r[1:], strict=False)) for r in values[start + 1 :]}
+    for e in expected:
+        assert table[e["program"]][label[e["determination"]]] == e["len"]
+    assert table["Total"]["Total"] == 1500
+
+
+def test_workbook_same_input_same_bytes_and_missing_determinations(tmp_path):
+    rows = make_decisions(200, seed=9, eligible_share=0.5).filter(
+        pl.col("determination") != "not_yet_eligible"
+    )
+    a = write_review_workbook(tmp_path / "a.xlsx", None, rows, AS_OF, RUN_ID)
+    write_review_workbook(tmp_path / "b.xlsx", None, rows.reverse(), AS_OF, RUN_ID)
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+    assert not any(n.startswith("Not yet eligible") for n in a["sheet_names"])
+    wb = load_workbook(tmp_path / "a.xlsx")
+    assert wb.properties.created == datetime(2025, 7, 1)
