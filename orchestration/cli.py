@@ -101,7 +101,7 @@ def run_command(
                     "options_file": str(options.resolve()) if options else None,
                 }
             },
-            "exports__prop64_county_files": {"config": {"out_dir": str(out_dir), "county": county}},
+            "exports__staged_files": {"config": {"out_dir": str(out_dir), "county": county}},
         },
     }
     job = defs.resolve_job_def("clearance")

@@ -8,7 +8,7 @@ from dagster import AssetSelection, Definitions, define_asset_job, in_process_ex
 from dagster_dbt import DbtCliResource
 
 from orchestration.audit.assets import decision_history
-from orchestration.exports.assets import prop64_county_files
+from orchestration.exports.assets import exports_reconciled, published, staged_files
 from orchestration.ingest.assets import doj_extracts, staged_plus_rejected_equals_input
 from orchestration.ingest.canonical_assets import (
     canonical_extracts,
@@ -40,7 +40,8 @@ defs = Definitions(
         canonical_extracts,
         rulebook,
         warehouse_models,
-        prop64_county_files,
+        staged_files,
+        published,
         decision_history,
     ],
     asset_checks=[
@@ -49,6 +50,7 @@ defs = Definitions(
         ge_doj_extract,
         ge_canonical_extract,
         ge_decision_table,
+        exports_reconciled,
     ],
     jobs=[clearance_job],
     resources={

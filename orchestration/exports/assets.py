@@ -1,48 +1,193 @@
-"""Export: per-county Prop 64 clearance files from the decision table, after the gates pass."""
+"""Exports: the run's clearance files, built in a staging folder, checked, then published.
 
+    exports/staged_files   every file of the run, in <out>/../.<out>.staging-<run id>
+    exports_reconciled     blocking check: the files, read back, match the decision table
+    exports/published      the staging folder swapped in for <out> in one atomic step
+
+A run that fails anywhere before publishing leaves the previously published set untouched.
+"""
+
+import json
+import shutil
+import time
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from dagster import AssetExecutionContext, AssetKey, Config, MaterializeResult, MetadataValue, asset
+import polars as pl
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    AssetKey,
+    Config,
+    DagsterEventType,
+    MaterializeResult,
+    asset,
+    asset_check,
+)
 
-from orchestration.exports.writers import write_county_exports
+from orchestration.audit.assets import git_revision
+from orchestration.exports.bundle import build_run_files, reconcile, scope
+from orchestration.exports.load import load_export_frames
+from orchestration.exports.publish import publish, staging_dir
 from orchestration.quality.checks import DECISION_TABLE
 from orchestration.resources import Warehouse
 from orchestration.settings import exports_dir
 
+STAGED = AssetKey(["exports", "staged_files"])
+PUBLISHED = AssetKey(["exports", "published"])
+
 
 class ExportConfig(Config):
-    """out_dir: where the county folders go. county: one county only (case/space-insensitive)."""
+    """out_dir: the published folder. county: one county only (case/space-insensitive)."""
 
     out_dir: str = str(exports_dir())
     county: str | None = None
 
 
+def _quality(context: AssetExecutionContext) -> list[dict]:
+    """This run's asset-check results so far (names, pass/fail, description: no row data)."""
+    events = context.instance.all_logs(
+        context.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
+    )
+    out = []
+    for e in events:
+        ev = e.dagster_event.event_specific_data
+        out.append(
+            {
+                "check": f"{ev.asset_key.to_user_string()}:{ev.check_name}",
+                "passed": ev.passed,
+                "description": (ev.description or "")[:300],
+            }
+        )
+    return sorted(out, key=lambda q: q["check"])
+
+
+def _inputs(warehouse: Warehouse) -> list[dict]:
+    doj = warehouse.query(
+        "select source_file as file, source_sha256 as sha256, input_records as rows, rejected"
+        " from raw.doj_files order by 1"
+    )
+    canonical = warehouse.query(
+        "select source_extract || '/' || table_name as file, source_sha256 as sha256,"
+        " input_records as rows, rejected from raw.canonical_files where present order by 1"
+    )
+    return doj.to_dicts() + canonical.to_dicts()
+
+
 @asset(
-    key=AssetKey(["exports", "prop64_county_files"]),
-    deps=[DECISION_TABLE],
+    key=STAGED,
+    deps=[DECISION_TABLE, AssetKey(["fct_decision_criteria"])],
     group_name="exports",
-    kinds={"csv", "json"},
-    description="DIR/<COUNTY>/prop64_convictions.csv and summary.json per county.",
+    kinds={"pdf", "xlsx", "csv", "html"},
+    description="Every clearance file of the run, in a staging folder beside the published one.",
 )
-def prop64_county_files(
+def staged_files(
     context: AssetExecutionContext, config: ExportConfig, warehouse: Warehouse
 ) -> MaterializeResult:
-    decisions = warehouse.query(
-        "select * exclude (is_undecided) from main.fct_conviction_eligibility"
-        " where program = 'us_ca_prop64'"
-    )
+    started = time.monotonic()
     out_dir = Path(config.out_dir).resolve()
-    summaries = write_county_exports(decisions, out_dir, config.county)
-    context.log.info(f"wrote {len(summaries)} county folder(s) under {out_dir}")
+    staging = staging_dir(out_dir, context.run_id)
+    # leftovers of earlier runs that never published
+    for old in out_dir.parent.glob(f".{out_dir.name}.staging-*"):
+        if old != staging:
+            shutil.rmtree(old, ignore_errors=True)
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True, mode=0o700)
+
+    frames = load_export_frames(warehouse)
+    programs = frames.programs
+    as_of: date = programs["as_of_date"][0] if programs.height else date.today()
+    revision, dirty = git_revision()
+    rules_versions = dict(zip(programs["program_id"], programs["rules_version"], strict=True))
+    params = warehouse.query(
+        "select name, value_json from rules.parameters where program_id = 'us_ca_prop64'"
+    )
+    run = {
+        "run_id": context.run_id,
+        "as_of": as_of,
+        "git_revision": revision,
+        "git_dirty": dirty,
+        "rules_versions": rules_versions,
+        "prop64_parameters": {
+            r["name"]: json.loads(r["value_json"]) for r in params.iter_rows(named=True)
+        },
+        "report": {
+            "run_id": context.run_id,
+            "as_of": as_of,
+            "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "git_revision": revision,
+            "git_dirty": dirty,
+            "rules_versions": rules_versions,
+            "inputs": _inputs(warehouse),
+            "quality": _quality(context),
+        },
+    }
+    result = build_run_files(staging, frames, run, config.county)
+    files = len(result["rows_by_file"])
+    context.log.info(f"staged {files} files for {result['decisions']} decisions in {staging}")
+    return MaterializeResult(
+        metadata={
+            "staging_dir": str(staging),
+            "out_dir": str(out_dir),
+            "county": config.county or "all",
+            "decisions": result["decisions"],
+            "files": files,
+            "seconds": round(time.monotonic() - started, 1),
+        }
+    )
+
+
+def _staged(context) -> tuple[Path, Path, str | None]:
+    """(staging dir, out dir, county) of this run, from the staged_files materialization."""
+    run_id = context.op_execution_context.run_id  # works for asset and check contexts
+    event = context.instance.get_latest_materialization_event(STAGED)
+    if event is None or event.run_id != run_id:
+        raise RuntimeError("exports/staged_files was not materialized in this run")
+    meta = event.asset_materialization.metadata
+    county = meta["county"].value
+    return (
+        Path(meta["staging_dir"].value),
+        Path(meta["out_dir"].value),
+        (None if county == "all" else county),
+    )
+
+
+@asset_check(asset=STAGED, blocking=True, name="exports_reconciled")
+def exports_reconciled(context, warehouse: Warehouse) -> AssetCheckResult:
+    """Read every staged file back and compare it with the decision table."""
+    staging, _, county = _staged(context)
+    frames = load_export_frames(warehouse)
+    decisions = scope(frames, county)
+    problems = reconcile(staging, decisions)
+    return AssetCheckResult(
+        passed=not problems,
+        severity=AssetCheckSeverity.ERROR,
+        description="; ".join(problems)
+        or f"{decisions.height} decisions reconciled with the court documents, repository "
+        "files and review workbooks",
+        metadata={
+            "decisions": decisions.height,
+            "eligible": decisions.filter(pl.col("determination") == "eligible").height,
+        },
+    )
+
+
+@asset(
+    key=PUBLISHED,
+    deps=[STAGED],
+    group_name="exports",
+    description="The run's files published as one set (atomic folder exchange).",
+)
+def published(context: AssetExecutionContext) -> MaterializeResult:
+    staging, out_dir, _ = _staged(context)
+    publish(staging, out_dir)
+    manifest = json.loads((out_dir / "manifest.json").read_text())
     return MaterializeResult(
         metadata={
             "out_dir": str(out_dir),
-            "counties": MetadataValue.json(
-                {
-                    k: {"convictions": v["convictions"], **v["by_determination"]}
-                    for k, v in summaries.items()
-                }
-            ),
-            "convictions": sum(v["convictions"] for v in summaries.values()),
+            "files": len(manifest["files"]),
+            "manifest_run_id": manifest["run_id"],
         }
     )

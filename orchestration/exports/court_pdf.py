@@ -132,8 +132,10 @@ TABLE_HEADINGS = (
     "Relief granted",
 )
 # fractions of the usable width (portrait Letter, 15 mm margins: ~186 mm)
-TABLE_WIDTHS = (17, 38, 17, 29, 17, 28, 27)
-REF_LENGTH = 12  # the decision reference printed under the item number (reconciliation, clerks)
+TABLE_WIDTHS = (21, 36, 17, 28, 17, 27, 27)
+# The decision reference printed under the item number, "R" + the first characters of the
+# decision id: clerks can quote it, and reconciliation finds every decision in the text.
+REF_LENGTH = 10
 
 # Latin-1 fallback for the core font: typographic characters that are not in Latin-1
 _LATIN1_MAP = str.maketrans(
@@ -520,7 +522,7 @@ def write_court_document(
         ref = str(r.get("decision_id") or "")[:REF_LENGTH]
         table.row(
             [
-                f"{i}\n{ref}" if ref else str(i),
+                f"{i}\nR{ref}" if ref else str(i),
                 t(fmt_name(r.get("person_name"))),
                 fmt_date(r.get("dob"), r.get("dob_raw")),
                 t("\n".join(ids) or "-"),

@@ -28,8 +28,8 @@ order by d.program, d.county, d.subject_id, d.charge_ref
 PROGRAMS_SQL = """
 select p.program_id, p.jurisdiction, p.title, p.law_version, p.rules_version, p.as_of_date,
        p.rule_file_sha256,
-       (select string_agg(c.ref, '; ' order by c.citation_id) from rules.citations c
-         where c.program_id = p.program_id and c.confidence = 'T') as citations_text
+       (select c.ref from rules.citations c
+         where c.program_id = p.program_id order by c.position limit 1) as citations_text
 from rules.programs p
 order by p.program_id
 """

@@ -41,9 +41,9 @@ from __future__ import annotations
 
 import calendar
 import csv
-import zlib
 import os
 import random
+import zlib
 from bisect import bisect
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
@@ -1600,7 +1600,17 @@ _GENERATORS: dict[str, type[_Generator]] = {"UT": _Utah, "PA": _Pennsylvania, "C
 
 
 _GENDERS = ("M", "M", "M", "F", "F", "X")
-_RACES = ("WHITE", "WHITE", "HISPANIC", "HISPANIC", "BLACK", "ASIAN", "AMERICAN INDIAN", "OTHER", "")
+_RACES = (
+    "WHITE",
+    "WHITE",
+    "HISPANIC",
+    "HISPANIC",
+    "BLACK",
+    "ASIAN",
+    "AMERICAN INDIAN",
+    "OTHER",
+    "",
+)
 
 
 def _demographics(pid: str) -> tuple[str, str]:

@@ -50,7 +50,9 @@ TABLES: dict[str, dict[str, Any]] = {
         "as_of_date": D,
         "is_in_effect": B,
     },
-    "citations": {"program_id": S, "citation_id": S, "ref": S, "url": S, "confidence": S},
+    "citations": {
+        "program_id": S, "citation_id": S, "position": N, "ref": S, "url": S, "confidence": S,
+    },
     "parameters": {
         "program_id": S,
         "name": S,

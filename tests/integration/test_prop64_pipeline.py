@@ -365,7 +365,7 @@ def test_ingest_keeps_every_record(default_run):
 def test_exports_per_county(default_run):
     tmp, result = default_run
     out = tmp / "out"
-    assert sorted(p.name for p in out.iterdir()) == ["SAN JOAQUIN", "YOLO"]
+    assert _county_folders(out) == ["SAN JOAQUIN", "YOLO"]
     sj = out / "SAN JOAQUIN"
     assert oct(sj.stat().st_mode & 0o777) == "0o700"
     assert oct((sj / "prop64_convictions.csv").stat().st_mode & 0o777) == "0o600"
@@ -406,7 +406,14 @@ def test_county_options_change_the_outcome(tmp_path):
     assert got[("S02", "101002001000")]["decisive_rule"] == "no_criterion"
     assert got[("S22", "101002001000")]["relief"] == "dismiss"  # deceased
     assert got[("S05", "101002001000")]["decisive_rule"] == "prior_superstrike"  # P5, false
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["YOLO"]
+    assert _county_folders(tmp_path / "out") == ["YOLO"]
+
+
+def _county_folders(out: Path) -> list[str]:
+    return sorted(p.name for p in out.iterdir() if p.is_dir() and p.name not in SHARED_FOLDERS)
+
+
+SHARED_FOLDERS = {"repository", "report"}
 
 
 def test_bad_data_blocks_the_export(tmp_path):
@@ -422,3 +429,23 @@ def test_bad_data_blocks_the_export(tmp_path):
     assert result.exit_code == 1
     assert "ge_doj_extract" in result.output and "SUBJECT_ID" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_failed_run_leaves_the_published_set_untouched(default_run):
+    """After a good run, a run whose data fails a gate changes nothing that was published."""
+    tmp, _ = default_run
+    out = tmp / "out"
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    manifest = json.loads((out / "manifest.json").read_text())
+    bad = write_extract(
+        tmp / "bad.csv",
+        [
+            *FILE_1[:3],
+            rec("", "101002001000", CA, "20100101", "11357 HS", disp=CONV, stat=FEL),
+        ],
+    )
+    result = _run(tmp, extracts=[bad], wh="wh_bad.duckdb")
+    assert result.exit_code == 1
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert json.loads((out / "manifest.json").read_text())["run_id"] == manifest["run_id"]
+    assert not list(tmp.glob(".out.staging-*"))  # the gate stopped it before any file

@@ -16,7 +16,9 @@ def test_definitions_load_and_the_graph_is_connected():
         "stg_doj__events",
         "int_charge_codes_normalized",
         "fct_conviction_eligibility",
-        "exports/prop64_county_files",
+        "exports/staged_files",
+        "exports/published",
+        "audit/decision_history",
     } <= keys
     # dbt sources resolve to the Python assets that write them: lineage has no gaps
     assert AssetKey(["raw", "doj_extract"]) in graph.get(AssetKey("stg_doj__events")).parent_keys
@@ -25,9 +27,20 @@ def test_definitions_load_and_the_graph_is_connected():
         in graph.get(AssetKey("stg_rules__conditions")).parent_keys
     )
     # the export reads the decision table, which the blocking GE gate checks
-    export = graph.get(AssetKey(["exports", "prop64_county_files"]))
+    export = graph.get(AssetKey(["exports", "staged_files"]))
     assert AssetKey("fct_conviction_eligibility") in export.parent_keys
+    assert (
+        AssetKey(["exports", "staged_files"])
+        in graph.get(AssetKey(["exports", "published"])).parent_keys
+    )
     checks = {c.name for c in graph.asset_check_keys}
-    assert {"ge_doj_extract", "ge_decision_table", "staged_plus_rejected_equals_input"} <= checks
+    assert {
+        "ge_doj_extract",
+        "ge_canonical_extract",
+        "ge_decision_table",
+        "exports_reconciled",
+        "staged_plus_rejected_equals_input",
+        "canonical_staged_plus_rejected_equals_input",
+    } <= checks
     job = defs.resolve_job_def("clearance")
     assert job.executor_def.name == "in_process"

@@ -1,0 +1,125 @@
+"""Issue 4: the run's clearance files, opened with real readers and compared with the warehouse."""
+
+import json
+
+import duckdb
+import polars as pl
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from typer.testing import CliRunner
+
+from orchestration.cli import app
+from orchestration.exports.publish import sha256_file
+from orchestration.exports.repository import read_repository_csv, read_repository_jsonl
+from orchestration.generate.canonical import generate_canonical
+from orchestration.generate.extract import generate_extract
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("files")
+    generate_extract(tmp / "doj.csv", rows=1500, seed=11)
+    generate_canonical(tmp / "ut", rows=600, seed=11, state="UT")
+    args = [
+        "run",
+        "--as-of",
+        "2025-07-01",
+        "--out",
+        str(tmp / "out"),
+        "--warehouse",
+        str(tmp / "wh.duckdb"),
+        "--extract",
+        str(tmp / "doj.csv"),
+        "--extract",
+        str(tmp / "ut"),
+    ]
+    result = CliRunner().invoke(app, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    con = duckdb.connect(str(tmp / "wh.duckdb"), read_only=True)
+    try:
+        decisions = con.execute(
+            "select d.*, p.person_name from fct_conviction_eligibility d"
+            " join int_persons_unioned p using (person_key)"
+        ).pl()
+    finally:
+        con.close()
+    return tmp / "out", decisions
+
+
+def test_manifest_lists_every_file_with_its_checksum(run):
+    out, _ = run
+    manifest = json.loads((out / "manifest.json").read_text())
+    files = {f["file"]: f for f in manifest["files"]}
+    on_disk = {
+        p.relative_to(out).as_posix()
+        for p in out.rglob("*")
+        if p.is_file() and p.name != "manifest.json"
+    }
+    assert set(files) == on_disk
+    for rel, f in files.items():
+        assert sha256_file(out / rel) == f["sha256"]
+        assert (out / rel).stat().st_mode & 0o077 == 0, rel
+    assert manifest["rules_versions"]["us_ca_prop64"].startswith("us_ca_prop64@")
+    assert manifest["git_revision"]
+
+
+def test_court_documents_list_every_eligible_decision_once(run):
+    out, decisions = run
+    eligible = decisions.filter(pl.col("determination") == "eligible")
+    for (county, program), rows in eligible.group_by("county", "program"):
+        folder = out / (county or "_UNKNOWN_COUNTY")
+        pdf = folder / f"{program}_court_order.pdf"
+        reader = PdfReader(pdf)
+        text = " ".join(" ".join((p.extract_text() or "").split()) for p in reader.pages)
+        assert f"Page 1 of {len(reader.pages)}" in text
+        for ref in rows["decision_id"].to_list():
+            assert text.count("R" + ref[:10]) == 1, (pdf.name, ref)
+    not_eligible = decisions.filter(pl.col("determination") != "eligible")["decision_id"]
+    all_text = " ".join(
+        (p.extract_text() or "")
+        for pdf in out.rglob("*_court_order.pdf")
+        for p in PdfReader(pdf).pages
+    )
+    assert not any("R" + ref[:10] in all_text for ref in not_eligible.to_list()[:200])
+
+
+def test_review_workbooks_hold_every_decision(run):
+    out, decisions = run
+    seen = []
+    for xlsx in out.rglob("review.xlsx"):
+        wb = load_workbook(xlsx, read_only=True)
+        for ws in wb.worksheets[1:]:
+            rows = list(ws.iter_rows(values_only=True))
+            header = rows[0]
+            seen += [(r[header.index("Program")], r[header.index("Charge key")]) for r in rows[1:]]
+        wb.close()
+    assert sorted(seen) == sorted(zip(decisions["program"], decisions["charge_key"], strict=True))
+
+
+def test_repository_files_hold_every_granted_relief(run):
+    out, decisions = run
+    granted = decisions.filter(
+        (pl.col("determination") == "eligible") & pl.col("relief").is_not_null()
+    )
+    ids = []
+    for f in (out / "repository").glob("*_updates.csv"):
+        rows, _trailer = read_repository_csv(f)
+        jrows, _ = read_repository_jsonl(f.with_suffix(".jsonl"))
+        assert [r["record_id"] for r in rows] == [r["record_id"] for r in jrows]
+        ids += [r["record_id"] for r in rows]
+    assert sorted(ids) == sorted(granted["decision_id"].to_list())
+
+
+def test_report_and_gogen_bundle(run):
+    out, decisions = run
+    html = (out / "report" / "report.html").read_text()
+    assert "us_ut_clean_slate" in html and "us_ca_prop64" in html
+    assert not any(s in html for s in decisions["subject_id"].head(50).to_list() if len(s) > 6)
+    assert PdfReader(out / "report" / "report.pdf").pages
+    gogen = sorted(p.parent.parent.name for p in out.rglob("gogen/Prop64_Results.csv"))
+    assert gogen, "no gogen bundle"
+    summary = json.loads((out / gogen[0] / "gogen" / "gogen.json").read_text())
+    assert summary["county"] == gogen[0]
