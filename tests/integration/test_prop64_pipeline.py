@@ -304,7 +304,11 @@ def monkeypatch_module():
 def _decisions(db: Path) -> dict[tuple[str, str], dict]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        rows = con.execute("select * from fct_conviction_eligibility").pl().to_dicts()
+        rows = (
+            con.execute("select * from fct_conviction_eligibility where program = 'us_ca_prop64'")
+            .pl()
+            .to_dicts()
+        )
     finally:
         con.close()
     return {(r["subject_id"], r["cnt_order"]): r for r in rows}
