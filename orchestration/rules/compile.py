@@ -51,7 +51,12 @@ TABLES: dict[str, dict[str, Any]] = {
         "is_in_effect": B,
     },
     "citations": {
-        "program_id": S, "citation_id": S, "position": N, "ref": S, "url": S, "confidence": S,
+        "program_id": S,
+        "citation_id": S,
+        "position": N,
+        "ref": S,
+        "url": S,
+        "confidence": S,
     },
     "parameters": {
         "program_id": S,

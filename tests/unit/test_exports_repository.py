@@ -17,19 +17,51 @@ from orchestration.exports.repository import (
 
 def _decisions() -> pl.DataFrame:
     base = {
-        "program": "us_ut_clean_slate", "jurisdiction": "US-UT", "cii_number": None,
-        "case_number": "k1", "county": "SALT LAKE", "statute": "UT:76:6-602",
-        "offense_raw": "76-6-602", "conviction_date": date(2016, 6, 30),
-        "conviction_date_raw": "2016-06-30", "as_of": date(2025, 7, 1),
-        "rules_version": "v", "source_file": "charges.csv",
+        "program": "us_ut_clean_slate",
+        "jurisdiction": "US-UT",
+        "cii_number": None,
+        "case_number": "k1",
+        "county": "SALT LAKE",
+        "statute": "UT:76:6-602",
+        "offense_raw": "76-6-602",
+        "conviction_date": date(2016, 6, 30),
+        "conviction_date_raw": "2016-06-30",
+        "as_of": date(2025, 7, 1),
+        "rules_version": "v",
+        "source_file": "charges.csv",
     }
     rows = [
-        {**base, "decision_id": "a", "charge_key": "a", "subject_id": "P1", "charge_ref": "c1", "source_line": 2,
-         "determination": "eligible", "relief": "expunge"},
-        {**base, "decision_id": "b", "charge_key": "b", "subject_id": "P2", "charge_ref": "c2", "source_line": 3,
-         "determination": "not_yet_eligible", "relief": "expunge"},
-        {**base, "decision_id": "c", "charge_key": "c", "subject_id": "P3", "charge_ref": "c3", "source_line": 4,
-         "determination": "eligible", "relief": "expunge", "program": "us_pa_clean_slate"},
+        {
+            **base,
+            "decision_id": "a",
+            "charge_key": "a",
+            "subject_id": "P1",
+            "charge_ref": "c1",
+            "source_line": 2,
+            "determination": "eligible",
+            "relief": "expunge",
+        },
+        {
+            **base,
+            "decision_id": "b",
+            "charge_key": "b",
+            "subject_id": "P2",
+            "charge_ref": "c2",
+            "source_line": 3,
+            "determination": "not_yet_eligible",
+            "relief": "expunge",
+        },
+        {
+            **base,
+            "decision_id": "c",
+            "charge_key": "c",
+            "subject_id": "P3",
+            "charge_ref": "c3",
+            "source_line": 4,
+            "determination": "eligible",
+            "relief": "expunge",
+            "program": "us_pa_clean_slate",
+        },
     ]
     return pl.DataFrame(rows)
 
