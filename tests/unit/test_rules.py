@@ -37,7 +37,14 @@ def _mutated(tmp_path: Path, change) -> Path:
 
 def test_every_rule_file_loads():
     loaded = load_rules_dir(RULES)
-    assert [lr.rules.program for lr in loaded] == ["us_ca_prop64"]
+    assert [lr.rules.program for lr in loaded] == [
+        "us_ca_pc_1203_425",
+        "us_ca_pc_851_93",
+        "us_ca_prop64",
+        "us_pa_clean_slate",
+        "us_ut_acquittal_dismissal",
+        "us_ut_clean_slate",
+    ]
 
 
 def test_prop64_rule_file_encodes_the_law(prop64):
