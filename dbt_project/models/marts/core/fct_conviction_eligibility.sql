@@ -74,6 +74,7 @@ with_groups as (
     select
         d.*,
         c.subject_id,
+        c.charge_ref,
         case p.aggregate_to
             when 'case' then coalesce(c.case_key, c.charge_key)
             when 'arrest' then coalesce(c.arrest_key, c.charge_key)
@@ -98,7 +99,8 @@ groups as (
         max(eligible_on) as group_eligible_on,
         count(*) as group_charges,
         string_agg(
-            case when charge_determination <> 'eligible' then subject_id || '/' || decisive_rule end,
+            case when charge_determination <> 'eligible'
+                 then 'charge ' || charge_ref || ' (' || charge_determination || ': ' || decisive_rule || ')' end,
             ', ' order by charge_key
         ) as group_blockers
     from with_groups
