@@ -28,6 +28,8 @@ class Warehouse(ConfigurableResource):
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         self.file.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(self.file), read_only=read_only)
+        if not read_only:
+            self.file.chmod(0o600)  # records are sensitive: the owner only
         try:
             # A missing table must be an error, not a lookup of a Python variable of that name.
             con.execute("set python_enable_replacements = false")
