@@ -12,7 +12,7 @@ DEMO_DIR := data/demo
 DEMO_ROWS ?= 20000
 AS_OF ?= 2025-07-01
 
-.PHONY: help install manifest demo readme-images test test-unit dev lint lock clean
+.PHONY: help install manifest demo readme-images reliability test test-unit dev lint lock clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -43,6 +43,16 @@ demo: manifest  ## fabricate CA DOJ + canonical UT/PA/CA extracts and run the wh
 	$(BIN)/cleanslate run --as-of $(AS_OF) --out $(DEMO_DIR)/exports --warehouse $(DEMO_DIR)/warehouse.duckdb \
 	    --extract $(DEMO_DIR)/extract.csv --extract $(DEMO_DIR)/ut_courts \
 	    --extract $(DEMO_DIR)/pa_aopc --extract $(DEMO_DIR)/ca_canonical
+
+RELIABILITY_TESTS := tests/unit/test_hostile_reader.py tests/unit/test_property_parsers.py \
+	tests/integration/test_hostile_corpus.py tests/integration/test_conservation.py \
+	tests/integration/test_crash_safety.py tests/integration/test_concurrency.py \
+	tests/integration/test_personal_data.py
+
+reliability: manifest  ## hostile inputs, conservation, crashes, concurrency, privacy: a table
+	mkdir -p data && rm -f data/reliability.jsonl
+	CLEANSLATE_RELIABILITY_LOG=$(CURDIR)/data/reliability.jsonl $(BIN)/pytest -q -p no:cacheprovider $(RELIABILITY_TESTS) || true
+	$(BIN)/python -m orchestration.reliability.report data/reliability.jsonl
 
 readme-images: ## render page 1 of a demo court document and of the report into docs/images
 	$(BIN)/python -m orchestration.exports.readme_images $(DEMO_DIR)/exports docs/images

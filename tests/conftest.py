@@ -20,3 +20,18 @@ def _isolated_environment(tmp_path_factory):
     mp.setenv("CLEANSLATE_LANDING", str(home / "landing"))
     yield
     mp.undo()
+
+
+def pytest_runtest_logreport(report):
+    """Reliability tests' figures (see orchestration/reliability/report.py) to a JSON-lines log."""
+    import json
+    import os
+
+    log = os.environ.get("CLEANSLATE_RELIABILITY_LOG")
+    if not log or report.when != "call":
+        return
+    props = dict(report.user_properties)
+    if "reliability" not in props:
+        return
+    with open(log, "a") as f:
+        f.write(json.dumps({"test": report.nodeid, "outcome": report.outcome, **props}) + "\n")

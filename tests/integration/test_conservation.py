@@ -19,7 +19,7 @@ def _write(folder, table, rows):
         w.writerows(rows)
 
 
-def test_a_charge_that_would_vanish_stops_the_run(tmp_path):
+def test_a_charge_that_would_vanish_stops_the_run(tmp_path, record_property):
     """A charge of a person missing from persons.csv would drop out of the join: the
     conservation test fails the dbt build, so nothing is exported."""
     ext = tmp_path / "ut_orphan"
@@ -72,4 +72,9 @@ def test_a_charge_that_would_vanish_stops_the_run(tmp_path):
     )
     assert result.exit_code == 1
     assert "assert_every_staged_record_reaches_the_charges" in result.output
-    assert not (tmp_path / "out").exists()
+    published = (tmp_path / "out").exists()
+    record_property("reliability", "conservation")
+    record_property("inputs", 1)
+    record_property("runs", 1)
+    record_property("wrong_published", int(published))
+    assert not published

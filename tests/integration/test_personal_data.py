@@ -52,7 +52,10 @@ def _leaks(paths: list[Path]) -> dict[str, list[str]]:
     return found
 
 
-def test_identifiers_never_reach_logs_event_log_or_analyst_marts(tmp_path):
+def test_identifiers_never_reach_logs_event_log_or_analyst_marts(tmp_path, record_property):
+    record_property("reliability", "privacy")
+    record_property("inputs", 1)
+    record_property("runs", 1)
     extract = write_extract(
         tmp_path / "x.csv",
         [
@@ -104,7 +107,10 @@ def test_identifiers_never_reach_logs_event_log_or_analyst_marts(tmp_path):
         assert p.stat().st_mode & 0o077 == 0, p
 
 
-def test_a_failing_run_names_the_problem_without_the_data(tmp_path):
+def test_a_failing_run_names_the_problem_without_the_data(tmp_path, record_property):
+    record_property("reliability", "privacy")
+    record_property("inputs", 1)
+    record_property("runs", 1)
     # a conviction whose CNT_ORDER is malformed in most records fails the GE gate
     rows = [_row("X" + str(i), "11357 HS", disp="CONVICTED", stat="FELONY") for i in range(5)]
     extract = write_extract(tmp_path / "bad.csv", rows)
