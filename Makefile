@@ -12,7 +12,7 @@ DEMO_DIR := data/demo
 DEMO_ROWS ?= 20000
 AS_OF ?= 2025-07-01
 
-.PHONY: help install manifest demo readme-images reliability test test-unit dev lint lock clean
+.PHONY: help install manifest demo readme-images reliability test test-unit dev lint lock clean docs
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -63,8 +63,13 @@ test: manifest lint  ## lint, then unit + integration tests (what CI runs)
 test-unit: manifest  ## fast tests only
 	$(BIN)/pytest -m "not integration"
 
-dev: manifest  ## Dagster UI on http://127.0.0.1:3000
+# DuckDB has one writer: runs launched from the UI queue one at a time (run_queue below; the
+# CLI writes the same block, and takes <warehouse>.lock for its own runs). A dagster.yaml that
+# already says how runs are queued is left alone.
+dev: manifest  ## Dagster UI on http://127.0.0.1:3000 (one run at a time)
 	mkdir -p $(DAGSTER_HOME) && touch $(DAGSTER_HOME)/dagster.yaml
+	grep -qE '^(run_queue|run_coordinator|concurrency):' $(DAGSTER_HOME)/dagster.yaml || \
+	    printf '\n# Clean Slate Warehouse: one run at a time (DuckDB allows one writing process).\nrun_queue:\n  max_concurrent_runs: 1\n' >> $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 lint: install  ## ruff lint + format check
@@ -76,3 +81,9 @@ lock:  ## re-resolve requirements.lock from pyproject.toml
 
 clean:  ## remove generated state (keeps .venv)
 	rm -rf data/demo .dagster_home dbt_project/target dbt_project/logs
+
+docs: install  ## static dbt docs site (models, columns, lineage, exposures) from the demo warehouse
+	@test -f $(DEMO_DIR)/warehouse.duckdb || { echo "make docs: $(DEMO_DIR)/warehouse.duckdb does not exist: run 'make demo' first" >&2; exit 1; }
+	cd dbt_project && CLEANSLATE_WAREHOUSE=$(CURDIR)/$(DEMO_DIR)/warehouse.duckdb ../$(BIN)/dbt docs generate --static --quiet \
+	    --profiles-dir . --project-dir . --target-path target/docs
+	@echo "Docs site: $(CURDIR)/dbt_project/target/docs/static_index.html (one self-contained file: open it in a browser)"

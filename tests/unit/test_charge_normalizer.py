@@ -215,6 +215,10 @@ def normalized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, d
                 "stg_doj__events",
                 "stg_canonical__charges",
                 "int_charge_codes_normalized",
+                # only tests wholly about these models: the conservation tests read models
+                # this small warehouse does not build
+                "--indirect-selection",
+                "cautious",
                 "--project-dir",
                 str(DBT_PROJECT_DIR),
                 "--profiles-dir",

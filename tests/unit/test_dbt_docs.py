@@ -1,0 +1,86 @@
+"""The marts are documented: every output column, the grain, and the exports as exposures.
+
+Reads dbt_project/target/manifest.json (tests/conftest.py builds it when missing; `make manifest`
+refreshes it). The output columns of each marts model come from its SQL (the final select's
+names, parsed with sqlglot), so a column added to the SQL without a description fails here.
+tests/integration/test_analyst_guide.py checks the same against a real catalog.
+"""
+
+import json
+import re
+
+import pytest
+import sqlglot
+
+from orchestration.transform.project import dbt_project
+
+MARTS = {
+    "fct_conviction_eligibility",
+    "fct_decision_criteria",
+    "rpt_charge_codes_unparsed",
+    "mart_decisions",
+}
+EXPORT_KINDS = {
+    "court_documents",
+    "review_workbooks",
+    "repository_update_files",
+    "gogen_prop64_bundle",
+    "run_report",
+    "county_prop64_files",
+}
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    return json.loads(dbt_project.manifest_path.read_text())
+
+
+def marts_models(manifest: dict) -> dict[str, dict]:
+    return {
+        n["name"]: n
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model" and n["original_file_path"].startswith("models/marts/")
+    }
+
+
+def output_columns(raw_sql: str) -> list[str]:
+    """The final select's column names; Jinja is replaced by plain SQL first."""
+    sql = re.sub(r"\{\{\s*ref\(\s*'(\w+)'\s*\)\s*\}\}", r"\1", raw_sql)
+    sql = re.sub(r"\{\{.*?\}\}", "null", sql, flags=re.S)
+    names = sqlglot.parse_one(sql, read="duckdb").named_selects
+    assert names and "*" not in names, names
+    return names
+
+
+def test_the_marts_are_the_ones_this_test_knows(manifest):
+    assert set(marts_models(manifest)) == MARTS
+
+
+@pytest.mark.parametrize("model", sorted(MARTS))
+def test_every_output_column_is_documented(manifest, model):
+    node = marts_models(manifest)[model]
+    columns = output_columns(node["raw_code"])
+    documented = {
+        name.lower(): (c.get("description") or "").strip() for name, c in node["columns"].items()
+    }
+    undocumented = [c for c in columns if not documented.get(c.lower())]
+    assert not undocumented, f"{model}: describe {undocumented} in its YAML"
+    stale = sorted(set(documented) - {c.lower() for c in columns})
+    assert not stale, f"{model}: the YAML documents columns the SQL does not have: {stale}"
+
+
+@pytest.mark.parametrize("model", sorted(MARTS))
+def test_every_marts_model_states_its_grain(manifest, model):
+    description = marts_models(manifest)[model]["description"]
+    assert re.search(r"\bgrain\b", description, re.I), f"{model}: say 'Grain: one row per ...'"
+
+
+def test_every_export_kind_is_an_exposure(manifest):
+    exposures = {e["name"]: e for e in manifest["exposures"].values()}
+    assert set(exposures) == EXPORT_KINDS
+    fct = "model.clean_slate.fct_conviction_eligibility"
+    for name, e in exposures.items():
+        assert e["type"] in {"application", "analysis"}, name
+        assert e["owner"]["email"] == "data-team@example.org", name
+        assert "OUT/" in e["description"], f"{name}: name the folder/file pattern"
+        assert fct in e["depends_on"]["nodes"], name
