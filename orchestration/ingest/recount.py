@@ -1,7 +1,8 @@
 """An independent count of a file's input records, for the reconciliation check.
 
 Deliberately simpler than the reader: count non-blank lines in the raw bytes, minus the
-header. If the reader ever drops or duplicates a record, the two counts disagree.
+header. If the reader ever drops or duplicates a record, the two counts disagree. A UTF-8
+byte-order mark at the start of the file is not a record (a file holding only a BOM has none).
 """
 
 import hashlib
@@ -28,10 +29,8 @@ def count_input_records(path: Path, header: bool | None = None) -> Recount:
             h.update(line)
             if first:
                 first = False
-                if header or (
-                    header is None
-                    and line.lstrip(b"\xef\xbb\xbf").startswith(HEADER_PREFIX.encode())
-                ):
+                line = line.removeprefix(b"\xef\xbb\xbf")
+                if header or (header is None and line.startswith(HEADER_PREFIX.encode())):
                     continue
             if line.strip():
                 records += 1

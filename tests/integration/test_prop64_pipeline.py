@@ -420,18 +420,25 @@ def _county_folders(out: Path) -> list[str]:
 SHARED_FOLDERS = {"repository", "report"}
 
 
-def test_bad_data_blocks_the_export(tmp_path):
-    """A record with no SUBJECT_ID fails the staged-extract gate: nothing is exported."""
-    bad = write_extract(
-        tmp_path / "bad.csv",
+def _bad_extract(path: Path) -> Path:
+    """An extract the staged-extract gate (GE suite doj_extract) must stop: a quarter of its
+    CNT_ORDER values are malformed, far over the suite's 1% tolerance. (A record with no
+    SUBJECT_ID no longer does: the reader quarantines it.)"""
+    return write_extract(
+        path,
         [
             *FILE_1[:3],
-            rec("", "101002001000", CA, "20100101", "11357 HS", disp=CONV, stat=FEL),
+            rec("S98", "1010020", CA, "20100101", "11357 HS", disp=CONV, stat=FEL),
         ],
     )
+
+
+def test_bad_data_blocks_the_export(tmp_path):
+    """Too many malformed CNT_ORDERs fail the staged-extract gate: nothing is exported."""
+    bad = _bad_extract(tmp_path / "bad.csv")
     result = _run(tmp_path, extracts=[bad])
     assert result.exit_code == 1
-    assert "ge_doj_extract" in result.output and "SUBJECT_ID" in result.output
+    assert "ge_doj_extract" in result.output and "CNT_ORDER" in result.output
     assert not (tmp_path / "out").exists()
 
 
@@ -441,13 +448,7 @@ def test_a_failed_run_leaves_the_published_set_untouched(default_run):
     out = tmp / "out"
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     manifest = json.loads((out / "manifest.json").read_text())
-    bad = write_extract(
-        tmp / "bad.csv",
-        [
-            *FILE_1[:3],
-            rec("", "101002001000", CA, "20100101", "11357 HS", disp=CONV, stat=FEL),
-        ],
-    )
+    bad = _bad_extract(tmp / "bad.csv")
     result = _run(tmp, extracts=[bad], wh="wh_bad.duckdb")
     assert result.exit_code == 1
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
