@@ -74,7 +74,7 @@ def test_rejects_are_exactly_the_expected_lines(corpus_run):
     assert got == expected
 
 
-def test_staged_counts_and_reconciliation(corpus_run):
+def test_staged_counts_and_reconciliation(corpus_run, record_property):
     tmp, result = corpus_run
     db = tmp / "wh.duckdb"
     staged = dict(
@@ -84,9 +84,12 @@ def test_staged_counts_and_reconciliation(corpus_run):
     assert {f: staged.get(f, 0) for f in expected} == expected
     assert set(staged) <= set(expected)
     # the manifest agrees with the tables, file by file (what the reconciliation check reads)
-    for f, input_records, n_staged, n_rejected in _query(
-        db, "select source_file, input_records, staged, rejected from raw.doj_files"
-    ):
+    files = _query(db, "select source_file, input_records, staged, rejected from raw.doj_files")
+    record_property("reliability", "corpus")
+    record_property("inputs", len(files))
+    record_property("runs", 1)
+    record_property("rows_lost", sum(i - s - r for _, i, s, r in files))
+    for f, input_records, n_staged, n_rejected in files:
         assert n_staged == expected[f], f
         assert input_records == n_staged + n_rejected, f
     assert "Ingested:" in result.output
@@ -167,9 +170,14 @@ def test_three_spellings_make_one_county_folder(corpus_run):
 
 
 @pytest.mark.parametrize("case", FAILURES, ids=[c.name for c in FAILURES])
-def test_failure_case_fails_the_run_with_a_clear_message(tmp_path, case):
+def test_failure_case_fails_the_run_with_a_clear_message(tmp_path, case, record_property):
     assert isinstance(case.expect, Failure)
     result = _run(tmp_path, case.build(tmp_path / "in"))
+    published = (tmp_path / "out").exists()
+    record_property("reliability", "corpus")
+    record_property("inputs", 1)
+    record_property("runs", 1)
+    record_property("wrong_published", int(published))
     assert result.exit_code == 1, result.output
     assert case.expect.message in result.output
-    assert not (tmp_path / "out").exists()
+    assert not published

@@ -28,13 +28,18 @@ def _read(path: Path, chunk_bytes: int):
 
 @pytest.mark.parametrize("chunk_bytes", [100, 32 * 1024 * 1024])
 @pytest.mark.parametrize("case", QUARANTINE, ids=[c.name for c in QUARANTINE])
-def test_quarantine_case_through_the_reader(tmp_path, case, chunk_bytes):
+def test_quarantine_case_through_the_reader(tmp_path, case, chunk_bytes, record_property):
     expect = case.expect
     assert isinstance(expect, Quarantine)
     paths = case.build(tmp_path)
     assert sorted(p.name for p in paths) == sorted(expect.staged)
+    record_property("reliability", "corpus")
+    record_property("inputs", len(paths))
+    lost = 0
     for path in paths:
         staged, rejects, stats = _read(path, chunk_bytes)
+        lost += count_input_records(path).records - staged.height - rejects.height
+        record_property("rows_lost", lost)
         name = path.name
         got = dict(zip(rejects["source_line"], rejects["error"], strict=True))
         assert got == expect.reader_rejects(name), name
