@@ -2,13 +2,18 @@
 
 cleanslate generate --rows 20000 --seed 7 --out data/extract.csv
 cleanslate run --extract data/extract.csv --as-of 2025-07-01 [--county "San Joaquin"]
-               [--options eligibility_options.json] [--out DIR] [--warehouse FILE]
+               [--options eligibility_options.json] [--out DIR] [--warehouse FILE] [--no-wait]
 """
 
+import contextlib
+import fcntl
 import json
 import os
 import sys
-from datetime import date
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -22,9 +27,95 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 register_generate(app)
 
 
-def _fail(message: str) -> None:
+# `cleanslate run --no-wait` while another run holds the warehouse (EX_TEMPFAIL: try later).
+EXIT_BUSY = 75
+
+# Runs launched from the Dagster UI (`make dev`) queue one at a time: DuckDB has one writer.
+RUN_QUEUE_YAML = """\
+# Clean Slate Warehouse: one run at a time (DuckDB allows one writing process).
+run_queue:
+  max_concurrent_runs: 1
+"""
+# keys that already say how runs are queued (adding run_queue beside them is a config error)
+_QUEUE_KEYS = ("run_queue", "run_coordinator", "concurrency")
+
+
+def _fail(message: str, code: int = 2) -> None:
     typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code=2)
+    raise typer.Exit(code=code)
+
+
+def ensure_dagster_home(home: Path) -> Path:
+    """DAGSTER_HOME with a dagster.yaml whose run queue admits one run at a time.
+
+    A missing or empty dagster.yaml gets RUN_QUEUE_YAML; one that says nothing about queueing
+    gets it appended; one that does (run_queue, run_coordinator, concurrency) is left alone.
+    Written to a temporary name and renamed, so runs starting together never see half a file.
+    """
+    import yaml
+
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    text = config.read_text() if config.exists() else ""
+    try:
+        loaded = yaml.safe_load(text) if text.strip() else None
+    except yaml.YAMLError:
+        return config  # not ours to repair: Dagster will name the error
+    if isinstance(loaded, dict) and any(k in loaded for k in _QUEUE_KEYS):
+        return config
+    new = (text.rstrip("\n") + "\n\n" if text.strip() else "") + RUN_QUEUE_YAML
+    tmp = config.with_name(f".dagster.yaml.tmp-{os.getpid()}")
+    tmp.write_text(new)
+    os.replace(tmp, config)
+    return config
+
+
+def lock_file(warehouse_file: Path) -> Path:
+    return warehouse_file.with_name(warehouse_file.name + ".lock")
+
+
+@contextmanager
+def warehouse_lock(warehouse_file: Path, wait: bool = True) -> Iterator[None]:
+    """Hold `<warehouse>.lock` exclusively (flock) for a whole run.
+
+    Two runs on one warehouse never overlap: the second waits (and says so) or, with
+    wait=False, fails at once. The kernel releases the lock when the holder exits, however it
+    ends (crash, kill -9), so a stale lock cannot block the next run. The file only says who
+    holds it (pid, start time); it is never deleted (deleting a lock file invites two holders).
+    """
+    path = lock_file(warehouse_file)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # not inherited by dbt's subprocess
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+            held_by = f" ({holder})" if holder else ""
+            if not wait:
+                _fail(
+                    f"another run holds the warehouse {warehouse_file}{held_by}; not waiting"
+                    " (--no-wait). Run again when it has finished, or leave out --no-wait.",
+                    code=EXIT_BUSY,
+                )
+            typer.echo(
+                f"Waiting for the run holding the warehouse {warehouse_file}{held_by} to "
+                f"finish (lock {path.name}) ...",
+                err=True,
+            )
+            started = time.monotonic()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            typer.echo(
+                f"... the other run finished after {time.monotonic() - started:.0f} s;"
+                " starting this one.",
+                err=True,
+            )
+        since = datetime.now(UTC).isoformat(timespec="seconds")
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}, since {since}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _preflight(as_of: str, options: Path | None, extracts: list[Path]) -> None:
@@ -68,6 +159,14 @@ def run_command(
         Path | None, typer.Option(help="Rule-file folder (default rules/): try an amendment.")
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Dagster's log.")] = False,
+    no_wait: Annotated[
+        bool,
+        typer.Option(
+            "--no-wait",
+            help=f"Fail at once (exit {EXIT_BUSY}) if another run holds the warehouse, "
+            "instead of waiting for it.",
+        ),
+    ] = False,
 ) -> None:
     """Materialize the whole graph (ingest, rules, dbt, gates, exports) through Dagster."""
     extracts = [p.resolve() for p in extract]
@@ -79,10 +178,22 @@ def run_command(
     # The dbt profile and the Warehouse resource both read this; set it before Dagster loads.
     os.environ["CLEANSLATE_WAREHOUSE"] = str(warehouse_file)
     os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster_home"))
-    home = Path(os.environ["DAGSTER_HOME"])
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").touch()  # defaults: runs and event logs stored under DAGSTER_HOME
+    # defaults (runs and event logs stored under DAGSTER_HOME) + one queued UI run at a time
+    ensure_dagster_home(Path(os.environ["DAGSTER_HOME"]))
+    # One run per warehouse at a time, from ingest to the decisions printed at the end.
+    with warehouse_lock(warehouse_file, wait=not no_wait):
+        _run(extracts, as_of, county, options, out_dir, warehouse_file, verbose)
 
+
+def _run(
+    extracts: list[Path],
+    as_of: str,
+    county: str | None,
+    options: Path | None,
+    out_dir: Path,
+    warehouse_file: Path,
+    verbose: bool,
+) -> None:
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
@@ -105,13 +216,22 @@ def run_command(
         },
     }
     job = defs.resolve_job_def("clearance")
+    children_before = _child_processes()
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(
             run_config=run_config, instance=instance, raise_on_error=False
         )
+    # A step that fails while dbt runs leaves dbt writing to the warehouse: stop it before the
+    # warehouse lock is released, so the next run finds the warehouse free and consistent.
+    leftover = {p: c for p, c in _child_processes().items() if p not in children_before}
+    stopped = _stop_processes(leftover)
     failed_checks = [e for e in result.get_asset_check_evaluations() if not e.passed]
     if not result.success or failed_checks:
         typer.echo(f"Run {result.run_id} FAILED: no export was written.", err=True)
+        for pid, command in stopped:
+            typer.echo(
+                f"  stopped pid {pid} ({command}), left running by the failed step", err=True
+            )
         for e in failed_checks:
             desc = e.description or ""
             typer.echo(
@@ -158,6 +278,53 @@ def run_command(
         )
     typer.echo(f"Exported:  {sum(total.values())} Prop 64 convictions {json.dumps(total)}")
     _print_decisions(warehouse_file)
+
+
+def _child_processes() -> dict[int, str]:
+    """This process's live children, pid -> command (Linux /proc; empty where there is none)."""
+    me = os.getpid()
+    found: dict[int, str] = {}
+    try:
+        entries = list(Path("/proc").iterdir())
+    except OSError:
+        return found
+    for entry in entries:
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses
+        state, ppid = stat[stat.rfind(")") + 2 :].split()[:2]
+        if int(ppid) == me and state not in ("Z", "X"):
+            argv = [a for a in cmdline.decode("utf-8", "replace").split("\0") if a]
+            if len(argv) > 1 and Path(argv[0]).name.startswith("python"):
+                argv = argv[1:]  # a script: name the script, not the interpreter
+            found[int(entry.name)] = " ".join([Path(argv[0]).name, *argv[1:3]]) if argv else "?"
+    return found
+
+
+def _stop_processes(pids: dict[int, str], grace_seconds: float = 30.0) -> list[tuple[int, str]]:
+    """Interrupt (SIGINT: dbt cancels its queries), then kill what is left after the grace."""
+    import signal
+
+    if not pids:
+        return []
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGINT)
+    deadline = time.monotonic() + grace_seconds
+    while time.monotonic() < deadline and pids.keys() & _child_processes().keys():
+        time.sleep(0.2)
+    for pid in pids.keys() & _child_processes().keys():
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and pids.keys() & _child_processes().keys():
+        time.sleep(0.05)  # gone (or a zombie, which holds no lock) within moments
+    return sorted(pids.items())
 
 
 def _print_decisions(warehouse_file: Path) -> None:

@@ -4,7 +4,12 @@
     exports_reconciled     blocking check: the files, read back, match the decision table
     exports/published      the staging folder swapped in for <out> in one atomic step
 
-A run that fails anywhere before publishing leaves the previously published set untouched.
+A run that fails anywhere before publishing leaves the previously published set untouched;
+whatever it left beside it (a staging folder) is cleared by the next run. Publishing waits for
+audit/decision_history, so every published set has its decisions recorded in audit.*.
+
+Idempotent: the run id and the wall-clock time go into manifest.json only, never into a
+document, so the same extracts, rules, options and as-of date give byte-identical files.
 """
 
 import json
@@ -29,13 +34,14 @@ from dagster import (
 from orchestration.audit.assets import git_revision
 from orchestration.exports.bundle import build_run_files, reconcile, scope
 from orchestration.exports.load import load_export_frames
-from orchestration.exports.publish import publish, staging_dir
+from orchestration.exports.publish import clear_leftovers, publish, staging_dir
 from orchestration.quality.checks import DECISION_TABLE
 from orchestration.resources import Warehouse
 from orchestration.settings import exports_dir
 
 STAGED = AssetKey(["exports", "staged_files"])
 PUBLISHED = AssetKey(["exports", "published"])
+HISTORY = AssetKey(["audit", "decision_history"])
 
 
 class ExportConfig(Config):
@@ -88,10 +94,9 @@ def staged_files(
     started = time.monotonic()
     out_dir = Path(config.out_dir).resolve()
     staging = staging_dir(out_dir, context.run_id)
-    # leftovers of earlier runs that never published
-    for old in out_dir.parent.glob(f".{out_dir.name}.staging-*"):
-        if old != staging:
-            shutil.rmtree(old, ignore_errors=True)
+    # leftovers of earlier runs that crashed before (or while) publishing
+    for old in clear_leftovers(out_dir, keep=staging):
+        context.log.info(f"cleared {old.name}, left by an earlier run")
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True, mode=0o700)
@@ -105,7 +110,9 @@ def staged_files(
         "select name, value_json from rules.parameters where program_id = 'us_ca_prop64'"
     )
     run = {
+        # run_id and generated_at: manifest.json only (documents repeat byte for byte)
         "run_id": context.run_id,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "as_of": as_of,
         "git_revision": revision,
         "git_dirty": dirty,
@@ -113,16 +120,7 @@ def staged_files(
         "prop64_parameters": {
             r["name"]: json.loads(r["value_json"]) for r in params.iter_rows(named=True)
         },
-        "report": {
-            "run_id": context.run_id,
-            "as_of": as_of,
-            "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "git_revision": revision,
-            "git_dirty": dirty,
-            "rules_versions": rules_versions,
-            "inputs": _inputs(warehouse),
-            "quality": _quality(context),
-        },
+        "report": {"inputs": _inputs(warehouse), "quality": _quality(context)},
     }
     result = build_run_files(staging, frames, run, config.county)
     files = len(result["rows_by_file"])
@@ -176,7 +174,8 @@ def exports_reconciled(context, warehouse: Warehouse) -> AssetCheckResult:
 
 @asset(
     key=PUBLISHED,
-    deps=[STAGED],
+    # after the audit record: a set is never published for a run that audit.* does not know
+    deps=[STAGED, HISTORY],
     group_name="exports",
     description="The run's files published as one set (atomic folder exchange).",
 )

@@ -7,10 +7,14 @@
                                                          the earlier Prop 64 tool's files (CA DOJ)
     repository/<program>_updates.csv, .jsonl            one record per granted relief
     report/report.html, report.pdf, charts/*.png        the run's summary report
-    manifest.json                                        every file: rows, bytes, SHA-256, versions
+    manifest.json                                        every file: rows, bytes, SHA-256, versions;
+                                                         the run id and generated_at (only here)
 
-Pure with respect to Dagster: frames in, files out. `reconcile` reads the files back with real
-readers (pypdf, openpyxl, csv/json) and compares them with the decision table.
+Idempotent: every file but manifest.json is a function of the decisions, rules, options and
+as-of date alone (no run id, no wall clock inside a document), so re-running the same inputs
+gives byte-identical files. Pure with respect to Dagster: frames in, files out. `reconcile`
+reads the files back with real readers (pypdf, openpyxl, csv/json) and compares them with the
+decision table.
 """
 
 import json
@@ -25,7 +29,7 @@ import polars as pl
 from orchestration.exports.court_pdf import REF_LENGTH, write_court_document
 from orchestration.exports.gogen_bundle import write_gogen_bundle
 from orchestration.exports.load import ExportFrames
-from orchestration.exports.publish import owner_only, write_manifest
+from orchestration.exports.publish import decision_set_digest, owner_only, write_manifest
 from orchestration.exports.report import build_report_data, write_report
 from orchestration.exports.repository import (
     read_repository_csv,
@@ -51,7 +55,12 @@ def scope(frames: ExportFrames, county: str | None) -> pl.DataFrame:
 def build_run_files(
     root: Path, frames: ExportFrames, run: dict[str, Any], county: str | None = None
 ) -> dict[str, Any]:
-    """Write every file of the run under `root`; return rows per file and what went where."""
+    """Write every file of the run under `root`; return rows per file and what went where.
+
+    `run`: as_of, git_revision, git_dirty, rules_versions, prop64_parameters and "report" (the
+    report's inputs: inputs, quality, ...) go into the documents; run_id and generated_at go
+    into manifest.json only.
+    """
     as_of: date = run["as_of"]
     decisions = scope(frames, county)
     rows_by_file: dict[str, int | None] = {}
@@ -85,12 +94,10 @@ def build_run_files(
             if eligible.height == 0:
                 continue
             name = f"{program}_court_order.pdf"
-            info = write_court_document(
-                folder / name, c, programs[program], eligible, as_of, run["run_id"]
-            )
+            info = write_court_document(folder / name, c, programs[program], eligible, as_of)
             rows_by_file[f"{county_folder(c)}/{name}"] = info["rows"]
         # The prosecutor's review workbook: every decision.
-        info = write_review_workbook(folder / "review.xlsx", c, here, as_of, run["run_id"])
+        info = write_review_workbook(folder / "review.xlsx", c, here, as_of)
         rows_by_file[f"{county_folder(c)}/review.xlsx"] = info["rows"]
         # The earlier tool's files, for CA DOJ Prop 64 counties.
         if (
@@ -108,6 +115,7 @@ def build_run_files(
                 ),
                 frames.people,
                 as_of,
+                processing_seconds=0.0,  # gogen.json repeats byte for byte; time: the manifest
                 parameters=run.get("prop64_parameters", {}),
                 all_convictions=frames.convictions,
             )
@@ -122,14 +130,24 @@ def build_run_files(
             rows_by_file[f"repository/{f}"] = info["records"]
 
     # The summary report (counts only).
-    data = build_report_data(decisions.drop("_county"), frames.convictions, run["report"])
+    report_run = {
+        **run["report"],
+        "as_of": as_of,
+        "git_revision": run["git_revision"],
+        "git_dirty": run["git_dirty"],
+        "rules_versions": run["rules_versions"],
+    }
+    data = build_report_data(decisions.drop("_county"), frames.convictions, report_run)
     write_report(root / "report", data)
 
+    # The only file that names the run and the time: everything else repeats byte for byte.
     write_manifest(
         root,
         rows_by_file,
         {
-            "run_id": run["run_id"],
+            "run_id": run.get("run_id"),
+            "generated_at": run.get("generated_at"),
+            "decision_set_sha256": decision_set_digest(decisions.drop("_county")),
             "as_of": as_of.isoformat(),
             "county": county,
             "git_revision": run["git_revision"],

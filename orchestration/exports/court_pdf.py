@@ -8,7 +8,9 @@ atomically; this module only writes bytes to the path it is given.
 
 Output is deterministic: the creation date comes from `as_of`, rows are sorted on a total order
 (ending in charge_key) and fonts are subset the same way each time, so the same input gives the
-same bytes.
+same bytes. No run id and no wall-clock time are printed: the footer's reference ("Decision set
+<digest>") is derived from the listed decisions (`publish.decision_set_reference`); the run that
+produced the file is recorded in manifest.json.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from typing import Any
 import polars as pl
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+
+from orchestration.exports.publish import decision_set_reference
 
 # A Unicode TTF font (names and citations carry "§", accents, curly quotes); monkeypatch in tests.
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -373,7 +377,6 @@ def write_court_document(
     program: dict[str, Any],
     rows: pl.DataFrame,
     as_of: date,
-    run_id: str,
 ) -> dict[str, Any]:
     """Write a motion and [proposed] order for every eligible charge in `rows` to `path`.
 
@@ -383,8 +386,9 @@ def write_court_document(
     'eligible' are dropped here too (defensively): a court document must never ask for relief
     the rules did not grant. The file is written to `path` directly (not atomically).
 
-    Returns {"rows", "pages", "bytes", "charge_keys", "font"} (charge_keys in document order)
-    so the caller can reconcile the document with the decision table. Rows are listed by name,
+    Returns {"rows", "pages", "bytes", "charge_keys", "font", "reference"} (charge_keys in
+    document order; reference: the decision-set digest printed in the footer) so the caller can
+    reconcile the document with the decision table. Rows are listed by name,
     date of birth, subject, conviction date, case number, count order and charge key.
     """
     program_id = str(program.get("program_id") or "")
@@ -406,6 +410,7 @@ def write_court_document(
         else set()
     ) or ([str(program["rules_version"])] if program.get("rules_version") else [])
     rules_text = ", ".join(rules_versions) or "unknown"
+    reference = decision_set_reference(eligible)
     reliefs = [r["relief"] for r in records if r.get("relief")]
     default_relief = PROGRAM_RELIEF.get(program_id, "Relief as stated in the motion").capitalize()
     court = fill(style.court)
@@ -417,7 +422,7 @@ def write_court_document(
         running=court,
         program_line=f"{title_text} ({program_id})  ·  County: {county_name}  ·  "
         f"Determinations as of {as_of.isoformat()}",
-        footer_text=f"Run {run_id}  ·  Rules version {rules_text}  ·  "
+        footer_text=f"Decision set {reference}  ·  Rules version {rules_text}  ·  "
         f"Generated from decision table; {_plural(len(records), 'listed charge')}",
         unicode=unicode,
     )
@@ -587,4 +592,5 @@ def write_court_document(
         "bytes": len(data),
         "charge_keys": charge_keys,
         "font": FONT_NAME if unicode else CORE_FONT,
+        "reference": reference,
     }

@@ -76,9 +76,11 @@ select
     exists (select 1 from main.int_registrations_unioned r
             where r.person_key = p.person_key and r.registration_type = 'sex_offender')
         as has_pc290_registration,
-    coalesce(string_agg(case when conv.is_superstrike then conv.offense_raw end, ';'), '-')
+    coalesce(string_agg(case when conv.is_superstrike then conv.offense_raw end, ';'
+                        order by conv.disposition_date, conv.charge_key), '-')
         as superstrike_sections,
-    coalesce(string_agg(case when conv.is_pc290 then conv.offense_raw end, ';'), '-')
+    coalesce(string_agg(case when conv.is_pc290 then conv.offense_raw end, ';'
+                        order by conv.disposition_date, conv.charge_key), '-')
         as pc290_sections,
     count(conv.charge_key) as convictions,
     count(case when conv.is_prop64 then 1 end) as prop64_convictions,

@@ -6,7 +6,8 @@ under `metrics`. `write_report(out_dir, data)` draws the charts (matplotlib, Agg
 pyplot state), renders `report.html` (Jinja2, autoescaped) and `report.pdf` (fpdf2, drawn
 directly, not converted from HTML). Both renderers walk the same `sections` list, so the HTML and
 the PDF cannot disagree. No wall clock, no warehouse, no Dagster: the same input gives the same
-bytes.
+bytes. The report names no run id and no generation time (manifest.json records those); its
+reference is the digest of the decision set it counts (`publish.decision_set_reference`).
 
 Only counts leave this module: never names, ids, dates of birth or any per-person row.
 
@@ -54,6 +55,8 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+
+from orchestration.exports.publish import decision_set_reference
 
 DETERMINATIONS = ("eligible", "not_yet_eligible", "needs_review", "not_eligible")
 DETERMINATION_LABELS = {
@@ -427,22 +430,23 @@ def build_report_data(
         revision += " (with uncommitted changes)"
     meta = {
         "title": "Clean Slate Warehouse: run report",
-        "run_id": str(run.get("run_id") or ""),
         "as_of": as_of.isoformat(),
-        "generated_at": str(run.get("generated_at") or ""),
+        "decision_set": decision_set_reference(decisions),
         "git_revision": revision,
     }
     run_table = _table(
         "Run",
         ["Item", "Value"],
         [
-            ["Run id", meta["run_id"]],
             ["As of", meta["as_of"]],
-            ["Generated at", meta["generated_at"]],
+            ["Decision set", meta["decision_set"]],
             ["Code revision", revision],
         ],
         align="ll",
         widths=[1, 3],
+        note="Decision set: the first characters of the SHA-256 of the decisions counted here "
+        "(the same decisions give the same reference). The run id and the time the files were "
+        "written are recorded in manifest.json.",
     )
     versions = dict(sorted((run.get("rules_versions") or {}).items()))
     versions_table = _table(
@@ -958,7 +962,7 @@ def render_pdf(data: dict[str, Any], out_dir: Path, font_dir: Path | None = DEJA
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_creation_date(datetime.combine(_as_date(meta["as_of"]), time(0, 0), tzinfo=UTC))
     pdf.set_title(meta["title"])
-    pdf.set_subject(f"Run {meta['run_id']} as of {meta['as_of']}")
+    pdf.set_subject(f"Decisions as of {meta['as_of']}, decision set {meta['decision_set']}")
     pdf.set_author("Clean Slate Warehouse")
     pdf.set_creator("orchestration.exports.report")
     pdf.set_auto_page_break(auto=True, margin=15)
@@ -980,7 +984,10 @@ def render_pdf(data: dict[str, Any], out_dir: Path, font_dir: Path | None = DEJA
         pdf.cell(
             0,
             5,
-            text(f"Run {meta['run_id']} · as of {meta['as_of']} · page {pdf.page_no()}"),
+            text(
+                f"As of {meta['as_of']} · decision set {meta['decision_set']}"
+                f" · page {pdf.page_no()}"
+            ),
             align="C",
         )
         pdf.set_text_color(0)
@@ -994,7 +1001,7 @@ def render_pdf(data: dict[str, Any], out_dir: Path, font_dir: Path | None = DEJA
         0,
         5,
         text(
-            f"Run {meta['run_id']}, as of {meta['as_of']}, generated {meta['generated_at']}, "
+            f"As of {meta['as_of']}, decision set {meta['decision_set']}, "
             f"code {meta['git_revision']}. Counts only: no names, identifiers or dates of "
             "birth."
         ),

@@ -7,7 +7,9 @@ facts, where it came from (source file:line) and two empty columns, "Reviewer de
 caller filters to one county and publishes the file atomically.
 
 Deterministic where xlsxwriter allows: the document creation date comes from `as_of`, xlsxwriter
-stamps the zip members with a fixed 1980 date, and rows are sorted on a total order.
+stamps the zip members with a fixed 1980 date, and rows are sorted on a total order. No run id
+and no wall-clock time are written: the Summary's "Decision set" reference is a digest of the
+decisions in the workbook (`publish.decision_set_reference`); the run is in manifest.json.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from typing import Any
 
 import polars as pl
 import xlsxwriter
+
+from orchestration.exports.publish import decision_set_reference
 
 DETERMINATION_ORDER = ("needs_review", "not_eligible", "not_yet_eligible", "eligible")
 DETERMINATION_LABEL = {
@@ -133,7 +137,7 @@ def _sort_keys(rows: pl.DataFrame) -> list[str]:
 
 
 def write_review_workbook(
-    path: Path, county: str | None, rows: pl.DataFrame, as_of: date, run_id: str
+    path: Path, county: str | None, rows: pl.DataFrame, as_of: date
 ) -> dict[str, Any]:
     """Write the review workbook for `rows` (one county's decisions, any programs) to `path`.
 
@@ -142,8 +146,10 @@ def write_review_workbook(
     is written exactly once. The file is written to `path` directly (not atomically).
 
     Returns {"sheet_names", "sheets": {data sheet name: rows}, "by_determination", "rows",
-    "bytes", "charge_keys"} (charge_keys in the order written) so the caller can reconcile.
+    "bytes", "charge_keys", "reference"} (charge_keys in the order written; reference: the
+    decision-set digest on the Summary sheet) so the caller can reconcile.
     """
+    reference = decision_set_reference(rows)
     keys = _sort_keys(rows)
     ordered = rows.sort(keys, nulls_last=True, maintain_order=True) if keys else rows
     records = ordered.to_dicts()
@@ -174,7 +180,7 @@ def write_review_workbook(
             "subject": f"Decisions as of {as_of.isoformat()}",
             "author": "clean-slate-warehouse",
             "company": "",
-            "comments": f"run {run_id}",
+            "comments": f"decision set {reference}",
             "created": created,
         }
     )
@@ -209,7 +215,7 @@ def write_review_workbook(
     meta: list[tuple[str, Any]] = [
         ("County", county or "(county not recorded)"),
         ("Decisions as of", as_of),
-        ("Run id", run_id),
+        ("Decision set", reference),
         ("Rules versions", ", ".join(rules_versions) or "unknown"),
         ("Charges", len(records)),
         ("Subjects", len({r.get("subject_id") for r in records})),
@@ -314,4 +320,5 @@ def write_review_workbook(
         "rows": len(records),
         "bytes": path.stat().st_size,
         "charge_keys": charge_keys,
+        "reference": reference,
     }

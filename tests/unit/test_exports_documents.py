@@ -13,10 +13,10 @@ from pypdf import PdfReader
 
 from orchestration.exports import court_pdf
 from orchestration.exports.court_pdf import write_court_document
+from orchestration.exports.publish import decision_set_reference
 from orchestration.exports.review_workbook import write_review_workbook
 
 AS_OF = date(2025, 7, 1)
-RUN_ID = "run-test-0001"
 CITATION = "Cal. Health & Safety Code §§ 11361.8, 11361.9"
 PROP64 = {
     "program_id": "us_ca_prop64",
@@ -133,7 +133,7 @@ def court_doc(tmp_path_factory):
     rows = pl.concat([eligible, others])
     path = tmp_path_factory.mktemp("court") / "motion.pdf"
     started = time.perf_counter()
-    result = write_court_document(path, "San Joaquin", PROP64, rows, AS_OF, RUN_ID)
+    result = write_court_document(path, "San Joaquin", PROP64, rows, AS_OF)
     elapsed = time.perf_counter() - started
     print(f"\ncourt PDF 2,000 rows: {elapsed:.2f} s, {result['pages']} pages, {result['bytes']} B")
     reader = PdfReader(path)
@@ -149,7 +149,9 @@ def test_pdf_pages_have_running_header_and_footer(court_doc):
     for i, text in enumerate(pages, start=1):
         assert f"Page {i} of {n}" in text
         assert "SUPERIOR COURT OF CALIFORNIA, COUNTY OF SAN JOAQUIN" in text
-        assert RUN_ID in text and "prop64-test-1" in text
+        assert "prop64-test-1" in text
+        assert f"Decision set {court_doc['result']['reference']}" in text
+        assert "Run " not in text  # the run id lives in manifest.json, never in a document
 
 
 def test_pdf_first_page_has_caption_title_intro_and_first_rows(court_doc):
@@ -212,7 +214,7 @@ def test_pdf_page_one_renders_non_blank(court_doc, tmp_path):
 def test_pdf_5000_rows_time(tmp_path):
     rows = make_decisions(5000, seed=3)
     started = time.perf_counter()
-    result = write_court_document(tmp_path / "big.pdf", "SAN JOAQUIN", PROP64, rows, AS_OF, RUN_ID)
+    result = write_court_document(tmp_path / "big.pdf", "SAN JOAQUIN", PROP64, rows, AS_OF)
     elapsed = time.perf_counter() - started
     print(f"\ncourt PDF 5,000 rows: {elapsed:.2f} s, {result['pages']} pages, {result['bytes']} B")
     assert result["rows"] == 5000 and result["pages"] > 100
@@ -222,10 +224,8 @@ def test_pdf_5000_rows_time(tmp_path):
 
 def test_pdf_same_input_same_bytes(tmp_path):
     rows = make_decisions(300, seed=4)
-    a = write_court_document(tmp_path / "a.pdf", "SAN JOAQUIN", PROP64, rows, AS_OF, RUN_ID)
-    b = write_court_document(
-        tmp_path / "b.pdf", "SAN JOAQUIN", PROP64, rows.reverse(), AS_OF, RUN_ID
-    )
+    a = write_court_document(tmp_path / "a.pdf", "SAN JOAQUIN", PROP64, rows, AS_OF)
+    b = write_court_document(tmp_path / "b.pdf", "SAN JOAQUIN", PROP64, rows.reverse(), AS_OF)
     assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
     assert a["charge_keys"] == b["charge_keys"]
     meta = PdfReader(tmp_path / "a.pdf").metadata
@@ -253,7 +253,7 @@ def test_pdf_caption_is_driven_by_jurisdiction(
     )
     program = {**PROP64, "program_id": program_id, "jurisdiction": jurisdiction}
     path = tmp_path / "doc.pdf"
-    result = write_court_document(path, county, program, rows, AS_OF, RUN_ID)
+    result = write_court_document(path, county, program, rows, AS_OF)
     text = _norm("\n".join(p.extract_text() for p in PdfReader(path).pages))
     assert court in text
     assert f"MOTION AND [PROPOSED] ORDER FOR {wording} PURSUANT TO" in text
@@ -269,7 +269,7 @@ def test_pdf_without_dejavu_falls_back_to_latin1_core_font(tmp_path, monkeypatch
         .alias("person_name")
     )
     path = tmp_path / "latin1.pdf"
-    result = write_court_document(path, "SAN JOAQUIN", PROP64, rows, AS_OF, RUN_ID)
+    result = write_court_document(path, "SAN JOAQUIN", PROP64, rows, AS_OF)
     assert result["font"] == "Helvetica"
     text = _norm("\n".join(p.extract_text() for p in PdfReader(path).pages))
     assert CITATION in text  # '§' is Latin-1
@@ -279,7 +279,7 @@ def test_pdf_without_dejavu_falls_back_to_latin1_core_font(tmp_path, monkeypatch
 def test_pdf_with_no_eligible_rows_is_still_a_valid_document(tmp_path):
     rows = make_decisions(20, seed=7, eligible_share=0.0)
     path = tmp_path / "empty.pdf"
-    result = write_court_document(path, "SAN JOAQUIN", PROP64, rows, AS_OF, RUN_ID)
+    result = write_court_document(path, "SAN JOAQUIN", PROP64, rows, AS_OF)
     assert result["rows"] == 0 and result["charge_keys"] == []
     text = "\n".join(p.extract_text() for p in PdfReader(path).pages)
     assert "No eligible charges." in text
@@ -296,7 +296,7 @@ def workbook(tmp_path_factory):
     rows = make_decisions(1500, seed=8, eligible_share=0.4)
     path = tmp_path_factory.mktemp("wb") / "review.xlsx"
     started = time.perf_counter()
-    result = write_review_workbook(path, "SAN JOAQUIN", rows, AS_OF, RUN_ID)
+    result = write_review_workbook(path, "SAN JOAQUIN", rows, AS_OF)
     print(f"\nreview workbook 1,500 rows: {time.perf_counter() - started:.2f} s")
     return {"path": path, "rows": rows, "result": result, "wb": load_workbook(path)}
 
@@ -370,7 +370,9 @@ def test_workbook_summary_counts_match(workbook):
     ws = workbook["wb"]["Summary"]
     values = [list(r) for r in ws.iter_rows(values_only=True)]
     labels = {r[0]: r[1] for r in values if r and r[0]}
-    assert labels["Run id"] == RUN_ID
+    assert "Run id" not in labels  # the run id lives in manifest.json only
+    assert labels["Decision set"] == workbook["result"]["reference"]
+    assert labels["Decision set"] == decision_set_reference(workbook["rows"])
     assert labels["Decisions as of"].date() == AS_OF
     assert labels["Rules versions"] == "prop64-test-1"
     assert labels["Charges"] == 1500
@@ -393,8 +395,8 @@ def test_workbook_same_input_same_bytes_and_missing_determinations(tmp_path):
     rows = make_decisions(200, seed=9, eligible_share=0.5).filter(
         pl.col("determination") != "not_yet_eligible"
     )
-    a = write_review_workbook(tmp_path / "a.xlsx", None, rows, AS_OF, RUN_ID)
-    write_review_workbook(tmp_path / "b.xlsx", None, rows.reverse(), AS_OF, RUN_ID)
+    a = write_review_workbook(tmp_path / "a.xlsx", None, rows, AS_OF)
+    write_review_workbook(tmp_path / "b.xlsx", None, rows.reverse(), AS_OF)
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
     assert not any(n.startswith("Not yet eligible") for n in a["sheet_names"])
     wb = load_workbook(tmp_path / "a.xlsx")

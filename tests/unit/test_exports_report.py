@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 from pypdf import PdfReader
 
+from orchestration.exports.publish import decision_set_reference
 from orchestration.exports.report import (
     ALL_PROGRAMS,
     ANY_PROGRAM,
@@ -44,6 +45,7 @@ HEADINGS = (
 
 def _run() -> dict:
     return {
+        # run_id / generated_at belong in manifest.json: the report must ignore them
         "run_id": "run-1234",
         "as_of": AS_OF.isoformat(),
         "generated_at": "2025-07-02T03:04:05Z",
@@ -395,6 +397,30 @@ def test_same_input_same_bytes(fabricated, written, tmp_path):
     _, first = written
     assert again["sha256"] == first["sha256"]
     assert again["html"].read_bytes() == first["html"].read_bytes()
+
+
+def test_no_run_id_or_clock_in_the_report_only_a_decision_set_reference(fabricated, written):
+    decisions, convictions, data = fabricated
+    _, files = written
+    reference = decision_set_reference(decisions)
+    assert data["meta"]["decision_set"] == reference
+    assert "run_id" not in data["meta"] and "generated_at" not in data["meta"]
+    html = files["html"].read_text(encoding="utf-8")
+    pdf_text = " ".join(p.extract_text() for p in PdfReader(str(files["pdf"])).pages)
+    for text in (html, pdf_text):
+        assert "run-1234" not in text and "2025-07-02" not in text and "03:04" not in text
+        assert reference in text
+    # another run of the same decisions: same bytes; other decisions: another reference
+    other = {**_run(), "run_id": "run-9999", "generated_at": "2031-01-01T00:00:00Z"}
+    assert build_report_data(decisions, convictions, other) == data
+    changed = decisions.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0)
+        .then(pl.lit("not_eligible"))
+        .otherwise(pl.col("determination"))
+        .alias("determination")
+    )
+    assert decision_set_reference(changed) != reference
+    assert decision_set_reference(decisions.reverse()) == reference
 
 
 def test_pdf_without_unicode_font(fabricated, tmp_path):
