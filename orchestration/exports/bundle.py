@@ -222,6 +222,17 @@ def reconcile(root: Path, decisions: pl.DataFrame) -> list[str]:
             f"missing, {sum((got_pairs - want_pairs).values())} extra"
         )
 
+    # The county Prop 64 files hold each decision exactly as the warehouse does.
+    fields = ["charge_key", "determination", "relief", "decisive_rule", "reasons"]
+    want = decisions.filter(pl.col("program") == PROP64).select(fields)
+    got_rows = [
+        pl.read_csv(f, infer_schema=False).select(fields)
+        for f in sorted(root.glob("*/prop64_convictions.csv"))
+    ]
+    got = pl.concat(got_rows) if got_rows else want.clear()
+    if want.cast(pl.String).sort("charge_key").rows() != got.sort("charge_key").rows():
+        problems.append("county Prop 64 files differ from the decision table")
+
     manifest = json.loads((root / "manifest.json").read_text())
     listed = {f["file"]: f["sha256"] for f in manifest["files"]}
     on_disk = {

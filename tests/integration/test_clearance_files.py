@@ -123,3 +123,27 @@ def test_report_and_gogen_bundle(run):
     assert gogen, "no gogen bundle"
     summary = json.loads((out / gogen[0] / "gogen" / "gogen.json").read_text())
     assert summary["county"] == gogen[0]
+
+
+def test_reconciliation_catches_an_altered_export(run, tmp_path, record_property):
+    """Every decision must be in the exports exactly as in the warehouse: change one value in a
+    copy of the published set and the reconciliation reports it."""
+    import shutil
+
+    from orchestration.exports.bundle import reconcile
+    from orchestration.exports.load import load_export_frames
+    from orchestration.resources import Warehouse
+
+    out, _ = run
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    frames = load_export_frames(Warehouse(path=str(out.parent / "wh.duckdb")))
+    decisions = frames.decisions.with_columns(_county=pl.col("county"))
+    assert reconcile(copy, decisions.drop("_county")) == []
+    target = sorted(copy.glob("*/prop64_convictions.csv"))[0]
+    text = target.read_text()
+    target.write_text(text.replace(",eligible,", ",not_eligible,", 1))
+    problems = reconcile(copy, decisions.drop("_county"))
+    record_property("reliability", "conservation")
+    record_property("inputs", 1)
+    assert any("differ from the decision table" in p for p in problems), problems
