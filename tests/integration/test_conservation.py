@@ -78,3 +78,44 @@ def test_a_charge_that_would_vanish_stops_the_run(tmp_path, record_property):
     record_property("runs", 1)
     record_property("wrong_published", int(published))
     assert not published
+
+
+def test_a_lost_record_stops_the_run(tmp_path, monkeypatch, record_property):
+    """If ingest ever dropped a record, the recount from the file's bytes would not match
+    staged + quarantined: the blocking check fails and nothing is exported."""
+    import orchestration.ingest.assets as ingest
+    from orchestration.generate.extract import generate_extract
+
+    extract = tmp_path / "x.csv"
+    generate_extract(extract, rows=200, seed=3)
+    real = ingest.read_extract
+
+    def lossy(path, *args, **kwargs):
+        for staged, rejects, stats in real(path, *args, **kwargs):
+            yield staged.head(staged.height - 1), rejects, stats  # one record silently lost
+
+    monkeypatch.setattr(ingest, "read_extract", lossy)
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            "--extract",
+            str(extract),
+            "--as-of",
+            "2025-07-01",
+            "--out",
+            str(tmp_path / "out"),
+            "--warehouse",
+            str(tmp_path / "wh.duckdb"),
+        ],
+        catch_exceptions=False,
+    )
+    published = (tmp_path / "out").exists()
+    record_property("reliability", "conservation")
+    record_property("inputs", 1)
+    record_property("runs", 1)
+    record_property("wrong_published", int(published))
+    assert result.exit_code == 1
+    assert "staged_plus_rejected_equals_input" in result.output
+    assert "200 input records" in result.output
+    assert not published
