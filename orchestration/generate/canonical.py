@@ -44,6 +44,7 @@ import csv
 import os
 import random
 import zlib
+from abc import ABC, abstractmethod
 from bisect import bisect
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
@@ -490,7 +491,7 @@ _NEP_CUM = tuple(accumulate((36, 25, 15, 10, 8, 6)))  # ordinary people: 1..6 ep
 _NCOUNT_CUM = tuple(accumulate((55, 30, 15)))  # counts per case: 1..3
 
 
-class _Generator:
+class _Generator(ABC):
     state = ""
     restitution_default = "0"
     counties: tuple[str, ...] = ()
@@ -645,14 +646,17 @@ class _Generator:
         self.n_episode += 1
         return self.otn(self.n_episode)
 
+    @abstractmethod
     def _case_id(self, filing: int, counts: Sequence[_Count], county: str) -> str:
-        raise NotImplementedError
+        """State specific: each state's generator implements it."""
 
+    @abstractmethod
     def _court(self, county: str, counts: Sequence[_Count]) -> str:
-        raise NotImplementedError
+        """State specific: each state's generator implements it."""
 
+    @abstractmethod
     def _agency(self, county: str, counts: Sequence[_Count]) -> str:
-        raise NotImplementedError
+        """State specific: each state's generator implements it."""
 
     def _episode(
         self,
@@ -826,8 +830,9 @@ class _Generator:
 
     # ---- ordinary episodes (state specific) ---------------------------------------------------
 
+    @abstractmethod
     def _ordinary_episode(self, p: _Person, arrest: int, last: bool) -> None:
-        raise NotImplementedError
+        """State specific: each state's generator implements it."""
 
     def _serious_episode(self, p: _Person, arrest: int) -> None:
         """A serious felony conviction with prison; sex offenses register."""
