@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from orchestration.ingest.canonical_format import DISPOSITIONS, GRADES, LEVELS
+
 # jurisdiction:code:section(sub)(sub): CA:HS:11357(c), UT:58:37-8(2)(a)(i), PA:18:3929
 STATUTE_RE = re.compile(r"^[A-Z]{2}:[A-Z0-9]+:[0-9A-Z.\-]+(\([0-9a-z]+\))*$")
 ID_RE = r"^[a-z][a-z0-9_]*$"
@@ -119,25 +121,10 @@ class CodeSetMember(Strict):
 
 IntOrParam = int | ParamRef
 BoolOrParam = bool | ParamRef
-Level = Literal["felony", "misdemeanor", "infraction", "summary"]
-Grade = Literal["A", "B", "C", "IN", "F1", "F2", "F3", "F", "M1", "M2", "M3", "M", "S"]
-Disposition = Literal[
-    "convicted",
-    "dismissed",
-    "dismissed_with_prejudice",
-    "dismissed_without_prejudice",
-    "withdrawn",
-    "nolle_prossed",
-    "acquitted",
-    "ngri",
-    "plea_in_abeyance",
-    "plea_in_abeyance_completed",
-    "diversion_completed",
-    "prosecutor_rejected",
-    "pardoned",
-    "pending",
-    "unknown",
-]
+# The vocabularies are the canonical format's: one list, read by the ingest and the rules.
+Level = Literal[LEVELS]
+Grade = Literal[GRADES]
+Disposition = Literal[DISPOSITIONS]
 # Dates a condition can compare or count from. disposition_date is the judgment/adjudication
 # (or dismissal) date; sentence_end_date the end of every sentence part of the charge;
 # supervision_end_date the later of that and the person's supervision periods around it.
