@@ -12,7 +12,7 @@ DEMO_DIR := data/demo
 DEMO_ROWS ?= 20000
 AS_OF ?= 2025-07-01
 
-.PHONY: help install manifest demo readme-images reliability test test-unit dev lint lock clean docs
+.PHONY: help install manifest demo readme-images reliability test test-unit dev lint lock clean docs bench serve ui-images
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -54,10 +54,20 @@ reliability: manifest  ## hostile inputs, conservation, crashes, concurrency, pr
 	CLEANSLATE_RELIABILITY_LOG=$(CURDIR)/data/reliability.jsonl $(BIN)/pytest -q -p no:cacheprovider $(RELIABILITY_TESTS) || true
 	$(BIN)/python -m orchestration.reliability.report data/reliability.jsonl
 
+# Repeats each size (BENCH_REPEATS, default 3) on a fresh warehouse; BENCH_SIZES=100,100000
+# picks sizes; BENCH_PROFILE=1 adds a py-spy profile per size. Figures go to docs/benchmarks.md.
+bench: manifest  ## benchmark 100 / 100k / 1M rows end to end (BENCH_LARGE=1 adds 10M)
+	$(BIN)/python -m orchestration.bench
+
+ui-images: manifest  ## screenshots of the Dagster UI (asset graph, decision table) from the demo run into docs/images
+	scripts/ensure_chromium.sh
+	$(BIN)/python -m orchestration.ui_screenshots docs/images
+
 readme-images: ## render page 1 of a demo court document and of the report into docs/images
 	$(BIN)/python -m orchestration.exports.readme_images $(DEMO_DIR)/exports docs/images
 
 test: manifest lint  ## lint, then unit + integration tests (what CI runs)
+	scripts/ensure_chromium.sh
 	$(BIN)/pytest
 
 test-unit: manifest  ## fast tests only
@@ -71,6 +81,15 @@ dev: manifest  ## Dagster UI on http://127.0.0.1:3000 (one run at a time)
 	grep -qE '^(run_queue|run_coordinator|concurrency):' $(DAGSTER_HOME)/dagster.yaml || \
 	    printf '\n# Clean Slate Warehouse: one run at a time (DuckDB allows one writing process).\nrun_queue:\n  max_concurrent_runs: 1\n' >> $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+SERVE_HOME ?= $(CURDIR)/.dagster_serve
+SERVE_HOST ?= 127.0.0.1
+SERVE_PORT ?= 3000
+
+# Production instance (deploy/dagster.yaml: PostgreSQL storage from DAGSTER_PG_*, one run at a
+# time, retries); its own DAGSTER_HOME, so `make dev` keeps .dagster_home.
+serve: manifest  ## Dagster webserver + daemon on PostgreSQL: landing sensor, monthly run, alerts
+	DAGSTER_HOME=$(SERVE_HOME) $(BIN)/python -m orchestration.service.serve all --host $(SERVE_HOST) --port $(SERVE_PORT)
 
 lint: install  ## ruff lint + format check
 	$(BIN)/ruff check orchestration tests

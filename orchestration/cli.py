@@ -3,6 +3,7 @@
 cleanslate generate --rows 20000 --seed 7 --out data/extract.csv
 cleanslate run --extract data/extract.csv --as-of 2025-07-01 [--county "San Joaquin"]
                [--options eligibility_options.json] [--out DIR] [--warehouse FILE] [--no-wait]
+cleanslate explain --subject ID | trace --subject ID --count CNT_ORDER | diff | reproduce --run ID
 """
 
 import contextlib
@@ -196,6 +197,8 @@ def _run(
 ) -> None:
     from dagster import DagsterInstance
 
+    _unsynced_sqlite_run_history()
+
     from orchestration.definitions import defs
 
     run_config = {
@@ -278,6 +281,26 @@ def _run(
         )
     typer.echo(f"Exported:  {sum(total.values())} Prop 64 convictions {json.dumps(total)}")
     _print_decisions(warehouse_file)
+
+
+def _unsynced_sqlite_run_history() -> None:
+    """Dagster's default (SQLite) run storage opens, commits with fsync and closes a database
+    for every event: about 500 events a run, 10-14 s of a 100-row run on this machine class
+    (py-spy; docs/benchmarks.md). In this process, skip the fsync (a per-connection setting;
+    changing the journal mode would need a lock that other connections may hold). What that
+    risks is the Dagster run history of a run cut short by an OS crash, never the warehouse
+    (DuckDB has its own WAL) nor the audit tables inside it. A production instance keeps its
+    history in PostgreSQL (deploy/dagster.yaml) and is unaffected.
+    """
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "connect")
+    def _pragmas(dbapi_connection, _record) -> None:
+        if type(dbapi_connection).__module__.startswith("sqlite3"):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("pragma synchronous = off")
+            cursor.close()
 
 
 def _child_processes() -> dict[int, str]:
@@ -365,6 +388,31 @@ def explain_command(
     typer.echo(render(decisions, criteria))
 
 
+@app.command("trace")
+def trace_command(
+    subject: Annotated[str, typer.Option(help="Subject / person id as in the extract.")],
+    count: Annotated[
+        str,
+        typer.Option(
+            help="The charge: DOJ CNT_ORDER (e.g. 101002001000); for canonical extracts the"
+            " charge_id."
+        ),
+    ],
+    program: Annotated[str | None, typer.Option(help="Only this law, e.g. us_ca_prop64.")] = None,
+    warehouse: Annotated[Path | None, typer.Option(help="DuckDB warehouse file.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Follow one decision from its source line to the published files, checking each link."""
+    from orchestration.audit import trace
+
+    wh = _existing_warehouse(warehouse)
+    try:
+        chains = [trace.verify(c) for c in trace.load(wh, subject, count, program)]
+    except trace.TraceError as e:
+        _fail(str(e))
+    typer.echo(trace.to_json(chains) if as_json else trace.render(chains))
+
+
 @app.command("diff")
 def diff_command(
     from_run: Annotated[
@@ -415,6 +463,82 @@ def diff_command(
             f" -> {r['determination_after']} ({r['decisive_rule_before'] or '-'} ->"
             f" {r['decisive_rule_after'] or '-'})"
         )
+
+
+@app.command("reproduce")
+def reproduce_command(
+    run: Annotated[str, typer.Option("--run", help="Recorded run id (or a unique prefix).")],
+    into: Annotated[
+        Path, typer.Option("--into", help="New warehouse file for the re-run (must not exist).")
+    ],
+    warehouse: Annotated[
+        Path | None, typer.Option(help="The warehouse that recorded the run.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Export folder of the re-run (default: beside --into).")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Dagster's log.")] = False,
+) -> None:
+    """Re-run a recorded run (same inputs, rules, options, as-of date) into a new warehouse and
+    check that every decision comes out the same."""
+    from orchestration.audit import reproduce
+    from orchestration.audit.assets import git_revision
+
+    wh = _existing_warehouse(warehouse)
+    target = into.resolve()
+    if target == wh or target.exists():
+        _fail(f"--into {target} exists: reproduce into a new warehouse file")
+    try:
+        recorded = reproduce.load_run(wh, run)
+        before = reproduce.load_decisions(wh, recorded.run_id)
+    except reproduce.ReproduceError as e:
+        _fail(str(e))
+    problems = reproduce.check(recorded)
+    if problems:
+        _fail(f"cannot reproduce run {recorded.run_id}:\n  " + "\n  ".join(problems))
+    for warning in reproduce.code_warnings(recorded, *git_revision()):
+        typer.echo(f"warning: {warning}", err=True)
+    out_dir = (out or target.with_name(f"{target.stem}_exports")).resolve()
+    options = Path(recorded.options_file) if recorded.options_file else None
+    typer.echo(
+        f"Reproducing run {recorded.run_id} (as of {recorded.as_of},"
+        f" {len(recorded.extracts)} inputs, rules {recorded.rules_dir}) into {target}"
+    )
+    saved = {k: os.environ.get(k) for k in ("CLEANSLATE_RULES", "CLEANSLATE_WAREHOUSE")}
+    os.environ["CLEANSLATE_RULES"] = str(recorded.rules_dir)
+    try:
+        _preflight(recorded.as_of.isoformat(), options, recorded.extracts)
+        os.environ["CLEANSLATE_WAREHOUSE"] = str(target)
+        os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster_home"))
+        ensure_dagster_home(Path(os.environ["DAGSTER_HOME"]))
+        with warehouse_lock(target):
+            _run(
+                recorded.extracts,
+                recorded.as_of.isoformat(),
+                recorded.county,
+                options,
+                out_dir,
+                target,
+                verbose,
+            )
+        new_id = reproduce.latest_run_id(target)
+        after = reproduce.load_decisions(target, new_id)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    differences = reproduce.compare(before, after)
+    if differences:
+        typer.echo(f"NOT reproduced: run {new_id} differs from run {recorded.run_id}:", err=True)
+        for line in differences:
+            typer.echo(f"  {line}", err=True)
+        raise typer.Exit(code=1)
+    typer.echo(
+        f"reproduced: {after.height} decisions identical"
+        f" (run {recorded.run_id} -> run {new_id} in {target})"
+    )
 
 
 def _existing_warehouse(warehouse: Path | None) -> Path:

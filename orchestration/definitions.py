@@ -8,6 +8,7 @@ from dagster import AssetSelection, Definitions, define_asset_job, in_process_ex
 from dagster_dbt import DbtCliResource
 
 from orchestration.audit.assets import decision_history
+from orchestration.catalog import SIDE_TABLES, with_owners
 from orchestration.exports.assets import exports_reconciled, published, staged_files
 from orchestration.ingest.assets import doj_extracts, staged_plus_rejected_equals_input
 from orchestration.ingest.canonical_assets import (
@@ -17,6 +18,13 @@ from orchestration.ingest.canonical_assets import (
 from orchestration.quality.checks import ge_canonical_extract, ge_decision_table, ge_doj_extract
 from orchestration.resources import Warehouse
 from orchestration.rules.assets import rulebook
+from orchestration.service import (
+    SERVICE_ASSETS,
+    SERVICE_JOBS,
+    SERVICE_SCHEDULES,
+    SERVICE_SENSORS,
+)
+from orchestration.service.assets import DELIVERIES_KEY
 from orchestration.transform.assets import warehouse_models
 from orchestration.transform.project import dbt_project
 
@@ -30,20 +38,26 @@ def _dbt_executable() -> str:
 # The main job: ingest -> rules -> dbt (staging, intermediate, marts) -> gates -> exports.
 clearance_job = define_asset_job(
     "clearance",
-    selection=AssetSelection.all(),
+    # everything but the per-delivery record (landing/deliveries: the service's `delivery` job)
+    selection=AssetSelection.all() - AssetSelection.assets(DELIVERIES_KEY),
     description="Ingest extracts, decide eligibility in dbt, gate it, write county files.",
 )
 
 defs = Definitions(
-    assets=[
-        doj_extracts,
-        canonical_extracts,
-        rulebook,
-        warehouse_models,
-        staged_files,
-        published,
-        decision_history,
-    ],
+    # every asset with owners (its group's, where it names none); dbt's side tables declared
+    assets=with_owners(
+        [
+            doj_extracts,
+            canonical_extracts,
+            rulebook,
+            warehouse_models,
+            staged_files,
+            published,
+            decision_history,
+            *SERVICE_ASSETS,
+            *SIDE_TABLES,
+        ]
+    ),
     asset_checks=[
         staged_plus_rejected_equals_input,
         canonical_staged_plus_rejected_equals_input,
@@ -52,7 +66,10 @@ defs = Definitions(
         ge_decision_table,
         exports_reconciled,
     ],
-    jobs=[clearance_job],
+    jobs=[clearance_job, *SERVICE_JOBS],
+    # the service (docs/deployment.md): landing sensor, monthly statewide run, failure alerts
+    sensors=SERVICE_SENSORS,
+    schedules=SERVICE_SCHEDULES,
     resources={
         "warehouse": Warehouse(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable()),

@@ -1,14 +1,26 @@
-"""The warehouse resource: short-lived DuckDB connections (DuckDB allows one writer process)."""
+"""The warehouse resource: short-lived DuckDB connections (DuckDB allows one writer process).
 
-from collections.abc import Iterator
+The run's DuckDB file is where ingest, rules, gates, exports and audit read and write. dbt
+builds the models in the engine of its target (DBT_TARGET): in that same file by default, or in
+PostgreSQL / Spark, in which case publish_sources() and fetch_models() carry the tables across
+(orchestration/engines.py).
+"""
+
+import os
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
 from dagster import ConfigurableResource
 
+from orchestration.engines import CHUNK_ROWS, SparkEngine, dbt_target, engine_for, engine_of
 from orchestration.settings import warehouse_path
+
+# Schemas of the tables the Dagster steps write for dbt (its sources); dbt owns the rest.
+LANDED_SCHEMAS = ("raw", "rules")
 
 
 class Warehouse(ConfigurableResource):
@@ -19,6 +31,17 @@ class Warehouse(ConfigurableResource):
     """
 
     path: str = ""
+    # the dbt target whose engine builds the models; empty means DBT_TARGET at run time
+    target: str = ""
+
+    @property
+    def dbt_target(self) -> str:
+        return self.target or dbt_target()
+
+    @property
+    def engine(self) -> str:
+        """duckdb, postgres or spark."""
+        return engine_of(self.dbt_target)
 
     @property
     def file(self) -> Path:
@@ -27,7 +50,9 @@ class Warehouse(ConfigurableResource):
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         self.file.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.file), read_only=read_only)
+        # Same bound as dbt's connection (profiles.yml): past it DuckDB spills to disk.
+        limit = os.environ.get("CLEANSLATE_DUCKDB_MEMORY", "16GB")
+        con = duckdb.connect(str(self.file), read_only=read_only, config={"memory_limit": limit})
         if not read_only:
             self.file.chmod(0o600)  # records are sensitive: the owner only
         try:
@@ -63,6 +88,70 @@ class Warehouse(ConfigurableResource):
         )
         return bool(found["n"][0])
 
+    def publish_sources(self, manifest: Mapping[str, Any]) -> dict[str, int]:
+        """Copy dbt's sources (raw.*, rules.*) from this file into the target's engine, all or
+        nothing. Nothing to do on DuckDB. Returns rows per table."""
+        engine = engine_for(self.dbt_target)
+        if engine is None:
+            return {}
+        if isinstance(engine, SparkEngine):
+            engine.settings.export_env()  # dbt's profile and hooks find the same folders
+        sources = sorted(
+            {
+                (s["schema"], s["identifier"])
+                for s in manifest["sources"].values()
+                if s["schema"] in LANDED_SCHEMAS
+            }
+        )
+        with self.connect(read_only=True) as con, engine.replacing() as load:
+            present = {
+                (s, n)
+                for s, n in con.execute(
+                    "select table_schema, table_name from information_schema.tables"
+                ).fetchall()
+            }
+            for schema, name in sources:
+                if (schema, name) not in present:
+                    continue
+                relation = con.sql(f'select * from "{schema}"."{name}"')
+                load.write(schema, name, relation.limit(0).pl())  # the table, even if empty
+                for batch in relation.to_arrow_reader(CHUNK_ROWS):
+                    if batch.num_rows:
+                        load.write(schema, name, pl.from_arrow(batch))
+            return dict(load.counts)
+
+    def fetch_models(self, manifest: Mapping[str, Any]) -> dict[str, int]:
+        """Copy the models dbt built in the target's engine into this file, where DuckDB would
+        have built them (main, or the model's custom schema), so the gates, exports and audit
+        read them as they read a DuckDB build. `manifest` is the build's own (its schemas are
+        the target's). Nothing to do on DuckDB. Returns rows per table."""
+        engine = engine_for(self.dbt_target)
+        if engine is None:
+            return {}
+        # A model over a table the Dagster steps write after dbt (audit.export_lines) is only
+        # current in this file: its copy from the engine would be stale, so it is not fetched.
+        elsewhere = {
+            uid for uid, s in manifest["sources"].items() if s["schema"] not in LANDED_SCHEMAS
+        }
+        models = sorted(
+            (n["config"].get("schema") or "main", n["alias"], n["schema"])
+            for n in manifest["nodes"].values()
+            if n["resource_type"] == "model"
+            and n["config"]["materialized"] != "ephemeral"
+            and not elsewhere & set(n["depends_on"]["nodes"])
+        )
+        with self.replacing() as tables:
+            for local_schema, name, engine_schema in models:
+                if (
+                    isinstance(engine, SparkEngine)
+                    and not engine.table_dir(engine_schema, name).is_dir()
+                ):
+                    continue  # a view: no files of its own to read
+                tables.drop_view(local_schema, name)
+                for chunk in engine.iter_table(engine_schema, name):
+                    tables.write(local_schema, name, chunk)
+            return dict(tables.counts)
+
 
 class TableReplacer:
     """Writes frames into tables: the first write of a table replaces it, later ones append."""
@@ -71,6 +160,15 @@ class TableReplacer:
         self._con = con
         self._started: set[str] = set()
         self.counts: dict[str, int] = {}
+
+    def drop_view(self, schema: str, name: str) -> None:
+        """A table is about to take the place of a view (a model built elsewhere)."""
+        found = self._con.execute(
+            "select count(*) from duckdb_views() where schema_name = ? and view_name = ?",
+            [schema, name],
+        ).fetchone()
+        if found and found[0]:
+            self._con.execute(f'drop view "{schema}"."{name}"')
 
     def write(self, schema: str, name: str, frame: pl.DataFrame) -> None:
         target = f'"{schema}"."{name}"'

@@ -6,43 +6,48 @@
   precision: day | month | year | missing | invalid
 -#}
 {% macro doj_date_precision(col) -%}
+    {%- set t = 'trim(' ~ col ~ ')' -%}
     case
-        when nullif(trim({{ col }}), '') is null then 'missing'
-        when not regexp_full_match(trim({{ col }}), '(19|20)[0-9]{6}') then 'invalid'
-        when substr(trim({{ col }}), 5, 4) = '0000' then 'year'
-        when substr(trim({{ col }}), 5, 2) = '00' then 'invalid'
-        when substr(trim({{ col }}), 7, 2) = '00'
-            then case when cast(substr(trim({{ col }}), 5, 2) as integer) between 1 and 12
+        when nullif({{ t }}, '') is null then 'missing'
+        when not {{ re_full_match(t, '(19|20)[0-9]{6}') }} then 'invalid'
+        when substr({{ t }}, 5, 4) = '0000' then 'year'
+        when substr({{ t }}, 5, 2) = '00' then 'invalid'
+        when substr({{ t }}, 7, 2) = '00'
+            then case when cast(substr({{ t }}, 5, 2) as integer) between 1 and 12
                       then 'month' else 'invalid' end
-        when try_strptime(trim({{ col }}), '%Y%m%d') is null then 'invalid'
+        when {{ try_parse_date(t, '%Y%m%d') }} is null then 'invalid'
         else 'day'
     end
 {%- endmacro %}
 
 {% macro doj_date_earliest(col) -%}
+    {%- set t = 'trim(' ~ col ~ ')' -%}
     case {{ doj_date_precision(col) }}
-        when 'day' then cast(try_strptime(trim({{ col }}), '%Y%m%d') as date)
-        when 'month' then cast(try_strptime(substr(trim({{ col }}), 1, 6) || '01', '%Y%m%d') as date)
-        when 'year' then cast(try_strptime(substr(trim({{ col }}), 1, 4) || '0101', '%Y%m%d') as date)
+        when 'day' then {{ try_parse_date(t, '%Y%m%d') }}
+        when 'month' then {{ try_parse_date('substr(' ~ t ~ ", 1, 6) || '01'", '%Y%m%d') }}
+        when 'year' then {{ try_parse_date('substr(' ~ t ~ ", 1, 4) || '0101'", '%Y%m%d') }}
     end
 {%- endmacro %}
 
 {% macro doj_date_latest(col) -%}
+    {%- set t = 'trim(' ~ col ~ ')' -%}
     case {{ doj_date_precision(col) }}
-        when 'day' then cast(try_strptime(trim({{ col }}), '%Y%m%d') as date)
-        when 'month' then last_day(cast(try_strptime(substr(trim({{ col }}), 1, 6) || '01', '%Y%m%d') as date))
-        when 'year' then cast(try_strptime(substr(trim({{ col }}), 1, 4) || '1231', '%Y%m%d') as date)
+        when 'day' then {{ try_parse_date(t, '%Y%m%d') }}
+        when 'month' then {{ month_end(try_parse_date('substr(' ~ t ~ ", 1, 6) || '01'", '%Y%m%d')) }}
+        when 'year' then {{ try_parse_date('substr(' ~ t ~ ", 1, 4) || '1231'", '%Y%m%d') }}
     end
 {%- endmacro %}
 
 {#- The exact date, only when the day is known: never a made-up day. -#}
 {% macro doj_date_exact(col) -%}
     case when {{ doj_date_precision(col) }} = 'day'
-         then cast(try_strptime(trim({{ col }}), '%Y%m%d') as date) end
+         then {{ try_parse_date('trim(' ~ col ~ ')', '%Y%m%d') }} end
 {%- endmacro %}
 
 {% macro clean_text(col) -%}
-    nullif(trim(regexp_replace({{ col }}, '\s+', ' ', 'g')), '')
+    {#- a pattern with a backslash lives in a set block (a Jinja string literal would read it) -#}
+    {%- set whitespace_run -%}\s+{%- endset -%}
+    nullif(trim({{ re_replace(col, whitespace_run, ' ') }}), '')
 {%- endmacro %}
 
 {#-
@@ -50,30 +55,33 @@
   treatment as DOJ dates.
 -#}
 {% macro iso_date_precision(col) -%}
+    {%- set t = 'trim(' ~ col ~ ')' -%}
     case
-        when nullif(trim({{ col }}), '') is null then 'missing'
-        when regexp_full_match(trim({{ col }}), '[0-9]{4}-[0-9]{2}-[0-9]{2}')
-            then case when try_strptime(trim({{ col }}), '%Y-%m-%d') is null then 'invalid' else 'day' end
-        when regexp_full_match(trim({{ col }}), '[0-9]{4}-[0-9]{2}')
-            then case when try_strptime(trim({{ col }}) || '-01', '%Y-%m-%d') is null then 'invalid' else 'month' end
-        when regexp_full_match(trim({{ col }}), '[0-9]{4}') then 'year'
+        when nullif({{ t }}, '') is null then 'missing'
+        when {{ re_full_match(t, '[0-9]{4}-[0-9]{2}-[0-9]{2}') }}
+            then case when {{ try_parse_date(t, '%Y-%m-%d') }} is null then 'invalid' else 'day' end
+        when {{ re_full_match(t, '[0-9]{4}-[0-9]{2}') }}
+            then case when {{ try_parse_date(t ~ " || '-01'", '%Y-%m-%d') }} is null then 'invalid' else 'month' end
+        when {{ re_full_match(t, '[0-9]{4}') }} then 'year'
         else 'invalid'
     end
 {%- endmacro %}
 
 {% macro iso_date_earliest(col) -%}
+    {%- set t = 'trim(' ~ col ~ ')' -%}
     case {{ iso_date_precision(col) }}
-        when 'day' then cast(try_strptime(trim({{ col }}), '%Y-%m-%d') as date)
-        when 'month' then cast(try_strptime(trim({{ col }}) || '-01', '%Y-%m-%d') as date)
-        when 'year' then cast(try_strptime(trim({{ col }}) || '-01-01', '%Y-%m-%d') as date)
+        when 'day' then {{ try_parse_date(t, '%Y-%m-%d') }}
+        when 'month' then {{ try_parse_date(t ~ " || '-01'", '%Y-%m-%d') }}
+        when 'year' then {{ try_parse_date(t ~ " || '-01-01'", '%Y-%m-%d') }}
     end
 {%- endmacro %}
 
 {% macro iso_date_latest(col) -%}
+    {%- set t = 'trim(' ~ col ~ ')' -%}
     case {{ iso_date_precision(col) }}
-        when 'day' then cast(try_strptime(trim({{ col }}), '%Y-%m-%d') as date)
-        when 'month' then last_day(cast(try_strptime(trim({{ col }}) || '-01', '%Y-%m-%d') as date))
-        when 'year' then cast(try_strptime(trim({{ col }}) || '-12-31', '%Y-%m-%d') as date)
+        when 'day' then {{ try_parse_date(t, '%Y-%m-%d') }}
+        when 'month' then {{ month_end(try_parse_date(t ~ " || '-01'", '%Y-%m-%d')) }}
+        when 'year' then {{ try_parse_date(t ~ " || '-12-31'", '%Y-%m-%d') }}
     end
 {%- endmacro %}
 

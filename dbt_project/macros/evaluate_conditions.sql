@@ -65,7 +65,27 @@
         on fx.program_id = cc.program_id and fx.code_set = cc.f_exclude_code_set and fx.charge_key = o.charge_key
 {%- endmacro %}
 
-{% macro evaluate_conditions(candidates, conditions) %}
+{#-
+  The condition types the rules of one kind ('scope' or 'decision') use, read from the compiled
+  rulebook while the model runs (none before: every block is kept). evaluate_conditions drops the
+  blocks no rule needs: their rows would be empty anyway, and each block is several joins (on
+  Spark, several stages: the scope model went from 25 blocks to 2).
+-#}
+{% macro condition_types_in_use(rule_kind) -%}
+    {%- if not execute -%}{{ return(none) }}{%- endif -%}
+    {#- not built yet (dbt compile on an empty warehouse): keep every block -#}
+    {%- for model in ['stg_rules__conditions', 'stg_rules__rules'] -%}
+        {%- if load_relation(ref(model)) is none -%}{{ return(none) }}{%- endif -%}
+    {%- endfor -%}
+    {%- set rows = run_query(
+        "select distinct d.condition_type from " ~ ref('stg_rules__conditions') ~ " d"
+        ~ " inner join " ~ ref('stg_rules__rules') ~ " r"
+        ~ " on r.program_id = d.program_id and r.rule_id = d.rule_id"
+        ~ " where r.kind = '" ~ rule_kind ~ "'") -%}
+    {{ return(rows.columns[0].values() | list) }}
+{%- endmacro %}
+
+{% macro evaluate_conditions(candidates, conditions, rule_kind=none) %}
 supervision_ends as (
     -- Per charge: the end of the person's supervision that began with or after the judgment.
     select
@@ -78,11 +98,11 @@ supervision_ends as (
     group by c.charge_key
 ),
 
-cc as (
+cc as {{ not_materialized() }} (
     select
         k.program_id,
         k.charge_key,
-        d.* exclude (program_id),
+        {{ star_except(ref('stg_rules__conditions'), ['program_id'], 'd') }},
         p.as_of_date,
         c.person_key,
         c.arrest_key,
@@ -197,8 +217,9 @@ dated as (
 ),
 
 cond_dates as (
+    -- `evaluated` picks its columns by name, so the helper columns d_earliest / d_latest ride along.
     select
-        {{ dbt_utils_star_except_dates() }},
+        *,
         case
             when condition_type = 'date_after' and d_earliest > date_value then true
             when condition_type = 'date_after' and d_latest <= date_value then false
@@ -209,9 +230,9 @@ cond_dates as (
         end as raw_value,
         cast(null as date) as ready_on,
         coalesce(field, 'disposition_date') || '='
-            || case when d_earliest = d_latest then cast(d_earliest as varchar)
+            || case when d_earliest = d_latest then cast(d_earliest as {{ dbt.type_string() }})
                     when d_earliest is null then 'unknown'
-                    else cast(d_earliest as varchar) || '..' || cast(d_latest as varchar) end as fact,
+                    else cast(d_earliest as {{ dbt.type_string() }}) || '..' || cast(d_latest as {{ dbt.type_string() }}) end as fact,
         'exact ' || replace(coalesce(field, 'disposition_date'), '_', ' ')
             || case when coalesce(field, 'disposition_date') = 'disposition_date'
                     then ' (recorded as ' || coalesce(disposition_date_raw, 'blank') || ')' else '' end as missing
@@ -224,8 +245,8 @@ cond_waiting_period as (
         case when {{ plus_wait(anchor_date('cc.anchors', 'latest')) }} <= cc.as_of_date then true
              when {{ plus_wait(anchor_date('cc.anchors', 'earliest')) }} > cc.as_of_date then false end as raw_value,
         {{ plus_wait(anchor_date('cc.anchors', 'latest')) }} as ready_on,
-        replace(cc.anchors, ',', '/') || '=' || coalesce(cast({{ anchor_date('cc.anchors', 'latest') }} as varchar), 'unknown')
-            || ', wait ends ' || coalesce(cast({{ plus_wait(anchor_date('cc.anchors', 'latest')) }} as varchar), 'unknown') as fact,
+        replace(cc.anchors, ',', '/') || '=' || coalesce(cast({{ anchor_date('cc.anchors', 'latest') }} as {{ dbt.type_string() }}), 'unknown')
+            || ', wait ends ' || coalesce(cast({{ plus_wait(anchor_date('cc.anchors', 'latest')) }} as {{ dbt.type_string() }}), 'unknown') as fact,
         case when position('supervision_end_date' in cc.anchors) > 0 and not cc.has_supervision_data
              then 'end of supervision (the source has no supervision records)'
              else 'exact ' || replace(replace(cc.anchors, ',', ' / '), '_', ' ') end as missing
@@ -238,7 +259,7 @@ cond_sentence_completed as (
         cc.*,
         cc.sentence_end_date <= cc.as_of_date as raw_value,
         cc.sentence_end_date as ready_on,
-        'sentence ends ' || coalesce(cast(cc.sentence_end_date as varchar), 'unknown') as fact,
+        'sentence ends ' || coalesce(cast(cc.sentence_end_date as {{ dbt.type_string() }}), 'unknown') as fact,
         'sentence (no sentence, or no end date, recorded)' as missing
     from cc
     where cc.condition_type = 'sentence_completed'
@@ -264,7 +285,7 @@ cond_probation_revoked as (
         cc.*,
         cc.probation_revoked as raw_value,
         cast(null as date) as ready_on,
-        'probation revoked=' || coalesce(cast(cc.probation_revoked as varchar), 'unknown') as fact,
+        'probation revoked=' || coalesce(cast(cc.probation_revoked as {{ dbt.type_string() }}), 'unknown') as fact,
         'whether probation was revoked' as missing
     from cc
     where cc.condition_type = 'probation_revoked'
@@ -275,7 +296,7 @@ cond_max_penalty_ge as (
         cc.*,
         cc.max_penalty_years >= cc.penalty_years as raw_value,
         cast(null as date) as ready_on,
-        'max penalty=' || coalesce(cast(cc.max_penalty_years as varchar) || ' years', 'unknown') as fact,
+        'max penalty=' || coalesce({{ double_to_text('cc.max_penalty_years') }} || ' years', 'unknown') as fact,
         'statutory maximum penalty of the offense' as missing
     from cc
     where cc.condition_type = 'max_penalty_ge'
@@ -286,7 +307,7 @@ cond_flag_is as (
         cc.*,
         case cc.flag when 'dv' then cc.is_dv when 'traffic' then cc.is_traffic end as raw_value,
         cast(null as date) as ready_on,
-        cc.flag || '=' || coalesce(cast(case cc.flag when 'dv' then cc.is_dv when 'traffic' then cc.is_traffic end as varchar), 'unknown') as fact,
+        cc.flag || '=' || coalesce(cast(case cc.flag when 'dv' then cc.is_dv when 'traffic' then cc.is_traffic end as {{ dbt.type_string() }}), 'unknown') as fact,
         cc.flag || ' designation of the charge' as missing
     from cc
     where cc.condition_type = 'flag_is'
@@ -297,7 +318,7 @@ cond_restitution_outstanding as (
         cc.*,
         case when cc.case_key is null then false else cc.restitution_balance > 0 end as raw_value,
         cast(null as date) as ready_on,
-        'restitution balance=' || coalesce(cast(cc.restitution_balance as varchar), 'unknown') as fact,
+        'restitution balance=' || coalesce(cast(cc.restitution_balance as {{ dbt.type_string() }}), 'unknown') as fact,
         'restitution balance of the case' as missing
     from cc
     where cc.condition_type = 'restitution_outstanding'
@@ -322,8 +343,8 @@ cond_arrest as (
         end as raw_value,
         cast(null as date) as ready_on,
         case cc.condition_type
-            when 'arrest_has_conviction' then 'conviction from this arrest=' || cast(coalesce(a.has_conviction, cc.disposition = 'convicted') as varchar)
-            else 'court filing from this arrest=' || cast(coalesce(a.has_court_action, cc.case_key is not null) as varchar)
+            when 'arrest_has_conviction' then 'conviction from this arrest=' || cast(coalesce(a.has_conviction, cc.disposition = 'convicted') as {{ dbt.type_string() }})
+            else 'court filing from this arrest=' || cast(coalesce(a.has_court_action, cc.case_key is not null) as {{ dbt.type_string() }})
         end as fact,
         'charges of the arrest' as missing
     from cc
@@ -334,7 +355,7 @@ cond_arrest as (
 other_convictions as (
     select
         cc.program_id, cc.charge_key, cc.rule_id, cc.condition_seq,
-        o.source_file || ':' || cast(o.source_line as varchar) as other_source,
+        o.source_file || ':' || cast(o.source_line as {{ dbt.type_string() }}) as other_source,
         ({{ conviction_filter() }})
         and (cc.code_set is null or (case when m.charge_key is null then false else m.is_match end))
         and (not cc.must_precede
@@ -355,8 +376,8 @@ other_counts as (
         program_id, charge_key, rule_id, condition_seq,
         count(case when value then 1 end) as certain,
         count(case when value is null then 1 end) as possible,
-        string_agg(case when value then other_source end, ', ' order by other_source) as certain_sources,
-        string_agg(case when value is null then other_source end, ', ' order by other_source) as possible_sources
+        {{ dbt.listagg("case when value then other_source end", "', '", "order by other_source") }} as certain_sources,
+        {{ dbt.listagg("case when value is null then other_source end", "', '", "order by other_source") }} as possible_sources
     from other_convictions
     group by program_id, charge_key, rule_id, condition_seq
 ),
@@ -419,7 +440,7 @@ cond_count_convictions as (
 window_convictions as (
     select
         cc.program_id, cc.charge_key, cc.rule_id, cc.condition_seq,
-        o.source_file || ':' || cast(o.source_line as varchar) as other_source,
+        o.source_file || ':' || cast(o.source_line as {{ dbt.type_string() }}) as other_source,
         ({{ conviction_filter() }})
         and o.disposition_date_latest > {{ anchor_date('cc.anchors', 'earliest') }}
         and o.disposition_date_earliest <= {{ plus_wait(anchor_date('cc.anchors', 'latest')) }} as value
@@ -435,7 +456,7 @@ window_counts as (
         program_id, charge_key, rule_id, condition_seq,
         count(case when value then 1 end) as certain,
         count(case when value is null then 1 end) as possible,
-        string_agg(case when value then other_source end, ', ' order by other_source) as sources
+        {{ dbt.listagg("case when value then other_source end", "', '", "order by other_source") }} as sources
     from window_convictions
     group by program_id, charge_key, rule_id, condition_seq
 ),
@@ -449,7 +470,7 @@ cond_no_conviction_in_window as (
         case when coalesce(w.certain, 0) = 0 then {{ plus_wait(anchor_date('cc.anchors', 'latest')) }} end as ready_on,
         'convictions in the window after ' || cc.anchors || ': ' || coalesce(w.certain, 0)
             || coalesce(' (' || w.sources || ')', '') || ', window ends '
-            || coalesce(cast({{ plus_wait(anchor_date('cc.anchors', 'latest')) }} as varchar), 'unknown') as fact,
+            || coalesce(cast({{ plus_wait(anchor_date('cc.anchors', 'latest')) }} as {{ dbt.type_string() }}), 'unknown') as fact,
         case when position('supervision_end_date' in cc.anchors) > 0 and not cc.has_supervision_data
              then 'end of supervision (the source has no supervision records)'
              else 'exact ' || replace(cc.anchors, '_', ' ') || ' or dates of later convictions' end as missing
@@ -486,7 +507,7 @@ cond_no_conviction_within_years as (
             when {{ dbt.dateadd('year', 'cc.years', 'r.certain_latest') }} < cc.as_of_date then true
         end as raw_value,
         cast({{ dbt.dateadd('day', '1', dbt.dateadd('year', 'cc.years', 'r.certain_latest')) }} as date) as ready_on,
-        'most recent counted conviction: ' || coalesce(cast(r.certain_latest as varchar), 'none') as fact,
+        'most recent counted conviction: ' || coalesce(cast(r.certain_latest as {{ dbt.type_string() }}), 'none') as fact,
         'dates (or level/penalty) of the convictions on the record' as missing
     from cc
     left join recent_convictions as r
@@ -504,7 +525,7 @@ registrations as (
                     and (r.start_date_latest is null or cc.disposition_date_earliest is null
                          or not (r.start_date_latest < cc.disposition_date_earliest)
                             and not (r.start_date_earliest >= cc.disposition_date_latest)) then 1 end) as possible,
-        string_agg(r.source_ref, ', ') as sources
+        {{ dbt.listagg("r.source_ref", "', '", "order by r.source_ref") }} as sources
     from cc
     inner join {{ ref('int_registrations_unioned') }} as r
         on r.person_key = cc.person_key
@@ -535,7 +556,8 @@ supervision_now as (
     select
         cc.program_id, cc.charge_key, cc.rule_id, cc.condition_seq,
         count(*) as periods,
-        string_agg(s.supervision_type || '/' || coalesce(s.agency, '?'), ', ') as what
+        {{ dbt.listagg("s.supervision_type || '/' || coalesce(s.agency, '?')", "', '",
+                         "order by s.supervision_type || '/' || coalesce(s.agency, '?')") }} as what
     from cc
     inner join {{ ref('int_supervision_unioned') }} as s
         on s.person_key = cc.person_key
@@ -574,7 +596,7 @@ pending_charges as (
     -- out) or may count (NULL: its level, or under the SB 834 inference its dates, unknown).
     select
         cc.program_id, cc.charge_key, cc.rule_id, cc.condition_seq,
-        o.source_file || ':' || cast(o.source_line as varchar) as other_source,
+        o.source_file || ':' || cast(o.source_line as {{ dbt.type_string() }}) as other_source,
         (cc.levels is null or {{ in_list('o.offense_level', 'cc.levels') }})
         -- SB 834-style inference: no activity for the given time = not pending
         and (cc.wait_years is null
@@ -594,8 +616,8 @@ pending as (
         program_id, charge_key, rule_id, condition_seq,
         count(case when value then 1 end) as charges,
         count(case when value is null then 1 end) as possible,
-        string_agg(case when value then other_source end, ', ' order by other_source) as sources,
-        string_agg(case when value is null then other_source end, ', ' order by other_source) as possible_sources
+        {{ dbt.listagg("case when value then other_source end", "', '", "order by other_source") }} as sources,
+        {{ dbt.listagg("case when value is null then other_source end", "', '", "order by other_source") }} as possible_sources
     from pending_charges
     group by program_id, charge_key, rule_id, condition_seq
 ),
@@ -635,7 +657,7 @@ cond_age_at_as_of_ge as (
         case when {{ dbt.dateadd('year', 'cc.years', 'cc.dob_latest') }} <= cc.as_of_date then true
              when {{ dbt.dateadd('year', 'cc.years', 'cc.dob_earliest') }} > cc.as_of_date then false end as raw_value,
         cast(null as date) as ready_on,
-        'birth date ' || coalesce(cc.dob_precision, 'missing') || ', as of ' || cast(cc.as_of_date as varchar) as fact,
+        'birth date ' || coalesce(cc.dob_precision, 'missing') || ', as of ' || cast(cc.as_of_date as {{ dbt.type_string() }}) as fact,
         'exact birth date (' || coalesce(cc.dob_precision, 'missing') || ')' as missing
     from cc
     where cc.condition_type = 'age_at_as_of_ge'
@@ -647,7 +669,7 @@ cond_years_since_conviction_ge as (
         case when {{ dbt.dateadd('year', 'cc.years', 'cc.disposition_date_latest') }} <= cc.as_of_date then true
              when {{ dbt.dateadd('year', 'cc.years', 'cc.disposition_date_earliest') }} > cc.as_of_date then false end as raw_value,
         cast(null as date) as ready_on,
-        'conviction_date=' || coalesce(cc.disposition_date_raw, 'missing') || ', as of ' || cast(cc.as_of_date as varchar) as fact,
+        'conviction_date=' || coalesce(cc.disposition_date_raw, 'missing') || ', as of ' || cast(cc.as_of_date as {{ dbt.type_string() }}) as fact,
         'exact conviction date (recorded as ' || coalesce(cc.disposition_date_raw, 'blank') || ')' as missing
     from cc
     where cc.condition_type = 'years_since_conviction_ge'
@@ -688,7 +710,7 @@ cond_subject_deceased as (
         coalesce(cc.is_deceased, false) as raw_value,
         cast(null as date) as ready_on,
         case when cc.is_deceased then 'deceased: ' || cc.deceased_source else 'not recorded as deceased' end as fact,
-        cast(null as varchar) as missing
+        cast(null as {{ dbt.type_string() }}) as missing
     from cc
     where cc.condition_type = 'subject_deceased'
 ),
@@ -701,7 +723,17 @@ evaluated as (
                      'no_conviction_within_years', 'has_registration', 'has_active_supervision',
                      'has_pending_case', 'age_at_offense_lt', 'age_at_as_of_ge',
                      'years_since_conviction_ge', 'all_convictions_in_set', 'subject_deceased'] %}
+    {#- block -> the condition types it evaluates (when they are not the same name) -#}
+    {% set block_types = {'dates': ['date_after', 'date_on_or_after', 'date_before'],
+                          'arrest': ['arrest_has_conviction', 'arrest_has_court_action']} %}
+    {% set in_use = condition_types_in_use(rule_kind) if rule_kind else none %}
+    {% set needed = [] %}
     {% for b in blocks %}
+        {% if in_use is none or (block_types.get(b, [b]) | select('in', in_use) | list) %}
+            {% do needed.append(b) %}
+        {% endif %}
+    {% endfor %}
+    {% for b in (needed or blocks[:1]) %}
     select
         program_id, charge_key, rule_id, condition_seq, condition_type, description,
         is_negated, is_time_condition,
@@ -714,8 +746,3 @@ evaluated as (
     {% endfor %}
 )
 {% endmacro %}
-
-{#- cond_dates selects from `dated`, which adds two helper columns; keep the cc columns. -#}
-{% macro dbt_utils_star_except_dates() -%}
-    * exclude (d_earliest, d_latest)
-{%- endmacro %}

@@ -6,15 +6,19 @@ audit.decisions, keyed by the Dagster run id, with one row per run in audit.runs
 """
 
 import json
+import os
 import subprocess
+import sys
 from datetime import UTC, datetime
 
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
+from orchestration.audit.reproduce import RUN_EXTRA_SCHEMA, add_missing_columns, run_extras
+from orchestration.catalog import OWNERS, ROW_COUNT, code_version
 from orchestration.quality.checks import DECISION_TABLE
 from orchestration.resources import Warehouse
-from orchestration.settings import PROJECT_ROOT
+from orchestration.settings import PROJECT_ROOT, rules_dir
 
 HISTORY_COLUMNS = (
     "program",
@@ -29,6 +33,8 @@ HISTORY_COLUMNS = (
     "decisive_rule",
     "reason_codes",
     "rules_version",
+    "decision_id",  # reproduce compares these two as well
+    "reasons",
 )
 
 
@@ -53,13 +59,16 @@ def git_revision() -> tuple[str, bool]:
         ).stdout
         return rev, bool(status.strip())
     except (OSError, subprocess.SubprocessError):
-        return "unknown", False
+        # A container image has no .git: its build stamps the revision (Dockerfile).
+        return os.environ.get("CLEANSLATE_GIT_REVISION", "unknown"), False
 
 
 @asset(
     key=AssetKey(["audit", "decision_history"]),
-    deps=[DECISION_TABLE],
+    deps=[DECISION_TABLE, AssetKey(["rules", "programs"])],
     group_name="audit",
+    owners=OWNERS["audit"],
+    code_version=code_version(sys.modules[__name__]),
     kinds={"duckdb"},
     description="Every run's decisions (audit.decisions) and run record (audit.runs).",
 )
@@ -94,6 +103,8 @@ def decision_history(context: AssetExecutionContext, warehouse: Warehouse) -> Ma
                 ),
                 "options_sha256": programs["options_file_sha256"][0] if programs.height else None,
                 "decisions": decisions.height,
+                # what `cleanslate reproduce` needs: inputs, options file, rules folder, county
+                **run_extras(warehouse, context.run.run_config, rules_dir()),
             }
         ],
         schema={
@@ -105,6 +116,7 @@ def decision_history(context: AssetExecutionContext, warehouse: Warehouse) -> Ma
             "rule_files": pl.String,
             "options_sha256": pl.String,
             "decisions": pl.Int64,
+            **RUN_EXTRA_SCHEMA,
         },
     )
     with warehouse.connect() as con:
@@ -116,11 +128,13 @@ def decision_history(context: AssetExecutionContext, warehouse: Warehouse) -> Ma
         con.execute(
             "create table if not exists audit.decisions as select * from _decisions limit 0"
         )
+        add_missing_columns(con)  # a warehouse recorded by an older version
         # a re-executed run replaces its own rows
         con.execute("delete from audit.runs where run_id = ?", [run_id])
         con.execute("delete from audit.decisions where run_id = ?", [run_id])
-        con.execute("insert into audit.runs select * from _run")
+        con.execute("insert into audit.runs by name select * from _run")
         con.execute("insert into audit.decisions by name select * from _decisions")
+        (recorded,) = con.execute("select count(*) from audit.decisions").fetchone()
         con.execute("commit")
     return MaterializeResult(
         metadata={
@@ -128,5 +142,6 @@ def decision_history(context: AssetExecutionContext, warehouse: Warehouse) -> Ma
             "git_revision": revision,
             "git_dirty": dirty,
             "decisions": decisions.height,
+            ROW_COUNT: recorded,  # audit.decisions: every run's decisions
         }
     )

@@ -14,6 +14,7 @@ document, so the same extracts, rules, options and as-of date give byte-identica
 
 import json
 import shutil
+import sys
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -31,7 +32,20 @@ from dagster import (
     asset_check,
 )
 
+from orchestration.audit import export_lines
 from orchestration.audit.assets import git_revision
+from orchestration.catalog import OWNERS, code_version
+from orchestration.exports import (
+    bundle,
+    court_pdf,
+    gogen_bundle,
+    load,
+    report,
+    repository,
+    review_workbook,
+    writers,
+)
+from orchestration.exports import publish as _publish
 from orchestration.exports.bundle import build_run_files, reconcile, scope
 from orchestration.exports.load import load_export_frames
 from orchestration.exports.publish import clear_leftovers, publish, staging_dir
@@ -42,6 +56,27 @@ from orchestration.settings import exports_dir
 STAGED = AssetKey(["exports", "staged_files"])
 PUBLISHED = AssetKey(["exports", "published"])
 HISTORY = AssetKey(["audit", "decision_history"])
+# What the export reads (orchestration/exports/load.py): it runs after all of it, and the UI's
+# lineage shows every table a clearance file is made from.
+EXPORT_READS = [
+    DECISION_TABLE,
+    AssetKey(["fct_decision_criteria"]),
+    AssetKey(["int_persons_unioned"]),
+    AssetKey(["int_charges_assembled"]),
+    AssetKey(["int_charge_code_set_matches"]),
+    AssetKey(["int_registrations_unioned"]),
+    AssetKey(["stg_doj__events"]),
+    AssetKey(["raw", "doj_extract"]),
+    AssetKey(["raw", "canonical_rejects"]),  # raw.canonical_files: the input counts
+    AssetKey(["rules", "programs"]),
+    AssetKey(["rules", "citations"]),
+    AssetKey(["rules", "parameters"]),
+]
+# the code that writes, reads back and publishes the files
+EXPORTS_CODE_VERSION = code_version(
+    sys.modules[__name__], bundle, court_pdf, gogen_bundle, load, _publish, report, repository,
+    review_workbook, writers, export_lines,
+)  # fmt: skip
 
 
 class ExportConfig(Config):
@@ -83,8 +118,10 @@ def _inputs(warehouse: Warehouse) -> list[dict]:
 
 @asset(
     key=STAGED,
-    deps=[DECISION_TABLE, AssetKey(["fct_decision_criteria"])],
+    deps=EXPORT_READS,
     group_name="exports",
+    owners=OWNERS["exports"],
+    code_version=EXPORTS_CODE_VERSION,
     kinds={"pdf", "xlsx", "csv", "html"},
     description="Every clearance file of the run, in a staging folder beside the published one.",
 )
@@ -125,6 +162,8 @@ def staged_files(
     result = build_run_files(staging, frames, run, config.county)
     files = len(result["rows_by_file"])
     context.log.info(f"staged {files} files for {result['decisions']} decisions in {staging}")
+    # where each decision is in the files (audit.export_lines), stamped when published
+    placed = export_lines.record_staged(warehouse, context.run_id, out_dir, result["export_lines"])
     return MaterializeResult(
         metadata={
             "staging_dir": str(staging),
@@ -132,6 +171,7 @@ def staged_files(
             "county": config.county or "all",
             "decisions": result["decisions"],
             "files": files,
+            "export_lines": placed,
             "seconds": round(time.monotonic() - started, 1),
         }
     )
@@ -177,11 +217,14 @@ def exports_reconciled(context, warehouse: Warehouse) -> AssetCheckResult:
     # after the audit record: a set is never published for a run that audit.* does not know
     deps=[STAGED, HISTORY],
     group_name="exports",
+    owners=OWNERS["exports"],
+    code_version=EXPORTS_CODE_VERSION,
     description="The run's files published as one set (atomic folder exchange).",
 )
-def published(context: AssetExecutionContext) -> MaterializeResult:
+def published(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
     staging, out_dir, _ = _staged(context)
     publish(staging, out_dir)
+    export_lines.mark_published(warehouse, context.run_id, out_dir)
     manifest = json.loads((out_dir / "manifest.json").read_text())
     return MaterializeResult(
         metadata={

@@ -515,6 +515,7 @@ def write_court_document(
     table = _Table(pdf, [w * pdf.epw / sum(TABLE_WIDTHS) for w in TABLE_WIDTHS])
     table.heading([t(h) for h in TABLE_HEADINGS])
     charge_keys: list[str] = []
+    placements: list[dict[str, Any]] = []
     if not records:
         table.row(["", t("No eligible charges."), "", "", "", "", ""])
     for i, r in enumerate(records, start=1):
@@ -537,6 +538,10 @@ def write_court_document(
             ]
         )
         charge_keys.append(str(r["charge_key"]))
+        # where the item is, for audit.export_lines (the row is on the page it ended on)
+        placements.append(
+            {"decision_id": r.get("decision_id"), "item": i, "page": pdf.page_no(), "ref": ref}
+        )
     pdf.set_y(table.y)
 
     # -- signature block + order (kept together on the last page) ---------------------------
@@ -593,4 +598,5 @@ def write_court_document(
         "charge_keys": charge_keys,
         "font": FONT_NAME if unicode else CORE_FONT,
         "reference": reference,
+        "placements": placements,
     }

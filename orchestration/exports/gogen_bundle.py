@@ -777,4 +777,7 @@ def write_gogen_bundle(
         CONDENSED_FILE: rows.height,
         SUMMARY_FILE: 1,
         "charge_keys": set(elig["charge_key"].to_list()),
+        # for audit.export_lines: each conviction's input row (= its record in the condensed
+        # file; Prop64_Results.csv holds these rows in the same order)
+        "rows_by_charge_key": dict(zip(elig["charge_key"], elig["_row"], strict=True)),
     }

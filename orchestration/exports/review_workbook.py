@@ -275,6 +275,7 @@ def write_review_workbook(
 
     # -- data sheets ----------------------------------------------------------------------------
     charge_keys: list[str] = []
+    placements: list[dict[str, Any]] = []
     last_col = len(COLUMNS) - 1
     review_col = next(i for i, c in enumerate(COLUMNS) if c[0] == "Reviewer decision")
     for b in order:
@@ -311,6 +312,8 @@ def write_review_workbook(
                     else:
                         ws.write_string(i, j, text, cell_fmt[kind])
             charge_keys.append(str(r.get("charge_key")))
+            # for audit.export_lines: the row number Excel shows (the header is row 1)
+            placements.append({"decision_id": r.get("decision_id"), "sheet": ws.name, "row": i + 1})
     workbook.close()
 
     return {
@@ -320,5 +323,6 @@ def write_review_workbook(
         "rows": len(records),
         "bytes": path.stat().st_size,
         "charge_keys": charge_keys,
+        "placements": placements,
         "reference": reference,
     }

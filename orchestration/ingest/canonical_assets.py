@@ -1,5 +1,6 @@
 """Ingest canonical extracts (folders, docs/canonical-format.md) -> raw.canonical_<table>."""
 
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -17,6 +18,8 @@ from dagster import (
     multi_asset,
 )
 
+from orchestration.catalog import COLUMN_SCHEMA, OWNERS, ROW_COUNT, code_version, polars_schema
+from orchestration.ingest import canonical_format, canonical_reader
 from orchestration.ingest.canonical_format import TABLES
 from orchestration.ingest.canonical_reader import (
     REJECT_SCHEMA,
@@ -27,6 +30,7 @@ from orchestration.ingest.recount import count_input_records
 from orchestration.resources import Warehouse
 from orchestration.settings import landing_dir
 
+CANONICAL_CODE_VERSION = code_version(sys.modules[__name__], canonical_reader, canonical_format)
 CANONICAL_KEYS = {t: AssetKey(["raw", f"canonical_{t}"]) for t in TABLES}
 CANONICAL_REJECTS = AssetKey(["raw", "canonical_rejects"])
 FILES_SCHEMA = {
@@ -75,6 +79,9 @@ def resolve_folders(config: CanonicalExtractConfig) -> list[Path]:
                 description=f"Staged rows of the canonical `{t}` table (all text + lineage).",
                 group_name="ingest",
                 kinds={"polars", "duckdb"},
+                owners=OWNERS["ingest"],
+                code_version=CANONICAL_CODE_VERSION,
+                metadata={COLUMN_SCHEMA: polars_schema(staged_schema(TABLES[t]))},
             )
             for t, key in CANONICAL_KEYS.items()
         },
@@ -83,6 +90,9 @@ def resolve_folders(config: CanonicalExtractConfig) -> list[Path]:
             description="Canonical rows that could not be staged: file, line, reason.",
             group_name="ingest",
             kinds={"polars", "duckdb"},
+            owners=OWNERS["ingest"],
+            code_version=CANONICAL_CODE_VERSION,
+            metadata={COLUMN_SCHEMA: polars_schema(REJECT_SCHEMA)},
         ),
     },
 )
@@ -121,11 +131,16 @@ def canonical_extracts(
     by_table = {t: sum(m["staged"] for m in manifest if m["table_name"] == t) for t in TABLES}
     rejected = sum(m["rejected"] for m in manifest)
     for t in TABLES:
-        yield Output(None, output_name=f"canonical_{t}", metadata={"staged": by_table[t]})
+        yield Output(
+            None,
+            output_name=f"canonical_{t}",
+            metadata={"staged": by_table[t], ROW_COUNT: by_table[t]},
+        )
     yield Output(
         None,
         output_name="canonical_rejects",
         metadata={
+            ROW_COUNT: rejected,
             "extracts": len(folders),
             "input_records": sum(m["input_records"] for m in manifest),
             "staged": sum(by_table.values()),

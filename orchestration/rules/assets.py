@@ -1,16 +1,39 @@
 """The rulebook: rule files (rules/*.yaml) + the county's options -> rules.* tables for dbt."""
 
+import sys
 from datetime import date
 from pathlib import Path
 
-from dagster import AssetExecutionContext, AssetKey, AssetOut, Config, Output, multi_asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetOut,
+    Config,
+    MetadataValue,
+    Output,
+    multi_asset,
+)
 
+from orchestration.catalog import (
+    COLUMN_SCHEMA,
+    OWNERS,
+    ROW_COUNT,
+    code_version,
+    polars_schema,
+    rulebook_hash,
+)
 from orchestration.resources import Warehouse
+from orchestration.rules import compile as _compile
+from orchestration.rules import load as _load
+from orchestration.rules import options as _options
+from orchestration.rules import schema as _schema
 from orchestration.rules.compile import TABLES, compile_rulebook
 from orchestration.rules.load import load_rules_dir
 from orchestration.rules.options import CountyOptions, read_options_file
 from orchestration.settings import default_as_of, rules_dir
 
+# the code that reads, validates and compiles the rule files (their text is the rules_version)
+RULEBOOK_CODE_VERSION = code_version(sys.modules[__name__], _load, _schema, _options, _compile)
 TABLE_DESCRIPTIONS = {
     "programs": "One row per law: rules_version, effective dates and the run's as_of_date.",
     "citations": "Statute and policy citations of each law.",
@@ -36,6 +59,9 @@ class RulebookConfig(Config):
             description=TABLE_DESCRIPTIONS[name],
             group_name="rules",
             kinds={"yaml", "duckdb"},
+            owners=OWNERS["rules"],
+            code_version=RULEBOOK_CODE_VERSION,
+            metadata={COLUMN_SCHEMA: polars_schema(TABLES[name])},
         )
         for name in TABLES
     },
@@ -55,12 +81,17 @@ def rulebook(context: AssetExecutionContext, config: RulebookConfig, warehouse: 
     with warehouse.replacing() as tables:
         for name, frame in frames.items():
             tables.write("rules", name, frame)
+    # one hash for the whole rulebook (every rule file and the options file), on every table
+    rulebook_sha = rulebook_hash([p.sha256 for p in programs] + [options.sha256 or ""])
     for name, frame in frames.items():
-        metadata = {"rows": frame.height}
+        metadata = {"rows": frame.height, ROW_COUNT: frame.height, "rulebook_hash": rulebook_sha}
         if name == "programs":
             metadata.update(
                 as_of=config.as_of,
                 rules_versions=", ".join(p.rules_version for p in programs),
+                rule_files=MetadataValue.json(
+                    {p.rules.program: {"file": p.path.name, "sha256": p.sha256} for p in programs}
+                ),
                 options_sha256=options.sha256 or "none (rule-file defaults)",
             )
         yield Output(None, output_name=name, metadata=metadata)

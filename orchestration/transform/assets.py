@@ -2,19 +2,31 @@
 
 dbt tests become asset checks; `dbt build` skips everything downstream of a failing test,
 and the step fails, so nothing after it (the exports) runs.
+
+Each model's materialization carries its row count and the warehouse's column schema. They are
+read after dbt has exited, from a read-only connection: DuckDB has a single writer, so nothing
+may open the warehouse while dbt builds it (dagster-dbt's fetch_row_counts() would).
 """
 
-from collections.abc import Mapping
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext
+from dagster import AssetCheckSpec, AssetExecutionContext, AssetSpec, MetadataValue, Output
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from orchestration.catalog import OWNERS, table_metadata
+from orchestration.resources import Warehouse
 from orchestration.transform.project import dbt_project
+
+DECISION_TABLE_ID = "model.clean_slate.fct_conviction_eligibility"
 
 
 class LayerTranslator(DagsterDbtTranslator):
-    """Group dbt assets by their folder (staging / intermediate / marts)."""
+    """Group dbt assets by their folder (staging / intermediate / marts); owners by group;
+    every dbt test a described asset check."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
@@ -22,11 +34,126 @@ class LayerTranslator(DagsterDbtTranslator):
             return fqn[1]
         return super().get_group_name(dbt_resource_props)
 
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:
+        # meta: {dagster: {owners: [...]}} on a model wins; else the owners of its layer
+        return super().get_owners(dbt_resource_props) or OWNERS.get(
+            self.get_group_name(dbt_resource_props) or ""
+        )
+
+    def get_asset_check_spec(
+        self, asset_spec: AssetSpec, manifest: Mapping[str, Any], unique_id: str, project
+    ) -> AssetCheckSpec | None:
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or spec.description:
+            return spec
+        text = describe_test(manifest["nodes"][unique_id])
+        if spec.blocking:
+            text += " Blocking: a failure stops the run."
+        return spec._replace(description=text)
+
+
+def describe_test(test: Mapping[str, Any]) -> str:
+    """What a dbt test checks, in one line, for the check's description in the UI."""
+    if test.get("description"):
+        return test["description"]
+    meta = test.get("test_metadata") or {}
+    if meta:  # a generic test: not_null, unique, accepted_values, relationships, ...
+        column = test.get("column_name") or meta.get("kwargs", {}).get("column_name")
+        on = f" on column `{column}`" if column else ""
+        return f"dbt {meta.get('name', 'test')} test{on}."
+    # a singular test: its leading SQL comment says what it asserts
+    comment = []
+    for line in (test.get("raw_code") or "").splitlines():
+        stripped = line.strip()
+        if stripped.startswith("--"):
+            comment.append(stripped.lstrip("-").strip())
+        elif comment or (stripped and not stripped.startswith("{")):  # skip {{ config }}, {# #}
+            break
+    text = re.sub(r"\s+", " ", " ".join(comment)).strip()
+    return text or f"dbt test {test.get('name', '')}."
+
 
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=LayerTranslator(),
 )
-def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
+    # dbt unit tests check the SQL, not the data: they run in `make test`
+    # (tests/integration/test_prop64_pipeline.py), not in every production build.
+    # On PostgreSQL / Spark (DBT_TARGET) dbt reads the sources there: copy them over first.
+    warehouse.publish_sources(json.loads(dbt_project.manifest_path.read_text()))
+    invocation = dbt.cli(
+        ["build", "--exclude-resource-type", "unit_test"],
+        context=context,
+        raise_on_error=False,
+        target_path=_target_path(warehouse),
+    )
+    # The stream ends when dbt has exited: only then may the warehouse be opened (one writer).
+    events = list(invocation.stream())
+    if invocation.get_error() is None:  # PostgreSQL / Spark: the models back into the run's file
+        warehouse.fetch_models(invocation.get_artifact("manifest.json"))
+    yield from _with_table_metadata(context, events, invocation.manifest, warehouse)
+    error = invocation.get_error()
+    if error is not None:  # a failing test or model fails the step: no export runs
+        raise error
+
+
+def _target_path(warehouse: Warehouse) -> Path:
+    """dbt's target folder, one per warehouse file and kept between runs: dbt's partial parse
+    state is only valid for one warehouse path (the path is part of the profile), so a fresh
+    folder per run made dbt re-parse the whole project every time (~5 s of every run)."""
+    folder = warehouse.file.parent / f".{warehouse.file.name}.dbt-target"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def _with_table_metadata(
+    context: AssetExecutionContext,
+    events: list,
+    manifest: Mapping[str, Any],
+    warehouse: Warehouse,
+) -> Iterator:
+    """The events in dbt's order, each model's Output with its row count and column schema."""
+    nodes = manifest["nodes"]
+    unique_ids = {
+        i: e.metadata["unique_id"].value
+        for i, e in enumerate(events)
+        if isinstance(e, Output) and "unique_id" in e.metadata
+    }
+    relations = {
+        uid: (nodes[uid]["schema"], nodes[uid].get("alias") or nodes[uid]["name"])
+        for uid in unique_ids.values()
+        if nodes.get(uid, {}).get("resource_type") == "model"
+    }
+    descriptions = {
+        uid: {c: v.get("description", "") for c, v in nodes[uid].get("columns", {}).items()}
+        for uid in relations
+    }
+    try:
+        tables = table_metadata(warehouse, relations, descriptions)
+        if DECISION_TABLE_ID in tables:
+            tables[DECISION_TABLE_ID].update(_decision_table_metadata(warehouse))
+    except Exception as e:  # figures for the UI must never fail a run that succeeded
+        context.log.warning(f"row counts and column schemas not recorded: {e}")
+        tables = {}
+    for i, event in enumerate(events):
+        extra = tables.get(unique_ids.get(i, ""))
+        yield event.with_metadata({**event.metadata, **extra}) if extra else event
+
+
+def _decision_table_metadata(warehouse: Warehouse) -> dict[str, Any]:
+    """Rules versions and decisions per law and determination (counts only)."""
+    rows = warehouse.query(
+        "select program, rules_version, determination, count(*) as n"
+        " from main.fct_conviction_eligibility group by all order by all"
+    )
+    versions: dict[str, str] = {}
+    counts: dict[str, dict[str, int]] = {}
+    for r in rows.iter_rows(named=True):
+        versions[r["program"]] = r["rules_version"]
+        counts.setdefault(r["program"], {})[r["determination"]] = r["n"]
+    return {
+        "rules_versions": MetadataValue.json(versions),
+        "decisions_by_determination": MetadataValue.json(counts),
+    }

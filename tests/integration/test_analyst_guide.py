@@ -31,6 +31,7 @@ QUERIES = dict(QUERY.findall(GUIDE.read_text()))
 MARTS = {
     "fct_conviction_eligibility",
     "fct_decision_criteria",
+    "fct_decision_lineage",
     "rpt_charge_codes_unparsed",
     "mart_decisions",
 }

@@ -454,3 +454,25 @@ def test_a_failed_run_leaves_the_published_set_untouched(default_run):
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert json.loads((out / "manifest.json").read_text())["run_id"] == manifest["run_id"]
     assert not list(tmp.glob(".out.staging-*"))  # the gate stopped it before any file
+
+
+def test_dbt_unit_tests_pass(default_run):
+    """The SQL unit tests (charge-code parser cases) run here, not in every production build."""
+    import os
+    import subprocess
+    import sys
+
+    from orchestration.settings import DBT_PROJECT_DIR
+
+    tmp, _ = default_run
+    dbt = Path(sys.executable).parent / "dbt"
+    argv = [str(dbt), "test", "--select", "test_type:unit", "--profiles-dir", "."]
+    result = subprocess.run(
+        [*argv, "--project-dir", ".", "--target-path", str(tmp / "dbt_target")],
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, "CLEANSLATE_WAREHOUSE": str(tmp / "wh.duckdb"), "DBT_TARGET": "dev"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "PASS=" in result.stdout and " ERROR=0" in result.stdout, result.stdout[-2000:]

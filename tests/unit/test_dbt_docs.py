@@ -17,6 +17,7 @@ from orchestration.transform.project import dbt_project
 MARTS = {
     "fct_conviction_eligibility",
     "fct_decision_criteria",
+    "fct_decision_lineage",
     "rpt_charge_codes_unparsed",
     "mart_decisions",
 }

@@ -218,7 +218,7 @@ elements as (
         e.element,
         e.position
     from chains as c
-    cross join unnest({{ re_split('c.split_ready_chain', split_re) }}) with ordinality as e (element, position)
+    {{ split_to_rows('c.split_ready_chain', split_re, 'e') }}
     where c.split_ready_chain is not null
 ),
 
@@ -296,14 +296,14 @@ aggregated as (
         bool_or(not is_primary and element_role = 'conspiracy') as has_conspiracy_element,
         bool_or(has_comma_decimal) as has_comma_decimal,
         bool_or(has_unparenthesised_subdivision) as has_unparenthesised_subdivision,
-        string_agg(
-            case when not is_primary and element_role = 'offense' then element_prefix || subdivisions end,
-            ',' order by position
-        ) as qualifier_sections,
-        string_agg(
-            case when not is_primary and element_role = 'enhancement' then element_prefix || subdivisions end,
-            ',' order by position
-        ) as enhancements
+        {{ dbt.listagg(
+            "case when not is_primary and element_role = 'offense' then element_prefix || subdivisions end",
+            "','", "order by position"
+        ) }} as qualifier_sections,
+        {{ dbt.listagg(
+            "case when not is_primary and element_role = 'enhancement' then element_prefix || subdivisions end",
+            "','", "order by position"
+        ) }} as enhancements
     from ranked
     group by offense_text
 ),

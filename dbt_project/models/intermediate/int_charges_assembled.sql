@@ -12,7 +12,7 @@ with doj_rows as (
     select
         e.*,
         -- A count with no usable CNT_ORDER cannot be merged with anything: it stands alone.
-        coalesce(e.cnt_order, 'line:' || e.source_file || ':' || cast(e.source_line as varchar)) as count_key
+        coalesce(e.cnt_order, 'line:' || e.source_file || ':' || cast(e.source_line as {{ dbt.type_string() }})) as count_key
     from {{ ref('stg_doj__events') }} as e
     where e.subject_id is not null
       and e.step_type is distinct from 'REGISTRATION'
@@ -65,8 +65,8 @@ doj as (
         offense_text_column,
         offense_level,
         offense_level_column,
-        cast(null as varchar) as grade,
-        cast(null as double) as max_penalty_years,
+        cast(null as {{ dbt.type_string() }}) as grade,
+        cast(null as {{ type_double() }}) as max_penalty_years,
         cast(null as boolean) as is_dv,
         cast(null as boolean) as is_traffic,
         case
@@ -105,7 +105,7 @@ doj as (
             as date)
         end as sentence_end_date,
         cast(null as date) as prison_release_date,
-        cast(null as varchar) as case_status,
+        cast(null as {{ dbt.type_string() }}) as case_status,
         cast(null as decimal(14, 2)) as restitution_balance
     from doj_ranked
     where row_rank = 1
@@ -166,7 +166,7 @@ canon as (
         'canonical' as source_system,
         'US-' || p.state as jurisdiction,
         c.charge_id as charge_ref,
-        cast(null as varchar) as cnt_order,
+        cast(null as {{ dbt.type_string() }}) as cnt_order,
         c.arrest_key,
         c.case_key,
         coalesce(a.episode_key, c.arrest_key, c.case_key, c.charge_key) as episode_key,

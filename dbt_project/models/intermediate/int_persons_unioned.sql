@@ -3,6 +3,8 @@
 -- age rule that depends on which is right answers "unknown" (needs_review), never a pick.
 -- has_*_data says whether the source holds that kind of record at all: a rule that needs
 -- supervision data on a source without it answers needs_review, naming the missing fact.
+{# the order of a person's records: file name, then line #}
+{% set first_record = "source_file || lpad(cast(source_line as " ~ dbt.type_string() ~ "), 12, '0')" %}
 with doj as (
     select
         'doj:' || subject_id as person_key,
@@ -16,14 +18,14 @@ with doj as (
              else coalesce(min(case when dob_earliest is not null then dob_precision end),
                            min(dob_precision)) end as dob_precision,
         -- the first record's name, sex and race (as the earlier tool took the first row's)
-        arg_min(person_name, source_file || lpad(cast(source_line as varchar), 12, '0')) as person_name,
-        arg_min(cii_number, source_file || lpad(cast(source_line as varchar), 12, '0')) as cii_number,
-        arg_min(dob_raw, source_file || lpad(cast(source_line as varchar), 12, '0')) as dob_raw,
-        arg_min(gender, source_file || lpad(cast(source_line as varchar), 12, '0')) as gender,
-        arg_min(race, source_file || lpad(cast(source_line as varchar), 12, '0')) as race,
+        {{ first_by('person_name', first_record) }} as person_name,
+        {{ first_by('cii_number', first_record) }} as cii_number,
+        {{ first_by('dob_raw', first_record) }} as dob_raw,
+        {{ first_by('gender', first_record) }} as gender,
+        {{ first_by('race', first_record) }} as race,
         bool_or(step_type = 'DECEASED') as is_deceased,
         min(case when step_type = 'DECEASED'
-                 then source_file || ':' || cast(source_line as varchar) end) as deceased_source,
+                 then source_file || ':' || cast(source_line as {{ dbt.type_string() }}) end) as deceased_source,
         false as has_supervision_data,
         true as has_registration_data
     from {{ ref('stg_doj__events') }}
@@ -51,13 +53,13 @@ canonical as (
         false as has_conflicting_dob,
         p.dob_precision,
         p.person_name,
-        cast(null as varchar) as cii_number,
+        cast(null as {{ dbt.type_string() }}) as cii_number,
         p.dob_raw,
         p.gender,
         p.race,
         p.deceased_date_precision <> 'missing' as is_deceased,
         case when p.deceased_date_precision <> 'missing'
-             then p.source_file || ':' || cast(p.source_line as varchar) end as deceased_source,
+             then p.source_file || ':' || cast(p.source_line as {{ dbt.type_string() }}) end as deceased_source,
         coalesce(c.has_supervision_data, false) as has_supervision_data,
         coalesce(c.has_registration_data, false) as has_registration_data
     from {{ ref('stg_canonical__persons') }} as p

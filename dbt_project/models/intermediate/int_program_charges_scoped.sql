@@ -16,7 +16,7 @@ conditions as (
     where r.kind = 'scope'
 ),
 
-{{ evaluate_conditions('candidates', 'conditions') }}
+{{ evaluate_conditions('candidates', 'conditions', rule_kind='scope') }}
 
 select
     program_id,
@@ -24,8 +24,8 @@ select
     case when bool_or(not value) then false
          when count(case when value is null then 1 end) > 0 then null
          else true end as in_scope,
-    string_agg(missing_fact, '; ' order by condition_seq) as scope_missing_facts,
-    string_agg(fact, '; ' order by condition_seq) as scope_facts
+    {{ dbt.listagg("missing_fact", "'; '", "order by condition_seq") }} as scope_missing_facts,
+    {{ dbt.listagg("fact", "'; '", "order by condition_seq") }} as scope_facts
 from evaluated
 group by program_id, charge_key
 having not coalesce(bool_or(not value), false)

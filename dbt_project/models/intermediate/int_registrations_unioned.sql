@@ -3,7 +3,7 @@
 select
     'doj:' || subject_id as person_key,
     'sex_offender' as registration_type,
-    source_file || ':' || cast(source_line as varchar) as source_ref,
+    source_file || ':' || cast(source_line as {{ dbt.type_string() }}) as source_ref,
     event_date_earliest as start_date_earliest,
     event_date_latest as start_date_latest,
     cast(null as date) as end_date
@@ -17,7 +17,7 @@ union all
 select
     person_key,
     registration_type,
-    source_file || ':' || cast(source_line as varchar) as source_ref,
+    source_file || ':' || cast(source_line as {{ dbt.type_string() }}) as source_ref,
     start_date_earliest,
     start_date_latest,
     end_date_latest as end_date

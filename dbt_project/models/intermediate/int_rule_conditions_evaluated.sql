@@ -12,6 +12,6 @@ conditions as (
     where r.kind = 'decision' and r.is_enabled
 ),
 
-{{ evaluate_conditions('candidates', 'conditions') }}
+{{ evaluate_conditions('candidates', 'conditions', rule_kind='decision') }}
 
 select * from evaluated

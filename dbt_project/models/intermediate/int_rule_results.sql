@@ -21,9 +21,10 @@ per_rule as (
         count(case when value = false and not (is_time_condition and ready_on is not null) then 1 end) as hard_failures,
         count(case when value = false and is_time_condition and ready_on is not null then 1 end) as waits,
         count(case when value is null then 1 end) as unknowns,
-        max(case when value = false and is_time_condition then ready_on end) as eligible_on,
-        string_agg(fact, '; ' order by condition_seq) as facts,
-        string_agg(missing_fact, '; ' order by condition_seq) as missing_facts
+        max(case when value = false and is_time_condition then ready_on end) as eligible_on
+    -- No text here: the facts are joined into text only for the rule that decides
+    -- (fct_conviction_eligibility). Building them for every rule of every charge was the
+    -- single largest cost of a run (293 s of 800 at 1,000,000 rows).
     from {{ ref('int_rule_conditions_evaluated') }}
     group by program_id, charge_key, rule_id
 )
@@ -46,9 +47,7 @@ select
         when p.waits > 0 then 'waiting'
         else 'holds'
     end as verdict,
-    case when p.hard_failures = 0 then p.eligible_on end as eligible_on,
-    p.facts,
-    p.missing_facts
+    case when p.hard_failures = 0 then p.eligible_on end as eligible_on
 from candidates as k
 inner join rules as r on r.program_id = k.program_id
 left join per_rule as p

@@ -4,7 +4,7 @@ select
     person_key,
     supervision_type,
     agency,
-    source_file || ':' || cast(source_line as varchar) as source_ref,
+    source_file || ':' || cast(source_line as {{ dbt.type_string() }}) as source_ref,
     start_date_earliest,
     start_date_latest,
     end_date_earliest,

@@ -2,10 +2,12 @@
 -- charge, and every staged canonical charge is a charge (a charge whose person is missing from
 -- persons.csv would silently vanish in the join: this test stops the run instead).
 -- Returns the records that went missing.
+{# Dagster: a check on int_charges_assembled (the test reads several models: name the one it guards) #}
+{{ config(meta={'dagster': {'ref': {'name': 'int_charges_assembled'}}}) }}
 with doj_expected as (
     select distinct
         md5('doj:' || subject_id || '|' || coalesce(cnt_order,
-            'line:' || source_file || ':' || cast(source_line as varchar))) as charge_key,
+            'line:' || source_file || ':' || cast(source_line as {{ dbt.type_string() }}))) as charge_key,
         source_file, source_line
     from {{ ref('stg_doj__events') }}
     where is_conviction_row and subject_id is not null

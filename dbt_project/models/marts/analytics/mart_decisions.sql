@@ -3,8 +3,8 @@
 -- person, an age band on the as-of date, the conviction year. Identifying columns stay in the
 -- restricted models (raw, staging, intermediate, fct_*), which the exports and auditors use.
 select
-    sha256('{{ var("pseudonym_key") }}' || '|' || d.person_key) as person_pseudo_key,
-    sha256('{{ var("pseudonym_key") }}' || '|' || d.decision_id) as decision_pseudo_key,
+    {{ sha256_hex("'" ~ var("pseudonym_key") ~ "' || '|' || d.person_key") }} as person_pseudo_key,
+    {{ sha256_hex("'" ~ var("pseudonym_key") ~ "' || '|' || d.decision_id") }} as decision_pseudo_key,
     d.program,
     d.jurisdiction,
     d.source_system,
@@ -14,7 +14,7 @@ select
     d.offense_level,
     d.grade,
     d.disposition,
-    extract(year from coalesce(d.conviction_date, c.disposition_date_earliest)) as conviction_year,
+    cast(extract(year from coalesce(d.conviction_date, c.disposition_date_earliest)) as {{ dbt.type_bigint() }}) as conviction_year,
     d.determination,
     d.relief,
     d.eligible_on,

@@ -26,12 +26,25 @@ chosen as (
     select * from decisive where pick = 1
 ),
 
+chosen_facts as (
+    -- What the data said for the deciding rule's conditions (the "why" of the decision).
+    select
+        e.program_id,
+        e.charge_key,
+        {{ dbt.listagg("e.fact", "'; '", "order by e.condition_seq") }} as facts,
+        {{ dbt.listagg("e.missing_fact", "'; '", "order by e.condition_seq") }} as missing_facts
+    from {{ ref('int_rule_conditions_evaluated') }} as e
+    inner join chosen as c
+        on c.program_id = e.program_id and c.charge_key = e.charge_key and c.rule_id = e.rule_id
+    group by e.program_id, e.charge_key
+),
+
 trace as (
     -- Every rule tried up to and including the decisive one, for the audit trail.
     select
         r.program_id,
         r.charge_key,
-        string_agg(r.rule_id || '=' || r.verdict, '; ' order by r.rule_order) as rules_trace
+        {{ dbt.listagg("r.rule_id || '=' || r.verdict", "'; '", "order by r.rule_order") }} as rules_trace
     from results as r
     inner join chosen as c
         on c.program_id = r.program_id and c.charge_key = r.charge_key and r.rule_order <= c.rule_order
@@ -46,8 +59,8 @@ decided as (
         k.rule_id,
         k.verdict,
         k.citations,
-        k.facts,
-        k.missing_facts,
+        f.facts,
+        f.missing_facts,
         s.scope_missing_facts,
         s.scope_facts,
         case
@@ -68,6 +81,7 @@ decided as (
         k.reason
     from {{ ref('int_program_charges_scoped') }} as s
     left join chosen as k on k.program_id = s.program_id and k.charge_key = s.charge_key
+    left join chosen_facts as f on f.program_id = s.program_id and f.charge_key = s.charge_key
 ),
 
 with_groups as (
@@ -98,11 +112,11 @@ groups as (
         end as group_determination,
         max(eligible_on) as group_eligible_on,
         count(*) as group_charges,
-        string_agg(
-            case when charge_determination <> 'eligible'
-                 then 'charge ' || charge_ref || ' (' || charge_determination || ': ' || decisive_rule || ')' end,
-            ', ' order by charge_key
-        ) as group_blockers
+        {{ dbt.listagg(
+            "case when charge_determination <> 'eligible'
+                  then 'charge ' || charge_ref || ' (' || charge_determination || ': ' || decisive_rule || ')' end",
+            "', '", "order by charge_key"
+        ) }} as group_blockers
     from with_groups
     where group_key is not null
     group by program_id, group_key
@@ -162,7 +176,7 @@ select
                  || '": missing ' || coalesce(w.missing_facts, 'a fact') || ' [' || w.citations || ']'
         when w.verdict = 'waiting'
             then replace(w.reason, '{section}', coalesce(c.section_key, '?'))
-                 || ', once the waiting period ends on ' || cast(w.eligible_on as varchar)
+                 || ', once the waiting period ends on ' || cast(w.eligible_on as {{ dbt.type_string() }})
                  || ' [' || w.citations || ']'
         else replace(w.reason, '{section}', coalesce(c.section_key, '?')) || ' [' || w.citations || ']'
     end

@@ -12,5 +12,5 @@ select
     upper({{ clean_text('county') }}) as county,
     {{ iso_date_columns('filing_date', 'filing_date') }},
     lower(trim(case_status)) as case_status,
-    try_cast(nullif(trim(restitution_balance), '') as decimal(14, 2)) as restitution_balance
+    {{ try_cast_as("nullif(trim(restitution_balance), '')", 'decimal(14, 2)') }} as restitution_balance
 from {{ source('canonical', 'canonical_cases') }}

@@ -16,7 +16,7 @@ select
     {{ clean_text('description') }} as description,
     lower(trim(level)) as offense_level,
     upper(trim(grade)) as grade,
-    try_cast(nullif(trim(max_penalty_years), '') as double) as max_penalty_years,
+    {{ try_cast_as("nullif(trim(max_penalty_years), '')", type_double()) }} as max_penalty_years,
     {{ iso_date_columns('offense_date', 'offense_date') }},
     case upper(trim(is_dv)) when 'Y' then true when 'N' then false end as is_dv,
     case upper(trim(is_traffic)) when 'Y' then true when 'N' then false end as is_traffic

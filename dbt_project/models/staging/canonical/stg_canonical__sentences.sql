@@ -5,7 +5,7 @@ select
     source_file,
     source_line,
     lower(trim(sentence_type)) as sentence_type,
-    try_cast(nullif(trim(length), '') as integer) as sentence_length,
+    {{ try_cast_as("nullif(trim(length), '')", 'integer') }} as sentence_length,
     upper(trim(unit)) as sentence_unit,
     {{ iso_date_columns('start_date', 'start_date') }},
     {{ iso_date_columns('end_date', 'end_date') }},

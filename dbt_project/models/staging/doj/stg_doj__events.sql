@@ -1,3 +1,6 @@
+-- A table, not a view like the other staging models: six models and a dozen tests read it, and
+-- as a view each of them re-ran the text cleaning and date parsing over every record.
+{{ config(materialized='table') }}
 -- One row per staged DOJ record (a count-level event of a step of an arrest cycle).
 -- Renames and types the columns the rules read; no filtering, no joins.
 with source as (
@@ -9,29 +12,29 @@ cleaned as (
         source_file,
         source_line,
         source_sha256,
-        {{ clean_text('"SUBJECT_ID"') }} as subject_id,
-        {{ clean_text('"CII_NUMBER"') }} as cii_number,
-        {{ clean_text('"PRI_NAME"') }} as person_name,
-        upper({{ clean_text('"GENDER"') }}) as gender,
-        upper({{ clean_text('"RACE_DESCR"') }}) as race,
-        {{ clean_text('"PRI_DOB"') }} as dob_raw,
-        {{ clean_text('"CYC_DATE"') }} as cycle_date_raw,
-        {{ clean_text('"STP_EVENT_DATE"') }} as event_date_raw,
-        upper({{ clean_text('"STP_TYPE_DESCR"') }}) as step_type,
-        {{ clean_text('"STP_ORI_DESCR"') }} as agency,
+        {{ clean_text(adapter.quote('SUBJECT_ID')) }} as subject_id,
+        {{ clean_text(adapter.quote('CII_NUMBER')) }} as cii_number,
+        {{ clean_text(adapter.quote('PRI_NAME')) }} as person_name,
+        upper({{ clean_text(adapter.quote('GENDER')) }}) as gender,
+        upper({{ clean_text(adapter.quote('RACE_DESCR')) }}) as race,
+        {{ clean_text(adapter.quote('PRI_DOB')) }} as dob_raw,
+        {{ clean_text(adapter.quote('CYC_DATE')) }} as cycle_date_raw,
+        {{ clean_text(adapter.quote('STP_EVENT_DATE')) }} as event_date_raw,
+        upper({{ clean_text(adapter.quote('STP_TYPE_DESCR')) }}) as step_type,
+        {{ clean_text(adapter.quote('STP_ORI_DESCR')) }} as agency,
         -- Counties compare case- and space-insensitively ("San  Joaquin" = "SAN JOAQUIN").
-        upper({{ clean_text('"STP_ORI_CNTY_NAME"') }}) as county,
-        {{ clean_text('"CNT_ORDER"') }} as cnt_order,
-        {{ clean_text('"OFN"') }} as case_number,
-        {{ clean_text('"OFFENSE_DESCR"') }} as offense_descr,
-        upper({{ clean_text('"OFFENSE_TOC"') }}) as offense_toc,
-        {{ clean_text('"CONV_OFFENSE_DESCR"') }} as conv_offense_descr,
-        {{ clean_text('"COMMENT_TEXT"') }} as comment_text,
-        upper({{ clean_text('"DISP_DESCR"') }}) as disposition,
-        upper({{ clean_text('"CONV_STAT_DESCR"') }}) as conviction_status,
-        upper({{ clean_text('"SENT_LOC_DESCR"') }}) as sentence_location,
-        {{ clean_text('"SENT_LENGTH"') }} as sentence_length_raw,
-        upper({{ clean_text('"SENT_TIME_CODE"') }}) as sentence_unit
+        upper({{ clean_text(adapter.quote('STP_ORI_CNTY_NAME')) }}) as county,
+        {{ clean_text(adapter.quote('CNT_ORDER')) }} as cnt_order,
+        {{ clean_text(adapter.quote('OFN')) }} as case_number,
+        {{ clean_text(adapter.quote('OFFENSE_DESCR')) }} as offense_descr,
+        upper({{ clean_text(adapter.quote('OFFENSE_TOC')) }}) as offense_toc,
+        {{ clean_text(adapter.quote('CONV_OFFENSE_DESCR')) }} as conv_offense_descr,
+        {{ clean_text(adapter.quote('COMMENT_TEXT')) }} as comment_text,
+        upper({{ clean_text(adapter.quote('DISP_DESCR')) }}) as disposition,
+        upper({{ clean_text(adapter.quote('CONV_STAT_DESCR')) }}) as conviction_status,
+        upper({{ clean_text(adapter.quote('SENT_LOC_DESCR')) }}) as sentence_location,
+        {{ clean_text(adapter.quote('SENT_LENGTH')) }} as sentence_length_raw,
+        upper({{ clean_text(adapter.quote('SENT_TIME_CODE')) }}) as sentence_unit
     from source
 )
 
@@ -62,8 +65,8 @@ select
     county,
     cnt_order,
     -- CNT_ORDER is CCCSSSNNN000: cycle, step, count. Shorter values are kept, not fatal.
-    case when regexp_full_match(cnt_order, '[0-9]{12}') then substr(cnt_order, 1, 3) end as cycle_order,
-    case when regexp_full_match(cnt_order, '[0-9]{12}') then substr(cnt_order, 1, 6) end as court_step_key,
+    case when {{ re_full_match('cnt_order', '[0-9]{12}') }} then substr(cnt_order, 1, 3) end as cycle_order,
+    case when {{ re_full_match('cnt_order', '[0-9]{12}') }} then substr(cnt_order, 1, 6) end as court_step_key,
     case_number,
     offense_descr,
     offense_toc,
@@ -100,9 +103,9 @@ select
         when offense_toc in ('F', 'M', 'I') then 'OFFENSE_TOC'
     end as offense_level_column,
     sentence_location,
-    try_cast(sentence_length_raw as integer) as sentence_length,
+    {{ try_cast_as('sentence_length_raw', 'integer') }} as sentence_length,
     sentence_unit,
-    case when sentence_unit = 'D' then try_cast(sentence_length_raw as integer) else 0 end as sentence_days,
-    case when sentence_unit = 'M' then try_cast(sentence_length_raw as integer) else 0 end as sentence_months,
-    case when sentence_unit = 'Y' then try_cast(sentence_length_raw as integer) else 0 end as sentence_years
+    case when sentence_unit = 'D' then {{ try_cast_as('sentence_length_raw', 'integer') }} else 0 end as sentence_days,
+    case when sentence_unit = 'M' then {{ try_cast_as('sentence_length_raw', 'integer') }} else 0 end as sentence_months,
+    case when sentence_unit = 'Y' then {{ try_cast_as('sentence_length_raw', 'integer') }} else 0 end as sentence_years
 from cleaned

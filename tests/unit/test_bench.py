@@ -1,0 +1,72 @@
+"""The benchmark harness: memory of a whole process tree, the page it writes, the targets."""
+
+import subprocess
+import sys
+import time
+
+import psutil
+
+from orchestration.bench.__main__ import MARK_END, MARK_START, SizeResult, render, write_page
+from orchestration.bench.measure import RunMeasure, run_measured, tree_rss
+
+
+def test_tree_rss_counts_children():
+    # A child holding 200 MB makes the tree at least that much bigger than the parent alone.
+    child = subprocess.Popen(
+        [sys.executable, "-c", "b = bytearray(200 * 2**20); import time; time.sleep(30)"]
+    )
+    try:
+        me = psutil.Process()
+        for _ in range(100):
+            if tree_rss(me) - me.memory_info().rss > 150 * 2**20:
+                break
+            time.sleep(0.05)
+        assert tree_rss(me) - me.memory_info().rss > 150 * 2**20
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_run_measured_reports_peak_of_the_tree(tmp_path):
+    code = (
+        "import subprocess, sys; subprocess.run([sys.executable, '-c', "
+        + repr("b = bytearray(120 * 2**20); import time; time.sleep(0.6)")
+        + "]); print('Run 00000000-0000-0000-0000-000000000000 succeeded')"
+    )
+    wall, peak, output = run_measured([sys.executable, "-c", code], {}, tmp_path / "log")
+    assert peak > 120 * 2**20
+    assert wall >= 0.6
+    assert "succeeded" in output
+
+
+def _result(rows, walls, peak_gib):
+    runs = [RunMeasure(w, int(peak_gib * 2**30), "r", {"warehouse_models": w / 2}) for w in walls]
+    return SizeResult(rows, rows * 265, rows // 3, rows // 2, runs)
+
+
+def test_render_states_medians_rates_and_targets():
+    info = dict(cores="2", memory="24.0 GiB", cpu="x", python="3.11", duckdb="1.5.5")
+    info |= dict(revision="abc", date="2026-11-29")
+    block = render(
+        [
+            _result(100, [9.0, 11.0, 10.0], 0.5),
+            _result(1_000_000, [20.0, 10.0, 11.0], 1.2),
+        ],
+        info,
+    )
+    assert "| 1,000,000 | 265,000,000 | 333,333 | 500,000 | 11.0 (10.0–20.0) | 90,909 |" in block
+    assert "1,000,000 rows in ≤ 12 s and ≤ 1.5 GiB: 11.0 s (met), peak 1.20 GiB (met)" in block
+    assert "fixed overhead (100 rows end to end) ≤ 10 s: 10.0 s (met)" in block
+    assert "| warehouse_models | 5.00 | 5.50 |" in block
+    assert "10,000,000 rows: not run this time (BENCH_LARGE=1 adds it)" in block
+    slow = render([_result(1_000_000, [30.0], 2.0)], info)
+    assert "30.0 s (NOT met), peak 2.00 GiB (NOT met)" in slow
+
+
+def test_write_page_keeps_the_analysis_around_the_figures(tmp_path):
+    page = tmp_path / "benchmarks.md"
+    page.write_text(f"# Benchmarks\n\nintro\n\n{MARK_START}\nold\n{MARK_END}\n\n## Notes\nkept\n")
+    write_page(page, f"{MARK_START}\nnew\n{MARK_END}")
+    text = page.read_text()
+    assert "new" in text and "old" not in text
+    assert text.index("intro") < text.index("new") < text.index("kept")
