@@ -12,7 +12,7 @@ DEMO_DIR := data/demo
 DEMO_ROWS ?= 20000
 AS_OF ?= 2025-07-01
 
-.PHONY: help install manifest demo readme-images reliability test test-unit dev lint lock clean docs bench serve ui-images
+.PHONY: help install manifest demo readme-images reliability test test-unit dev lint lock clean docs bench serve ui-images test-fast test-engines
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -69,6 +69,13 @@ readme-images: ## render page 1 of a demo court document and of the report into 
 test: manifest lint  ## lint, then unit + integration tests (what CI runs)
 	scripts/ensure_chromium.sh
 	$(BIN)/pytest
+
+test-fast: manifest lint  ## lint + every test except the engine suite (no PostgreSQL / Spark)
+	scripts/ensure_chromium.sh
+	$(BIN)/pytest -m "not engines"
+
+test-engines: manifest  ## the same models on PostgreSQL and Spark: throwaway servers, equal answers, roles
+	$(BIN)/pytest -m engines
 
 test-unit: manifest  ## fast tests only
 	$(BIN)/pytest -m "not integration"
