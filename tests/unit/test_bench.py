@@ -70,3 +70,24 @@ def test_write_page_keeps_the_analysis_around_the_figures(tmp_path):
     text = page.read_text()
     assert "new" in text and "old" not in text
     assert text.index("intro") < text.index("new") < text.index("kept")
+
+
+def test_collected_rebuilds_the_results_from_the_runs_on_disk(tmp_path):
+    import json
+
+    import duckdb
+
+    from orchestration.bench.__main__ import SEED, collected
+
+    (tmp_path / f"extract-100-seed{SEED}.csv").write_text("x" * 1234)
+    with duckdb.connect(str(tmp_path / "warehouse-100.duckdb")) as con:
+        con.execute(
+            "create table fct_conviction_eligibility as "
+            "select * from (values ('a'), ('a'), ('b')) t(charge_key)"
+        )
+    for i, wall in enumerate([3.0, 1.0]):
+        run = {"wall_s": wall, "peak_rss_bytes": 2**30, "run_id": f"r{i}", "steps": {"s": 1.0}}
+        (tmp_path / f"run-100-{i}.json").write_text(json.dumps(run))
+    [result] = collected(tmp_path)
+    assert (result.rows, result.bytes, result.convictions, result.decisions) == (100, 1234, 2, 3)
+    assert sorted(m.wall_s for m in result.runs) == [1.0, 3.0]
