@@ -19,7 +19,7 @@
   whole cost of int_program_charges_scoped (9.5 s at 100,000 rows, 14.9 s of aggregate-operator
   time). Collecting an unordered list of (key, value) and sorting each small list gives the same
   text (NULL values skipped, NULL keys last, NULL when no value) in a fraction of the time. Only
-  a single ascending key is rewritten; anything else keeps dbt-duckdb's own listagg.
+  a single ascending key is rewritten; anything else is DuckDB's ordered string_agg, as before.
 -#}
 {% macro duckdb__listagg(measure, delimiter_text, order_by_clause, limit_num) -%}
     {%- set clause = (order_by_clause or '') | trim -%}
