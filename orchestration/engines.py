@@ -11,7 +11,8 @@ engine-neutral interface (orchestration/resources.py, Warehouse.publish_sources 
     engine.replacing()          a transaction-like loader: .write(schema, name, frame), the
                                 first write of a table replaces it, later ones append
     engine.iter_table(s, n)     a table's rows as polars frames (chunks)
-    engine.query(sql)           rows of a query as one polars frame (not on Spark)
+    PostgresEngine.query(sql)   rows of a query as one polars frame (PostgreSQL only: no
+                                Spark session lives in this process)
 
 PostgreSQL: psycopg2, COPY in CSV (NULL unquoted, '' quoted), one transaction; the loader role
 writes raw / rules, the transformer role runs dbt and reads the models back.
@@ -67,8 +68,6 @@ class Engine(Protocol):
     def replacing(self) -> Any: ...  # context manager yielding a Loader
 
     def iter_table(self, schema: str, name: str) -> Iterator[pl.DataFrame]: ...
-
-    def query(self, sql: str) -> pl.DataFrame: ...
 
 
 def _quote(identifier: str) -> str:
@@ -346,12 +345,6 @@ class SparkEngine:
             )
         for f in files:
             yield pl.read_parquet(f)
-
-    def query(self, sql: str) -> pl.DataFrame:
-        raise NotImplementedError(
-            "Spark is queried by dbt only (no Spark session in this process); read a table "
-            "with iter_table()"
-        )
 
 
 class _ParquetLoader:
