@@ -29,6 +29,16 @@ def load(warehouse: Path, subject: str, program: str | None) -> tuple[pl.DataFra
     return decisions, criteria
 
 
+def verdict(d: dict) -> str:
+    """A decision's determination, relief and date, as `explain` and `trace` print it."""
+    text = d["determination"].upper()
+    if d["relief"]:
+        text += f" ({d['relief']})"
+    if d["eligible_on"]:
+        text += f" on {d['eligible_on']}"
+    return text
+
+
 def render(decisions: pl.DataFrame, criteria: pl.DataFrame) -> str:
     """Pure: the tree for the given decision rows and their criteria rows."""
     lines: list[str] = []
@@ -52,12 +62,7 @@ def render(decisions: pl.DataFrame, criteria: pl.DataFrame) -> str:
             f"    charge {d['charge_ref']}: {d['offense_raw']} ({d['statute'] or 'statute ?'}),"
             f" {d['disposition']} {date}, {level}  [{d['source_file']}:{d['source_line']}]"
         )
-        verdict = d["determination"].upper()
-        if d["relief"]:
-            verdict += f" ({d['relief']})"
-        if d["eligible_on"]:
-            verdict += f" on {d['eligible_on']}"
-        lines.append(f"      => {verdict}: {d['reasons']}")
+        lines.append(f"      => {verdict(d)}: {d['reasons']}")
         if d["missing_facts"]:
             lines.append(f"         missing: {d['missing_facts']}")
         rule = None

@@ -28,6 +28,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from orchestration.audit.explain import MARK, verdict
 from orchestration.audit.export_lines import (
     COUNTY_CSV,
     COURT_DOCUMENT,
@@ -43,7 +44,6 @@ from orchestration.ingest.canonical_format import TABLES
 from orchestration.ingest.doj_format import COLUMNS as DOJ_COLUMNS
 from orchestration.settings import rules_dir as default_rules_dir
 
-MARK = {"met": "[met]    ", "not_met": "[not met]", "unknown": "[unknown]"}
 TEXT_SUFFIXES = {".csv", ".dat", ".txt"}
 UTF8_BOM = b"\xef\xbb\xbf"
 
@@ -479,12 +479,7 @@ def render(chains: list[Chain]) -> str:
             f" count {d['charge_ref']} ({d['source_system']}, {d['jurisdiction']}),"
             f" as of {d['as_of']}"
         )
-        verdict = d["determination"].upper()
-        if d["relief"]:
-            verdict += f" ({d['relief']})"
-        if d["eligible_on"]:
-            verdict += f" on {d['eligible_on']}"
-        out.append(f"  => {verdict}: {d['reasons']}")
+        out.append(f"  => {verdict(d)}: {d['reasons']}")
         if d["missing_facts"]:
             out.append(f"     missing: {d['missing_facts']}")
 
