@@ -119,112 +119,112 @@ def jsonl_lines(path: Path, id_key: str) -> list[tuple[str, int]]:
 # From the writers' results to rows (pure)
 
 
-def place(
-    decision_id: str,
-    file: str,
-    kind: str,
-    line: int | None,
-    location: str,
-    page: int | None = None,
-    sheet: str | None = None,
-) -> dict[str, Any]:
-    return {
-        "decision_id": decision_id,
-        "file": file,
-        "kind": kind,
-        "line": line,
-        "page": page,
-        "sheet": sheet,
-        "location": location,
-    }
+_PLACE_SCHEMA = {c: SCHEMA[c] for c in PLACE_COLUMNS}
 
 
-def from_court_document(file: str, info: dict[str, Any]) -> list[dict[str, Any]]:
+def _places(
+    frame: pl.DataFrame, file: str, kind: str, location: pl.Expr, page=None, sheet=None
+) -> pl.DataFrame:
+    """`frame` (decision_id, line) as place rows: columns, not a dict per place, because a
+    statewide run places millions of decisions."""
+    return frame.select(
+        pl.col("decision_id").cast(pl.String),
+        pl.lit(file, pl.String).alias("file"),
+        pl.lit(kind, pl.String).alias("kind"),
+        pl.col("line").cast(pl.Int32),
+        (pl.lit(None) if page is None else page).cast(pl.Int32).alias("page"),
+        (pl.lit(None) if sheet is None else sheet).cast(pl.String).alias("sheet"),
+        location.cast(pl.String).alias("location"),
+    ).filter(pl.col("decision_id").is_not_null() & (pl.col("decision_id") != ""))
+
+
+def _at_line(frame: pl.DataFrame, file: str, kind: str) -> pl.DataFrame:
+    return _places(frame, file, kind, pl.format("line {}", pl.col("line")))
+
+
+def _frame(rows: Any, schema: dict[str, Any]) -> pl.DataFrame:
+    """A writer's placements (a list of dicts, or a dict of columns) as a frame."""
+    return pl.DataFrame(rows or [], schema=schema, strict=False)
+
+
+def from_court_document(file: str, info: dict[str, Any]) -> pl.DataFrame:
     """The court document's items: page, item number and the R... reference printed there."""
-    return [
-        place(
-            p["decision_id"],
-            file,
-            COURT_DOCUMENT,
-            p["item"],
-            f"page {p['page']}, item {p['item']} (R{p['ref']})",
-            page=p["page"],
-        )
-        for p in info.get("placements", [])
-        if p.get("decision_id")
-    ]
+    p = _frame(
+        info.get("placements"),
+        {"decision_id": pl.String, "page": pl.Int32, "item": pl.Int32, "ref": pl.String},
+    ).rename({"item": "line"})
+    location = pl.format("page {}, item {} (R{})", pl.col("page"), pl.col("line"), pl.col("ref"))
+    return _places(p, file, COURT_DOCUMENT, location, page=pl.col("page"))
 
 
-def from_review_workbook(file: str, info: dict[str, Any]) -> list[dict[str, Any]]:
+def from_review_workbook(file: str, info: dict[str, Any]) -> pl.DataFrame:
     """The workbook's rows: sheet name and the row number Excel shows (header = row 1)."""
-    return [
-        place(
-            p["decision_id"],
-            file,
-            REVIEW_WORKBOOK,
-            p["row"],
-            f"sheet '{p['sheet']}', row {p['row']}",
-            sheet=p["sheet"],
-        )
-        for p in info.get("placements", [])
-        if p.get("decision_id")
-    ]
+    p = _frame(
+        info.get("placements"), {"decision_id": pl.String, "sheet": pl.String, "row": pl.Int32}
+    ).rename({"row": "line"})
+    location = pl.format("sheet '{}', row {}", pl.col("sheet"), pl.col("line"))
+    return _places(p, file, REVIEW_WORKBOOK, location, sheet=pl.col("sheet"))
 
 
 def from_gogen(
-    root: Path, folder: str, counts: dict[str, Any], decision_ids: dict[str, str]
-) -> list[dict[str, Any]]:
+    root: Path, folder: str, counts: dict[str, Any], decision_ids: pl.DataFrame
+) -> pl.DataFrame:
     """The earlier tool's two CSVs: a conviction's record in Prop64_Results.csv (in input-row
-    order) and its input row in All_Results_Condensed.csv. decision_ids: charge_key -> id."""
+    order) and its input row in All_Results_Condensed.csv. decision_ids: charge_key,
+    decision_id."""
     rows: dict[str, int] = counts.get("rows_by_charge_key", {})
     if not rows:
-        return []
-    out = []
+        return pl.DataFrame(schema=_PLACE_SCHEMA)
     results, condensed = (
         f"{folder}/gogen/Prop64_Results.csv",
         f"{folder}/gogen/All_Results_Condensed.csv",
     )
-    result_rows = sorted(set(rows.values()))
-    rank = {r: i for i, r in enumerate(result_rows)}
     result_starts = record_start_lines(root / results, counts.get("Prop64_Results.csv"))
     condensed_starts = record_start_lines(root / condensed, counts.get("All_Results_Condensed.csv"))
-    for charge_key, row in sorted(rows.items(), key=lambda kv: kv[1]):
-        did = decision_ids.get(charge_key)
-        if did is None:
-            continue
-        if rank[row] < len(result_starts):
-            n = result_starts[rank[row]]
-            out.append(place(did, results, GOGEN_RESULTS, n, f"line {n}"))
-        if row < len(condensed_starts):
-            n = condensed_starts[row]
-            out.append(place(did, condensed, GOGEN_CONDENSED, n, f"line {n}"))
-    return out
+    placed = (
+        pl.DataFrame(
+            {"charge_key": list(rows), "_row": list(rows.values())},
+            schema={"charge_key": pl.String, "_row": pl.Int64},
+        )
+        # Prop64_Results.csv holds the placed rows in input order: a row's rank is its record
+        .with_columns(pl.col("_row").rank("dense").cast(pl.Int64).sub(1).alias("_rank"))
+        .join(decision_ids.select("charge_key", "decision_id"), on="charge_key", how="inner")
+    )
+
+    def lines(index: str, starts: list[int]) -> pl.DataFrame:
+        table = pl.DataFrame({index: range(len(starts)), "line": starts}, schema={
+            index: pl.Int64, "line": pl.Int64})  # fmt: skip
+        return placed.join(table, on=index, how="inner")
+
+    return pl.concat(
+        [
+            _at_line(lines("_rank", result_starts), results, GOGEN_RESULTS),
+            _at_line(lines("_row", condensed_starts), condensed, GOGEN_CONDENSED),
+        ]
+    )
 
 
-def collect(root: Path, placed: list[dict[str, Any]]) -> pl.DataFrame:
+def _read_back(path: Path, rel: str, kind: str, pairs: list[tuple[str, int]]) -> pl.DataFrame:
+    frame = pl.DataFrame(pairs, schema={"decision_id": pl.String, "line": pl.Int64}, orient="row")
+    return _at_line(frame, rel, kind)
+
+
+def collect(root: Path, placed: list[pl.DataFrame]) -> pl.DataFrame:
     """Every place of the set under `root`: the writers' (`placed`) plus the CSV and JSONL files
     read back (county Prop 64 CSVs by decision_id, repository files by record_id)."""
-    rows = list(placed)
+    frames = [p.select(PLACE_COLUMNS) for p in placed]
     for path in sorted(root.glob("*/prop64_convictions.csv")):
         rel = path.relative_to(root).as_posix()
-        rows += [
-            place(d, rel, COUNTY_CSV, n, f"line {n}") for d, n in csv_lines(path, "decision_id")
-        ]
+        frames.append(_read_back(path, rel, COUNTY_CSV, csv_lines(path, "decision_id")))
     for path in sorted((root / "repository").glob("*_updates.csv")):
         rel = path.relative_to(root).as_posix()
-        rows += [
-            place(d, rel, REPOSITORY_CSV, n, f"line {n}")
-            for d, n in csv_lines(path, "record_id")
-            if d != "TRAILER"
-        ]
+        pairs = [(d, n) for d, n in csv_lines(path, "record_id") if d != "TRAILER"]
+        frames.append(_read_back(path, rel, REPOSITORY_CSV, pairs))
     for path in sorted((root / "repository").glob("*_updates.jsonl")):
         rel = path.relative_to(root).as_posix()
-        rows += [
-            place(d, rel, REPOSITORY_JSONL, n, f"line {n}")
-            for d, n in jsonl_lines(path, "record_id")
-        ]
-    schema = {c: SCHEMA[c] for c in PLACE_COLUMNS}
-    return pl.DataFrame(rows, schema=schema).sort("file", "page", "sheet", "line", nulls_last=True)
+        frames.append(_read_back(path, rel, REPOSITORY_JSONL, jsonl_lines(path, "record_id")))
+    out = pl.concat(frames) if frames else pl.DataFrame(schema=_PLACE_SCHEMA)
+    return out.sort("file", "page", "sheet", "line", nulls_last=True)
 
 
 # --------------------------------------------------------------------------------------------

@@ -46,8 +46,8 @@ from orchestration.exports import (
     writers,
 )
 from orchestration.exports import publish as _publish
-from orchestration.exports.bundle import build_run_files, reconcile, scope
-from orchestration.exports.load import load_export_frames
+from orchestration.exports.bundle import build_run_files, reconcile, scope_decisions
+from orchestration.exports.load import load_export_frames, load_reconcile_frame
 from orchestration.exports.publish import clear_leftovers, publish, staging_dir
 from orchestration.quality.checks import DECISION_TABLE
 from orchestration.resources import Warehouse
@@ -196,8 +196,7 @@ def _staged(context) -> tuple[Path, Path, str | None]:
 def exports_reconciled(context, warehouse: Warehouse) -> AssetCheckResult:
     """Read every staged file back and compare it with the decision table."""
     staging, _, county = _staged(context)
-    frames = load_export_frames(warehouse)
-    decisions = scope(frames, county)
+    decisions = scope_decisions(load_reconcile_frame(warehouse), county)
     problems = reconcile(staging, decisions)
     return AssetCheckResult(
         passed=not problems,

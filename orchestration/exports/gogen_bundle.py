@@ -1,6 +1,8 @@
 """The earlier tool's (gogen 0.2.13) output files, so downstream spreadsheets keep working.
 
-Pure module: polars frames in, files out. `write_gogen_bundle` writes, into one folder,
+Pure module: polars frames in, files out. Per county, into one folder (`write_gogen_bundle`; for
+several counties of one run, `prepare_gogen` once, which does all the county-independent work,
+then `write_gogen_county` per county):
     Prop64_Results.csv          header + the first row of each in-county Prop 64 conviction:
                                 the 95 research-file columns verbatim + the 18 eligibility columns
     All_Results_Condensed.csv   header + every input row (all counties, input order): the 20
@@ -91,7 +93,8 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -420,14 +423,25 @@ def _go_quote_expr(name: str) -> pl.Expr:
     return pl.when(needs).then(quoted).otherwise(c)
 
 
-def _write_go_csv(path: Path, frame: pl.DataFrame, header: Sequence[str]) -> None:
-    lines = frame.select(
-        pl.concat_str([_go_quote_expr(c) for c in header], separator=",").alias("line")
-    )
+def _go_fields(columns: Sequence[str]) -> pl.Expr:
+    return pl.concat_str([_go_quote_expr(c) for c in columns], separator=",")
+
+
+# Lines per write: bounds the text held at once (All_Results_Condensed.csv is ~170 MB at 1M rows).
+_CHUNK_ROWS = 200_000
+
+
+def _write_go_csv(path: Path, header: Sequence[str], chunks: Iterable[pl.Series]) -> int:
+    """The header, then each chunk of finished lines (fields quoted and joined); returns rows."""
+    rows = 0
     with atomic_file(path) as f:
         f.write(",".join(_go_quote(h) for h in header) + "\n")
-        if lines.height:
-            f.write(lines.write_csv(None, include_header=False, quote_style="never"))
+        f.flush()
+        for lines in chunks:
+            # straight to the byte stream (newline=""): no str round trip of the whole file
+            lines.to_frame().write_csv(f.buffer, include_header=False, quote_style="never")
+            rows += lines.len()
+    return rows
 
 
 def _go_json(obj: Any) -> str:
@@ -532,81 +546,132 @@ def _place_decisions(decisions: pl.DataFrame, raw: pl.DataFrame) -> pl.DataFrame
     )
 
 
-def _eligibility_rows(
-    in_county: pl.DataFrame,
-    raw: pl.DataFrame,
-    people: pl.DataFrame,
-    as_of: date,
-    parameters: Mapping[str, Any],
+def _per_distinct(
+    frame: pl.DataFrame,
+    inputs: Sequence[str],
+    outputs: Sequence[str],
+    fn: Callable[..., tuple[str, ...]],
+) -> list[pl.Series]:
+    """The `outputs` string columns, row-aligned with `frame`: fn(*inputs) run once per distinct
+    combination of the inputs (nulls included), so Python semantics at the cost of the distinct
+    values, not the rows."""
+    keys = frame.select(inputs).unique(maintain_order=True)
+    results = [fn(*k) for k in keys.iter_rows()]
+    keys = keys.with_columns(
+        pl.Series(f"_out{i}", [r[i] for r in results], dtype=pl.String) for i in range(len(outputs))
+    )
+    joined = frame.select(inputs).join(
+        keys, on=list(inputs), how="left", nulls_equal=True, maintain_order="left"
+    )
+    return [joined[f"_out{i}"].alias(name) for i, name in enumerate(outputs)]
+
+
+def _rendered(frame: pl.DataFrame, column: str, name: str, fn: Callable[[Any], str]) -> pl.Series:
+    return _per_distinct(frame, [column], [name], lambda v: (fn(v),))[0]
+
+
+def _date_columns(exact: date | None, raw: str | None) -> tuple[str, str]:
+    """(Date of Conviction, Occurred after 11/9/2016)."""
+    shown = exact.strftime("%m/%d/%Y") if exact is not None else (raw or "").strip()
+    return shown, _occurred_after(exact, raw)
+
+
+VOCABULARY_INPUTS = (
+    "determination",
+    "relief",
+    "decisive_rule",
+    "section",
+    "missing_facts",
+    "reasons",
+)
+SECTIONS = ("11357", "11358", "11359", "11360")
+
+
+def _placed_convictions(
+    placed: pl.DataFrame, raw: pl.DataFrame, people: pl.DataFrame
 ) -> pl.DataFrame:
-    """One row per in-county conviction: _row, charge_key, person_key, section, is_felony,
-    conviction_date and the per-conviction eligibility columns."""
+    """The placed decisions (in `placed` order) with _county (normalized, "" for none) and the
+    per-conviction columns that depend neither on the county nor on as_of."""
     _require(people, PEOPLE_COLUMNS, "people")
     people = people.select(PEOPLE_COLUMNS).unique(subset="person_key", keep="first")
-    steps = raw.select("_row", "_subject", pl.col("CNT_ORDER").str.slice(0, 6).alias("_step")).join(
-        _case_numbers(raw), on=["_subject", "_step"], how="left"
+    steps = (
+        raw.filter(pl.col("_row").is_in(placed["_row"].drop_nulls().implode()))
+        .select("_row", "_subject", pl.col("CNT_ORDER").str.slice(0, 6).alias("_step"))
+        .join(_case_numbers(raw), on=["_subject", "_step"], how="left")
     )
-    joined = (
-        in_county.join(steps.select("_row", CASE_NUMBER), on="_row", how="left")
-        .join(people, on="person_key", how="left")
-        .sort("_row")
+    d = placed.join(
+        steps.select("_row", CASE_NUMBER), on="_row", how="left", maintain_order="left"
+    ).join(people, on="person_key", how="left", maintain_order="left")
+    if d.schema[CASE_NUMBER] == pl.String:
+        case_number = d[CASE_NUMBER].fill_null("")
+    else:
+        case_number = _rendered(d, CASE_NUMBER, CASE_NUMBER, _text)
+    # normalize_county itself, once per distinct value: no re-implementation to drift from it
+    county = _rendered(
+        d.with_columns(pl.col("county").cast(pl.String)),
+        "county",
+        "_county",
+        lambda c: "" if c is None else normalize_county(c),
     )
-    out: dict[str, list[Any]] = {
-        c: []
-        for c in (
-            "_row",
-            "charge_key",
-            "person_key",
-            "section",
-            "is_felony",
-            "conviction_date",
-            *PER_CONVICTION_COLUMNS,
-        )
-    }
-    for d in joined.iter_rows(named=True):
-        determination, reason = gogen_vocabulary(d, parameters)
-        exact = d["conviction_date"]
-        if exact is not None:
-            shown = exact.strftime("%m/%d/%Y")
-        else:
-            shown = (d["conviction_date_raw"] or "").strip()
-        values = {
-            "_row": d["_row"],
-            "charge_key": d["charge_key"],
-            "person_key": d["person_key"],
-            "section": d["section"],
-            "is_felony": d["is_felony"],
-            "conviction_date": exact,
-            CASE_NUMBER: _text(d[CASE_NUMBER]),
-            "# of convictions on record": _text(d["convictions"]),
-            "Occurred after 11/9/2016": _occurred_after(exact, d["conviction_date_raw"]),
-            "Superstrike Code Section(s)": d["superstrike_sections"] or "-",
-            "PC290 Code Section(s)": d["pc290_sections"] or "-",
-            "PC290 Registration": "Yes" if d["has_pc290_registration"] else "-",
-            "Date of Conviction": shown,
-            "Years Since This Conviction": _years_since(exact, as_of),
-            "Years Since Any Conviction": _years_since(d["most_recent_conviction_date"], as_of),
-            "# of Prop 64 convictions": _text(d["prop64_convictions"]),
-            "# of HS 11357 convictions": _text(d["n_11357"]),
-            "# of HS 11358 convictions": _text(d["n_11358"]),
-            "# of HS 11359 convictions": _text(d["n_11359"]),
-            "# of HS 11360 convictions": _text(d["n_11360"]),
-            "Deceased": "Deceased" if d["is_deceased"] else "-",
-            "Eligibility Determination": determination,
-            "Eligibility Reason": reason,
-        }
-        for k, v in values.items():
-            out[k].append(v)
-    schema: dict[str, Any] = {
-        "_row": pl.UInt32,
-        "charge_key": pl.String,
-        "person_key": pl.String,
-        "section": pl.String,
-        "is_felony": pl.Boolean,
-        "conviction_date": pl.Date,
-        **{c: pl.String for c in PER_CONVICTION_COLUMNS},
-    }
-    return pl.DataFrame(out, schema=schema)
+    return d.select(
+        "_row",
+        *(c for c in VOCABULARY_INPUTS if c != "section"),
+        pl.col("charge_key").cast(pl.String),
+        pl.col("person_key").cast(pl.String),
+        pl.col("section").cast(pl.String),
+        pl.col("is_felony").cast(pl.Boolean),
+        pl.col("conviction_date").cast(pl.Date),
+        "most_recent_conviction_date",
+    ).with_columns(
+        county,
+        case_number,
+        *_per_distinct(
+            d,
+            ["conviction_date", "conviction_date_raw"],
+            ["Date of Conviction", "Occurred after 11/9/2016"],
+            _date_columns,
+        ),
+        _rendered(d, "convictions", "# of convictions on record", _text),
+        _rendered(d, "superstrike_sections", "Superstrike Code Section(s)", lambda v: v or "-"),
+        _rendered(d, "pc290_sections", "PC290 Code Section(s)", lambda v: v or "-"),
+        _rendered(d, "has_pc290_registration", "PC290 Registration", lambda v: "Yes" if v else "-"),
+        _rendered(d, "prop64_convictions", "# of Prop 64 convictions", _text),
+        *(_rendered(d, f"n_{s}", f"# of HS {s} convictions", _text) for s in SECTIONS),
+        _rendered(d, "is_deceased", "Deceased", lambda v: "Deceased" if v else "-"),
+    )
+
+
+def _eligibility_rows(
+    in_county: pl.DataFrame, as_of: date, parameters: Mapping[str, Any]
+) -> pl.DataFrame:
+    """One row per in-county conviction, by row: _row, charge_key, person_key, section,
+    is_felony, conviction_date and the per-conviction eligibility columns."""
+    d = in_county.sort("_row")
+    return d.with_columns(
+        *_per_distinct(
+            d,
+            VOCABULARY_INPUTS,
+            ["Eligibility Determination", "Eligibility Reason"],
+            lambda *v: gogen_vocabulary(dict(zip(VOCABULARY_INPUTS, v, strict=True)), parameters),
+        ),
+        _rendered(
+            d, "conviction_date", "Years Since This Conviction", lambda v: _years_since(v, as_of)
+        ),
+        _rendered(
+            d,
+            "most_recent_conviction_date",
+            "Years Since Any Conviction",
+            lambda v: _years_since(v, as_of),
+        ),
+    ).select(
+        "_row",
+        "charge_key",
+        "person_key",
+        "section",
+        "is_felony",
+        "conviction_date",
+        *PER_CONVICTION_COLUMNS,
+    )
 
 
 def _convictions_from_raw(raw: pl.DataFrame) -> pl.DataFrame:
@@ -677,12 +742,6 @@ def _summary(
         and not r.startswith("Dismiss all HS")
         and not r.startswith("Misdemeanor or Infraction")
     )
-    convictions = convictions.select(
-        pl.col("person_key").cast(pl.String),
-        pl.col("charge_key").cast(pl.String),
-        pl.col("is_felony").cast(pl.Boolean),
-        pl.col("conviction_date").cast(pl.Date),
-    ).unique(subset="charge_key", keep="first")
     return {
         "county": county,
         "earliestConviction": f"{earliest.isoformat()}T00:00:00Z" if earliest else None,
@@ -712,7 +771,140 @@ def _summary(
 
 
 # --------------------------------------------------------------------------------------------
-# Entry point
+# Entry points
+
+
+@dataclass(frozen=True, eq=False)
+class GogenInputs:
+    """A run's county-independent work, from `prepare_gogen`, for `write_gogen_county`."""
+
+    parameters: Mapping[str, Any]  # with DEFAULT_PARAMETERS filled in
+    line_count: int  # data rows of all files
+    # Every input row in order (row i has _row i): _row, _prefix (the 20 condensed columns,
+    # quoted, ","-joined) and _other (Possible Other P64 Charges, quoted).
+    rows: pl.DataFrame
+    # The rows a decision is placed on: _row, _prefix (the 95 research-file columns, quoted).
+    records: pl.DataFrame
+    # The run's placed decisions (see _placed_convictions), all counties.
+    decisions: pl.DataFrame
+    # person_key, charge_key, is_felony, conviction_date: one row per charge_key.
+    convictions: pl.DataFrame
+
+
+def prepare_gogen(
+    raw_rows: pl.DataFrame,
+    decisions: pl.DataFrame,
+    people: pl.DataFrame,
+    *,
+    all_convictions: pl.DataFrame | None = None,
+    parameters: Mapping[str, Any] | None = None,
+) -> GogenInputs:
+    """Everything of the bundle that does not depend on the county, done once per run; the
+    arguments are those of `write_gogen_bundle`."""
+    raw = _raw_frame(raw_rows)
+    placed = _place_decisions(decisions, raw)
+    convictions = all_convictions if all_convictions is not None else _convictions_from_raw(raw)
+    _require(
+        convictions, ("person_key", "charge_key", "is_felony", "conviction_date"), "convictions"
+    )
+    other = _possible_other_column(raw).select(
+        "_row", _go_quote_expr(POSSIBLE_OTHER_P64).alias("_other")
+    )
+    return GogenInputs(
+        parameters={**DEFAULT_PARAMETERS, **(parameters or {})},
+        line_count=raw.height,
+        rows=raw.select("_row", _go_fields(CONDENSED_COLUMNS).alias("_prefix")).join(
+            other, on="_row", how="left", maintain_order="left"
+        ),
+        records=raw.filter(pl.col("_row").is_in(placed["_row"].drop_nulls().implode())).select(
+            "_row", _go_fields(COLUMNS).alias("_prefix")
+        ),
+        decisions=_placed_convictions(placed, raw, people),
+        convictions=convictions.select(
+            pl.col("person_key").cast(pl.String),
+            pl.col("charge_key").cast(pl.String),
+            pl.col("is_felony").cast(pl.Boolean),
+            pl.col("conviction_date").cast(pl.Date),
+        ).unique(subset="charge_key", keep="first"),
+    )
+
+
+def write_gogen_county(
+    prepared: GogenInputs,
+    out_dir: Path,
+    county: str,
+    as_of: date,
+    processing_seconds: float = 0.0,
+) -> dict[str, Any]:
+    """Write Prop64_Results.csv, All_Results_Condensed.csv and gogen.json of `county` into
+    `out_dir`; returns what `write_gogen_bundle` returns."""
+    target = normalize_county(county)
+    in_county = prepared.decisions.filter(pl.col("_county") == target)
+    unplaced = in_county.filter(pl.col("_row").is_null())["charge_key"].to_list()
+    if unplaced:
+        raise ValueError(
+            f"{len(unplaced)} in-county decision(s) match no row of raw_rows, e.g. {unplaced[:5]}"
+        )
+    elig = _eligibility_rows(in_county, as_of, prepared.parameters)
+    # The 18 columns of a row: per county only the in-county conviction rows differ from blank.
+    tail = elig.with_columns(prepared.rows["_other"].gather(elig["_row"])).select(
+        "_row",
+        pl.concat_str(
+            [
+                pl.col("_other") if c == POSSIBLE_OTHER_P64 else _go_quote_expr(c)
+                for c in ELIGIBILITY_COLUMNS
+            ],
+            separator=",",
+        ).alias("_tail"),
+    )
+    blank_tail = pl.concat_str(
+        [pl.col("_other") if c == POSSIBLE_OTHER_P64 else pl.lit("") for c in ELIGIBILITY_COLUMNS],
+        separator=",",
+    )
+
+    def condensed() -> Iterator[pl.Series]:
+        rows = prepared.rows
+        for start in range(0, rows.height, _CHUNK_ROWS):
+            part = rows.slice(start, _CHUNK_ROWS)
+            here = tail.filter(pl.col("_row").is_between(start, start + part.height, closed="left"))
+            yield (
+                part.join(here, on="_row", how="left", maintain_order="left")
+                .select(pl.concat_str(["_prefix", pl.coalesce("_tail", blank_tail)], separator=","))
+                .to_series()
+            )
+
+    # filter, join, sort: the steps of the old whole-frame version, so even two decisions placed
+    # on one row come out as before
+    prop64 = (
+        prepared.records.filter(pl.col("_row").is_in(elig["_row"].implode()))
+        .join(tail, on="_row", how="left", maintain_order="left")
+        .sort("_row")
+        .select(pl.concat_str(["_prefix", "_tail"], separator=","))
+        .to_series()
+    )
+    out_dir = Path(out_dir)
+    prop64_rows = _write_go_csv(out_dir / PROP64_RESULTS_FILE, PROP64_RESULTS_HEADER, [prop64])
+    condensed_rows = _write_go_csv(out_dir / CONDENSED_FILE, CONDENSED_HEADER, condensed())
+    summary = _summary(
+        county,
+        prepared.line_count,
+        processing_seconds,
+        elig,
+        prepared.convictions,
+        as_of,
+        prepared.parameters,
+    )
+    with atomic_file(out_dir / SUMMARY_FILE) as f:
+        f.write(_go_json(summary))
+    return {
+        PROP64_RESULTS_FILE: prop64_rows,
+        CONDENSED_FILE: condensed_rows,
+        SUMMARY_FILE: 1,
+        "charge_keys": set(elig["charge_key"].to_list()),
+        # for audit.export_lines: each conviction's input row (= its record in the condensed
+        # file; Prop64_Results.csv holds these rows in the same order)
+        "rows_by_charge_key": dict(zip(elig["charge_key"], elig["_row"], strict=True)),
+    }
 
 
 def write_gogen_bundle(
@@ -737,47 +929,10 @@ def write_gogen_bundle(
     force (dismiss_sections, reduce_sections, dismiss_age_threshold, ...).
 
     Returns {file name: data rows written, ..., "charge_keys": the convictions in
-    Prop64_Results.csv}.
+    Prop64_Results.csv, "rows_by_charge_key": ...}. For several counties of one run, call
+    `prepare_gogen` once and `write_gogen_county` per county instead.
     """
-    params = {**DEFAULT_PARAMETERS, **(parameters or {})}
-    target = normalize_county(county)
-    raw = _raw_frame(raw_rows)
-    placed = _place_decisions(decisions, raw)
-    in_county = placed.filter(
-        pl.col("county")
-        .cast(pl.String)
-        .map_elements(normalize_county, return_dtype=pl.String)
-        .fill_null("")
-        == target
+    prepared = prepare_gogen(
+        raw_rows, decisions, people, all_convictions=all_convictions, parameters=parameters
     )
-    unplaced = in_county.filter(pl.col("_row").is_null())["charge_key"].to_list()
-    if unplaced:
-        raise ValueError(
-            f"{len(unplaced)} in-county decision(s) match no row of raw_rows, e.g. {unplaced[:5]}"
-        )
-    elig = _eligibility_rows(in_county, raw, people, as_of, params)
-    rows = raw.join(_possible_other_column(raw), on="_row", how="left", maintain_order="left")
-    rows = rows.join(
-        elig.select("_row", *PER_CONVICTION_COLUMNS), on="_row", how="left", maintain_order="left"
-    )
-    out_dir = Path(out_dir)
-    prop64 = rows.join(elig.select("_row"), on="_row", how="semi").sort("_row")
-    _write_go_csv(out_dir / PROP64_RESULTS_FILE, prop64, PROP64_RESULTS_HEADER)
-    _write_go_csv(out_dir / CONDENSED_FILE, rows, CONDENSED_HEADER)
-
-    convictions = all_convictions if all_convictions is not None else _convictions_from_raw(raw)
-    _require(
-        convictions, ("person_key", "charge_key", "is_felony", "conviction_date"), "convictions"
-    )
-    summary = _summary(county, raw.height, processing_seconds, elig, convictions, as_of, params)
-    with atomic_file(out_dir / SUMMARY_FILE) as f:
-        f.write(_go_json(summary))
-    return {
-        PROP64_RESULTS_FILE: prop64.height,
-        CONDENSED_FILE: rows.height,
-        SUMMARY_FILE: 1,
-        "charge_keys": set(elig["charge_key"].to_list()),
-        # for audit.export_lines: each conviction's input row (= its record in the condensed
-        # file; Prop64_Results.csv holds these rows in the same order)
-        "rows_by_charge_key": dict(zip(elig["charge_key"], elig["_row"], strict=True)),
-    }
+    return write_gogen_county(prepared, out_dir, county, as_of, processing_seconds)

@@ -96,6 +96,18 @@ group by p.person_key, p.is_deceased
 """
 
 
+# what the reconciliation compares the files with: a few columns of every decision
+RECONCILE_SQL = """
+select program, county, charge_key, decision_id, determination, relief, decisive_rule, reasons
+from main.fct_conviction_eligibility
+"""
+
+
+def load_reconcile_frame(warehouse: Warehouse) -> pl.DataFrame:
+    with warehouse.connect(read_only=True) as con:
+        return con.execute(RECONCILE_SQL).pl()
+
+
 def load_export_frames(warehouse: Warehouse) -> ExportFrames:
     with warehouse.connect(read_only=True) as con:
         return ExportFrames(

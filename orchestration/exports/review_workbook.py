@@ -275,14 +275,16 @@ def write_review_workbook(
 
     # -- data sheets ----------------------------------------------------------------------------
     charge_keys: list[str] = []
-    placements: list[dict[str, Any]] = []
+    placements: dict[str, list[Any]] = {"decision_id": [], "sheet": [], "row": []}
     last_col = len(COLUMNS) - 1
     review_col = next(i for i, c in enumerate(COLUMNS) if c[0] == "Reviewer decision")
     for b in order:
         items = buckets[b]
         ws = workbook.add_worksheet(sheet_name(b, len(items)))
         for j, (heading, width, kind) in enumerate(COLUMNS):
-            ws.set_column(j, j, width)
+            # the column's format styles its empty cells: no cell is written for a blank value
+            # (a statewide county has millions of them) and they look as a written blank would
+            ws.set_column(j, j, width, cell_fmt[kind])
             ws.write_string(0, j, heading, review_header_fmt if kind == "blank" else header_fmt)
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(len(items), 1), last_col)
@@ -299,21 +301,24 @@ def write_review_workbook(
                     "error_type": "information",  # other wording is allowed, just flagged
                 },
             )
+        formats = [cell_fmt[kind] for _, _, kind in COLUMNS]
+        written = [j for j, (_, _, kind) in enumerate(COLUMNS) if kind != "blank"]
         for i, r in enumerate(items, start=1):
-            for j, ((_, _, kind), value) in enumerate(zip(COLUMNS, _values(r), strict=True)):
-                if kind == "blank":
-                    ws.write_blank(i, j, None, blank_fmt)
-                elif isinstance(value, date):
+            values = _values(r)
+            for j in written:
+                value = values[j]
+                if isinstance(value, date):
                     ws.write_datetime(i, j, value, date_fmt)
                 else:
                     text = _text(value)
-                    if text is None:
-                        ws.write_blank(i, j, None, cell_fmt[kind])
-                    else:
-                        ws.write_string(i, j, text, cell_fmt[kind])
+                    if text is not None:
+                        ws.write_string(i, j, text, formats[j])
             charge_keys.append(str(r.get("charge_key")))
-            # for audit.export_lines: the row number Excel shows (the header is row 1)
-            placements.append({"decision_id": r.get("decision_id"), "sheet": ws.name, "row": i + 1})
+        # for audit.export_lines: the row number Excel shows (the header is row 1); columns,
+        # not a dict per row
+        placements["decision_id"] += [r.get("decision_id") for r in items]
+        placements["sheet"] += [ws.name] * len(items)
+        placements["row"] += range(2, len(items) + 2)
     workbook.close()
 
     return {

@@ -25,6 +25,16 @@ def normalize_county(name: str) -> str:
     return " ".join(name.split()).upper()
 
 
+def normalize_county_column(names: pl.Series) -> pl.Series:
+    """normalize_county of every value (nulls stay null), computed once per distinct name: a
+    statewide run has millions of rows and a few dozen counties."""
+    names = names.cast(pl.String)
+    distinct = names.drop_nulls().unique().to_list()
+    return names.replace_strict(
+        {n: normalize_county(n) for n in distinct}, default=None, return_dtype=pl.String
+    )
+
+
 def county_folder(county: str | None) -> str:
     if not county:
         return NO_COUNTY
@@ -91,7 +101,7 @@ def write_county_exports(
     without, every county present in the table.
     """
     decisions = decisions.with_columns(
-        pl.col("county").map_elements(normalize_county, return_dtype=pl.String).alias("_county")
+        normalize_county_column(decisions["county"]).alias("_county")
     )
     if county is not None:
         wanted = [normalize_county(county)]

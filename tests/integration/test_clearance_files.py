@@ -1,6 +1,7 @@
 """Issue 4: the run's clearance files, opened with real readers and compared with the warehouse."""
 
 import json
+from datetime import date
 
 import duckdb
 import polars as pl
@@ -147,3 +148,55 @@ def test_reconciliation_catches_an_altered_export(run, tmp_path, record_property
     record_property("reliability", "conservation")
     record_property("inputs", 1)
     assert any("differ from the decision table" in p for p in problems), problems
+
+
+def test_reconciliation_counts_every_workbook_row(run):
+    """The workbooks are read back (calamine): one decision more in the warehouse than in the
+    files is reported as missing from the review workbooks."""
+    from orchestration.exports.bundle import reconcile
+    from orchestration.exports.load import load_reconcile_frame
+    from orchestration.resources import Warehouse
+
+    out, _ = run
+    decisions = load_reconcile_frame(Warehouse(path=str(out.parent / "wh.duckdb")))
+    assert reconcile(out, decisions) == []
+    extra = decisions.filter(pl.col("determination") == "not_eligible").head(1)
+    extra = extra.with_columns(pl.lit("not-in-any-file").alias("charge_key"))
+    problems = reconcile(out, pl.concat([decisions, extra]))
+    assert problems == ["review workbooks: 1 decisions missing, 0 extra"]
+
+
+def test_files_do_not_depend_on_the_number_of_worker_processes(run, tmp_path, monkeypatch):
+    """Court documents and workbooks are written in worker processes for a large set: the same
+    frames give the same bytes with one process and with two."""
+    from orchestration.exports.bundle import build_run_files
+    from orchestration.exports.load import load_export_frames
+    from orchestration.resources import Warehouse
+
+    out, _ = run
+    frames = load_export_frames(Warehouse(path=str(out.parent / "wh.duckdb")))
+    run_info = {
+        "run_id": "r",
+        "generated_at": "t",
+        "as_of": date(2025, 7, 1),
+        "git_revision": "g",
+        "git_dirty": False,
+        "rules_versions": {},
+        "prop64_parameters": {},
+        "report": {"inputs": [], "quality": []},
+    }
+    written = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv("CLEANSLATE_EXPORT_WORKERS", workers)
+        root = tmp_path / f"w{workers}"
+        root.mkdir()
+        result = build_run_files(root, frames, run_info)
+        written[workers] = (
+            {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()},
+            result["export_lines"],
+        )
+    files1, lines1 = written["1"]
+    files2, lines2 = written["2"]
+    assert len(files1) > 10 and files1.keys() == files2.keys()
+    assert [f for f in files1 if files1[f] != files2[f]] == []
+    assert lines1.equals(lines2) and lines1.height > frames.decisions.height

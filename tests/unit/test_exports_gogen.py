@@ -12,13 +12,16 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from orchestration.exports import gogen_bundle
 from orchestration.exports.gogen_bundle import (
     CONDENSED_COLUMNS,
     ELIGIBILITY_COLUMNS,
     doj_date_range,
     gogen_vocabulary,
     possible_other_p64,
+    prepare_gogen,
     write_gogen_bundle,
+    write_gogen_county,
 )
 from orchestration.ingest.doj_format import COLUMNS, INDEX
 from tests.fixtures.doj import rec
@@ -589,3 +592,41 @@ def test_without_all_convictions_counts_from_raw_rows(tmp_path):
         "CountSubjectsNoFelony": 2,
     }
     assert summary["processingTimeInSeconds"] == 0
+
+
+GOGEN_FILES = ("Prop64_Results.csv", "All_Results_Condensed.csv", "gogen.json")
+
+
+@pytest.mark.parametrize("all_convictions", [True, False])
+def test_prepared_once_writes_each_county_as_write_gogen_bundle(
+    tmp_path, monkeypatch, all_convictions
+):
+    convictions = _all_convictions() if all_convictions else None
+    counties = [" San  Joaquin", "yolo", "Sacramento"]  # Sacramento: no conviction
+    expected = {
+        c: write_gogen_bundle(
+            tmp_path / "bundle" / c,
+            c,
+            _raw(),
+            _decisions(),
+            _people(),
+            AS_OF,
+            processing_seconds=1.5,
+            all_convictions=convictions,
+            parameters=PARAMETERS,
+        )
+        for c in counties
+    }
+    # chunks of 4 of the 13 rows: the condensed file is written in pieces
+    monkeypatch.setattr(gogen_bundle, "_CHUNK_ROWS", 4)
+    prepared = prepare_gogen(
+        _raw(), _decisions(), _people(), all_convictions=convictions, parameters=PARAMETERS
+    )
+    for c in [*counties, counties[0]]:  # writing a county leaves `prepared` as it was
+        result = write_gogen_county(prepared, tmp_path / "county" / c, c, AS_OF, 1.5)
+        assert result == expected[c]
+        for name in GOGEN_FILES:
+            written = (tmp_path / "county" / c / name).read_bytes()
+            assert written == (tmp_path / "bundle" / c / name).read_bytes(), (c, name)
+    assert expected["yolo"]["charge_keys"] == {"k7"}
+    assert expected[" San  Joaquin"]["All_Results_Condensed.csv"] == len(ROWS)

@@ -54,15 +54,17 @@ def test_collect_places_every_kind(tmp_path):
     counts = {"rows_by_charge_key": {"c1": 1}, "Prop64_Results.csv": 1}
     counts["All_Results_Condensed.csv"] = 2
     placed = [
-        *export_lines.from_court_document(
+        export_lines.from_court_document(
             "YOLO/p_court_order.pdf",
             {"placements": [{"decision_id": "d1", "item": 4, "page": 2, "ref": "d1"}]},
         ),
-        *export_lines.from_review_workbook(
+        export_lines.from_review_workbook(
             "YOLO/review.xlsx",
             {"placements": [{"decision_id": "d1", "sheet": "Eligible (1)", "row": 2}]},
         ),
-        *export_lines.from_gogen(tmp_path, "YOLO", counts, {"c1": "d1"}),
+        export_lines.from_gogen(
+            tmp_path, "YOLO", counts, pl.DataFrame({"charge_key": ["c1"], "decision_id": ["d1"]})
+        ),
     ]
     got = export_lines.collect(tmp_path, placed)
     assert got.columns == list(export_lines.PLACE_COLUMNS)
