@@ -36,6 +36,7 @@ OTHER = "_other"  # rows with a determination outside the four (should not happe
 OTHER_LABEL = "Other"
 REVIEW_CHOICES = ["Agree", "Disagree", "Needs more information"]
 EXCEL_MAX_ROWS = 1_048_576
+SHARED_STRINGS_MAX_ROWS = 300_000
 EXCEL_MAX_CHARS = 32_767
 
 # (heading, width, kind); kind: text | wrap | date | blank
@@ -131,6 +132,24 @@ def sheet_name(bucket: str, count: int) -> str:
     return f"{label} ({count})"[:31]
 
 
+def data_sheets(
+    order: list[str], buckets: dict[str, list[dict[str, Any]]]
+) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    """(bucket, sheet name, rows) per data sheet: a determination with more rows than an Excel
+    sheet holds continues on further sheets ("Not eligible (1234567) #2")."""
+    per_sheet = EXCEL_MAX_ROWS - 1  # the header takes a row
+    out = []
+    for b in order:
+        items = buckets[b]
+        name = sheet_name(b, len(items))
+        parts = max(1, -(-len(items) // per_sheet))
+        for k in range(parts):
+            chunk = items[k * per_sheet : (k + 1) * per_sheet]
+            # Excel forbids '/' in sheet names and allows 31 characters
+            out.append((b, name if parts == 1 else f"{name} #{k + 1}"[:31], chunk))
+    return out
+
+
 def _sort_keys(rows: pl.DataFrame) -> list[str]:
     wanted = ("program", "subject_id", "cnt_order", "charge_ref", "charge_key")
     return [c for c in wanted if c in rows.columns]
@@ -142,8 +161,9 @@ def write_review_workbook(
     """Write the review workbook for `rows` (one county's decisions, any programs) to `path`.
 
     Sheets: "Summary", then one sheet per determination present, in the order needs_review,
-    not_eligible, not_yet_eligible, eligible (named like "Needs review (12)"). Every row of `rows`
-    is written exactly once. The file is written to `path` directly (not atomically).
+    not_eligible, not_yet_eligible, eligible (named like "Needs review (12)"; one with more rows
+    than an Excel sheet holds continues on further sheets). Every row of `rows` is written
+    exactly once. The file is written to `path` directly (not atomically).
 
     Returns {"sheet_names", "sheets": {data sheet name: rows}, "by_determination", "rows",
     "bytes", "charge_keys", "reference"} (charge_keys in the order written; reference: the
@@ -157,16 +177,14 @@ def write_review_workbook(
     for r in records:
         buckets.setdefault(_bucket(r.get("determination")), []).append(r)
     order = [b for b in (*DETERMINATION_ORDER, OTHER) if b in buckets]
-    for b in order:
-        if len(buckets[b]) + 1 > EXCEL_MAX_ROWS:
-            raise ValueError(
-                f"{len(buckets[b]):,} {b} rows do not fit on one Excel sheet; split the county"
-            )
+    sheets = data_sheets(order, buckets)
 
     workbook = xlsxwriter.Workbook(
         str(path),
         {
-            "constant_memory": True,  # rows are streamed to disk in order: large counties fit
+            # Shared strings (each distinct text stored once) write ~30% faster, but hold every
+            # cell in memory until close; a very large county streams its rows to disk instead.
+            "constant_memory": len(records) > SHARED_STRINGS_MAX_ROWS,
             "strings_to_numbers": False,
             "strings_to_formulas": False,  # free text starting with '=' stays text
             "strings_to_urls": False,
@@ -200,7 +218,7 @@ def write_review_workbook(
     int_bold_fmt = workbook.add_format({"num_format": "#,##0", "bold": True, "top": 1})
     cell_fmt = {"text": text_fmt, "wrap": wrap_fmt, "date": date_fmt, "blank": blank_fmt}
 
-    sheet_counts = {sheet_name(b, len(buckets[b])): len(buckets[b]) for b in order}
+    sheet_counts = {name: len(items) for _, name, items in sheets}
 
     # -- Summary ------------------------------------------------------------------------------
     summary = workbook.add_worksheet("Summary")
@@ -278,9 +296,8 @@ def write_review_workbook(
     placements: dict[str, list[Any]] = {"decision_id": [], "sheet": [], "row": []}
     last_col = len(COLUMNS) - 1
     review_col = next(i for i, c in enumerate(COLUMNS) if c[0] == "Reviewer decision")
-    for b in order:
-        items = buckets[b]
-        ws = workbook.add_worksheet(sheet_name(b, len(items)))
+    for _, name, items in sheets:
+        ws = workbook.add_worksheet(name)
         for j, (heading, width, kind) in enumerate(COLUMNS):
             # the column's format styles its empty cells: no cell is written for a blank value
             # (a statewide county has millions of them) and they look as a written blank would

@@ -391,6 +391,42 @@ def test_workbook_summary_counts_match(workbook):
     assert table["Total"]["Total"] == 1500
 
 
+def _cells(path) -> dict[str, list[tuple]]:
+    return {ws.title: list(ws.iter_rows(values_only=True)) for ws in load_workbook(path)}
+
+
+def test_workbook_streams_a_large_county_and_splits_what_one_sheet_cannot_hold(
+    tmp_path, monkeypatch
+):
+    """A determination with more rows than a sheet holds continues on numbered sheets; a county
+    past the shared-strings bound is streamed (constant memory): the same cells either way."""
+    from orchestration.exports import review_workbook
+
+    rows = make_decisions(120, seed=12, eligible_share=0.3)
+    counts = Counter(rows["determination"])
+    shared = (
+        _cells(tmp_path / "a.xlsx")
+        if write_review_workbook(tmp_path / "a.xlsx", None, rows, AS_OF)
+        else None
+    )
+    monkeypatch.setattr(review_workbook, "SHARED_STRINGS_MAX_ROWS", 10)
+    write_review_workbook(tmp_path / "b.xlsx", None, rows, AS_OF)
+    assert _cells(tmp_path / "b.xlsx") == shared
+
+    monkeypatch.setattr(review_workbook, "EXCEL_MAX_ROWS", 21)  # 20 data rows per sheet
+    result = write_review_workbook(tmp_path / "c.xlsx", None, rows, AS_OF)
+    n = counts["not_eligible"]
+    parts = -(-n // 20)
+    assert parts > 1
+    names = [f"Not eligible ({n}) #{k}" for k in range(1, parts + 1)]
+    assert [s for s in result["sheet_names"] if s.startswith("Not eligible")] == names
+    split = _cells(tmp_path / "c.xlsx")
+    assert all(len(split[name]) - 1 == 20 for name in names[:-1])
+    keys = [r[-1] for name in split if name != "Summary" for r in split[name][1:]]
+    assert sorted(keys) == sorted(rows["charge_key"]) and sum(result["sheets"].values()) == 120
+    assert sum(len(split[name]) - 1 for name in names) == n
+
+
 def test_workbook_same_input_same_bytes_and_missing_determinations(tmp_path):
     rows = make_decisions(200, seed=9, eligible_share=0.5).filter(
         pl.col("determination") != "not_yet_eligible"
