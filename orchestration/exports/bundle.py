@@ -150,24 +150,26 @@ def build_run_files(
         if workers > 1
         else None
     )
+    # The earlier tool's files are for CA DOJ Prop 64 counties.
+    gogen_counties = [
+        c
+        for c in counties
+        if c is not None
+        and not per_county[c]
+        .filter((pl.col("program") == PROP64) & (pl.col("source_system") == "doj"))
+        .is_empty()
+    ]
     try:
         documents = [
-            pool.submit(county_documents, root, c, per_county[c], programs, as_of)
+            pool.submit(county_documents, root, c, per_county.pop(c), programs, as_of)
             if pool
-            else county_documents(root, c, per_county[c], programs, as_of)
-            for c in sorted(counties, key=lambda c: -per_county[c].height)  # largest first
+            else county_documents(root, c, per_county.pop(c), programs, as_of)
+            # largest first; popped: a worker's county frame is not kept here as well
+            for c in sorted(counties, key=lambda c: -per_county[c].height)
         ]
 
-        # The earlier tool's files, for CA DOJ Prop 64 counties: what is the same for every
-        # county (the whole input quoted once, the placed decisions) is prepared once.
-        gogen_counties = [
-            c
-            for c in counties
-            if c is not None
-            and not per_county[c]
-            .filter((pl.col("program") == PROP64) & (pl.col("source_system") == "doj"))
-            .is_empty()
-        ]
+        # The gogen bundle: what is the same for every county (the whole input quoted once,
+        # the placed decisions) is prepared once.
         gogen = (
             prepare_gogen(
                 frames.raw_doj,

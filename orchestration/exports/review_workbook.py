@@ -66,6 +66,16 @@ COLUMNS: tuple[tuple[str, float, str], ...] = (
 )
 
 
+# the decision columns the workbook reads (_values, _level, _source, the Summary)
+ROW_FIELDS = (
+    "program", "subject_id", "person_name", "dob", "dob_raw", "charge_ref", "case_number",
+    "county", "conviction_date", "conviction_date_raw", "offense_raw", "statute", "section",
+    "offense_level", "grade", "determination", "relief", "eligible_on", "decisive_rule",
+    "reasons", "missing_facts", "facts", "source_file", "source_line", "charge_key",
+    "decision_id",
+)  # fmt: skip
+
+
 def _text(value: Any) -> str | None:
     """Cell text for any column value: lists joined with '; ', structs as sorted JSON."""
     if value is None:
@@ -172,7 +182,8 @@ def write_review_workbook(
     reference = decision_set_reference(rows)
     keys = _sort_keys(rows)
     ordered = rows.sort(keys, nulls_last=True, maintain_order=True) if keys else rows
-    records = ordered.to_dicts()
+    # Python rows of only the columns a sheet shows: a large county is ~200,000 of them
+    records = ordered.select([c for c in ROW_FIELDS if c in ordered.columns]).to_dicts()
     buckets: dict[str, list[dict[str, Any]]] = {}
     for r in records:
         buckets.setdefault(_bucket(r.get("determination")), []).append(r)
