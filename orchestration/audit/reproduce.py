@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from orchestration.ingest.reader import sha256_of
 from orchestration.resources import Warehouse
 
 # Columns audit.runs gained for reproduction (older warehouses get them added, NULL).
@@ -53,14 +54,6 @@ class ReproduceError(Exception):
 
 # --------------------------------------------------------------------------------------------
 # Recording (decision_history)
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def recorded_inputs(warehouse: Warehouse) -> list[dict[str, Any]]:

@@ -42,6 +42,7 @@ from orchestration.exports.court_pdf import REF_LENGTH
 from orchestration.exports.gogen_bundle import CONDENSED_COLUMNS
 from orchestration.ingest.canonical_format import TABLES
 from orchestration.ingest.doj_format import COLUMNS as DOJ_COLUMNS
+from orchestration.ingest.reader import sha256_of
 from orchestration.settings import rules_dir as default_rules_dir
 
 TEXT_SUFFIXES = {".csv", ".dat", ".txt"}
@@ -161,14 +162,6 @@ def _physical_lines(path: Path, wanted: set[int]) -> dict[int, str]:
             if n >= last:
                 break
     return found
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 # --------------------------------------------------------------------------------------------

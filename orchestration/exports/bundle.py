@@ -255,7 +255,7 @@ def reconcile(root: Path, decisions: pl.DataFrame) -> list[str]:
     import fastexcel
     import pypdfium2 as pdfium
 
-    from orchestration.exports.publish import sha256_file
+    from orchestration.ingest.reader import sha256_of
 
     problems: list[str] = []
     eligible = decisions.filter(pl.col("determination") == "eligible")
@@ -348,6 +348,6 @@ def reconcile(root: Path, decisions: pl.DataFrame) -> list[str]:
     if set(listed) != on_disk:
         problems.append("manifest does not list exactly the files on disk")
     for rel, sha in listed.items():
-        if rel in on_disk and sha256_file(root / rel) != sha:
+        if rel in on_disk and sha256_of(root / rel) != sha:
             problems.append(f"manifest checksum differs for {rel}")
     return problems

@@ -26,6 +26,8 @@ from typing import Any
 
 import polars as pl
 
+from orchestration.ingest.reader import sha256_of
+
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -102,14 +104,6 @@ def owner_only(root: Path) -> None:
             os.chmod(os.path.join(dirpath, f), 0o600)
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def write_manifest(root: Path, rows_by_file: dict[str, int | None], meta: dict[str, Any]) -> Path:
     """manifest.json: every file with its rows (None where rows do not apply), bytes, SHA-256."""
     files = []
@@ -122,7 +116,7 @@ def write_manifest(root: Path, rows_by_file: dict[str, int | None], meta: dict[s
                 "file": rel,
                 "rows": rows_by_file.get(rel),
                 "bytes": path.stat().st_size,
-                "sha256": sha256_file(path),
+                "sha256": sha256_of(path),
             }
         )
     manifest = {**meta, "files": files}

@@ -11,10 +11,10 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from orchestration.cli import app
-from orchestration.exports.publish import sha256_file
 from orchestration.exports.repository import read_repository_csv, read_repository_jsonl
 from orchestration.generate.canonical import generate_canonical
 from orchestration.generate.extract import generate_extract
+from orchestration.ingest.reader import sha256_of
 
 pytestmark = pytest.mark.integration
 
@@ -61,7 +61,7 @@ def test_manifest_lists_every_file_with_its_checksum(run):
     }
     assert set(files) == on_disk
     for rel, f in files.items():
-        assert sha256_file(out / rel) == f["sha256"]
+        assert sha256_of(out / rel) == f["sha256"]
         assert (out / rel).stat().st_mode & 0o077 == 0, rel
     assert manifest["rules_versions"]["us_ca_prop64"].startswith("us_ca_prop64@")
     assert manifest["git_revision"]
