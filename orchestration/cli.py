@@ -12,7 +12,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -76,47 +76,69 @@ def lock_file(warehouse_file: Path) -> Path:
 
 
 @contextmanager
-def warehouse_lock(warehouse_file: Path, wait: bool = True) -> Iterator[None]:
-    """Hold `<warehouse>.lock` exclusively (flock) for a whole run.
+def hold_lock(
+    path: Path,
+    holder: str,
+    when_busy: Callable[[str], None] = lambda held_by: None,
+    when_taken: Callable[[], None] = lambda: None,
+) -> Iterator[None]:
+    """Hold `path` exclusively (flock) until the block ends, then write who holds it.
 
-    Two runs on one warehouse never overlap: the second waits (and says so) or, with
-    wait=False, fails at once. The kernel releases the lock when the holder exits, however it
-    ends (crash, kill -9), so a stale lock cannot block the next run. The file only says who
-    holds it (pid, start time); it is never deleted (deleting a lock file invites two holders).
+    When another process holds it: when_busy(what the file says of its holder) (which may raise
+    to give up), then wait for it, then when_taken(). The kernel releases the lock when the
+    holder exits, however it ends (crash, kill -9), so a stale lock cannot block the next run.
+    The file only says who holds it (holder, start time); it is never deleted (deleting a lock
+    file invites two holders).
     """
-    path = lock_file(warehouse_file)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # not inherited by dbt's subprocess
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
-            held_by = f" ({holder})" if holder else ""
-            if not wait:
-                _fail(
-                    f"another run holds the warehouse {warehouse_file}{held_by}; not waiting"
-                    " (--no-wait). Run again when it has finished, or leave out --no-wait.",
-                    code=EXIT_BUSY,
-                )
-            typer.echo(
-                f"Waiting for the run holding the warehouse {warehouse_file}{held_by} to "
-                f"finish (lock {path.name}) ...",
-                err=True,
-            )
-            started = time.monotonic()
+            when_busy(os.pread(fd, 200, 0).decode("utf-8", "replace").strip())
             fcntl.flock(fd, fcntl.LOCK_EX)
-            typer.echo(
-                f"... the other run finished after {time.monotonic() - started:.0f} s;"
-                " starting this one.",
-                err=True,
-            )
+            when_taken()
         since = datetime.now(UTC).isoformat(timespec="seconds")
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()}, since {since}\n".encode(), 0)
+        os.pwrite(fd, f"{holder}, since {since}\n".encode(), 0)
         yield
     finally:
         os.close(fd)  # releases the lock
+
+
+@contextmanager
+def warehouse_lock(warehouse_file: Path, wait: bool = True) -> Iterator[None]:
+    """Hold `<warehouse>.lock` for a whole run (`hold_lock`): two runs on one warehouse never
+    overlap; the second waits (and says so) or, with wait=False, fails at once."""
+    path = lock_file(warehouse_file)
+    started = 0.0
+
+    def busy(holder: str) -> None:
+        nonlocal started
+        held_by = f" ({holder})" if holder else ""
+        if not wait:
+            _fail(
+                f"another run holds the warehouse {warehouse_file}{held_by}; not waiting"
+                " (--no-wait). Run again when it has finished, or leave out --no-wait.",
+                code=EXIT_BUSY,
+            )
+        typer.echo(
+            f"Waiting for the run holding the warehouse {warehouse_file}{held_by} to "
+            f"finish (lock {path.name}) ...",
+            err=True,
+        )
+        started = time.monotonic()
+
+    def taken() -> None:
+        typer.echo(
+            f"... the other run finished after {time.monotonic() - started:.0f} s;"
+            " starting this one.",
+            err=True,
+        )
+
+    with hold_lock(path, f"pid {os.getpid()}", busy, taken):
+        yield
 
 
 def _preflight(as_of: str, options: Path | None, extracts: list[Path]) -> None:

@@ -7,15 +7,13 @@ same warehouse take turns instead of failing on DuckDB's file lock. The producti
 step (`dagster/max_retries`, CLEANSLATE_MAX_RETRIES, default 2).
 """
 
-import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
 from dagster import AssetSelection, Executor, define_asset_job, executor, in_process_executor
 
-from orchestration.cli import lock_file
+from orchestration.cli import hold_lock, lock_file
 from orchestration.service.assets import DELIVERIES_KEY
 from orchestration.service.deliveries import DELIVERIES
 from orchestration.settings import warehouse_path
@@ -25,22 +23,15 @@ from orchestration.settings import warehouse_path
 def hold_warehouse_lock(log, run_id: str) -> Iterator[None]:
     """flock `<warehouse>.lock` (as `cleanslate run` does); wait, and say so, while held."""
     path = lock_file(warehouse_path().resolve())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
-            log.info(f"waiting for the warehouse lock {path.name}, held by {holder or 'a run'}")
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            log.info("warehouse lock taken; starting")
-        since = datetime.now(UTC).isoformat(timespec="seconds")
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()} (Dagster run {run_id}), since {since}\n".encode(), 0)
+    with hold_lock(
+        path,
+        f"pid {os.getpid()} (Dagster run {run_id})",
+        lambda holder: log.info(
+            f"waiting for the warehouse lock {path.name}, held by {holder or 'a run'}"
+        ),
+        lambda: log.info("warehouse lock taken; starting"),
+    ):
         yield
-    finally:
-        os.close(fd)  # releases the lock
 
 
 class _WarehouseLockedExecutor(Executor):
