@@ -46,7 +46,7 @@ from orchestration.exports import (
     writers,
 )
 from orchestration.exports import publish as _publish
-from orchestration.exports.bundle import build_run_files, reconcile, scope_decisions
+from orchestration.exports.bundle import build_run_files, reconcile, scope
 from orchestration.exports.load import load_export_frames, load_reconcile_frame
 from orchestration.exports.publish import clear_leftovers, publish, staging_dir
 from orchestration.quality.checks import DECISION_TABLE
@@ -196,7 +196,7 @@ def _staged(context) -> tuple[Path, Path, str | None]:
 def exports_reconciled(context, warehouse: Warehouse) -> AssetCheckResult:
     """Read every staged file back and compare it with the decision table."""
     staging, _, county = _staged(context)
-    decisions = scope_decisions(load_reconcile_frame(warehouse), county)
+    decisions = scope(load_reconcile_frame(warehouse), county)
     problems = reconcile(staging, decisions)
     return AssetCheckResult(
         passed=not problems,

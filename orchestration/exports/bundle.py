@@ -51,13 +51,9 @@ from orchestration.exports.writers import (
 PROP64 = "us_ca_prop64"
 
 
-def scope(frames: ExportFrames, county: str | None) -> pl.DataFrame:
-    """The run's export scope: every decision, or one county's (case/space-insensitive)."""
-    return scope_decisions(frames.decisions, county)
-
-
-def scope_decisions(decisions: pl.DataFrame, county: str | None) -> pl.DataFrame:
-    """`scope` of a decision frame (any columns, with `county`)."""
+def scope(decisions: pl.DataFrame, county: str | None) -> pl.DataFrame:
+    """The run's export scope: every decision (any columns, with `county`), or one county's
+    (case/space-insensitive), with the normalized county as `_county`."""
     d = decisions.with_columns(normalize_county_column(decisions["county"]).alias("_county"))
     if county is not None:
         d = d.filter(pl.col("_county") == normalize_county(county))
@@ -113,7 +109,7 @@ def build_run_files(
     into manifest.json only.
     """
     as_of: date = run["as_of"]
-    decisions = scope(frames, county)
+    decisions = scope(frames.decisions, county)
     rows_by_file: dict[str, int | None] = {}
     placed: list[pl.DataFrame] = []  # where each decision is, for audit.export_lines
 
