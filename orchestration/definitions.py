@@ -16,6 +16,7 @@ from orchestration.ingest.canonical_assets import (
     canonical_staged_plus_rejected_equals_input,
 )
 from orchestration.quality.checks import ge_canonical_extract, ge_decision_table, ge_doj_extract
+from orchestration.quality.gates import GATES
 from orchestration.resources import Warehouse
 from orchestration.rules.assets import rulebook
 from orchestration.service import (
@@ -65,6 +66,7 @@ defs = Definitions(
         ge_canonical_extract,
         ge_decision_table,
         exports_reconciled,
+        *GATES,
     ],
     jobs=[clearance_job, *SERVICE_JOBS],
     # the service (docs/deployment.md): landing sensor, monthly statewide run, failure alerts

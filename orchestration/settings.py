@@ -35,3 +35,8 @@ def rules_dir() -> Path:
 def default_as_of() -> str:
     """Runs are reproducible: as_of is always explicit, never today's date by accident."""
     return os.environ.get("CLEANSLATE_AS_OF", "2025-07-01")
+
+
+# The run gates' default (orchestration/quality/gates.py): the largest share of an input's
+# conviction records whose offense text may read to no statute. `--max-unread-share` per run.
+DEFAULT_MAX_UNREAD_SHARE = 0.05

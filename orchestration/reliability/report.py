@@ -2,7 +2,7 @@
 
 Reliability tests mark themselves with pytest's `record_property`:
     record_property("reliability", "crash")       # corpus | property | crash | concurrency |
-                                                   # privacy | conservation
+                                                   # privacy | conservation | fail_closed
     record_property("inputs", 1)                   # inputs tried (files, generated examples)
     record_property("runs", 1)                     # pipeline runs made
     record_property("rows_lost", 0)                # input records neither staged nor quarantined
@@ -16,7 +16,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-KINDS = ("corpus", "property", "conservation", "crash", "concurrency", "privacy")
+KINDS = ("corpus", "property", "conservation", "crash", "concurrency", "privacy", "fail_closed")
 
 
 def summarize(lines: list[dict]) -> dict[str, dict[str, int]]:
