@@ -47,9 +47,10 @@ demo: manifest  ## fabricate CA DOJ + canonical UT/PA/CA extracts and run the wh
 RELIABILITY_TESTS := tests/unit/test_hostile_reader.py tests/unit/test_property_parsers.py \
 	tests/integration/test_hostile_corpus.py tests/integration/test_conservation.py \
 	tests/integration/test_crash_safety.py tests/integration/test_concurrency.py \
-	tests/integration/test_personal_data.py
+	tests/integration/test_personal_data.py tests/integration/test_gates.py \
+	tests/integration/test_out_folder.py tests/integration/test_fail_closed_inputs.py
 
-reliability: manifest  ## hostile inputs, conservation, crashes, concurrency, privacy: a table
+reliability: manifest  ## hostile inputs, conservation, crashes, concurrency, privacy, fail-closed gates: a table
 	mkdir -p data && rm -f data/reliability.jsonl
 	CLEANSLATE_RELIABILITY_LOG=$(CURDIR)/data/reliability.jsonl $(BIN)/pytest -q -p no:cacheprovider $(RELIABILITY_TESTS) || true
 	$(BIN)/python -m orchestration.reliability.report data/reliability.jsonl

@@ -1,7 +1,7 @@
 """`cleanslate`: fabricate extracts and run the clearance job through Dagster.
 
 cleanslate generate --rows 20000 --seed 7 --out data/extract.csv
-cleanslate run --extract data/extract.csv --as-of 2025-07-01 [--county "San Joaquin"]
+cleanslate run --extract data/extract.csv --as-of 2025-07-01 [--forecast] [--county "San Joaquin"]
                [--options eligibility_options.json] [--out DIR] [--warehouse FILE] [--no-wait]
 cleanslate explain --subject ID | trace --subject ID --count CNT_ORDER | diff | reproduce --run ID
 """
@@ -22,7 +22,13 @@ import typer
 
 from orchestration.exports.writers import county_folder, normalize_county
 from orchestration.generate.cli import register as register_generate
-from orchestration.settings import PROJECT_ROOT, exports_dir, rules_dir, warehouse_path
+from orchestration.settings import (
+    DEFAULT_MAX_UNREAD_SHARE,
+    PROJECT_ROOT,
+    exports_dir,
+    rules_dir,
+    warehouse_path,
+)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 register_generate(app)
@@ -141,7 +147,20 @@ def warehouse_lock(warehouse_file: Path, wait: bool = True) -> Iterator[None]:
         yield
 
 
-def _preflight(as_of: str, options: Path | None, extracts: list[Path]) -> None:
+def _check_out(out_dir: Path, warehouse_file: Path, inputs: list[Path]) -> None:
+    """--out is replaced by the run's set: refuse, before anything is written, a folder holding
+    files this project did not publish, the checkout, the warehouse, DAGSTER_HOME or an input
+    (orchestration/exports/publish.py: check_out_dir)."""
+    from orchestration.exports.publish import check_out_dir
+
+    refused = check_out_dir(out_dir, warehouse_file, inputs)
+    if refused:
+        _fail(f"--out {refused}")
+
+
+def _preflight(
+    as_of: str, options: Path | None, extracts: list[Path], forecast: bool = False
+) -> None:
     """Catch bad input before Dagster starts, with one clear line each."""
     from orchestration.rules.load import RuleFileError, load_rules_dir
     from orchestration.rules.options import check_options, read_options_file, resolve_parameters
@@ -157,6 +176,7 @@ def _preflight(as_of: str, options: Path | None, extracts: list[Path]) -> None:
             _fail(f"{p}: a folder must be a canonical extract (persons.csv or persons.parquet)")
     try:
         programs = load_rules_dir(rules_dir())
+        _check_as_of(programs, as_of, forecast)
         if options is not None:
             opts = read_options_file(options)
             for warning in check_options(programs, opts):
@@ -168,10 +188,49 @@ def _preflight(as_of: str, options: Path | None, extracts: list[Path]) -> None:
         _fail(str(e))
 
 
+def _check_as_of(programs: list, as_of: str, forecast: bool) -> None:
+    """The as-of date against today and the laws' effective dates (orchestration/rules/as_of.py;
+    the rulebook asset makes the same check for UI runs): a date after today needs --forecast,
+    a date no law is in effect on is refused; laws not in effect get one note line."""
+    from orchestration.rules.as_of import AsOfError, check_as_of
+
+    try:
+        notes = check_as_of(programs, date.fromisoformat(as_of), forecast)
+    except AsOfError as e:
+        _fail(str(e))
+    for note in notes:
+        typer.echo(f"note: {note}", err=True)
+
+
+def _forecast_notice(as_of: str) -> None:
+    """The console line of a forecast run (it wrote no court documents)."""
+    typer.echo(
+        f"Forecast as of {as_of}: no court documents written, no repository updates"
+        " (decisions as of a future date;"
+        " the report and manifest.json say forecast)."
+    )
+
+
+def _recorded_forecast(as_of: date) -> bool:
+    """A recorded run as of a date after today can only have been a forecast (a run without
+    --forecast refuses such a date), so `reproduce` repeats it as one."""
+    from orchestration.rules.as_of import is_future
+
+    return is_future(as_of)
+
+
 @app.command("run")
 def run_command(
     extract: Annotated[list[Path], typer.Option(help="Extract file (repeat for several).")],
     as_of: Annotated[str, typer.Option("--as-of", help="Decide eligibility as of YYYY-MM-DD.")],
+    forecast: Annotated[
+        bool,
+        typer.Option(
+            "--forecast",
+            help="Allow an --as-of date after today: a forecast, which writes no court"
+            " documents and says so in the report and manifest.json.",
+        ),
+    ] = False,
     county: Annotated[str | None, typer.Option(help="Export this county only.")] = None,
     options: Annotated[
         Path | None, typer.Option(help="County eligibility-options JSON (the earlier tool's).")
@@ -190,22 +249,49 @@ def run_command(
             "instead of waiting for it.",
         ),
     ] = False,
+    max_unread_share: Annotated[
+        float,
+        typer.Option(
+            "--max-unread-share",
+            min=0.0,
+            max=1.0,
+            help="Stop the run when more than this share (0-1) of an input's conviction"
+            " records have an offense text that reads to no statute.",
+        ),
+    ] = DEFAULT_MAX_UNREAD_SHARE,
+    expect_empty: Annotated[
+        bool,
+        typer.Option(
+            "--expect-empty",
+            help="Publish even when an input gives no decision or a county that had"
+            " decisions in the published set gets none.",
+        ),
+    ] = False,
 ) -> None:
     """Materialize the whole graph (ingest, rules, dbt, gates, exports) through Dagster."""
     extracts = [p.resolve() for p in extract]
     if rules is not None:
         os.environ["CLEANSLATE_RULES"] = str(rules.resolve())
-    _preflight(as_of, options, extracts)
+    _preflight(as_of, options, extracts, forecast)
     warehouse_file = (warehouse or warehouse_path()).resolve()
     out_dir = (out or exports_dir()).resolve()
+    _check_out(out_dir, warehouse_file, extracts + ([options.resolve()] if options else []))
     # The dbt profile and the Warehouse resource both read this; set it before Dagster loads.
     os.environ["CLEANSLATE_WAREHOUSE"] = str(warehouse_file)
     os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster_home"))
     # defaults (runs and event logs stored under DAGSTER_HOME) + one queued UI run at a time
     ensure_dagster_home(Path(os.environ["DAGSTER_HOME"]))
     # One run per warehouse at a time, from ingest to the decisions printed at the end.
+    from orchestration.quality.gates import gate_run_config
+
     with warehouse_lock(warehouse_file, wait=not no_wait):
-        _run(extracts, as_of, county, options, out_dir, warehouse_file, verbose)
+        _run(
+            extracts, as_of, county, options, out_dir, warehouse_file, verbose,
+            gates=gate_run_config(max_unread_share, expect_empty),
+            forecast=forecast,
+        )  # fmt: skip
+    if forecast:
+        _forecast_notice(as_of)
 
 
 def _run(
@@ -216,6 +302,8 @@ def _run(
     out_dir: Path,
     warehouse_file: Path,
     verbose: bool,
+    gates: dict[str, dict] | None = None,
+    forecast: bool = False,
 ) -> None:
     from dagster import DagsterInstance
 
@@ -235,9 +323,12 @@ def _run(
                 "config": {
                     "as_of": as_of,
                     "options_file": str(options.resolve()) if options else None,
+                    "forecast": forecast,  # --forecast: a future as-of, no court documents
                 }
             },
             "exports__staged_files": {"config": {"out_dir": str(out_dir), "county": county}},
+            # the run gates' settings (--max-unread-share, --expect-empty); defaults otherwise
+            **(gates or {}),
         },
     }
     job = defs.resolve_job_def("clearance")
@@ -290,9 +381,11 @@ def _run(
     typer.echo(f"Exports:   {out_dir}")
     counties = [county_folder(normalize_county(county))] if county else None
     total: dict[str, int] = {}
+    # the set's own summaries (its manifest's): files a user keeps in the folder are not ours
+    ours = {f["file"] for f in json.loads((out_dir / "manifest.json").read_text())["files"]}
     for folder in sorted(p for p in out_dir.iterdir() if p.is_dir()):
         summary_file = folder / "summary.json"
-        if (counties and folder.name not in counties) or not summary_file.exists():
+        if (counties and folder.name not in counties) or f"{folder.name}/summary.json" not in ours:
             continue
         s = json.loads(summary_file.read_text())
         for k, v in s["by_determination"].items():
@@ -382,6 +475,10 @@ def _print_decisions(warehouse_file: Path) -> None:
             "select program, determination, count(*) from main.fct_conviction_eligibility"
             " group by all order by 1, 2"
         ).fetchall()
+        (unread,) = con.execute(
+            "select count(*) from main.int_charges_assembled"
+            " where is_convicted and parse_status <> 'parsed'"
+        ).fetchone()
     finally:
         con.close()
     by_program: dict[str, dict[str, int]] = {}
@@ -392,6 +489,11 @@ def _print_decisions(warehouse_file: Path) -> None:
     )
     for program, counts in by_program.items():
         typer.echo(f"  {program}: {sum(counts.values())} {json.dumps(counts)}")
+    if unread:
+        typer.echo(
+            f"Unread:    {unread} conviction records whose offense text reads to no statute"
+            " (table rpt_charge_codes_unparsed)"
+        )
 
 
 @app.command("explain")
@@ -522,6 +624,7 @@ def reproduce_command(
         typer.echo(f"warning: {warning}", err=True)
     out_dir = (out or target.with_name(f"{target.stem}_exports")).resolve()
     options = Path(recorded.options_file) if recorded.options_file else None
+    _check_out(out_dir, target, [*recorded.extracts, *([options] if options else [])])
     typer.echo(
         f"Reproducing run {recorded.run_id} (as of {recorded.as_of},"
         f" {len(recorded.extracts)} inputs, rules {recorded.rules_dir}) into {target}"
@@ -529,7 +632,8 @@ def reproduce_command(
     saved = {k: os.environ.get(k) for k in ("CLEANSLATE_RULES", "CLEANSLATE_WAREHOUSE")}
     os.environ["CLEANSLATE_RULES"] = str(recorded.rules_dir)
     try:
-        _preflight(recorded.as_of.isoformat(), options, recorded.extracts)
+        forecast = _recorded_forecast(recorded.as_of)
+        _preflight(recorded.as_of.isoformat(), options, recorded.extracts, forecast)
         os.environ["CLEANSLATE_WAREHOUSE"] = str(target)
         os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster_home"))
         ensure_dagster_home(Path(os.environ["DAGSTER_HOME"]))
@@ -542,6 +646,7 @@ def reproduce_command(
                 out_dir,
                 target,
                 verbose,
+                forecast=forecast,
             )
         new_id = reproduce.latest_run_id(target)
         after = reproduce.load_decisions(target, new_id)

@@ -13,6 +13,48 @@
   never a guess.
 -#}
 
+{#-
+  Fail closed: the missing fact of a condition that has no evaluation row for a charge (its type
+  has no block below, or a block dropped the charge). The callers (int_program_charges_scoped,
+  fct_conviction_eligibility, fct_decision_criteria) count it as unknown, never as true. `d` is
+  the alias of a stg_rules__conditions row.
+-#}
+{% macro unevaluated_condition(d) -%}
+    'an evaluation of condition ' || cast({{ d }}.condition_seq as {{ dbt.type_string() }})
+        || case when {{ d }}.rule_id = 'scope' then ' of the scope' else ' of rule ' || {{ d }}.rule_id end
+        || ' (' || {{ d }}.condition_type || ': ' || coalesce({{ d }}.description, '?')
+        || '), which the SQL evaluator did not give'
+{%- endmacro %}
+
+{#-
+  The decision-rule conditions that gave no evaluation row, one row each with its missing fact:
+  `incomplete` names a CTE of (program_id, charge_key, rule_id) to look at, e.g. the rows of
+  int_rule_results with conditions_unevaluated <> 0 (none, unless the evaluator lacks a type).
+  Only their own evaluation rows are read, so the cost is nil when there are none.
+-#}
+{% macro unevaluated_conditions(incomplete) -%}
+    select
+        i.program_id,
+        i.charge_key,
+        d.rule_id,
+        d.condition_seq,
+        d.condition_type,
+        d.description,
+        {{ unevaluated_condition('d') }} as missing_fact
+    from {{ incomplete }} as i
+    inner join {{ ref('stg_rules__conditions') }} as d
+        on d.program_id = i.program_id and d.rule_id = i.rule_id
+    left join (
+        select e.program_id, e.charge_key, e.rule_id, e.condition_seq
+        from {{ ref('int_rule_conditions_evaluated') }} as e
+        inner join {{ incomplete }} as j
+            on j.program_id = e.program_id and j.charge_key = e.charge_key and j.rule_id = e.rule_id
+    ) as a
+        on a.program_id = i.program_id and a.charge_key = i.charge_key
+        and a.rule_id = i.rule_id and a.condition_seq = d.condition_seq
+    where a.rule_id is null
+{%- endmacro %}
+
 {#- A later-of anchor date, as a range. `which` is earliest or latest. -#}
 {% macro anchor_date(anchors_col, which) -%}
     case

@@ -13,7 +13,6 @@ document, so the same extracts, rules, options and as-of date give byte-identica
 """
 
 import json
-import shutil
 import sys
 import time
 from datetime import UTC, date, datetime
@@ -27,6 +26,7 @@ from dagster import (
     AssetKey,
     Config,
     DagsterEventType,
+    Failure,
     MaterializeResult,
     asset,
     asset_check,
@@ -48,8 +48,16 @@ from orchestration.exports import (
 from orchestration.exports import publish as _publish
 from orchestration.exports.bundle import build_run_files, reconcile, scope
 from orchestration.exports.load import load_export_frames, load_reconcile_frame
-from orchestration.exports.publish import clear_leftovers, publish, staging_dir
+from orchestration.exports.publish import (
+    OutDirRefused,
+    PublishRefused,
+    check_out_dir,
+    clear_leftovers,
+    publish,
+    staging_dir,
+)
 from orchestration.quality.checks import DECISION_TABLE
+from orchestration.quality.gates import unread_share
 from orchestration.resources import Warehouse
 from orchestration.settings import exports_dir
 
@@ -104,6 +112,12 @@ def _quality(context: AssetExecutionContext) -> list[dict]:
     return sorted(out, key=lambda q: q["check"])
 
 
+def forecast_run(warehouse: Warehouse) -> bool:
+    """The run is an explicit forecast (the rulebook's rules.programs.is_forecast)."""
+    found = warehouse.query("select bool_or(is_forecast) as f from rules.programs")
+    return bool(found["f"][0])
+
+
 def _inputs(warehouse: Warehouse) -> list[dict]:
     doj = warehouse.query(
         "select source_file as file, source_sha256 as sha256, input_records as rows, rejected"
@@ -113,7 +127,26 @@ def _inputs(warehouse: Warehouse) -> list[dict]:
         "select source_extract || '/' || table_name as file, source_sha256 as sha256,"
         " input_records as rows, rejected from raw.canonical_files where present order by 1"
     )
-    return doj.to_dicts() + canonical.to_dicts()
+    # conviction records whose offense text read to no statute (the gate's figure, shown
+    # below its limit too; the texts themselves: rpt_charge_codes_unparsed)
+    unread = dict(unread_share(warehouse).select("report_file", "unread").iter_rows())
+    return [
+        {**i, "unread_offense_texts": unread.get(i["file"])}
+        for i in doj.to_dicts() + canonical.to_dicts()
+    ]
+
+
+def _unread_by_county(warehouse: Warehouse) -> dict[str | None, int]:
+    """Conviction records whose offense text reads to no statute, per normalized county."""
+    frame = warehouse.query(
+        "select county, count(*) as n from main.int_charges_assembled"
+        " where is_convicted and parse_status <> 'parsed' group by county"
+    )
+    out: dict[str | None, int] = {}
+    for county, n in frame.iter_rows():
+        key = None if county is None else writers.normalize_county(county)
+        out[key] = out.get(key, 0) + n
+    return out
 
 
 @asset(
@@ -130,12 +163,18 @@ def staged_files(
 ) -> MaterializeResult:
     started = time.monotonic()
     out_dir = Path(config.out_dir).resolve()
+    # before anything is written: only an empty folder or a set of ours is replaced (the CLI
+    # checks this too; runs from the UI or a sensor only pass here)
+    refused = check_out_dir(out_dir, warehouse.file)
+    if refused:
+        raise Failure(description=f"out_dir {refused}. Nothing was written.")
     staging = staging_dir(out_dir, context.run_id)
-    # leftovers of earlier runs that crashed before (or while) publishing
-    for old in clear_leftovers(out_dir, keep=staging):
+    # leftovers of earlier runs (this one's too, if re-executed) that crashed before (or while)
+    # publishing: files carried over go back, the runs' own files go (publish.clear_leftovers)
+    for old in clear_leftovers(out_dir):
         context.log.info(f"cleared {old.name}, left by an earlier run")
     if staging.exists():
-        shutil.rmtree(staging)
+        raise Failure(description=f"{staging} could not be cleared: a file in it is in the way")
     staging.mkdir(parents=True, mode=0o700)
 
     frames = load_export_frames(warehouse)
@@ -151,6 +190,7 @@ def staged_files(
         "run_id": context.run_id,
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "as_of": as_of,
+        "forecast": forecast_run(warehouse),
         "git_revision": revision,
         "git_dirty": dirty,
         "rules_versions": rules_versions,
@@ -158,6 +198,7 @@ def staged_files(
             r["name"]: json.loads(r["value_json"]) for r in params.iter_rows(named=True)
         },
         "report": {"inputs": _inputs(warehouse), "quality": _quality(context)},
+        "unread_by_county": _unread_by_county(warehouse),
     }
     result = build_run_files(staging, frames, run, config.county)
     files = len(result["rows_by_file"])
@@ -197,7 +238,7 @@ def exports_reconciled(context, warehouse: Warehouse) -> AssetCheckResult:
     """Read every staged file back and compare it with the decision table."""
     staging, _, county = _staged(context)
     decisions = scope(load_reconcile_frame(warehouse), county)
-    problems = reconcile(staging, decisions)
+    problems = reconcile(staging, decisions, forecast=forecast_run(warehouse))
     return AssetCheckResult(
         passed=not problems,
         severity=AssetCheckSeverity.ERROR,
@@ -222,7 +263,16 @@ def exports_reconciled(context, warehouse: Warehouse) -> AssetCheckResult:
 )
 def published(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
     staging, out_dir, _ = _staged(context)
-    publish(staging, out_dir)
+    try:
+        done = publish(staging, out_dir)
+    except (OutDirRefused, PublishRefused) as e:
+        raise Failure(description=str(e)) from e
+    for rel in done.carried_over:
+        context.log.info(f"kept {rel} (not written by this project) in the new set")
+    for rel in done.changed:
+        context.log.warning(f"{rel} was edited after it was published: kept in {done.kept}")
+    if done.kept:
+        context.log.info(f"the replaced set is kept in {done.kept}")
     export_lines.mark_published(warehouse, context.run_id, out_dir)
     manifest = json.loads((out_dir / "manifest.json").read_text())
     return MaterializeResult(
@@ -230,5 +280,7 @@ def published(context: AssetExecutionContext, warehouse: Warehouse) -> Materiali
             "out_dir": str(out_dir),
             "files": len(manifest["files"]),
             "manifest_run_id": manifest["run_id"],
+            "carried_over": len(done.carried_over),
+            "previous_set": str(done.kept or ""),
         }
     )

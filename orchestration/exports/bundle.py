@@ -2,10 +2,12 @@
 
     <COUNTY>/prop64_convictions.csv, summary.json       the decision rows and counts (Prop 64)
     <COUNTY>/<program>_court_order.pdf                  motion and order: eligible charges
+                                                         (none in a forecast: run["forecast"])
     <COUNTY>/review.xlsx                                 every decision, one sheet per determination
     <COUNTY>/gogen/Prop64_Results.csv, All_Results_Condensed.csv, gogen.json
                                                          the earlier Prop 64 tool's files (CA DOJ)
     repository/<program>_updates.csv, .jsonl            one record per granted relief
+                                                         (none in a forecast)
     report/report.html, report.pdf, charts/*.png        the run's summary report
     manifest.json                                        every file: rows, bytes, SHA-256, versions;
                                                          the run id and generated_at (only here)
@@ -75,14 +77,20 @@ def export_workers(decisions: int, counties: int) -> int:
 
 
 def county_documents(
-    root: Path, county: str | None, here: pl.DataFrame, programs: dict[str, dict], as_of: date
+    root: Path,
+    county: str | None,
+    here: pl.DataFrame,
+    programs: dict[str, dict],
+    as_of: date,
+    forecast: bool = False,
 ) -> tuple[dict[str, int], list[pl.DataFrame]]:
-    """One county's court documents (one per program with eligible charges) and its review
-    workbook (every decision). Returns rows per file and the places of its decisions."""
+    """One county's court documents (one per program with eligible charges; none in a forecast:
+    a court cannot act on a future date) and its review workbook (every decision). Returns rows
+    per file and the places of its decisions."""
     folder = root / county_folder(county)
     rows_by_file: dict[str, int] = {}
     placed: list[pl.DataFrame] = []
-    for program in sorted(set(here["program"].to_list())):
+    for program in [] if forecast else sorted(set(here["program"].to_list())):
         eligible = here.filter(
             (pl.col("program") == program) & (pl.col("determination") == "eligible")
         )
@@ -106,9 +114,12 @@ def build_run_files(
 
     `run`: as_of, git_revision, git_dirty, rules_versions, prop64_parameters and "report" (the
     report's inputs: inputs, quality, ...) go into the documents; run_id and generated_at go
-    into manifest.json only.
+    into manifest.json only. forecast (default false): an explicit forecast (as_of after the
+    run's day): no court document and no repository update is written, the report and
+    manifest.json say so.
     """
     as_of: date = run["as_of"]
+    forecast = bool(run.get("forecast", False))
     decisions = scope(frames.decisions, county)
     rows_by_file: dict[str, int | None] = {}
     placed: list[pl.DataFrame] = []  # where each decision is, for audit.export_lines
@@ -120,7 +131,9 @@ def build_run_files(
         for c in prop64.columns
         if c not in ("person_name", "cii_number", "dob_raw", "dob", "gender", "race")
     ]
-    summaries = write_county_exports(prop64.select(p64_cols), root, county)
+    summaries = write_county_exports(
+        prop64.select(p64_cols), root, county, run.get("unread_by_county")
+    )
     for folder, s in summaries.items():
         rows_by_file[f"{folder}/prop64_convictions.csv"] = s["convictions"]
 
@@ -157,9 +170,9 @@ def build_run_files(
     ]
     try:
         documents = [
-            pool.submit(county_documents, root, c, per_county.pop(c), programs, as_of)
+            pool.submit(county_documents, root, c, per_county.pop(c), programs, as_of, forecast)
             if pool
-            else county_documents(root, c, per_county.pop(c), programs, as_of)
+            else county_documents(root, c, per_county.pop(c), programs, as_of, forecast)
             # largest first; popped: a worker's county frame is not kept here as well
             for c in sorted(counties, key=lambda c: -per_county[c].height)
         ]
@@ -198,8 +211,9 @@ def build_run_files(
             pool.shutdown(cancel_futures=True)
 
     # Repository update files, per program (in the run's scope).
+    # Not in a forecast: a repository cannot record relief granted on a future date either.
     repo = root / "repository"
-    for program in sorted(programs):
+    for program in [] if forecast else sorted(programs):
         info = write_repository_files(repo, program, decisions.drop("_county"))
         for f in info["files"]:
             rows_by_file[f"repository/{f}"] = info["records"]
@@ -208,6 +222,7 @@ def build_run_files(
     report_run = {
         **run["report"],
         "as_of": as_of,
+        "forecast": forecast,
         "git_revision": run["git_revision"],
         "git_dirty": run["git_dirty"],
         "rules_versions": run["rules_versions"],
@@ -224,6 +239,7 @@ def build_run_files(
             "generated_at": run.get("generated_at"),
             "decision_set_sha256": decision_set_digest(decisions.drop("_county")),
             "as_of": as_of.isoformat(),
+            "forecast": forecast,
             "county": county,
             "git_revision": run["git_revision"],
             "git_dirty": run["git_dirty"],
@@ -241,12 +257,13 @@ def build_run_files(
 _REF = re.compile(r"\bR([0-9a-f]{" + str(REF_LENGTH) + r"})\b")
 
 
-def reconcile(root: Path, decisions: pl.DataFrame) -> list[str]:
+def reconcile(root: Path, decisions: pl.DataFrame, forecast: bool = False) -> list[str]:
     """Problems found by reading the files back; empty when every check holds.
 
-    Every eligible decision appears in exactly one court document and one repository record
-    (CSV and JSONL); every decision appears exactly once in the review workbooks; the manifest
-    lists every file with its current SHA-256.
+    Every eligible decision appears in exactly one court document (in a forecast: there is no
+    court document at all, and manifest.json says forecast) and one repository record (CSV and
+    JSONL); every decision appears exactly once in the review workbooks; the manifest lists
+    every file with its current SHA-256.
     """
     import fastexcel
     import pypdfium2 as pdfium
@@ -257,7 +274,14 @@ def reconcile(root: Path, decisions: pl.DataFrame) -> list[str]:
     eligible = decisions.filter(pl.col("determination") == "eligible")
     want_refs = Counter(d[:REF_LENGTH] for d in eligible["decision_id"].to_list())
     got_refs: Counter[str] = Counter()
-    for pdf in sorted(root.rglob("*_court_order.pdf")):
+    court_documents = sorted(root.rglob("*_court_order.pdf"))
+    if forecast:
+        want_refs = Counter()  # a forecast: no court can act on its decisions
+        if court_documents:
+            problems.append(
+                f"forecast: {len(court_documents)} court document(s) written, none expected"
+            )
+    for pdf in court_documents:
         # PDFium's text layer: the same references as pypdf's, read 10x faster (measured on a
         # 27-page order: 0.09 s against 0.95 s), and a court order can run to thousands of pages.
         doc = pdfium.PdfDocument(pdf)
@@ -272,6 +296,8 @@ def reconcile(root: Path, decisions: pl.DataFrame) -> list[str]:
         problems.append(f"court documents: {missing} eligible decisions missing, {extra} extra")
 
     want_ids = Counter(eligible.filter(pl.col("relief").is_not_null())["decision_id"].to_list())
+    if forecast:
+        want_ids = Counter()  # no repository update for relief on a future date
     for kind, reader in (("csv", read_repository_csv), ("jsonl", read_repository_jsonl)):
         got: Counter[str] = Counter()
         for f in sorted((root / "repository").glob(f"*_updates.{kind}")):
@@ -335,6 +361,10 @@ def reconcile(root: Path, decisions: pl.DataFrame) -> list[str]:
         problems.append("county Prop 64 files differ from the decision table")
 
     manifest = json.loads((root / "manifest.json").read_text())
+    if bool(manifest.get("forecast")) != forecast:
+        problems.append(
+            f"manifest says forecast {bool(manifest.get('forecast'))}, the run {forecast}"
+        )
     listed = {f["file"]: f["sha256"] for f in manifest["files"]}
     on_disk = {
         p.relative_to(root).as_posix()

@@ -403,6 +403,14 @@ def _table(
     }
 
 
+FORECAST_NOTE = (
+    "FORECAST: these are decisions as of {as_of}, a date after the day of the run, asked for "
+    "explicitly (--forecast). They project what the rules would decide on that date if the "
+    "records did not change; no court documents and no repository updates were written, as "
+    "neither a court nor the repository can act on a future date."
+)
+
+
 def build_report_data(
     decisions: pl.DataFrame, convictions: pl.DataFrame, run: dict[str, Any]
 ) -> dict[str, Any]:
@@ -428,17 +436,20 @@ def build_report_data(
     revision = str(run.get("git_revision") or "unknown")
     if run.get("git_dirty"):
         revision += " (with uncommitted changes)"
+    forecast = bool(run.get("forecast"))
     meta = {
-        "title": "Clean Slate Warehouse: run report",
+        "title": "Clean Slate Warehouse: run report" + (" (FORECAST)" if forecast else ""),
         "as_of": as_of.isoformat(),
         "decision_set": decision_set_reference(decisions),
         "git_revision": revision,
+        "forecast": forecast,
     }
     run_table = _table(
         "Run",
         ["Item", "Value"],
         [
             ["As of", meta["as_of"]],
+            *([["Forecast", "yes: no court documents written"]] if forecast else []),
             ["Decision set", meta["decision_set"]],
             ["Code revision", revision],
         ],
@@ -458,18 +469,24 @@ def build_report_data(
     inputs = sorted(run.get("inputs") or [], key=lambda i: str(i.get("file", "")))
     inputs_table = _table(
         "Inputs",
-        ["File", "SHA-256 (first 12)", "Rows", "Rejected"],
+        ["File", "SHA-256 (first 12)", "Rows", "Rejected", "Unread offense texts"],
         [
             [
                 str(i.get("file", "")),
                 (str(i.get("sha256") or "")[:12] + "…") if i.get("sha256") else WITHHELD,
                 _int(int(i["rows"])) if i.get("rows") is not None else WITHHELD,
                 _int(int(i["rejected"])) if i.get("rejected") is not None else WITHHELD,
+                _int(int(i["unread_offense_texts"]))
+                if i.get("unread_offense_texts") is not None
+                else "",
             ]
             for i in inputs
         ],
-        align="llrr",
-        widths=[3, 1.6, 1, 1],
+        align="llrrr",
+        widths=[3, 1.6, 1, 1, 1.2],
+        note="Unread offense texts: conviction records whose offense text reads to no statute"
+        " (needs review; listed in the warehouse table rpt_charge_codes_unparsed). Above the"
+        " run's limit (default 5%) the run stops.",
     )
     quality = list(run.get("quality") or [])
     quality_table = _table(
@@ -734,7 +751,7 @@ def build_report_data(
         {
             "id": "run",
             "title": "1. Run, inputs and data quality",
-            "paragraphs": [],
+            "paragraphs": [FORECAST_NOTE.format(as_of=meta["as_of"])] if forecast else [],
             "tables": [run_table, versions_table, inputs_table, quality_table],
             "charts": [],
         },
@@ -985,7 +1002,8 @@ def render_pdf(data: dict[str, Any], out_dir: Path, font_dir: Path | None = DEJA
             0,
             5,
             text(
-                f"As of {meta['as_of']} · decision set {meta['decision_set']}"
+                ("FORECAST · " if meta.get("forecast") else "")
+                + f"As of {meta['as_of']} · decision set {meta['decision_set']}"
                 f" · page {pdf.page_no()}"
             ),
             align="C",

@@ -93,12 +93,16 @@ def summarize(rows: pl.DataFrame, county: str | None) -> dict[str, Any]:
 
 
 def write_county_exports(
-    decisions: pl.DataFrame, out_dir: Path, county: str | None = None
+    decisions: pl.DataFrame,
+    out_dir: Path,
+    county: str | None = None,
+    unread: dict[str | None, int] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Write DIR/<COUNTY>/prop64_convictions.csv and summary.json; return the summaries.
 
     With `county`, only that county (even when it has no rows: an empty file says "none");
-    without, every county present in the table.
+    without, every county present in the table. `unread`: per normalized county, conviction
+    records (any law) whose offense text reads to no statute; summary.json repeats it.
     """
     decisions = decisions.with_columns(
         normalize_county_column(decisions["county"]).alias("_county")
@@ -123,6 +127,8 @@ def write_county_exports(
         with atomic_file(folder / CONVICTIONS_FILE) as f:
             rows.write_csv(f)
         summary = summarize(rows, name)
+        if unread is not None:
+            summary["unread_offense_texts"] = unread.get(name, 0)
         with atomic_file(folder / SUMMARY_FILE) as f:
             json.dump(summary, f, indent=2, sort_keys=False)
             f.write("\n")

@@ -54,7 +54,8 @@ def ge_decision_table(warehouse: Warehouse) -> AssetCheckResult:
     """GE suite expectations/fct_conviction_eligibility.json on the decision table."""
     frame = warehouse.query(
         "select charge_key, program, determination, relief, reason_codes, reasons,"
-        " missing_facts, is_undecided, rules_version, as_of, source_line"
+        " missing_facts, is_undecided, rules_version, as_of, source_line,"
+        " eligible_on, charge_determination, charge_eligible_on"
         " from main.fct_conviction_eligibility"
     )
     return _result(

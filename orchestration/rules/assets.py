@@ -9,6 +9,7 @@ from dagster import (
     AssetKey,
     AssetOut,
     Config,
+    Failure,
     MetadataValue,
     Output,
     multi_asset,
@@ -23,19 +24,24 @@ from orchestration.catalog import (
     rulebook_hash,
 )
 from orchestration.resources import Warehouse
+from orchestration.rules import as_of as _as_of
 from orchestration.rules import compile as _compile
 from orchestration.rules import load as _load
 from orchestration.rules import options as _options
 from orchestration.rules import schema as _schema
+from orchestration.rules.as_of import AsOfError, check_as_of
 from orchestration.rules.compile import TABLES, compile_rulebook
-from orchestration.rules.load import load_rules_dir
+from orchestration.rules.load import RuleFileError, load_rules_dir
 from orchestration.rules.options import CountyOptions, read_options_file
 from orchestration.settings import default_as_of, rules_dir
 
 # the code that reads, validates and compiles the rule files (their text is the rules_version)
-RULEBOOK_CODE_VERSION = code_version(sys.modules[__name__], _load, _schema, _options, _compile)
+RULEBOOK_CODE_VERSION = code_version(
+    sys.modules[__name__], _load, _schema, _options, _compile, _as_of
+)
 TABLE_DESCRIPTIONS = {
-    "programs": "One row per law: rules_version, effective dates and the run's as_of_date.",
+    "programs": "One row per law: rules_version, effective dates, the run's as_of_date and"
+    " whether the run is a forecast.",
     "citations": "Statute and policy citations of each law.",
     "parameters": "Effective policy parameters (rule-file default or county options file).",
     "rules": "Ordered rules of each law; rule_order 0 is the scope.",
@@ -46,10 +52,13 @@ TABLE_DESCRIPTIONS = {
 
 class RulebookConfig(Config):
     """as_of: the date eligibility is decided at (YYYY-MM-DD); never today's date implicitly.
-    options_file: a county's eligibility-options JSON (the earlier Prop 64 tool's format)."""
+    options_file: a county's eligibility-options JSON (the earlier Prop 64 tool's format).
+    forecast: as_of is after today on purpose; the exports then write no court documents
+    (without it a date after today fails the run)."""
 
     as_of: str = default_as_of()
     options_file: str | None = None
+    forecast: bool = False
 
 
 @multi_asset(
@@ -70,12 +79,21 @@ def rulebook(context: AssetExecutionContext, config: RulebookConfig, warehouse: 
     """Validate rules/*.yaml, apply the county's options, write the rules.* tables."""
     as_of = date.fromisoformat(config.as_of)
     programs = load_rules_dir(rules_dir())
-    options = (
-        read_options_file(Path(config.options_file))
-        if config.options_file
-        else CountyOptions.empty()
-    )
-    frames, warnings = compile_rulebook(programs, options, as_of)
+    # the checks `cleanslate run` makes before it starts, for runs from the UI or the service
+    try:
+        notes = check_as_of(programs, as_of, config.forecast)
+        options = (
+            read_options_file(Path(config.options_file))
+            if config.options_file
+            else CountyOptions.empty()
+        )
+        frames, warnings = compile_rulebook(programs, options, as_of, forecast=config.forecast)
+    except (AsOfError, RuleFileError) as e:
+        raise Failure(description=str(e)) from None
+    for note in notes:
+        context.log.info(note)
+    if config.forecast:
+        context.log.info(f"Forecast as of {as_of}: no court documents will be written")
     for w in warnings:
         context.log.warning(w)
     with warehouse.replacing() as tables:
@@ -88,6 +106,7 @@ def rulebook(context: AssetExecutionContext, config: RulebookConfig, warehouse: 
         if name == "programs":
             metadata.update(
                 as_of=config.as_of,
+                forecast=config.forecast,
                 rules_versions=", ".join(p.rules_version for p in programs),
                 rule_files=MetadataValue.json(
                     {p.rules.program: {"file": p.path.name, "sha256": p.sha256} for p in programs}

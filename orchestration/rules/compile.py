@@ -49,6 +49,8 @@ TABLES: dict[str, dict[str, Any]] = {
         "options_file_sha256": S,
         "as_of_date": D,
         "is_in_effect": B,
+        # an explicit forecast (as_of after the run's day): the exports write no court document
+        "is_forecast": B,
     },
     "citations": {
         "program_id": S,
@@ -184,7 +186,11 @@ def _condition_row(c: Any, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def compile_program(
-    loaded: LoadedRules, resolved: ResolvedParameters, options_sha256: str | None, as_of: date
+    loaded: LoadedRules,
+    resolved: ResolvedParameters,
+    options_sha256: str | None,
+    as_of: date,
+    forecast: bool = False,
 ) -> dict[str, list[dict[str, Any]]]:
     rf: RuleFile = loaded.rules
     p = resolved.values
@@ -208,6 +214,7 @@ def compile_program(
             "options_file_sha256": options_sha256,
             "as_of_date": as_of,
             "is_in_effect": in_effect and rf.status == "in_force",
+            "is_forecast": forecast,
         }
     )
     cites = {c.id: c for c in rf.citations}
@@ -419,15 +426,18 @@ def describe(kind: str, row: dict[str, Any]) -> str:
 
 
 def compile_rulebook(
-    programs: list[LoadedRules], options: CountyOptions, as_of: date
+    programs: list[LoadedRules], options: CountyOptions, as_of: date, forecast: bool = False
 ) -> tuple[dict[str, pl.DataFrame], list[str]]:
-    """All programs' tables as polars frames (typed, deterministic order) and any warnings."""
+    """All programs' tables as polars frames (typed, deterministic order) and any warnings.
+
+    forecast: the run is an explicit forecast (rules.programs.is_forecast)."""
     merged: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
     warnings: list[str] = check_options(programs, options)
     for loaded in programs:
         resolved = resolve_parameters(loaded, options)
         warnings += resolved.warnings
-        for table, rows in compile_program(loaded, resolved, options.sha256, as_of).items():
+        compiled = compile_program(loaded, resolved, options.sha256, as_of, forecast)
+        for table, rows in compiled.items():
             merged[table] += rows
     frames = {
         t: pl.DataFrame(merged[t], schema=schema, orient="row") for t, schema in TABLES.items()

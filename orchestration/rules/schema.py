@@ -3,8 +3,9 @@
 A rule file is data a legal team can read: citations, policy parameters, named code sets, a
 scope and an ordered list of rules. Each rule's `when` is a list of conditions (all must hold)
 drawn from a closed catalog (`Condition` below); each condition type is evaluated by one SQL
-block in `dbt_project/models/intermediate/int_rule_conditions_evaluated.sql`. A new law built
-from these condition types is a new YAML file and no code.
+block in `dbt_project/macros/evaluate_conditions.sql`. A type without its block fails closed:
+its conditions are unknown (needs_review, naming them), never true. A new law built from these
+condition types is a new YAML file and no code.
 """
 
 import re
@@ -19,7 +20,12 @@ from orchestration.ingest.canonical_format import DISPOSITIONS, GRADES, LEVELS
 STATUTE_RE = re.compile(r"^[A-Z]{2}:[A-Z0-9]+:[0-9A-Z.\-]+(\([0-9a-z]+\))*$")
 ID_RE = r"^[a-z][a-z0-9_]*$"
 
+# A decision's determination. A rule gives any but not_yet_eligible: that one comes only from an
+# `eligible` rule held up by time conditions alone, and always with the date (eligible_on).
 Outcome = Literal["eligible", "not_eligible", "not_yet_eligible", "needs_review"]
+RuleOutcome = Literal["eligible", "not_eligible", "needs_review"]
+RULE_OUTCOMES: tuple[str, ...] = RuleOutcome.__args__  # type: ignore[attr-defined]
+
 Relief = Literal[
     "dismiss",
     "reduce",
@@ -30,6 +36,17 @@ Relief = Literal[
     "limited_access",
     "set_aside",
 ]
+
+
+def _not_yet_eligible_outcome() -> str:
+    return (
+        "outcome not_yet_eligible is not a rule outcome: a decision is not_yet_eligible only "
+        "when an `eligible` rule is held up by time conditions alone "
+        f"({', '.join(TIME_CONDITIONS)}), and then it carries the date they hold (eligible_on). "
+        "A bar that lifts without a known date (a pending case, supervision, unpaid "
+        "restitution) is `not_eligible`, with a reason that names the obstacle and what would "
+        "lift it"
+    )
 
 
 class Strict(BaseModel):
@@ -421,13 +438,20 @@ WhenItem = Annotated[Condition, Field(discriminator="type")] | NegatedCondition
 class Rule(Strict):
     id: Annotated[str, Field(pattern=ID_RE)]
     when: list[WhenItem]
-    outcome: Literal["eligible", "not_eligible", "not_yet_eligible", "needs_review"] | ParamRef
+    outcome: RuleOutcome | ParamRef
     relief: Relief | None = None
     reason: str
     cite: list[str] = Field(min_length=1)
     enabled: BoolOrParam = True
     on_unknown: Literal["review", "skip"] = "review"
     verify: str | None = None  # an open legal question about this rule ("[M] verify ...")
+
+    @field_validator("outcome", mode="before")
+    @classmethod
+    def _no_not_yet_eligible(cls, v: Any) -> Any:
+        if v == "not_yet_eligible":
+            raise ValueError(_not_yet_eligible_outcome())
+        return v
 
 
 class Aggregate(Strict):
@@ -482,6 +506,8 @@ class RuleFile(Strict):
                 raise ValueError(f"rule {r.id}: unknown citation(s) {', '.join(missing)}")
             if r.outcome == "eligible" and r.relief is None:
                 raise ValueError(f"rule {r.id}: an eligible outcome needs a relief")
+            if isinstance(r.outcome, ParamRef) and r.outcome.param in self.parameters:
+                self._check_outcome_param(r.id, r.outcome.param)
             where += [(f"rule {r.id}", _inner(c)) for c in r.when]
             for v in (r.outcome, r.enabled):
                 self._check_param(f"rule {r.id}", v)
@@ -497,6 +523,24 @@ class RuleFile(Strict):
             for v in c.__dict__.values():
                 self._check_param(label, v)
         return self
+
+    def _check_outcome_param(self, rule_id: str, name: str) -> None:
+        """A parameter that gives a rule's outcome offers rule outcomes only."""
+        p = self.parameters[name]
+        values = [p.default, *(p.allowed or [])]
+        if p.type != "enum" or not p.allowed:
+            raise ValueError(
+                f"rule {rule_id}: outcome parameter {name!r} must be an enum of "
+                f"{', '.join(RULE_OUTCOMES)}"
+            )
+        if "not_yet_eligible" in values:
+            raise ValueError(f"rule {rule_id}: parameter {name!r}: {_not_yet_eligible_outcome()}")
+        bad = [v for v in values if v not in RULE_OUTCOMES]
+        if bad:
+            raise ValueError(
+                f"rule {rule_id}: outcome parameter {name!r} allows {bad[0]!r}; "
+                f"a rule outcome is one of {', '.join(RULE_OUTCOMES)}"
+            )
 
     def _check_param(self, label: str, v: Any) -> None:
         if isinstance(v, ParamRef) and v.param not in self.parameters:

@@ -399,7 +399,6 @@ def test_county_options_change_the_outcome(tmp_path):
                 "baselineEligibility": {"dismiss": ["11357"], "reduce": ["11359", "11360"]},
                 "additionalRelief": {"subjectIsDeceased": True, "subjectAgeThreshold": 0},
                 "parameters": {"priors_must_precede": False},
-                "someBearUiKey": 1,
             }
         )
     )

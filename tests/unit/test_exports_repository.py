@@ -99,6 +99,7 @@ def _make_set(root: Path, marker: str) -> None:
 def test_publish_swaps_the_whole_set(tmp_path):
     out = tmp_path / "exports"
     _make_set(out, "old")
+    write_manifest(out, {"X/f.csv": 1}, {"run_id": "run1", "generated_at": "2025-07-01"})
     staging = staging_dir(out, "run2")
     _make_set(staging, "new")
     write_manifest(staging, {"X/f.csv": 1}, {"run_id": "run2"})
@@ -107,7 +108,10 @@ def test_publish_swaps_the_whole_set(tmp_path):
     assert (out / "X" / "f.csv").read_text() == "new"
     assert (out / "manifest.json").exists()
     assert not staging.exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["exports"]  # old set removed
+    # the old set is not deleted: it is kept in the history beside the published folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".exports.history", "exports"]
+    (kept,) = (tmp_path / ".exports.history").iterdir()
+    assert (kept / "X" / "f.csv").read_text() == "old"
     assert (out / "X" / "f.csv").stat().st_mode & 0o077 == 0
 
 

@@ -96,6 +96,19 @@ def test_rules_version_follows_the_file_text(tmp_path, prop64):
         ),
         (lambda d: d["rules"][3].update(enabled={"param": "nope"}), "unknown parameter 'nope'"),
         (lambda d: d.update(surprise=1), "surprise"),
+        # not_yet_eligible comes only from an eligible rule held up by time, with eligible_on
+        (
+            lambda d: d["rules"][0].update(outcome="not_yet_eligible"),
+            "rules.0.outcome: outcome not_yet_eligible is not a rule outcome",
+        ),
+        (
+            lambda d: d["parameters"]["misdemeanor_outcome"]["allowed"].append("not_yet_eligible"),
+            "parameter 'misdemeanor_outcome': outcome not_yet_eligible is not a rule outcome",
+        ),
+        (
+            lambda d: d["rules"][0].update(outcome={"param": "priors_must_precede"}),
+            "outcome parameter 'priors_must_precede' must be an enum of eligible, not_eligible",
+        ),
     ],
 )
 def test_invalid_rule_files_name_the_field(tmp_path, change, message):
@@ -194,9 +207,10 @@ def test_invalid_options_files_name_the_field(tmp_path, prop64, data, message):
     assert "options.json" in str(e.value)
 
 
-def test_unknown_top_level_keys_are_ignored_with_a_warning(tmp_path, prop64):
-    warnings = check_options([prop64], _options(tmp_path, {"bearUi": {"x": 1}}))
-    assert any("bearUi" in w for w in warnings)
+def test_unknown_top_level_keys_are_errors(tmp_path, prop64):
+    # the earlier tool ignored unknown keys; a misspelt section would drop the county's policy
+    with pytest.raises(RuleFileError, match="unknown field bearUi"):
+        check_options([prop64], _options(tmp_path, {"bearUi": {"x": 1}}))
 
 
 def test_section_in_both_lists_warns(tmp_path, prop64):

@@ -1,6 +1,10 @@
 -- Which charges each law applies to: the law is in effect on the as-of date, the charge is in
 -- the law's jurisdiction, and every scope condition holds (true) or cannot be decided (NULL,
 -- e.g. "11357(A)" with no code abbreviation), which becomes needs_review.
+-- Fail closed: a scope condition with no evaluation row (its type missing from
+-- macros/evaluate_conditions.sql, or a block that dropped the charge) cannot be decided either:
+-- in_scope NULL, naming the condition, never silently in (or out of) scope. A false condition
+-- still puts the charge out of scope (false AND unknown is false).
 with candidates as (
     select p.program_id, c.charge_key
     from {{ ref('stg_rules__programs') }} as p
@@ -16,16 +20,74 @@ conditions as (
     where r.kind = 'scope'
 ),
 
-{{ evaluate_conditions('candidates', 'conditions', rule_kind='scope') }}
+{{ evaluate_conditions('candidates', 'conditions', rule_kind='scope') }},
+
+defined as (
+    select program_id, count(*) as conditions_defined from conditions group by program_id
+),
+
+per_charge as (
+    select
+        program_id,
+        charge_key,
+        coalesce(bool_or(not value), false) as any_false,
+        count(case when value is null then 1 end) as unknowns,
+        count(*) as conditions_evaluated,
+        -- which conditions answered (unordered; read only when some did not)
+        {{ dbt.listagg("cast(condition_seq as " ~ dbt.type_string() ~ ")", "','") }} as evaluated_seqs,
+        {{ dbt.listagg("missing_fact", "'; '", "order by condition_seq") }} as scope_missing_facts,
+        {{ dbt.listagg("fact", "'; '", "order by condition_seq") }} as scope_facts
+    from evaluated
+    group by program_id, charge_key
+),
+
+checked as (
+    -- every candidate, also one no condition answered for
+    select
+        k.program_id,
+        k.charge_key,
+        coalesce(n.conditions_defined, 0) as conditions_defined,
+        coalesce(e.conditions_evaluated, 0) as conditions_evaluated,
+        coalesce(n.conditions_defined, 0) - coalesce(e.conditions_evaluated, 0) as conditions_unevaluated,
+        coalesce(e.unknowns, 0) as unknowns,
+        e.evaluated_seqs,
+        e.scope_missing_facts,
+        e.scope_facts
+    from candidates as k
+    left join defined as n on n.program_id = k.program_id
+    left join per_charge as e on e.program_id = k.program_id and e.charge_key = k.charge_key
+    where not coalesce(e.any_false, false)
+),
+
+unevaluated as (
+    -- The scope conditions that gave no evaluation row, by name (no rows unless one is missing).
+    select
+        c.program_id,
+        c.charge_key,
+        {{ dbt.listagg(unevaluated_condition('d'), "'; '", "order by d.condition_seq") }} as missing
+    from checked as c
+    inner join conditions as d on d.program_id = c.program_id
+    where c.conditions_unevaluated <> 0
+      and position(',' || cast(d.condition_seq as {{ dbt.type_string() }}) || ','
+                   in ',' || coalesce(c.evaluated_seqs, '') || ',') = 0
+    group by c.program_id, c.charge_key
+)
 
 select
-    program_id,
-    charge_key,
-    case when bool_or(not value) then false
-         when count(case when value is null then 1 end) > 0 then null
-         else true end as in_scope,
-    {{ dbt.listagg("missing_fact", "'; '", "order by condition_seq") }} as scope_missing_facts,
-    {{ dbt.listagg("fact", "'; '", "order by condition_seq") }} as scope_facts
-from evaluated
-group by program_id, charge_key
-having not coalesce(bool_or(not value), false)
+    c.program_id,
+    c.charge_key,
+    case when c.conditions_unevaluated <> 0 or c.unknowns > 0 then null else true end as in_scope,
+    case
+        when u.missing is not null and c.scope_missing_facts is not null
+            then c.scope_missing_facts || '; ' || u.missing
+        when u.missing is not null then u.missing
+        -- more evaluation rows than conditions: not one per condition, so not to be trusted
+        when c.conditions_unevaluated <> 0
+            then coalesce(c.scope_missing_facts || '; ', '') || 'one evaluation per scope condition (the SQL evaluator gave '
+                 || cast(c.conditions_evaluated as {{ dbt.type_string() }}) || ' for '
+                 || cast(c.conditions_defined as {{ dbt.type_string() }}) || ')'
+        else c.scope_missing_facts
+    end as scope_missing_facts,
+    c.scope_facts
+from checked as c
+left join unevaluated as u on u.program_id = c.program_id and u.charge_key = c.charge_key

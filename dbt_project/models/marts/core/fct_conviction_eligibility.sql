@@ -3,8 +3,8 @@
 -- Rules are tried in order; the first that decides wins:
 --   a rule that holds gives its outcome;
 --   an `eligible` rule blocked only by waiting periods gives not_yet_eligible + eligible_on;
---   a rule that cannot be decided (missing fact) and says on_unknown: review gives
---   needs_review, naming the fact.
+--   a rule that cannot be decided (missing fact, or a condition the SQL evaluator gave no
+--   result for) and says on_unknown: review gives needs_review, naming the fact.
 -- Laws with `aggregate` (Utah: the case; CA 851.93: the arrest) roll the charges up: the group
 -- is eligible only if all its charges are, and `determination` is the group's.
 -- The warehouse holds every county; the county filter belongs to the export.
@@ -39,6 +39,22 @@ chosen_facts as (
     group by e.program_id, e.charge_key
 ),
 
+incomplete as (
+    -- Fail closed: a deciding rule some of whose conditions gave no evaluation row is unknown
+    -- (int_rule_results); those conditions have no row, so no missing fact, in
+    -- int_rule_conditions_evaluated: name them here.
+    select program_id, charge_key, rule_id from chosen where conditions_unevaluated <> 0
+),
+
+chosen_unevaluated as (
+    select
+        program_id,
+        charge_key,
+        {{ dbt.listagg("missing_fact", "'; '", "order by condition_seq") }} as missing_facts
+    from ({{ unevaluated_conditions('incomplete') }}) as u
+    group by program_id, charge_key
+),
+
 trace as (
     -- Every rule tried up to and including the decisive one, for the audit trail.
     select
@@ -60,7 +76,15 @@ decided as (
         k.verdict,
         k.citations,
         f.facts,
-        f.missing_facts,
+        case
+            when u.missing_facts is not null and f.missing_facts is not null
+                then f.missing_facts || '; ' || u.missing_facts
+            when u.missing_facts is not null then u.missing_facts
+            -- more evaluation rows than conditions: not one per condition, so not to be trusted
+            when k.conditions_unevaluated <> 0
+                then coalesce(f.missing_facts || '; ', '') || 'one evaluation per condition of rule ' || k.rule_id
+            else f.missing_facts
+        end as missing_facts,
         s.scope_missing_facts,
         s.scope_facts,
         case
@@ -82,6 +106,7 @@ decided as (
     from {{ ref('int_program_charges_scoped') }} as s
     left join chosen as k on k.program_id = s.program_id and k.charge_key = s.charge_key
     left join chosen_facts as f on f.program_id = s.program_id and f.charge_key = s.charge_key
+    left join chosen_unevaluated as u on u.program_id = s.program_id and u.charge_key = s.charge_key
 ),
 
 with_groups as (

@@ -1,6 +1,7 @@
 -- The criteria behind every decision: one row per decision (program x charge) and condition of
 -- every rule tried, up to and including the deciding rule: met / not met / unknown, the values
 -- used (fact), the fact that was missing, and the rule's citation. `cleanslate explain` prints it.
+-- A condition that gave no evaluation row is listed as unknown (fail closed).
 with decisions as (
     select program, charge_key, decisive_rule from {{ ref('fct_conviction_eligibility') }}
 ),
@@ -13,6 +14,29 @@ decisive_order as (
     select d.program, d.charge_key, r.rule_order as decisive_order
     from decisions as d
     left join rules as r on r.program_id = d.program and r.rule_id = d.decisive_rule
+),
+
+incomplete as (
+    select program_id, charge_key, rule_id
+    from {{ ref('int_rule_results') }}
+    where conditions_unevaluated <> 0
+),
+
+evaluations as (
+    select
+        program_id, charge_key, rule_id, condition_seq, condition_type, description,
+        value, ready_on, fact, missing_fact
+    from {{ ref('int_rule_conditions_evaluated') }}
+    union all
+    -- Fail closed: a condition the SQL evaluator gave no result for is listed as unknown
+    -- (int_rule_results counts it so), not left out.
+    select
+        program_id, charge_key, rule_id, condition_seq, condition_type, description,
+        cast(null as boolean) as value,
+        cast(null as date) as ready_on,
+        'not evaluated (the SQL evaluator gave no result)' as fact,
+        missing_fact
+    from ({{ unevaluated_conditions('incomplete') }}) as u
 )
 
 select
@@ -30,7 +54,7 @@ select
     r.outcome as rule_outcome,
     r.citations,
     r.rule_id = d.decisive_rule or (r.rule_id = 'scope' and d.decisive_rule = 'scope') as is_decisive_rule
-from {{ ref('int_rule_conditions_evaluated') }} as e
+from evaluations as e
 inner join rules as r on r.program_id = e.program_id and r.rule_id = e.rule_id
 inner join decisive_order as o on o.program = e.program_id and o.charge_key = e.charge_key
 inner join decisions as d on d.program = e.program_id and d.charge_key = e.charge_key

@@ -1,0 +1,128 @@
+"""Fail closed: a condition the SQL evaluator does not evaluate never lets a charge through.
+
+The condition catalog in SQL (dbt_project/macros/evaluate_conditions.sql) is a hand-kept list of
+blocks, one per condition type. Here a copy of the dbt project loses the `statute_in_set` block,
+as if someone had forgotten it, and two law cases that are eligible with the real project
+(tests/integration/test_law_cases.py) are built against the copy:
+
+* Utah U1: the rule `excluded_offense` (a bar, statute_in_set) produces no evaluation. Without
+  the guard the bar silently failed to fire and the case was eligible; now it is needs_review,
+  naming the unevaluated condition.
+* Prop 64 P1: the scope (disposition_in + statute_in_set) cannot be evaluated. The charge is not
+  silently in (or out of) scope: needs_review, decided by `scope`, naming the condition.
+
+One ingest of the two extracts (the real Dagster assets) and one `dbt run` of the decision
+models on the modified copy: about half a minute.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import materialize
+
+from orchestration.ingest.assets import doj_extracts
+from orchestration.ingest.canonical_assets import canonical_extracts
+from orchestration.resources import Warehouse
+from orchestration.rules.assets import rulebook
+from orchestration.rules.cases import load_case_files, write_case_extract
+from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
+
+pytestmark = pytest.mark.integration
+
+REMOVED = "statute_in_set"
+CASES = {("us_ut_clean_slate", "U1"), ("us_ca_prop64", "P1")}
+
+
+def _project_without_evaluator(dest: Path, condition_type: str) -> Path:
+    """A copy of the dbt project whose evaluator has no block for `condition_type`."""
+    project = dest / "dbt_project"
+    shutil.copytree(
+        DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages")
+    )
+    macro = project / "macros" / "evaluate_conditions.sql"
+    text = macro.read_text()
+    listed = f"{{% set blocks = ['{condition_type}', "
+    assert text.count(listed) == 1, "the block list of evaluate_conditions.sql changed shape"
+    macro.write_text(text.replace(listed, "{% set blocks = ["))
+    return project
+
+
+def test_missing_evaluator_gives_needs_review_not_eligible(tmp_path):
+    cases = [
+        lc for lc in load_case_files(PROJECT_ROOT / "rules") if (lc.program, lc.case.id) in CASES
+    ]
+    assert len(cases) == len(CASES)
+    as_of = cases[0].as_of
+    assert all(lc.as_of == as_of and not lc.options for lc in cases)
+    for lc in cases:  # the cases this test turns around are eligible with the real evaluator
+        assert {e.determination for e in lc.case.expect.values()} == {"eligible"}
+
+    wh = tmp_path / "wh.duckdb"
+    extracts = [str(write_case_extract(lc, tmp_path / "extracts")) for lc in cases]
+    loaded = materialize(
+        [doj_extracts, canonical_extracts, rulebook],
+        resources={"warehouse": Warehouse(path=str(wh))},
+        run_config={
+            "ops": {
+                "doj_extracts": {"config": {"extracts": []}},
+                "canonical_extracts": {"config": {"extracts": extracts}},
+                "rulebook": {"config": {"as_of": as_of.isoformat()}},
+            }
+        },
+    )
+    assert loaded.success
+
+    project = _project_without_evaluator(tmp_path, REMOVED)
+    dbt = Path(sys.executable).parent / "dbt"
+    argv = [str(dbt), "run", "--select", "+fct_decision_criteria", "--quiet"]
+    result = subprocess.run(
+        [*argv, "--project-dir", str(project), "--profiles-dir", str(project)],
+        cwd=project,
+        env={**os.environ, "CLEANSLATE_WAREHOUSE": str(wh), "DBT_TARGET": "dev"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        rows = {
+            (r["program"], r["person_key"].split(":")[1]): r
+            for r in con.execute(
+                "select * from fct_conviction_eligibility where source_system = 'canonical'"
+            )
+            .pl()
+            .to_dicts()
+        }
+        criteria = con.execute(
+            "select * from fct_decision_criteria where condition_type = ?", [REMOVED]
+        ).pl()
+    finally:
+        con.close()
+
+    for lc in cases:
+        row = rows[(lc.program, lc.extract_name)]
+        where = f"{lc.program} {lc.case.id}: {row['rules_trace']} / {row['reasons']}"
+        assert row["determination"] == "needs_review", where
+        assert row["relief"] is None and row["eligible_on"] is None, where
+        assert row["is_undecided"], where
+        assert REMOVED in (row["missing_facts"] or ""), where
+        assert REMOVED in row["reasons"], where
+    ut = rows[("us_ut_clean_slate", "us_ut_clean_slate__U1")]
+    assert ut["decisive_rule"] == "excluded_offense", ut["rules_trace"]
+    assert "excluded_offense=unknown" in ut["rules_trace"]
+    ca = rows[("us_ca_prop64", "us_ca_prop64__P1")]
+    assert ca["decisive_rule"] == "scope", ca["reasons"]
+    assert ca["reasons"].startswith("Cannot tell whether us_ca_prop64 applies"), ca["reasons"]
+    # explain shows the unevaluated condition of the deciding rule as unknown, not absent
+    decisive = criteria.filter(
+        criteria["is_decisive_rule"] & (criteria["program"] == "us_ut_clean_slate")
+    )
+    assert decisive["result"].to_list() == ["unknown"], decisive
+    assert decisive["fact"].to_list()[0].startswith("not evaluated"), decisive
