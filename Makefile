@@ -48,7 +48,8 @@ RELIABILITY_TESTS := tests/unit/test_hostile_reader.py tests/unit/test_property_
 	tests/integration/test_hostile_corpus.py tests/integration/test_conservation.py \
 	tests/integration/test_crash_safety.py tests/integration/test_concurrency.py \
 	tests/integration/test_personal_data.py tests/integration/test_gates.py \
-	tests/integration/test_out_folder.py tests/integration/test_fail_closed_inputs.py
+	tests/integration/test_out_folder.py tests/integration/test_fail_closed_inputs.py \
+	tests/integration/test_fail_closed.py
 
 reliability: manifest  ## hostile inputs, conservation, crashes, concurrency, privacy, fail-closed gates: a table
 	mkdir -p data && rm -f data/reliability.jsonl

@@ -52,7 +52,7 @@ def _project_without_evaluator(dest: Path, condition_type: str) -> Path:
     return project
 
 
-def test_missing_evaluator_gives_needs_review_not_eligible(tmp_path):
+def test_missing_evaluator_gives_needs_review_not_eligible(tmp_path, record_property):
     cases = [
         lc for lc in load_case_files(PROJECT_ROOT / "rules") if (lc.program, lc.case.id) in CASES
     ]
@@ -106,6 +106,14 @@ def test_missing_evaluator_gives_needs_review_not_eligible(tmp_path):
     finally:
         con.close()
 
+    record_property("reliability", "fail_closed")
+    record_property("inputs", len(cases))
+    record_property("runs", 1)
+    # an unevaluated condition that read as eligible is the wrong export this guards against
+    record_property(
+        "wrong_published",
+        sum(rows[(lc.program, lc.extract_name)]["determination"] == "eligible" for lc in cases),
+    )
     for lc in cases:
         row = rows[(lc.program, lc.extract_name)]
         where = f"{lc.program} {lc.case.id}: {row['rules_trace']} / {row['reasons']}"
