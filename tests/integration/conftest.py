@@ -6,6 +6,7 @@ CLEANSLATE_PG_PORT is set and a server answers there, that one is used (and left
 spark_env: Java (installed from Debian when missing, scripts/spark.sh) and a throwaway
 directory for the local Spark's warehouse and metastore.
 Both set the CLEANSLATE_* variables that dbt's profile and orchestration/engines.py read.
+pinned_code_revision: the code revision the report prints, held fixed for a module's runs.
 """
 
 import os
@@ -84,3 +85,13 @@ def spark_env(tmp_path_factory):
     finally:
         mp.undo()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def pinned_code_revision():
+    """The code revision is an input the report prints (like the rules and the as-of date);
+    engineers commit while this module runs, so it is held fixed for the module's runs."""
+    mp = pytest.MonkeyPatch()
+    mp.setattr("orchestration.exports.assets.git_revision", lambda: ("0123456789ab", False))
+    yield
+    mp.undo()

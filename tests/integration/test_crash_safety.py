@@ -102,16 +102,6 @@ def _run_id(output: str) -> str | None:
 
 
 @pytest.fixture(scope="module")
-def pinned_code_revision():
-    """The code revision is an input the report prints (like the rules and the as-of date);
-    engineers commit while this module runs, so it is held fixed for the module's runs."""
-    mp = pytest.MonkeyPatch()
-    mp.setattr("orchestration.exports.assets.git_revision", lambda: ("0123456789ab", False))
-    yield
-    mp.undo()
-
-
-@pytest.fixture(scope="module")
 def good(tmp_path_factory, pinned_code_revision):
     """The first good run: the baseline every crash and recovery is compared with."""
     tmp = tmp_path_factory.mktemp("crash")

@@ -54,15 +54,6 @@ def _snapshot(out: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def pinned_code_revision():
-    """The code revision is an input the report prints; engineers commit while this runs."""
-    mp = pytest.MonkeyPatch()
-    mp.setattr("orchestration.exports.assets.git_revision", lambda: ("0123456789ab", False))
-    yield
-    mp.undo()
-
-
-@pytest.fixture(scope="module")
 def good(tmp_path_factory, pinned_code_revision):
     """The baseline: a good run that published a set the refused runs must leave alone."""
     tmp = tmp_path_factory.mktemp("fail_closed")
