@@ -9,6 +9,8 @@
     {%- set t = 'trim(' ~ col ~ ')' -%}
     case
         when nullif({{ t }}, '') is null then 'missing'
+        {#- no part of the date known (the partial-date convention taken to its end): missing -#}
+        when {{ t }} = '00000000' then 'missing'
         when not {{ re_full_match(t, '(19|20)[0-9]{6}') }} then 'invalid'
         when substr({{ t }}, 5, 4) = '0000' then 'year'
         when substr({{ t }}, 5, 2) = '00' then 'invalid'
@@ -44,20 +46,15 @@
          then {{ try_parse_date('trim(' ~ col ~ ')', '%Y%m%d') }} end
 {%- endmacro %}
 
-{% macro clean_text(col) -%}
-    {#- a pattern with a backslash lives in a set block (a Jinja string literal would read it) -#}
-    {%- set whitespace_run -%}\s+{%- endset -%}
-    nullif(trim({{ re_replace(col, whitespace_run, ' ') }}), '')
-{%- endmacro %}
-
 {#-
   Canonical-format dates are ISO: YYYY-MM-DD, or partial YYYY-MM / YYYY. Same range-and-precision
-  treatment as DOJ dates.
+  treatment as DOJ dates. The text is read through clean_text (macros/cleaning.sql): a placeholder
+  (`-`, `NULL`, ...) is a missing date, not an invalid one.
 -#}
 {% macro iso_date_precision(col) -%}
-    {%- set t = 'trim(' ~ col ~ ')' -%}
+    {%- set t = clean_text(col) -%}
     case
-        when nullif({{ t }}, '') is null then 'missing'
+        when {{ t }} is null then 'missing'
         when {{ re_full_match(t, '[0-9]{4}-[0-9]{2}-[0-9]{2}') }}
             then case when {{ try_parse_date(t, '%Y-%m-%d') }} is null then 'invalid' else 'day' end
         when {{ re_full_match(t, '[0-9]{4}-[0-9]{2}') }}
@@ -68,7 +65,7 @@
 {%- endmacro %}
 
 {% macro iso_date_earliest(col) -%}
-    {%- set t = 'trim(' ~ col ~ ')' -%}
+    {%- set t = clean_text(col) -%}
     case {{ iso_date_precision(col) }}
         when 'day' then {{ try_parse_date(t, '%Y-%m-%d') }}
         when 'month' then {{ try_parse_date(t ~ " || '-01'", '%Y-%m-%d') }}
@@ -77,7 +74,7 @@
 {%- endmacro %}
 
 {% macro iso_date_latest(col) -%}
-    {%- set t = 'trim(' ~ col ~ ')' -%}
+    {%- set t = clean_text(col) -%}
     case {{ iso_date_precision(col) }}
         when 'day' then {{ try_parse_date(t, '%Y-%m-%d') }}
         when 'month' then {{ month_end(try_parse_date(t ~ " || '-01'", '%Y-%m-%d')) }}

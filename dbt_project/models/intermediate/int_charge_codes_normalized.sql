@@ -35,32 +35,13 @@
   Comma as decimal mark: `496,3` -> 496.3.
 -#}
 
-{#- A code abbreviation: the rap-sheet list (7.2) plus the spelling variants seen in other
-    sources. Longer spellings first: the first alternative that fits wins. -#}
-{%- set code_re -%}
-(?:H\s*&\s*S(?:\s*C)?|H\.\s*S\.?(?:\s*C\.?)?|HSC|HS|B\s*&\s*P(?:\s*C)?|B\.\s*P\.?(?:\s*C\.?)?|BPC|BP|W\s*&\s*I(?:\s*C)?|W\.\s*I\.?(?:\s*C\.?)?|WIC|WI|P\.\s*C\.?|PC|V\.\s*C\.?|VC|CC|CI|EC|FA|FC|FG|GC|HN|IC|LC|MV|PR|RT|SH|UI)
-{%- endset -%}
-{#- One section token: digits, optional decimal (. or ,), optional glued letters (+ digit),
-    optional parenthesised subdivisions, which may be space-separated: `11357 (A) (2)`. -#}
-{%- set sec_re -%}
-[0-9]+(?:[.,][0-9]+)?(?:[A-Z]{1,2}[0-9]*)?(?:\s*\([0-9A-Z]{1,4}\))*
-{%- endset -%}
-{#- Separator between the sections of a compound: `/`, `|`, `+` (spaces allowed) or a bare `-`
-    (no spaces, so `148 PC - 12 MONTHS` never reads 12 as a section). -#}
-{%- set sep_re -%}
-(?:\s*[/|+]\s*|-)
-{%- endset -%}
-{%- set chain_re = sec_re ~ '(?:' ~ sep_re ~ sec_re ~ ')*' -%}
-{%- set noise_re -%}
-^([^0-9A-Z]*)
-{%- endset -%}
-{%- set opt_space_re -%}
-\s*
-{%- endset -%}
-{#- Groups: 1 noise, 2 token (code-section part without noise), then chain and code. -#}
-{%- set after_re = noise_re ~ '((' ~ chain_re ~ ')' ~ opt_space_re ~ '(' ~ code_re ~ '))(?:[^A-Z]|$)' -%}
-{%- set before_re = noise_re ~ '((' ~ code_re ~ ')' ~ opt_space_re ~ '(' ~ chain_re ~ '))(?:[^A-Z0-9]|$)' -%}
-{%- set bare_re = noise_re ~ '((' ~ chain_re ~ '))(?:[^A-Z0-9]|$)' -%}
+{#- The layout patterns (code abbreviation, section token, chain, layouts) live in
+    macros/statute_text.sql: staging uses the same ones to tell whether a text reads as a
+    statute (reads_as_statute), so the column it picks is one this model can read. -#}
+{%- set p = charge_code_patterns() -%}
+{%- set after_re = p.after_re -%}
+{%- set before_re = p.before_re -%}
+{%- set bare_re = p.bare_re -%}
 {#- The smaller patterns. Every pattern with a backslash lives in a set block: a Jinja string
     literal would turn `\1` into a control character. -#}
 {%- set attempt_suffix_re -%}

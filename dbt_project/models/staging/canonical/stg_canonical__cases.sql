@@ -2,8 +2,7 @@
 select
     'canonical:' || source_extract || ':' || trim(case_id) as case_key,
     'canonical:' || source_extract || ':' || trim(person_id) as person_key,
-    case when nullif(trim(arrest_id), '') is not null
-         then 'canonical:' || source_extract || ':' || trim(arrest_id) end as arrest_key,
+    'canonical:' || source_extract || ':' || {{ clean_text('arrest_id') }} as arrest_key,
     trim(case_id) as case_id,
     source_extract,
     source_file,
@@ -11,6 +10,6 @@ select
     {{ clean_text('court') }} as court,
     upper({{ clean_text('county') }}) as county,
     {{ iso_date_columns('filing_date', 'filing_date') }},
-    lower(trim(case_status)) as case_status,
-    {{ try_cast_as("nullif(trim(restitution_balance), '')", 'decimal(14, 2)') }} as restitution_balance
+    lower({{ clean_text('case_status') }}) as case_status,
+    {{ try_cast_as(clean_text('restitution_balance'), 'decimal(14, 2)') }} as restitution_balance
 from {{ source('canonical', 'canonical_cases') }}

@@ -2,10 +2,8 @@
 select
     'canonical:' || source_extract || ':' || trim(charge_id) as charge_key,
     'canonical:' || source_extract || ':' || trim(person_id) as person_key,
-    case when nullif(trim(arrest_id), '') is not null
-         then 'canonical:' || source_extract || ':' || trim(arrest_id) end as arrest_key,
-    case when nullif(trim(case_id), '') is not null
-         then 'canonical:' || source_extract || ':' || trim(case_id) end as case_key,
+    'canonical:' || source_extract || ':' || {{ clean_text('arrest_id') }} as arrest_key,
+    'canonical:' || source_extract || ':' || {{ clean_text('case_id') }} as case_key,
     trim(charge_id) as charge_id,
     trim(person_id) as person_id,
     source_extract,
@@ -14,10 +12,10 @@ select
     source_sha256,
     {{ clean_text('statute') }} as statute_raw,
     {{ clean_text('description') }} as description,
-    lower(trim(level)) as offense_level,
-    upper(trim(grade)) as grade,
-    {{ try_cast_as("nullif(trim(max_penalty_years), '')", type_double()) }} as max_penalty_years,
+    lower({{ clean_text('level') }}) as offense_level,
+    upper({{ clean_text('grade') }}) as grade,
+    {{ try_cast_as(clean_text('max_penalty_years'), type_double()) }} as max_penalty_years,
     {{ iso_date_columns('offense_date', 'offense_date') }},
-    case upper(trim(is_dv)) when 'Y' then true when 'N' then false end as is_dv,
-    case upper(trim(is_traffic)) when 'Y' then true when 'N' then false end as is_traffic
+    case upper({{ clean_text('is_dv') }}) when 'Y' then true when 'N' then false end as is_dv,
+    case upper({{ clean_text('is_traffic') }}) when 'Y' then true when 'N' then false end as is_traffic
 from {{ source('canonical', 'canonical_charges') }}

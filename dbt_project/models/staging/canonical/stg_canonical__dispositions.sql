@@ -4,6 +4,6 @@ select
     source_extract,
     source_file,
     source_line,
-    lower(trim(disposition)) as disposition,
+    lower({{ clean_text('disposition') }}) as disposition,
     {{ iso_date_columns('disposition_date', 'disposition_date') }}
 from {{ source('canonical', 'canonical_dispositions') }}

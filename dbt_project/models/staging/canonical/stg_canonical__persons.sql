@@ -5,7 +5,7 @@ select
     source_extract,
     source_file,
     source_line,
-    upper(trim(state)) as state,
+    upper({{ clean_text('state') }}) as state,
     {{ clean_text('name') }} as person_name,
     upper({{ clean_text('gender') }}) as gender,
     upper({{ clean_text('race') }}) as race,

@@ -4,7 +4,7 @@ select
     source_extract,
     source_file,
     source_line,
-    lower(trim(registration_type)) as registration_type,
+    lower({{ clean_text('registration_type') }}) as registration_type,
     {{ iso_date_columns('start_date', 'start_date') }},
     {{ iso_date_columns('end_date', 'end_date') }}
 from {{ source('canonical', 'canonical_registrations') }}

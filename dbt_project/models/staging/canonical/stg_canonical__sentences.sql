@@ -4,10 +4,10 @@ select
     source_extract,
     source_file,
     source_line,
-    lower(trim(sentence_type)) as sentence_type,
-    {{ try_cast_as("nullif(trim(length), '')", 'integer') }} as sentence_length,
-    upper(trim(unit)) as sentence_unit,
+    lower({{ clean_text('sentence_type') }}) as sentence_type,
+    {{ try_cast_as(clean_text('length'), 'integer') }} as sentence_length,
+    upper({{ clean_text('unit') }}) as sentence_unit,
     {{ iso_date_columns('start_date', 'start_date') }},
     {{ iso_date_columns('end_date', 'end_date') }},
-    case upper(trim(revoked)) when 'Y' then true when 'N' then false end as is_revoked
+    case upper({{ clean_text('revoked') }}) when 'Y' then true when 'N' then false end as is_revoked
 from {{ source('canonical', 'canonical_sentences') }}

@@ -4,8 +4,8 @@ select
     source_extract,
     source_file,
     source_line,
-    lower(trim(supervision_type)) as supervision_type,
-    upper(trim(agency)) as agency,
+    lower({{ clean_text('supervision_type') }}) as supervision_type,
+    upper({{ clean_text('agency') }}) as agency,
     {{ iso_date_columns('start_date', 'start_date') }},
     {{ iso_date_columns('end_date', 'end_date') }}
 from {{ source('canonical', 'canonical_supervision') }}

@@ -3,6 +3,8 @@
 {{ config(materialized='table') }}
 -- One row per staged DOJ record (a count-level event of a step of an arrest cycle).
 -- Renames and types the columns the rules read; no filtering, no joins.
+-- Every column goes through clean_text (macros/cleaning.sql): whitespace runs collapsed, trimmed,
+-- placeholders (`-`, `  -  `, `NULL`, ...; docs/placeholders.md) empty, then NULL.
 with source as (
     select * from {{ source('raw', 'doj_extract') }}
 ),
@@ -36,6 +38,38 @@ cleaned as (
         {{ clean_text(adapter.quote('SENT_LENGTH')) }} as sentence_length_raw,
         upper({{ clean_text(adapter.quote('SENT_TIME_CODE')) }}) as sentence_unit
     from source
+),
+
+offense_candidates as (
+    -- The texts the charge code may be read from, in order: the convicted offense, the charged
+    -- offense (not when it says SEE COMMENT FOR CHARGE), and the comment only when the charged
+    -- offense is blank or says SEE COMMENT FOR CHARGE (ca-doj-research-file.md 3.1: otherwise a
+    -- comment is free text about something else).
+    select
+        *,
+        case when upper(offense_descr) <> 'SEE COMMENT FOR CHARGE' then offense_descr end as offense_candidate,
+        case when offense_descr is null or upper(offense_descr) = 'SEE COMMENT FOR CHARGE'
+             then comment_text end as comment_candidate
+    from cleaned
+),
+
+offense_picked as (
+    -- The first candidate that reads as a statute (reads_as_statute: the normalizer's own layout
+    -- patterns, macros/statute_text.sql), so a convicted offense that holds no statute (`-` was
+    -- one before placeholders were empty; `SEE ATTACHED`) does not hide a readable charged
+    -- offense. When none reads, the first one present, so the unread text is still shown (run
+    -- gate offense_text_unread, rpt_charge_codes_unparsed).
+    select
+        *,
+        case
+            when {{ reads_as_statute('conv_offense_descr') }} then 'CONV_OFFENSE_DESCR'
+            when {{ reads_as_statute('offense_candidate') }} then 'OFFENSE_DESCR'
+            when {{ reads_as_statute('comment_candidate') }} then 'COMMENT_TEXT'
+            when conv_offense_descr is not null then 'CONV_OFFENSE_DESCR'
+            when offense_candidate is not null then 'OFFENSE_DESCR'
+            when comment_candidate is not null then 'COMMENT_TEXT'
+        end as offense_text_column
+    from offense_candidates
 )
 
 select
@@ -72,18 +106,14 @@ select
     offense_toc,
     conv_offense_descr,
     comment_text,
-    -- The text the charge code is read from: the convicted offense when DOJ recorded one,
-    -- else the charged offense, else the comment (DOJ writes SEE COMMENT FOR CHARGE).
-    case
-        when conv_offense_descr is not null then conv_offense_descr
-        when offense_descr is not null and upper(offense_descr) <> 'SEE COMMENT FOR CHARGE' then offense_descr
-        else comment_text
+    -- The text the charge code is read from: the first DOJ column holding a readable statute
+    -- (convicted offense, charged offense, comment for SEE COMMENT FOR CHARGE), and which one.
+    case offense_text_column
+        when 'CONV_OFFENSE_DESCR' then conv_offense_descr
+        when 'OFFENSE_DESCR' then offense_candidate
+        when 'COMMENT_TEXT' then comment_candidate
     end as offense_text,
-    case
-        when conv_offense_descr is not null then 'CONV_OFFENSE_DESCR'
-        when offense_descr is not null and upper(offense_descr) <> 'SEE COMMENT FOR CHARGE' then 'OFFENSE_DESCR'
-        when comment_text is not null then 'COMMENT_TEXT'
-    end as offense_text_column,
+    offense_text_column,
     disposition,
     coalesce(disposition like 'CONVICTED%', false) as is_conviction_row,
     conviction_status,
@@ -108,4 +138,4 @@ select
     case when sentence_unit = 'D' then {{ try_cast_as('sentence_length_raw', 'integer') }} else 0 end as sentence_days,
     case when sentence_unit = 'M' then {{ try_cast_as('sentence_length_raw', 'integer') }} else 0 end as sentence_months,
     case when sentence_unit = 'Y' then {{ try_cast_as('sentence_length_raw', 'integer') }} else 0 end as sentence_years
-from cleaned
+from offense_picked
