@@ -9,5 +9,5 @@ select
     {{ iso_date_columns('arrest_date', 'arrest_date') }},
     {{ clean_text('agency') }} as agency,
     upper({{ clean_text('county') }}) as county,
-    'canonical:' || source_extract || ':' || coalesce({{ clean_text('episode_id') }}, 'arrest:' || trim(arrest_id)) as episode_key
+    'canonical:' || source_extract || ':' || coalesce(case when {{ clean_text('episode_id') }} is not null then trim(episode_id) end, 'arrest:' || trim(arrest_id)) as episode_key
 from {{ source('canonical', 'canonical_arrests') }}

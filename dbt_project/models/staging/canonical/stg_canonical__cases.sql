@@ -2,7 +2,10 @@
 select
     'canonical:' || source_extract || ':' || trim(case_id) as case_key,
     'canonical:' || source_extract || ':' || trim(person_id) as person_key,
-    'canonical:' || source_extract || ':' || {{ clean_text('arrest_id') }} as arrest_key,
+    -- a reference key: blank or a placeholder is no reference; otherwise trimmed only, as the
+    -- referenced table's own key is
+    case when {{ clean_text('arrest_id') }} is not null
+         then 'canonical:' || source_extract || ':' || trim(arrest_id) end as arrest_key,
     trim(case_id) as case_id,
     source_extract,
     source_file,

@@ -2,8 +2,12 @@
 select
     'canonical:' || source_extract || ':' || trim(charge_id) as charge_key,
     'canonical:' || source_extract || ':' || trim(person_id) as person_key,
-    'canonical:' || source_extract || ':' || {{ clean_text('arrest_id') }} as arrest_key,
-    'canonical:' || source_extract || ':' || {{ clean_text('case_id') }} as case_key,
+    -- a reference key: blank or a placeholder is no reference; otherwise trimmed only, as the
+    -- referenced table's own key is
+    case when {{ clean_text('arrest_id') }} is not null
+         then 'canonical:' || source_extract || ':' || trim(arrest_id) end as arrest_key,
+    case when {{ clean_text('case_id') }} is not null
+         then 'canonical:' || source_extract || ':' || trim(case_id) end as case_key,
     trim(charge_id) as charge_id,
     trim(person_id) as person_id,
     source_extract,
