@@ -693,6 +693,20 @@ cond_age_at_offense_lt as (
     where cc.condition_type = 'age_at_offense_lt'
 ),
 
+cond_age_at_conviction_lt as (
+    -- The earlier tool's subjectUnder21AtConviction: birth date + years after the conviction date.
+    select
+        cc.*,
+        case when cc.disposition_date_latest < {{ dbt.dateadd('year', 'cc.years', 'cc.dob_earliest') }} then true
+             when cc.disposition_date_earliest >= {{ dbt.dateadd('year', 'cc.years', 'cc.dob_latest') }} then false end as raw_value,
+        cast(null as date) as ready_on,
+        'conviction_date=' || coalesce(cc.disposition_date_raw, 'missing') || ', birth date ' || coalesce(cc.dob_precision, 'missing') as fact,
+        'exact birth date and conviction date (birth date ' || coalesce(cc.dob_precision, 'missing')
+            || ', conviction date recorded as ' || coalesce(cc.disposition_date_raw, 'blank') || ')' as missing
+    from cc
+    where cc.condition_type = 'age_at_conviction_lt'
+),
+
 cond_age_at_as_of_ge as (
     select
         cc.*,
@@ -763,7 +777,7 @@ evaluated as (
                      'max_penalty_ge', 'flag_is', 'restitution_outstanding', 'arrest',
                      'has_other_conviction', 'count_convictions', 'no_conviction_in_window',
                      'no_conviction_within_years', 'has_registration', 'has_active_supervision',
-                     'has_pending_case', 'age_at_offense_lt', 'age_at_as_of_ge',
+                     'has_pending_case', 'age_at_offense_lt', 'age_at_conviction_lt', 'age_at_as_of_ge',
                      'years_since_conviction_ge', 'all_convictions_in_set', 'subject_deceased'] %}
     {#- block -> the condition types it evaluates (when they are not the same name) -#}
     {% set block_types = {'dates': ['date_after', 'date_on_or_after', 'date_before'],

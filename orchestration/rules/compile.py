@@ -414,6 +414,8 @@ def describe(kind: str, row: dict[str, Any]) -> str:
             )
         case "age_at_offense_lt":
             return f"under {row['years']} at the offense"
+        case "age_at_conviction_lt":
+            return f"under {row['years']} on the conviction date"
         case "age_at_as_of_ge":
             return f"aged {row['years']} or older on the as-of date"
         case "years_since_conviction_ge":

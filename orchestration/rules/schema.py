@@ -358,7 +358,16 @@ class HasPendingCase(Strict):
 
 
 class AgeAtOffenseLt(Strict):
+    """Under `years` at the offense (arrest date when there is no offense date)."""
+
     type: Literal["age_at_offense_lt"]
+    years: IntOrParam
+
+
+class AgeAtConvictionLt(Strict):
+    """Under `years` on the conviction (disposition) date."""
+
+    type: Literal["age_at_conviction_lt"]
     years: IntOrParam
 
 
@@ -407,6 +416,7 @@ Condition = Annotated[
     | HasActiveSupervision
     | HasPendingCase
     | AgeAtOffenseLt
+    | AgeAtConvictionLt
     | AgeAtAsOfGe
     | YearsSinceConvictionGe
     | AllConvictionsInSet

@@ -83,7 +83,12 @@ def test_rules_version_follows_the_file_text(tmp_path, prop64):
     ("change", "message"),
     [
         (lambda d: d["rules"][0].update(cite=["nope"]), "unknown citation(s) nope"),
-        (lambda d: d["rules"][1]["when"][0].update(code_set="nope"), "unknown code set 'nope'"),
+        (
+            lambda d: next(r for r in d["rules"] if r["id"] == "excluded_subdivision")["when"][0].update(
+                code_set="nope"
+            ),
+            "unknown code set 'nope'",
+        ),
         (lambda d: d["rules"][0]["when"][0].update(type="moon_phase"), "rules.0.when.0"),
         (lambda d: d["rules"][0].update(outcome="maybe"), "rules.0.outcome"),
         (
