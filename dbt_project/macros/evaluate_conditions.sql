@@ -277,7 +277,13 @@ cond_dates as (
                     else cast(d_earliest as {{ dbt.type_string() }}) || '..' || cast(d_latest as {{ dbt.type_string() }}) end as fact,
         'exact ' || replace(coalesce(field, 'disposition_date'), '_', ' ')
             || case when coalesce(field, 'disposition_date') = 'disposition_date'
-                    then ' (recorded as ' || coalesce(disposition_date_raw, 'blank') || ')' else '' end as missing
+                    then ' (recorded as ' || coalesce(disposition_date_raw, 'blank') || ')'
+                    -- an offense date that fell back to the conviction date says so
+                    when field = 'offense_date' and offense_date_column in ('STP_EVENT_DATE', 'disposition_date')
+                    then ' (no arrest date; the conviction date stands in, recorded as ' || coalesce(disposition_date_raw, 'blank') || ')'
+                    when field = 'offense_date'
+                    then ' (taken from ' || coalesce(offense_date_column, 'no column') || ')'
+                    else '' end as missing
     from dated
 ),
 

@@ -35,7 +35,9 @@ not_yet_eligible also needs a person (gogen had no waiting periods).
     only_prop64              Only has 11357-60 charges
     deceased                 Individual is deceased
 Otherwise the text starts with "Differs from gogen: <our determination> - " and says why:
-    post_prop64              not eligible - convicted after 11/9/2016 (gogen ignored the date)
+    post_prop64              not eligible - offense after 11/9/2016 (gogen only flagged the date)
+    convicted_after_prop64   hand review - offense before 11/9/2016, convicted after it ...
+    under_21_at_offense      dismissal - under 21 at the offense (a parameter gogen did not have)
     excluded_subdivision     not eligible - sale or furnishing to a minor, or import/export ...
     prior_superstrike        hand review - prior superstrike (PC 667(e)(2)(C)(iv)), which gogen
                              only reported
@@ -243,13 +245,17 @@ def _gogen_reason(
 
 
 _NOT_ELIGIBLE_WHY = {
-    "post_prop64": "convicted after 11/9/2016 (gogen ignored the date)",
+    "post_prop64": "offense after 11/9/2016 (gogen only flagged the date)",
     "excluded_subdivision": (
         "sale or furnishing to a minor, or import/export (H&S 11359(c)(3), 11359(d), "
         "11360(a)(3)(C)-(D)): still a felony after Prop 64 (gogen did not check subdivisions)"
     ),
 }
 _REVIEW_WHY = {
+    "convicted_after_prop64": (
+        "offense before 11/9/2016, convicted after it: check whether the sentence already "
+        "applied Prop 64 (gogen only flagged the date)"
+    ),
     "prior_superstrike": "prior superstrike (PC 667(e)(2)(C)(iv)), which gogen only reported",
     "prior_290_conviction": "prior PC 290(c) registrable conviction, which gogen only reported",
     "prior_290_registration": "PC 290 registration on the record, which gogen only reported",
@@ -265,7 +271,8 @@ _REVIEW_WHY = {
 }
 # What each rule asks, for "missing <fact>, needed to decide <question>".
 _QUESTION = {
-    "post_prop64": "whether convicted after 11/9/2016",
+    "post_prop64": "whether the offense came after 11/9/2016",
+    "convicted_after_prop64": "whether convicted after 11/9/2016",
     "excluded_subdivision": "whether the subdivision is excluded (sale to a minor, import/export)",
     "misdemeanor": "whether it is a misdemeanor or infraction",
     "prior_superstrike": "whether a superstrike (PC 667(e)(2)(C)(iv)) came before",
@@ -274,7 +281,8 @@ _QUESTION = {
     "two_priors": "whether there are two prior convictions of the same section",
     "dismiss_section": "whether the county dismisses this section",
     "reduce_section": "whether the county reduces this section",
-    "under_21": "whether under 21 at the offense",
+    "under_21": "whether under 21 at the conviction",
+    "under_21_at_offense": "whether under 21 at the offense",
     "age_threshold": "the age at the as-of date",
     "years_since_conviction": "the years since the conviction",
     "crime_free": "the years without a conviction",

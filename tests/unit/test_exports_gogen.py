@@ -370,7 +370,7 @@ def test_vocabulary_and_reasons_in_the_file(bundle):
     assert got["k8"] == ("Eligible for Dismissal", "57 years or older")
     assert got["k2"] == (
         "Not eligible",
-        "Differs from gogen: not eligible - convicted after 11/9/2016 (gogen ignored the date)",
+        "Differs from gogen: not eligible - offense after 11/9/2016 (gogen only flagged the date)",
     )
     assert got["k4"] == (
         "Hand Review",
