@@ -11,6 +11,14 @@ each test lists every record whose decision differs from the hand expectation.
 conviction records (10 code-less texts and one SEE COMMENT without a comment) read to no statute
 before code inference: 11.2%, over the 5% default of the run gate, which is meant for real
 extracts and is tested elsewhere (test_gates.py). Once code inference lands, 4 of 98 remain.
+
+Mismatches on branch i14-c (95ce238), left failing on purpose (no xfail):
+* pending rule changes of issue 14: 7 code-less marijuana/cannabis/hashish texts still
+  needs_review for a missing code (70000111, -113, -120, -121, -157, -165); 4 offenses before
+  11/9/2016 convicted after it still not_eligible (70000130, -131, -132, -170);
+* defects: a conviction with no readable charge text gets no Prop 64 decision at all instead of
+  needs_review (70000151); under PC 851.93 the arrest step's own count (no disposition) blocks
+  an arrest whose court count was dismissed or acquitted (70000142, 70000143).
 """
 
 from __future__ import annotations
@@ -127,15 +135,34 @@ def test_every_record_is_staged_or_rejected_and_none_is_dropped(peer_run):
         peer_run, f"select count(*) as n from stg_doj__events where source_file = '{FILE}'"
     )
     assert stg["n"] == len(rows)
-    # Every record reaches a charge: one charge per (subject, CNT_ORDER), sentence rows folded in.
+    # Every record reaches the warehouse: a count (one charge per subject and CNT_ORDER, its
+    # sentence rows folded in), a REGISTRATION step (a registration) or a DECEASED step (the
+    # person's deceased flag), each traceable to its line.
+    records = fx._records()
+    kind = {(sid, cnt): rec["STP_TYPE_DESCR"] for sid, cnt, rec in records}
     charges = _query(
         peer_run,
         "select subject_id, cnt_order, record_count from int_charges_assembled "
         f"where source_file = '{FILE}'",
     )
-    want = {(sid, cnt) for sid, cnt, _ in fx._records()}
+    want = {k for k, t in kind.items() if t not in ("REGISTRATION", "DECEASED")}
     assert {(c["subject_id"], c["cnt_order"]) for c in charges} == want
-    assert sum(c["record_count"] for c in charges) == len(rows)
+    registrations = _query(
+        peer_run,
+        "select person_key from int_registrations_unioned "
+        f"where registration_type = 'sex_offender' and source_ref like '{FILE}:%'",
+    )
+    assert sorted(r["person_key"] for r in registrations) == sorted(
+        f"doj:{sid}" for (sid, _), t in kind.items() if t == "REGISTRATION"
+    )
+    deceased = _query(
+        peer_run,
+        f"select subject_id from int_persons_unioned where deceased_source like '{FILE}:%'",
+    )
+    assert sorted(d["subject_id"] for d in deceased) == sorted(
+        sid for (sid, _), t in kind.items() if t == "DECEASED"
+    )
+    assert sum(c["record_count"] for c in charges) + len(registrations) + len(deceased) == len(rows)
 
 
 def test_prop64_decisions_match_the_hand_expectations(peer_run):
