@@ -13,7 +13,7 @@ before code inference: 11.2%, over the 5% default of the run gate, which is mean
 extracts and is tested elsewhere (test_gates.py). Once code inference lands, 4 of 98 remain.
 
 Mismatches on branch i14-c (95ce238), left failing on purpose (no xfail):
-* pending rule changes of issue 14: 7 code-less marijuana/cannabis/hashish texts still
+* pending rule changes of issue 14: 6 code-less marijuana/cannabis/hashish texts still
   needs_review for a missing code (70000111, -113, -120, -121, -157, -165); 4 offenses before
   11/9/2016 convicted after it still not_eligible (70000130, -131, -132, -170);
 * defects: a conviction with no readable charge text gets no Prop 64 decision at all instead of
