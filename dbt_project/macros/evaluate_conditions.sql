@@ -200,10 +200,16 @@ cc as {{ not_materialized() }} (
 cond_statute_in_set as (
     select
         cc.*,
-        case when m.charge_key is null then false else m.is_match end as raw_value,
+        -- No offense text at all (every column empty, or SEE COMMENT FOR CHARGE with no comment):
+        -- nothing says which statute it is, so no list can be ruled out. Unreadable text that is
+        -- there stays "not in the set"; the offense_text_unread gate counts it.
+        case when {{ no_offense_text('cc.offense_raw') }} then null
+             when m.charge_key is null then false else m.is_match end as raw_value,
         cast(null as date) as ready_on,
         'statute=' || coalesce(cc.statute, 'section ' || cc.section_key || ' with no code', 'unparsed') as fact,
-        'code abbreviation (HS, PC, ...) of charge ' || coalesce(cc.offense_raw, '') as missing
+        case when {{ no_offense_text('cc.offense_raw') }}
+             then 'offense text (no statute in any offense column: ' || coalesce(cc.offense_raw, 'all empty') || ')'
+             else 'code abbreviation (HS, PC, ...) of charge ' || coalesce(cc.offense_raw, '') end as missing
     from cc
     left join {{ ref('int_charge_code_set_matches') }} as m
         on m.program_id = cc.program_id and m.code_set = cc.code_set and m.charge_key = cc.charge_key
@@ -387,17 +393,20 @@ cond_arrest as (
         cc.*,
         case cc.condition_type
             when 'arrest_has_conviction' then coalesce(a.has_conviction, cc.disposition = 'convicted')
+            when 'arrest_charge_not_filed' then cc.case_key is null and coalesce(a.has_court_action, false)
             else coalesce(a.has_court_action, cc.case_key is not null)
         end as raw_value,
         cast(null as date) as ready_on,
         case cc.condition_type
             when 'arrest_has_conviction' then 'conviction from this arrest=' || cast(coalesce(a.has_conviction, cc.disposition = 'convicted') as {{ dbt.type_string() }})
+            when 'arrest_charge_not_filed' then 'this charge filed=' || cast(cc.case_key is not null as {{ dbt.type_string() }})
+                || ', court filing from this arrest=' || cast(coalesce(a.has_court_action, false) as {{ dbt.type_string() }})
             else 'court filing from this arrest=' || cast(coalesce(a.has_court_action, cc.case_key is not null) as {{ dbt.type_string() }})
         end as fact,
         'charges of the arrest' as missing
     from cc
     left join arrest_facts as a on a.arrest_key = cc.arrest_key
-    where cc.condition_type in ('arrest_has_conviction', 'arrest_has_court_action')
+    where cc.condition_type in ('arrest_has_conviction', 'arrest_has_court_action', 'arrest_charge_not_filed')
 ),
 
 other_convictions as (
@@ -787,7 +796,7 @@ evaluated as (
                      'years_since_conviction_ge', 'all_convictions_in_set', 'subject_deceased'] %}
     {#- block -> the condition types it evaluates (when they are not the same name) -#}
     {% set block_types = {'dates': ['date_after', 'date_on_or_after', 'date_before'],
-                          'arrest': ['arrest_has_conviction', 'arrest_has_court_action']} %}
+                          'arrest': ['arrest_has_conviction', 'arrest_has_court_action', 'arrest_charge_not_filed']} %}
     {% set in_use = condition_types_in_use(rule_kind) if rule_kind else none %}
     {% set needed = [] %}
     {% for b in blocks %}

@@ -48,3 +48,8 @@
     {%- set t = 'upper(' ~ text ~ ')' -%}
     coalesce({{ re_matches(t, p.after_re) }} or {{ re_matches(t, p.before_re) }} or {{ re_matches(t, p.bare_re) }}, false)
 {%- endmacro %}
+
+{#- True when a charge has no offense text to read: empty, or only the DOJ pointer to a comment. -#}
+{% macro no_offense_text(text) -%}
+    ({{ text }} is null or upper(trim({{ text }})) = 'SEE COMMENT FOR CHARGE')
+{%- endmacro %}

@@ -390,6 +390,8 @@ def describe(kind: str, row: dict[str, Any]) -> str:
             return "restitution outstanding"
         case "arrest_has_conviction":
             return "a charge of the arrest ended in conviction"
+        case "arrest_charge_not_filed":
+            return "not filed itself, while its arrest went to court on other charges"
         case "arrest_has_court_action":
             return "a charge of the arrest was filed in court"
         case "has_other_conviction":

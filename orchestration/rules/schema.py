@@ -288,6 +288,14 @@ class ArrestHasCourtAction(Strict):
     type: Literal["arrest_has_court_action"]
 
 
+class ArrestChargeNotFiled(Strict):
+    """This charge has no court case while another charge of its arrest was filed: the arrest
+    went to court on other counts (in a DOJ extract, the arrest-step record of a cycle that has
+    a court step)."""
+
+    type: Literal["arrest_charge_not_filed"]
+
+
 class HasOtherConviction(Strict):
     """Another conviction of the same person matches (optionally earlier, same section)."""
 
@@ -408,6 +416,7 @@ Condition = Annotated[
     | RestitutionOutstanding
     | ArrestHasConviction
     | ArrestHasCourtAction
+    | ArrestChargeNotFiled
     | HasOtherConviction
     | CountConvictions
     | NoConvictionInWindow
