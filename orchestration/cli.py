@@ -705,7 +705,11 @@ def reproduce_command(
         typer.echo(f"warning: {warning}", err=True)
     out_dir = (out or target.with_name(f"{target.stem}_exports")).resolve()
     options = Path(recorded.options_file) if recorded.options_file else None
-    _check_out(out_dir, target, [*recorded.extracts, *([options] if options else [])])
+    _check_out(
+        out_dir,
+        target,
+        [*recorded.extracts, *recorded.supervision, *([options] if options else [])],
+    )
     typer.echo(
         f"Reproducing run {recorded.run_id} (as of {recorded.as_of},"
         f" {len(recorded.extracts)} inputs, rules {recorded.rules_dir}) into {target}"
@@ -728,6 +732,8 @@ def reproduce_command(
                 target,
                 verbose,
                 forecast=forecast,
+                supervision=recorded.supervision,
+                supervision_complete=recorded.supervision_complete,
             )
         new_id = reproduce.latest_run_id(target)
         after = reproduce.load_decisions(target, new_id)
