@@ -34,15 +34,17 @@ dbt_project/target/manifest.json: $(VENV)/.installed $(shell find dbt_project/mo
 
 manifest: dbt_project/target/manifest.json  ## parse the dbt project (Dagster reads the manifest at import)
 
-demo: manifest  ## fabricate CA DOJ + canonical UT/PA/CA extracts and run the whole job
+demo: manifest  ## fabricate CA DOJ (+ its supervision file) and canonical UT/PA/CA extracts, run the whole job
 	mkdir -p $(DEMO_DIR) $(DAGSTER_HOME)
 	$(BIN)/cleanslate generate --rows $(DEMO_ROWS) --seed 7 --out $(DEMO_DIR)/extract.csv
+	$(BIN)/cleanslate generate --format supervision --extract $(DEMO_DIR)/extract.csv --seed 7 --out $(DEMO_DIR)/supervision.csv
 	$(BIN)/cleanslate generate --format canonical --state UT --rows 5000 --seed 7 --out $(DEMO_DIR)/ut_courts
 	$(BIN)/cleanslate generate --format canonical --state PA --rows 5000 --seed 7 --out $(DEMO_DIR)/pa_aopc
 	$(BIN)/cleanslate generate --format canonical --state CA --rows 5000 --seed 7 --out $(DEMO_DIR)/ca_canonical
 	$(BIN)/cleanslate run --as-of $(AS_OF) --out $(DEMO_DIR)/exports --warehouse $(DEMO_DIR)/warehouse.duckdb \
 	    --extract $(DEMO_DIR)/extract.csv --extract $(DEMO_DIR)/ut_courts \
-	    --extract $(DEMO_DIR)/pa_aopc --extract $(DEMO_DIR)/ca_canonical
+	    --extract $(DEMO_DIR)/pa_aopc --extract $(DEMO_DIR)/ca_canonical \
+	    --supervision $(DEMO_DIR)/supervision.csv --supervision-complete
 
 RELIABILITY_TESTS := tests/unit/test_hostile_reader.py tests/unit/test_property_parsers.py \
 	tests/integration/test_hostile_corpus.py tests/integration/test_conservation.py \

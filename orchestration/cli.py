@@ -2,6 +2,7 @@
 
 cleanslate generate --rows 20000 --seed 7 --out data/extract.csv
 cleanslate run --extract data/extract.csv --as-of 2025-07-01 [--forecast] [--county "San Joaquin"]
+               [--supervision supervision.csv [--supervision-complete]]
                [--options eligibility_options.json] [--out DIR] [--warehouse FILE] [--no-wait]
 cleanslate explain --subject ID | trace --subject ID --count CNT_ORDER | diff | reproduce --run ID
 """
@@ -188,6 +189,20 @@ def _preflight(
         _fail(str(e))
 
 
+def _preflight_supervision(files: list[Path], complete: bool) -> None:
+    """--supervision files exist and are files; --supervision-complete needs one."""
+    for p in files:
+        if not p.is_file():
+            _fail(f"supervision file not found: {p}")
+        if p.suffix.lower() not in (".csv", ".parquet"):
+            _fail(f"{p}: a supervision file is a .csv or .parquet (canonical supervision table)")
+    names = [p.name for p in files]
+    if len(set(names)) != len(names):
+        _fail("two --supervision files share a file name: rename one")
+    if complete and not files:
+        _fail("--supervision-complete says the --supervision files are complete: give one")
+
+
 def _check_as_of(programs: list, as_of: str, forecast: bool) -> None:
     """The as-of date against today and the laws' effective dates (orchestration/rules/as_of.py;
     the rulebook asset makes the same check for UI runs): a date after today needs --forecast,
@@ -267,15 +282,38 @@ def run_command(
             " decisions in the published set gets none.",
         ),
     ] = False,
+    supervision: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--supervision",
+            help="Supervision file for the CA DOJ subjects (canonical `supervision` columns,"
+            " CSV or Parquet; person_id = SUBJECT_ID or CII). Repeat for several.",
+        ),
+    ] = None,
+    supervision_complete: Annotated[
+        bool,
+        typer.Option(
+            "--supervision-complete",
+            help="The --supervision files list every supervision period of every DOJ"
+            " subject (e.g. the whole Supervised Release File): a subject without a row has"
+            " none recorded. Without it such a subject stays needs_review.",
+        ),
+    ] = False,
 ) -> None:
     """Materialize the whole graph (ingest, rules, dbt, gates, exports) through Dagster."""
     extracts = [p.resolve() for p in extract]
+    supervision_files = [p.resolve() for p in supervision or []]
+    _preflight_supervision(supervision_files, supervision_complete)
     if rules is not None:
         os.environ["CLEANSLATE_RULES"] = str(rules.resolve())
     _preflight(as_of, options, extracts, forecast)
     warehouse_file = (warehouse or warehouse_path()).resolve()
     out_dir = (out or exports_dir()).resolve()
-    _check_out(out_dir, warehouse_file, extracts + ([options.resolve()] if options else []))
+    _check_out(
+        out_dir,
+        warehouse_file,
+        extracts + supervision_files + ([options.resolve()] if options else []),
+    )
     # The dbt profile and the Warehouse resource both read this; set it before Dagster loads.
     os.environ["CLEANSLATE_WAREHOUSE"] = str(warehouse_file)
     os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT / ".dagster_home"))
@@ -289,6 +327,8 @@ def run_command(
             extracts, as_of, county, options, out_dir, warehouse_file, verbose,
             gates=gate_run_config(max_unread_share, expect_empty),
             forecast=forecast,
+            supervision=supervision_files,
+            supervision_complete=supervision_complete,
         )  # fmt: skip
     if forecast:
         _forecast_notice(as_of)
@@ -304,6 +344,8 @@ def _run(
     verbose: bool,
     gates: dict[str, dict] | None = None,
     forecast: bool = False,
+    supervision: list[Path] | None = None,
+    supervision_complete: bool = False,
 ) -> None:
     from dagster import DagsterInstance
 
@@ -318,6 +360,13 @@ def _run(
             "doj_extracts": {"config": {"extracts": [str(p) for p in extracts if p.is_file()]}},
             "canonical_extracts": {
                 "config": {"extracts": [str(p) for p in extracts if p.is_dir()]}
+            },
+            # supervision files for the DOJ subjects (--supervision, --supervision-complete)
+            "doj_supervision": {
+                "config": {
+                    "files": [str(p) for p in supervision or []],
+                    "complete": supervision_complete,
+                }
             },
             "rulebook": {
                 "config": {
@@ -377,6 +426,8 @@ def _run(
                 f"Ingested:  {meta['input_records'].value} canonical rows: {meta['staged'].value}"
                 f" staged, {meta['rejected'].value} rejected (table raw.canonical_rejects)"
             )
+        if key == "raw/doj_supervision" and meta["files"].value:
+            _print_supervision(warehouse_file, meta["input_records"].value)
     typer.echo(f"Warehouse: {warehouse_file}  (table fct_conviction_eligibility)")
     typer.echo(f"Exports:   {out_dir}")
     counties = [county_folder(normalize_county(county))] if county else None
@@ -463,6 +514,36 @@ def _stop_processes(pids: dict[int, str], grace_seconds: float = 30.0) -> list[t
     while time.monotonic() < deadline and pids.keys() & _child_processes().keys():
         time.sleep(0.05)  # gone (or a zombie, which holds no lock) within moments
     return sorted(pids.items())
+
+
+def _print_supervision(warehouse_file: Path, rows: int) -> None:
+    """How the supervision files' rows matched the DOJ subjects (counts only)."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse_file), read_only=True)
+    try:
+        by_subject_id, by_cii, unmatched, people = con.execute(
+            "select count(*) filter (where matched_key = 'subject_id'),"
+            " count(*) filter (where matched_key = 'cii'),"
+            " count(*) filter (where matched_key is null), count(distinct person_key)"
+            " from main.stg_doj__supervision"
+        ).fetchone()
+        (rejected,) = con.execute("select count(*) from raw.doj_supervision_rejects").fetchone()
+        (complete,) = con.execute(
+            "select coalesce(bool_or(complete), false) from raw.doj_supervision_files"
+        ).fetchone()
+    finally:
+        con.close()
+    typer.echo(
+        f"Supervision: {rows} rows: {by_subject_id} matched by SUBJECT_ID, {by_cii} by CII"
+        f" ({people} subjects), {unmatched} matched no subject (stg_doj__supervision."
+        f"unmatched_reason), {rejected} rejected (raw.doj_supervision_rejects); "
+        + (
+            "declared complete: a subject without a row has no supervision recorded"
+            if complete
+            else "not declared complete: subjects without a row stay unknown"
+        )
+    )
 
 
 def _print_decisions(warehouse_file: Path) -> None:
@@ -624,7 +705,11 @@ def reproduce_command(
         typer.echo(f"warning: {warning}", err=True)
     out_dir = (out or target.with_name(f"{target.stem}_exports")).resolve()
     options = Path(recorded.options_file) if recorded.options_file else None
-    _check_out(out_dir, target, [*recorded.extracts, *([options] if options else [])])
+    _check_out(
+        out_dir,
+        target,
+        [*recorded.extracts, *recorded.supervision, *([options] if options else [])],
+    )
     typer.echo(
         f"Reproducing run {recorded.run_id} (as of {recorded.as_of},"
         f" {len(recorded.extracts)} inputs, rules {recorded.rules_dir}) into {target}"
@@ -647,6 +732,8 @@ def reproduce_command(
                 target,
                 verbose,
                 forecast=forecast,
+                supervision=recorded.supervision,
+                supervision_complete=recorded.supervision_complete,
             )
         new_id = reproduce.latest_run_id(target)
         after = reproduce.load_decisions(target, new_id)

@@ -15,6 +15,10 @@ from orchestration.ingest.canonical_assets import (
     canonical_extracts,
     canonical_staged_plus_rejected_equals_input,
 )
+from orchestration.ingest.supervision_assets import (
+    doj_supervision,
+    supervision_staged_plus_rejected_equals_input,
+)
 from orchestration.quality.checks import ge_canonical_extract, ge_decision_table, ge_doj_extract
 from orchestration.quality.gates import GATES
 from orchestration.resources import Warehouse
@@ -50,6 +54,7 @@ defs = Definitions(
         [
             doj_extracts,
             canonical_extracts,
+            doj_supervision,
             rulebook,
             warehouse_models,
             staged_files,
@@ -62,6 +67,7 @@ defs = Definitions(
     asset_checks=[
         staged_plus_rejected_equals_input,
         canonical_staged_plus_rejected_equals_input,
+        supervision_staged_plus_rejected_equals_input,
         ge_doj_extract,
         ge_canonical_extract,
         ge_decision_table,

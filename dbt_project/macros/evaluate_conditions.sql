@@ -188,6 +188,7 @@ cc as {{ not_materialized() }} (
         s.is_deceased,
         s.deceased_source,
         s.has_supervision_data,
+        s.supervision_data,
         s.has_registration_data
     from {{ candidates }} as k
     inner join {{ conditions }} as d on d.program_id = k.program_id
@@ -300,7 +301,10 @@ cond_waiting_period as (
              when {{ plus_wait(anchor_date('cc.anchors', 'earliest')) }} > cc.as_of_date then false end as raw_value,
         {{ plus_wait(anchor_date('cc.anchors', 'latest')) }} as ready_on,
         replace(cc.anchors, ',', '/') || '=' || coalesce(cast({{ anchor_date('cc.anchors', 'latest') }} as {{ dbt.type_string() }}), 'unknown')
-            || ', wait ends ' || coalesce(cast({{ plus_wait(anchor_date('cc.anchors', 'latest')) }} as {{ dbt.type_string() }}), 'unknown') as fact,
+            || ', wait ends ' || coalesce(cast({{ plus_wait(anchor_date('cc.anchors', 'latest')) }} as {{ dbt.type_string() }}), 'unknown')
+            -- where the supervision facts came from (a supervision file, the extract's table)
+            || case when position('supervision_end_date' in cc.anchors) > 0
+                    then ' (supervision: ' || coalesce(cc.supervision_data, 'unknown') || ')' else '' end as fact,
         case when position('supervision_end_date' in cc.anchors) > 0 and not cc.has_supervision_data
              then 'end of supervision (the source has no supervision records)'
              else 'exact ' || replace(replace(cc.anchors, ',', ' / '), '_', ' ') end as missing
@@ -631,7 +635,8 @@ cond_has_active_supervision as (
         case when not cc.has_supervision_data then null else coalesce(n.periods, 0) > 0 end as raw_value,
         cast(null as date) as ready_on,
         case when not cc.has_supervision_data then 'no supervision records in the source'
-             else 'active supervision: ' || coalesce(n.what, 'none') end as fact,
+             else 'active supervision: ' || coalesce(n.what, 'none')
+                  || ' (supervision: ' || coalesce(cc.supervision_data, 'unknown') || ')' end as fact,
         'supervision status (the source has no supervision records, e.g. the Supervised Release File)' as missing
     from cc
     left join supervision_now as n

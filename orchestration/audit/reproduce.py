@@ -70,6 +70,20 @@ def recorded_inputs(warehouse: Warehouse) -> list[dict[str, Any]]:
             "select path, source_sha256 from raw.doj_files order by source_file"
         ).iter_rows(named=True):
             inputs.append({"kind": "doj", "path": r["path"], "sha256": r["source_sha256"]})
+    if warehouse.table_exists("raw", "doj_supervision_files"):
+        # supervision files for the DOJ subjects (--supervision), and --supervision-complete
+        for r in warehouse.query(
+            "select path, source_sha256, complete from raw.doj_supervision_files"
+            " order by source_file"
+        ).iter_rows(named=True):
+            inputs.append(
+                {
+                    "kind": "supervision",
+                    "path": r["path"],
+                    "sha256": r["source_sha256"],
+                    "complete": bool(r["complete"]),
+                }
+            )
     if warehouse.table_exists("raw", "canonical_files"):
         files = warehouse.query(
             "select source_extract, table_name, path, present, source_sha256"
@@ -141,7 +155,17 @@ class RecordedRun:
     @property
     def extracts(self) -> list[Path]:
         """The --extract arguments: DOJ files and canonical folders, in recorded order."""
-        return [Path(i["path"]) for i in self.inputs or []]
+        return [Path(i["path"]) for i in self.inputs or [] if i["kind"] != "supervision"]
+
+    @property
+    def supervision(self) -> list[Path]:
+        """The --supervision files, in recorded order."""
+        return [Path(i["path"]) for i in self.inputs or [] if i["kind"] == "supervision"]
+
+    @property
+    def supervision_complete(self) -> bool:
+        """Whether the run declared its supervision files complete."""
+        return any(i.get("complete") for i in self.inputs or [] if i["kind"] == "supervision")
 
 
 def load_run(warehouse: Path, ref: str) -> RecordedRun:
@@ -223,7 +247,7 @@ def check(run: RecordedRun) -> list[str]:
         problems.append(f"run {run.run_id} recorded no input files")
     for item in run.inputs:
         path = Path(item["path"])
-        if item["kind"] == "doj":
+        if item["kind"] in ("doj", "supervision"):
             problems += _check_file(path, item["sha256"], "input file")
             continue
         if not path.is_dir():

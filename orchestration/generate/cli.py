@@ -3,6 +3,9 @@
 `--format doj` (default): a CA DOJ research-file CSV (`--out` is a file).
 `--format canonical --state UT|PA|CA`: a canonical extract folder (docs/canonical-format.md;
 `--out` is a folder, `--file-format csv|parquet`).
+`--format supervision --extract EXTRACT.csv`: a supervision file (canonical `supervision`
+columns) for the subjects of a DOJ extract, keyed by SUBJECT_ID or CII (`--out` is a file; no
+`--rows`: one row per supervision period the extract's convictions imply).
 
 The console script's app lives in `orchestration/cli.py`; it wires this command in with
 `register(app)`.
@@ -18,11 +21,13 @@ import typer
 
 from orchestration.generate.canonical import GENERATED_STATES, generate_canonical
 from orchestration.generate.extract import generate_extract
+from orchestration.generate.supervision import generate_supervision
 
 
 class ExtractFormat(StrEnum):
     doj = "doj"
     canonical = "canonical"
+    supervision = "supervision"
 
 
 class FileFormat(StrEnum):
@@ -44,13 +49,14 @@ def _split_counties(values: list[str] | None) -> list[str] | None:
 def generate_command(
     *,
     rows: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--rows",
             min=0,
-            help="doj: exact number of data rows. canonical: about this many charges.",
+            help="doj: exact number of data rows. canonical: about this many charges."
+            " Required for both; not for supervision.",
         ),
-    ],
+    ] = None,
     seed: Annotated[
         int, typer.Option("--seed", min=0, help="RNG seed (same seed, same bytes).")
     ] = 0,
@@ -76,9 +82,17 @@ def generate_command(
         typer.Option(
             "--format",
             case_sensitive=False,
-            help="doj: CA DOJ research file; canonical: canonical extract folder.",
+            help="doj: CA DOJ research file; canonical: canonical extract folder;"
+            " supervision: supervision file for a DOJ extract's subjects.",
         ),
     ] = ExtractFormat.doj,
+    extract: Annotated[
+        Path | None,
+        typer.Option(
+            "--extract",
+            help="supervision only (required): the DOJ extract whose subjects it covers.",
+        ),
+    ] = None,
     state: Annotated[
         str | None,
         typer.Option("--state", help=f"canonical only (required): {' / '.join(GENERATED_STATES)}."),
@@ -93,6 +107,13 @@ def generate_command(
     ] = None,
 ) -> None:
     """Write a fabricated (no real people) DOJ or canonical extract; print counts only."""
+    if extract_format is ExtractFormat.supervision:
+        _generate_supervision(rows, seed, out, extract, state, file_format, counties, no_header)
+        return
+    if extract is not None:
+        raise typer.BadParameter("only with --format supervision", param_hint="'--extract'")
+    if rows is None:
+        raise typer.BadParameter("required with --format doj or canonical", param_hint="'--rows'")
     if extract_format is ExtractFormat.canonical:
         _generate_canonical(rows, seed, out, state, file_format, counties, no_header)
         return
@@ -149,6 +170,40 @@ def _generate_canonical(
         f"wrote {stats.state} canonical extract ({stats.file_format}): "
         + ", ".join(f"{n} {name}" for name, n in stats.table_counts().items())
         + f"; {stats.notable['convictions']} convictions to {out}"
+    )
+
+
+def _generate_supervision(
+    rows: int | None,
+    seed: int,
+    out: Path,
+    extract: Path | None,
+    state: str | None,
+    file_format: FileFormat | None,
+    counties: list[str] | None,
+    no_header: bool,
+) -> None:
+    if extract is None or not extract.is_file():
+        raise typer.BadParameter(
+            "required with --format supervision: the DOJ extract file whose subjects it covers",
+            param_hint="'--extract'",
+        )
+    for given, hint in (
+        (rows is not None, "--rows"),
+        (state is not None, "--state"),
+        (file_format is not None, "--file-format"),
+        (bool(counties), "--counties"),
+        (no_header, "--no-header"),
+    ):
+        if given:
+            raise typer.BadParameter("not with --format supervision", param_hint=f"'{hint}'")
+    if out.is_dir():
+        raise typer.BadParameter(f"File {str(out)!r} is a directory.", param_hint="'--out'")
+    stats = generate_supervision(extract, out, seed=seed)
+    typer.echo(
+        f"wrote {stats.rows} supervision rows for {stats.subjects} subjects"
+        f" ({stats.by_cii} keyed by CII, {stats.open_periods} open periods,"
+        f" {stats.unmatched} matching no subject, 1 without person_id) to {out}"
     )
 
 

@@ -69,17 +69,25 @@ def read_table(
 ) -> Iterator[tuple[pl.DataFrame, pl.DataFrame, TableStats]]:
     """Yield (staged, rejects, running stats) for one table of an extract folder."""
     path = table_file(folder, table.name)
-    stats = TableStats(table=table.name, path=str(path) if path else None, present=bool(path))
-    extract = folder.name
     if path is None:
         if not table.optional_file:
             raise CanonicalFormatError(f"{folder}: {table.name}.csv (or .parquet) is required")
         yield (
             pl.DataFrame(schema=staged_schema(table)),
             pl.DataFrame(schema=REJECT_SCHEMA),
-            stats,
+            TableStats(table=table.name, path=None, present=False),
         )
         return
+    yield from read_table_file(path, table, folder.name, chunk_bytes)
+
+
+def read_table_file(
+    path: Path, table: Table, extract: str, chunk_bytes: int = CHUNK_BYTES
+) -> Iterator[tuple[pl.DataFrame, pl.DataFrame, TableStats]]:
+    """Yield (staged, rejects, running stats) for one file holding `table`, whatever its name
+    (a canonical extract's `<table>.csv`, or a supervision file handed to a DOJ run).
+    `extract` is the source_extract lineage value of its rows."""
+    stats = TableStats(table=table.name, path=str(path), present=True)
     stats.sha256 = sha256_of(path)
     lineage = {
         "source_extract": pl.lit(extract),

@@ -4,6 +4,8 @@ The GE suites (checks.py) test values row by row; these test the run as a whole,
 row can be well-formed and the result still mean nothing:
 
     all_rows_rejected       an extract file (or canonical table) of which no row was staged
+    supervision_unmatched   a supervision file for DOJ subjects none of whose rows was staged
+                            or matched a subject of the run
     offense_text_unread     too many conviction records whose offense text reads to no statute
     nothing_to_decide       an input with staged rows gives no charge in scope of any law
     county_would_vanish     a county with decisions in the published set would get none
@@ -119,6 +121,72 @@ def canonical_all_rows_rejected(warehouse: Warehouse) -> AssetCheckResult:
         )
     return _fail(
         problems, "every canonical table has staged rows", tables_all_rejected=len(problems)
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Supervision files for DOJ subjects: a file that supplies nothing
+
+SUPERVISION = AssetKey(["stg_doj__supervision"])
+
+
+def supervision_matches(warehouse: Warehouse) -> pl.DataFrame:
+    """Per supervision file: rows in it, rejected, matched by SUBJECT_ID / by CII, unmatched."""
+    return warehouse.query(
+        """
+        select f.source_file, f.input_records, f.rejected, f.complete,
+               count(s.source_line) filter (where s.matched_key = 'subject_id') as by_subject_id,
+               count(s.source_line) filter (where s.matched_key = 'cii') as by_cii,
+               count(s.source_line) filter (where s.matched_key is null) as unmatched
+        from raw.doj_supervision_files as f
+        left join main.stg_doj__supervision as s on s.source_file = f.source_file
+        group by all order by f.source_file
+        """
+    )
+
+
+@asset_check(
+    asset=SUPERVISION,
+    blocking=True,
+    name="supervision_unmatched",
+    additional_deps=[AssetKey(["raw", "doj_supervision_rejects"])],
+)
+def supervision_unmatched(warehouse: Warehouse) -> AssetCheckResult:
+    """Every supervision file handed to the run for its DOJ subjects gives at least one row
+    matched to a subject: a file all of whose rows were rejected, or none of whose rows is a
+    SUBJECT_ID or CII of the run's DOJ extracts (the wrong id column, another county's file, no
+    DOJ extract), would silently decide nothing. Counts only, never an id."""
+    files = supervision_matches(warehouse)
+    problems, notes = [], []
+    for f in files.iter_rows(named=True):
+        matched = f["by_subject_id"] + f["by_cii"]
+        if f["input_records"] and not matched:
+            reasons = warehouse.query(
+                "select unmatched_reason as error, count(*) as n from main.stg_doj__supervision"
+                " where source_file = $1 and unmatched_reason is not null"
+                " group by 1 order by n desc, 1 limit 3",
+                [f["source_file"]],
+            )
+            if f["input_records"] == f["rejected"]:
+                reasons = warehouse.query(
+                    "select error, count(*) as n from raw.doj_supervision_rejects"
+                    " where source_file = $1 group by 1 order by n desc, 1 limit 3",
+                    [f["source_file"]],
+                )
+            problems.append(
+                f"{f['source_file']}: none of its {f['input_records']} rows matched a DOJ"
+                f" subject of this run (first reasons: {_reasons(reasons)};"
+                " table stg_doj__supervision, raw.doj_supervision_rejects)"
+            )
+        notes.append(
+            f"{f['source_file']}: {f['by_subject_id']} rows matched by SUBJECT_ID,"
+            f" {f['by_cii']} by CII, {f['unmatched']} unmatched, {f['rejected']} rejected"
+        )
+    return AssetCheckResult(
+        passed=not problems,
+        severity=AssetCheckSeverity.ERROR,
+        description="; ".join(problems or notes) or "no supervision file this run",
+        metadata={"files": files.height},
     )
 
 
@@ -317,6 +385,7 @@ def county_would_vanish(context, config: EmptyConfig) -> AssetCheckResult:
 GATES = [
     all_rows_rejected,
     canonical_all_rows_rejected,
+    supervision_unmatched,
     offense_text_unread,
     nothing_to_decide,
     county_would_vanish,
