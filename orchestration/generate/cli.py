@@ -77,6 +77,14 @@ def generate_command(
     no_header: Annotated[
         bool, typer.Option("--no-header", help="doj only. Omit the RECORD_ID,... header line.")
     ] = False,
+    placeholder: Annotated[
+        str | None,
+        typer.Option(
+            "--placeholder",
+            help='doj only. Write this in every empty cell, e.g. "  -  " as the earlier'
+            " tool's test data did.",
+        ),
+    ] = None,
     extract_format: Annotated[
         ExtractFormat,
         typer.Option(
@@ -108,6 +116,8 @@ def generate_command(
 ) -> None:
     """Write a fabricated (no real people) DOJ or canonical extract; print counts only."""
     if extract_format is ExtractFormat.supervision:
+        if placeholder is not None:
+            raise typer.BadParameter("only with --format doj", param_hint="'--placeholder'")
         _generate_supervision(rows, seed, out, extract, state, file_format, counties, no_header)
         return
     if extract is not None:
@@ -115,6 +125,8 @@ def generate_command(
     if rows is None:
         raise typer.BadParameter("required with --format doj or canonical", param_hint="'--rows'")
     if extract_format is ExtractFormat.canonical:
+        if placeholder is not None:
+            raise typer.BadParameter("only with --format doj", param_hint="'--placeholder'")
         _generate_canonical(rows, seed, out, state, file_format, counties, no_header)
         return
     if state is not None:
@@ -125,7 +137,12 @@ def generate_command(
         raise typer.BadParameter(f"File {str(out)!r} is a directory.", param_hint="'--out'")
     try:
         stats = generate_extract(
-            out, rows=rows, seed=seed, counties=_split_counties(counties), header=not no_header
+            out,
+            rows=rows,
+            seed=seed,
+            counties=_split_counties(counties),
+            header=not no_header,
+            placeholder=placeholder,
         )
     except (ValueError, TypeError) as exc:
         raise typer.BadParameter(str(exc)) from exc

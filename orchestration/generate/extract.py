@@ -441,8 +441,12 @@ def generate_extract(
     seed: int,
     counties: Sequence[str] | None = None,
     header: bool = True,
+    placeholder: str | None = None,
 ) -> GenerateStats:
     """Write a fabricated DOJ research-file extract of exactly `rows` data rows to `out`.
+
+    placeholder: written in every empty cell instead of nothing, as the earlier tool's own
+    test-data generator did ("  -  "). The records are the same either way.
 
     Deterministic in (rows, seed, counties, header); memory is flat in `rows`. The file is
     written to `<out>.tmp` and then atomically renamed. Raises ValueError on a negative `rows` /
@@ -476,6 +480,8 @@ def generate_extract(
                     take = rows - written
                     srows = srows[:take]
                     events = [e for e in events if e[0] < take]
+                if placeholder is not None:
+                    srows = [[cell if cell != "" else placeholder for cell in r] for r in srows]
                 writer.writerows(srows)
                 for i, key in events:
                     counts[key] += 1

@@ -406,3 +406,21 @@ def test_cli_no_header_and_errors(tmp_path: Path) -> None:
     assert read(out)[0] is None and len(read(out)[1]) == 50
     assert runner.invoke(make_app(), ["generate", "--out", str(out)]).exit_code != 0
     assert runner.invoke(make_app(), ["generate", "--rows", "-5", "--out", str(out)]).exit_code != 0
+
+
+def test_placeholder_fills_every_empty_cell_and_changes_nothing_else(tmp_path: Path) -> None:
+    plain, dashed = tmp_path / "plain.csv", tmp_path / "dashed.csv"
+    generate_extract(plain, rows=300, seed=5)
+    generate_extract(dashed, rows=300, seed=5, placeholder="  -  ")
+    with plain.open() as a, dashed.open() as b:
+        rows_a, rows_b = list(csv.reader(a)), list(csv.reader(b))
+    assert len(rows_a) == len(rows_b) == 301
+    empties = 0
+    for ra, rb in zip(rows_a, rows_b, strict=True):
+        for ca, cb in zip(ra, rb, strict=True):
+            if ca == "":
+                empties += 1
+                assert cb == "  -  "
+            else:
+                assert cb == ca
+    assert empties > 1000  # most of the 95 columns are empty on most records
