@@ -56,10 +56,21 @@ def staged_schema(table: Table) -> dict[str, pl.DataType]:
     return {**dict.fromkeys(table.columns, pl.String), **LINEAGE}
 
 
+# A cell that says "no value" (docs/placeholders.md): the same pattern as dbt's clean_text
+# (macros/cleaning.sql placeholder_pattern), over the trimmed, space-collapsed cell; a test keeps
+# the two in step. A required value written as a placeholder is missing, not a key.
+PLACEHOLDER_PATTERN = r"^(?:-[- ]*|[Nn][Uu][Ll][Ll]|[Nn]/[Aa]|#[Nn]/[Aa])$"
+
+
+def _is_blank(col: str) -> pl.Expr:
+    text = pl.col(col).str.replace_all(r"\s+", " ").str.strip_chars()
+    return pl.col(col).is_null() | (text == "") | text.str.contains(PLACEHOLDER_PATTERN)
+
+
 def _required_errors(frame: pl.DataFrame, table: Table) -> pl.Expr:
     expr = pl.lit(None, dtype=pl.String)
     for col in reversed(table.required):
-        blank = pl.col(col).is_null() | (pl.col(col).str.strip_chars() == "")
+        blank = _is_blank(col)
         expr = pl.when(blank).then(pl.lit(f"missing required value: {col}")).otherwise(expr)
     return expr
 

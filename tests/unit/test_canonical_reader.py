@@ -89,3 +89,40 @@ def test_a_wrong_header_is_a_clear_error(tmp_path):
 def test_a_folder_without_persons_is_not_an_extract(tmp_path):
     with pytest.raises(CanonicalFormatError, match="not a canonical extract"):
         _read(tmp_path)
+
+
+@pytest.mark.parametrize("placeholder", ["-", "  -  ", "--", "N/A", "null", "#N/A", "\t- -\t"])
+def test_a_placeholder_required_value_is_missing(tmp_path, placeholder):
+    folder = tmp_path / "ut1"
+    _write(
+        folder,
+        "persons",
+        [{"person_id": "P1", "state": "UT"}, {"person_id": placeholder, "state": "UT"}],
+    )
+    _write(
+        folder,
+        "charges",
+        [{"charge_id": "c1", "person_id": "P1", "statute": placeholder, "level": "misdemeanor"}],
+    )
+    staged, rejects, _ = _read(folder)
+    assert staged["persons"]["person_id"].to_list() == ["P1"]
+    got = {(r["table_name"], r["source_line"]): r["error"] for r in rejects.iter_rows(named=True)}
+    assert got == {
+        ("persons", 3): "missing required value: person_id",
+        ("charges", 2): "missing required value: statute",
+    }
+
+
+def test_the_placeholder_pattern_is_the_one_dbt_uses():
+    """macros/cleaning.sql and the reader must call the same cells placeholders."""
+    import re
+
+    from orchestration.ingest.canonical_reader import PLACEHOLDER_PATTERN
+    from orchestration.settings import PROJECT_ROOT
+
+    macro = (PROJECT_ROOT / "dbt_project" / "macros" / "cleaning.sql").read_text()
+    sql = re.search(r"macro placeholder_pattern\(\) -%\}\n(.+)\n\{%- endmacro", macro)
+    assert sql is not None
+    assert sql.group(1) == PLACEHOLDER_PATTERN
+    for kept in ["11360(A) HS-GIVE", "-5", "NA", "N/A1", "0"]:
+        assert not re.match(PLACEHOLDER_PATTERN, kept)
