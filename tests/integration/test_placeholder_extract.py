@@ -48,8 +48,10 @@ def _run(folder: Path, placeholder: str | None) -> Path:
     wh = folder / "wh.duckdb"
     result = CliRunner().invoke(
         app,
-        ["run", "--as-of", AS_OF, "--out", str(folder / "out"), "--warehouse", str(wh)]
-        + ["--extract", str(extract)],
+        [
+            *("run", "--as-of", AS_OF, "--out", str(folder / "out")),
+            *("--warehouse", str(wh), "--extract", str(extract)),
+        ],
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
@@ -63,9 +65,7 @@ def _decisions(wh: Path) -> pl.DataFrame:
     finally:
         con.close()
     keep = [
-        c
-        for c, t in df.schema.items()
-        if c not in RUN_COLUMNS and not isinstance(t, pl.Datetime)
+        c for c, t in df.schema.items() if c not in RUN_COLUMNS and not isinstance(t, pl.Datetime)
     ]
     return df.select(keep).sort("program", "person_key", "charge_ref")
 

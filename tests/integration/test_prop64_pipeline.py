@@ -339,7 +339,8 @@ def test_decisions_explain_themselves(default_run):
     assert "11361.8(e)" in got[("S01", "101002001000")]["reasons"]
     assert "PC 667(e)(2)(C)(iv)" in got[("S04", "102002001000")]["reasons"]
     # Prop 64 asks for the offense date: here the arrest (cycle) date, year only
-    assert "exact offense date (taken from CYC_DATE)" in got[("S16", "101002001000")]["missing_facts"]
+    s16 = got[("S16", "101002001000")]["missing_facts"]
+    assert "exact offense date (taken from CYC_DATE)" in s16
     assert "felony/misdemeanor" in got[("S19", "101002001000")]["missing_facts"]
     assert "code abbreviation" in got[("S20", "101002001000")]["missing_facts"]
     assert "extract_a.csv" in got[("S25", "102002001000")]["missing_facts"]

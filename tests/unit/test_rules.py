@@ -27,6 +27,10 @@ def prop64():
     return load_rule_file(PROP64)
 
 
+def _rule(d: dict, rule_id: str) -> dict:
+    return next(r for r in d["rules"] if r["id"] == rule_id)
+
+
 def _mutated(tmp_path: Path, change) -> Path:
     data = yaml.safe_load(PROP64.read_text())
     change(data)
@@ -84,9 +88,7 @@ def test_rules_version_follows_the_file_text(tmp_path, prop64):
     [
         (lambda d: d["rules"][0].update(cite=["nope"]), "unknown citation(s) nope"),
         (
-            lambda d: next(r for r in d["rules"] if r["id"] == "excluded_subdivision")["when"][0].update(
-                code_set="nope"
-            ),
+            lambda d: _rule(d, "excluded_subdivision")["when"][0].update(code_set="nope"),
             "unknown code set 'nope'",
         ),
         (lambda d: d["rules"][0]["when"][0].update(type="moon_phase"), "rules.0.when.0"),

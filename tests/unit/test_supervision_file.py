@@ -49,18 +49,19 @@ def test_rows_are_staged_or_rejected_with_their_line(tmp_path):
             ["1234567890", "probation", "N/A", "2016-03", "-"],  # a CII; placeholders stay text
             ["", "prcs", "COUNTY", "2018-01-01", ""],  # no person_id: rejected
             ["12345678", "parole", "DOC"],  # wrong number of fields: rejected
-            ["  -  ", "prcs", "", "", ""],  # a placeholder id is staged (matched in dbt)
+            ["  -  ", "prcs", "", "", ""],  # a placeholder id is no id: rejected
         ],
     )
     staged, rejects, stats = _read(path)
-    assert staged["source_line"].to_list() == [2, 3, 6]
-    assert staged["person_id"].to_list() == ["12345678", "1234567890", "  -  "]
-    assert staged["agency"].to_list() == ["DOC", "N/A", None]  # blank = unknown
+    assert staged["source_line"].to_list() == [2, 3]
+    assert staged["person_id"].to_list() == ["12345678", "1234567890"]
+    assert staged["agency"].to_list() == ["DOC", "N/A"]
     assert set(staged["source_extract"]) == {SOURCE_EXTRACT}
     assert set(staged["source_file"]) == {"srf.csv"}
     assert dict(zip(rejects["source_line"], rejects["error"], strict=True)) == {
         4: "missing required value: person_id",
         5: "wrong number of fields: 3 (expected 5)",
+        6: "missing required value: person_id",
     }
     assert set(rejects["table_name"]) == {"supervision"}
     # conservation: staged + rejected = the rows the file holds, recounted from its bytes
