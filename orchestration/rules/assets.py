@@ -106,9 +106,7 @@ def rulebook(context: AssetExecutionContext, config: RulebookConfig, warehouse: 
             tables.write("rules", name, frame)
     # one hash for the whole rulebook (every rule file and the options file), on every table
     rulebook_sha = rulebook_hash(
-        [p.sha256 for p in programs]
-        + [t.sha256 for t in code_inference]
-        + [options.sha256 or ""]
+        [p.sha256 for p in programs] + [t.sha256 for t in code_inference] + [options.sha256 or ""]
     )
     for name, frame in frames.items():
         metadata = {"rows": frame.height, ROW_COUNT: frame.height, "rulebook_hash": rulebook_sha}

@@ -92,7 +92,9 @@ def load_code_inference_file(path: Path) -> LoadedCodeInference:
 
 def load_code_inference(rules_dir: Path) -> list[LoadedCodeInference]:
     """Every code inference table under rules_dir (none is fine: no code is ever inferred)."""
-    return [load_code_inference_file(p) for p in _yaml_files(rules_dir) if is_code_inference_file(p)]
+    return [
+        load_code_inference_file(p) for p in _yaml_files(rules_dir) if is_code_inference_file(p)
+    ]
 
 
 def load_rule_file(path: Path) -> LoadedRules:
