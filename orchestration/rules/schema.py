@@ -555,8 +555,9 @@ def _inner(item: Any) -> Any:
 # Code inference tables (`rules/<jurisdiction>/code_inference.yaml`)
 
 CODE_INFERENCE_SCHEMA = "clearance-code-inference/v1"
-# A section number as the normalizer writes it: digits, optional decimal part (11361.5, 11362.785)
-SECTION_NUMBER_RE = r"^[0-9]+(\.[0-9]+)?$"
+# A section number as the normalizer writes it: digits, optional decimal part (11361.5, 11362.785);
+# bounded so that the SQL compares it as a numeric(28,6)
+SECTION_NUMBER_RE = r"^[0-9]{1,9}(\.[0-9]{1,6})?$"
 # A keyword: upper-case words of letters and digits, single spaces between them
 KEYWORD_RE = r"^[A-Z0-9]+( [A-Z0-9]+)*$"
 

@@ -81,8 +81,10 @@
 {%- set dash_first_re -%}
 ^\s*-
 {%- endset -%}
+{#- A plain section number that fits the decimal it is compared as (numeric(28,6)); a longer
+    one is no CA section and is never inferred. -#}
 {%- set section_number_re -%}
-[0-9]+(?:\.[0-9]+)?
+[0-9]{1,9}(?:\.[0-9]{1,6})?
 {%- endset -%}
 {%- set non_word_re -%}
 [^A-Z0-9]+
@@ -340,7 +342,8 @@ code_inference as (
 ),
 
 inference_candidates as (
-    -- A section and no code abbreviation; the section a plain number (not 273AB). The
+    -- A section and no code abbreviation; the section a plain number (not 273AB, at most 9
+    -- digits and 6 decimals). The
     -- description's words, upper case, split on anything but letters and digits, space-padded
     -- so that ' ' || keyword finds a keyword only at the start of a word.
     select
