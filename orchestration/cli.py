@@ -163,7 +163,7 @@ def _preflight(
     as_of: str, options: Path | None, extracts: list[Path], forecast: bool = False
 ) -> None:
     """Catch bad input before Dagster starts, with one clear line each."""
-    from orchestration.rules.load import RuleFileError, load_rules_dir
+    from orchestration.rules.load import RuleFileError, load_code_inference, load_rules_dir
     from orchestration.rules.options import check_options, read_options_file, resolve_parameters
 
     try:
@@ -177,6 +177,7 @@ def _preflight(
             _fail(f"{p}: a folder must be a canonical extract (persons.csv or persons.parquet)")
     try:
         programs = load_rules_dir(rules_dir())
+        load_code_inference(rules_dir())  # a broken table stops the run here, as a rule file does
         _check_as_of(programs, as_of, forecast)
         if options is not None:
             opts = read_options_file(options)

@@ -152,6 +152,9 @@ cc as {{ not_materialized() }} (
         c.statute,
         c.section_key,
         c.parse_status,
+        c.code_inferred,
+        c.code_inference_keyword,
+        c.code_inference_basis,
         c.offense_raw,
         c.offense_level,
         c.offense_level_column,
@@ -207,7 +210,12 @@ cond_statute_in_set as (
         case when {{ no_offense_text('cc.offense_raw') }} then null
              when m.charge_key is null then false else m.is_match end as raw_value,
         cast(null as date) as ready_on,
-        'statute=' || coalesce(cc.statute, 'section ' || cc.section_key || ' with no code', 'unparsed') as fact,
+        'statute=' || coalesce(cc.statute, 'section ' || cc.section_key || ' with no code', 'unparsed')
+            -- a code from the code inference table says so, with the keyword and the table
+            || case when cc.code_inferred
+                    then ' (code ' || {{ dbt.split_part('cc.statute', "':'", 2) }} || ' inferred from '''
+                         || cc.code_inference_keyword || ''': ' || cc.code_inference_basis || ')'
+                    else '' end as fact,
         case when {{ no_offense_text('cc.offense_raw') }}
              then 'offense text (no statute in any offense column: ' || coalesce(cc.offense_raw, 'all empty') || ')'
              else 'code abbreviation (HS, PC, ...) of charge ' || coalesce(cc.offense_raw, '') end as missing

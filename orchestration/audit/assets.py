@@ -65,7 +65,7 @@ def git_revision() -> tuple[str, bool]:
 
 @asset(
     key=AssetKey(["audit", "decision_history"]),
-    deps=[DECISION_TABLE, AssetKey(["rules", "programs"])],
+    deps=[DECISION_TABLE, AssetKey(["rules", "programs"]), AssetKey(["rules", "code_inference"])],
     group_name="audit",
     owners=OWNERS["audit"],
     code_version=code_version(sys.modules[__name__]),
@@ -82,6 +82,12 @@ def decision_history(context: AssetExecutionContext, warehouse: Warehouse) -> Ma
     decisions = warehouse.query(
         f"select {', '.join(HISTORY_COLUMNS)} from main.fct_conviction_eligibility"
     ).with_columns(run_id=pl.lit(run_id))
+    # the code inference tables change decisions too: recorded beside the rule files (key
+    # "code_inference:<file>"), so `reproduce` checks them and `diff` lists their versions
+    inference_files = warehouse.query(
+        "select distinct table_file, table_file_sha256, table_version from rules.code_inference"
+        " order by table_file"
+    )
     run = pl.DataFrame(
         [
             {
@@ -98,6 +104,14 @@ def decision_history(context: AssetExecutionContext, warehouse: Warehouse) -> Ma
                             "version": r["rules_version"],
                         }
                         for r in programs.iter_rows(named=True)
+                    }
+                    | {
+                        f"code_inference:{r['table_file']}": {
+                            "file": r["table_file"],
+                            "sha256": r["table_file_sha256"],
+                            "version": r["table_version"],
+                        }
+                        for r in inference_files.iter_rows(named=True)
                     },
                     sort_keys=True,
                 ),

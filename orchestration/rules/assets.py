@@ -31,7 +31,7 @@ from orchestration.rules import options as _options
 from orchestration.rules import schema as _schema
 from orchestration.rules.as_of import AsOfError, check_as_of
 from orchestration.rules.compile import TABLES, compile_rulebook
-from orchestration.rules.load import RuleFileError, load_rules_dir
+from orchestration.rules.load import RuleFileError, load_code_inference, load_rules_dir
 from orchestration.rules.options import CountyOptions, read_options_file
 from orchestration.settings import default_as_of, rules_dir
 
@@ -47,6 +47,8 @@ TABLE_DESCRIPTIONS = {
     "rules": "Ordered rules of each law; rule_order 0 is the scope.",
     "conditions": "Conditions of each rule, with literal arguments.",
     "code_set_members": "Canonical statutes of each named code set.",
+    "code_inference": "The code of a charge text with a section but no code abbreviation, where"
+    " the section and a description keyword settle it (rules/<jurisdiction>/code_inference.yaml).",
 }
 
 
@@ -87,7 +89,10 @@ def rulebook(context: AssetExecutionContext, config: RulebookConfig, warehouse: 
             if config.options_file
             else CountyOptions.empty()
         )
-        frames, warnings = compile_rulebook(programs, options, as_of, forecast=config.forecast)
+        code_inference = load_code_inference(rules_dir())
+        frames, warnings = compile_rulebook(
+            programs, options, as_of, forecast=config.forecast, code_inference=code_inference
+        )
     except (AsOfError, RuleFileError) as e:
         raise Failure(description=str(e)) from None
     for note in notes:
@@ -100,7 +105,9 @@ def rulebook(context: AssetExecutionContext, config: RulebookConfig, warehouse: 
         for name, frame in frames.items():
             tables.write("rules", name, frame)
     # one hash for the whole rulebook (every rule file and the options file), on every table
-    rulebook_sha = rulebook_hash([p.sha256 for p in programs] + [options.sha256 or ""])
+    rulebook_sha = rulebook_hash(
+        [p.sha256 for p in programs] + [t.sha256 for t in code_inference] + [options.sha256 or ""]
+    )
     for name, frame in frames.items():
         metadata = {"rows": frame.height, ROW_COUNT: frame.height, "rulebook_hash": rulebook_sha}
         if name == "programs":
@@ -112,5 +119,11 @@ def rulebook(context: AssetExecutionContext, config: RulebookConfig, warehouse: 
                     {p.rules.program: {"file": p.path.name, "sha256": p.sha256} for p in programs}
                 ),
                 options_sha256=options.sha256 or "none (rule-file defaults)",
+            )
+        if name == "code_inference":
+            metadata.update(
+                code_inference_files=MetadataValue.json(
+                    {t.name: {"sha256": t.sha256, "version": t.version} for t in code_inference}
+                )
             )
         yield Output(None, output_name=name, metadata=metadata)

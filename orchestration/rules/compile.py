@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from orchestration.rules.load import LoadedRules
+from orchestration.rules.load import LoadedCodeInference, LoadedRules
 from orchestration.rules.options import (
     CountyOptions,
     ResolvedParameters,
@@ -129,6 +129,26 @@ TABLES: dict[str, dict[str, Any]] = {
         "match_mode": S,
         "attempt": S,
         "with_enhancement": S,
+    },
+    # The code inference tables (rules/<jurisdiction>/code_inference.yaml): one row per keyword
+    # of each entry, in the file's order. The charge-code normalizer reads it.
+    "code_inference": {
+        "jurisdiction": S,
+        "inference_id": S,
+        "inference_position": N,
+        "code": S,
+        "section_from": S,
+        "section_to": S,
+        "keyword": S,
+        "keyword_position": N,
+        "citations": S,
+        # the lowest confidence of the entry's citations (M < S < T)
+        "confidence": S,
+        # "<file> <id>: <citations>", the text a decision's fact quotes
+        "basis": S,
+        "table_file": S,
+        "table_file_sha256": S,
+        "table_version": S,
     },
 }
 
@@ -429,13 +449,50 @@ def describe(kind: str, row: dict[str, Any]) -> str:
     return kind
 
 
+def compile_code_inference(loaded: LoadedCodeInference) -> list[dict[str, Any]]:
+    """One row per keyword of each entry: the rules.code_inference table."""
+    t = loaded.table
+    cites = {c.id: c for c in t.citations}
+    rows: list[dict[str, Any]] = []
+    for i_pos, inf in enumerate(t.inferences, start=1):
+        refs = "; ".join(cites[c].ref for c in inf.cite)
+        confidence = min((cites[c].confidence for c in inf.cite), key="MST".index)
+        for k_pos, keyword in enumerate(inf.keywords, start=1):
+            rows.append(
+                {
+                    "jurisdiction": t.jurisdiction,
+                    "inference_id": inf.id,
+                    "inference_position": i_pos,
+                    "code": inf.code,
+                    "section_from": inf.sections.from_,
+                    "section_to": inf.sections.to,
+                    "keyword": keyword,
+                    "keyword_position": k_pos,
+                    "citations": refs,
+                    "confidence": confidence,
+                    "basis": f"rules/{loaded.name} {inf.id}: {refs} [{confidence}]",
+                    "table_file": loaded.name,
+                    "table_file_sha256": loaded.sha256,
+                    "table_version": loaded.version,
+                }
+            )
+    return rows
+
+
 def compile_rulebook(
-    programs: list[LoadedRules], options: CountyOptions, as_of: date, forecast: bool = False
+    programs: list[LoadedRules],
+    options: CountyOptions,
+    as_of: date,
+    forecast: bool = False,
+    code_inference: list[LoadedCodeInference] | None = None,
 ) -> tuple[dict[str, pl.DataFrame], list[str]]:
     """All programs' tables as polars frames (typed, deterministic order) and any warnings.
 
-    forecast: the run is an explicit forecast (rules.programs.is_forecast)."""
+    forecast: the run is an explicit forecast (rules.programs.is_forecast).
+    code_inference: the code inference tables (load_code_inference); none: no code is inferred."""
     merged: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
+    for table in code_inference or []:
+        merged["code_inference"] += compile_code_inference(table)
     warnings: list[str] = check_options(programs, options)
     for loaded in programs:
         resolved = resolve_parameters(loaded, options)

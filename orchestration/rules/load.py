@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from orchestration.rules.schema import RuleFile
+from orchestration.rules.schema import CODE_INFERENCE_SCHEMA, CodeInferenceFile, RuleFile
 
 
 class RuleFileError(ValueError):
@@ -34,7 +34,25 @@ def format_validation_error(source: str, err: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def load_rule_file(path: Path) -> LoadedRules:
+@dataclass(frozen=True)
+class LoadedCodeInference:
+    """A code inference table (`rules/<jurisdiction>/code_inference.yaml`) and its hash."""
+
+    path: Path
+    table: CodeInferenceFile
+    sha256: str
+
+    @property
+    def name(self) -> str:
+        """As rule files are recorded: <jurisdiction folder>/<file>."""
+        return f"{self.path.parent.name}/{self.path.name}"
+
+    @property
+    def version(self) -> str:
+        return f"code_inference@{self.table.version.isoformat()}+{self.sha256[:12]}"
+
+
+def _read_yaml(path: Path) -> tuple[bytes, dict]:
     raw = path.read_bytes()
     try:
         data = yaml.safe_load(raw)
@@ -42,6 +60,45 @@ def load_rule_file(path: Path) -> LoadedRules:
         raise RuleFileError(f"{path}: not valid YAML: {e}") from None
     if not isinstance(data, dict):
         raise RuleFileError(f"{path}: expected a mapping at the top level")
+    return raw, data
+
+
+def _yaml_files(rules_dir: Path) -> list[Path]:
+    # rules/<jurisdiction>/<law>.yaml; cases/ and _schema/ folders hold other things
+    return sorted(
+        p
+        for p in rules_dir.rglob("*.yaml")
+        if not p.name.startswith("_") and "cases" not in p.relative_to(rules_dir).parts
+    )
+
+
+def is_code_inference_file(path: Path) -> bool:
+    """A code inference table says so in its `schema` key; every other YAML is a rule file."""
+    try:
+        data = yaml.safe_load(path.read_bytes())
+    except yaml.YAMLError:
+        return False  # load_rule_file reports it
+    return isinstance(data, dict) and data.get("schema") == CODE_INFERENCE_SCHEMA
+
+
+def load_code_inference_file(path: Path) -> LoadedCodeInference:
+    raw, data = _read_yaml(path)
+    try:
+        table = CodeInferenceFile.model_validate(data)
+    except ValidationError as e:
+        raise RuleFileError(format_validation_error(str(path), e)) from None
+    return LoadedCodeInference(path=path, table=table, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def load_code_inference(rules_dir: Path) -> list[LoadedCodeInference]:
+    """Every code inference table under rules_dir (none is fine: no code is ever inferred)."""
+    return [
+        load_code_inference_file(p) for p in _yaml_files(rules_dir) if is_code_inference_file(p)
+    ]
+
+
+def load_rule_file(path: Path) -> LoadedRules:
+    raw, data = _read_yaml(path)
     try:
         rules = RuleFile.model_validate(data)
     except ValidationError as e:
@@ -50,13 +107,9 @@ def load_rule_file(path: Path) -> LoadedRules:
 
 
 def load_rules_dir(rules_dir: Path) -> list[LoadedRules]:
-    """Every `*.yaml` under rules_dir (one file per law), sorted by program id."""
-    # rules/<jurisdiction>/<law>.yaml; cases/ and _schema/ folders hold other things
-    files = sorted(
-        p
-        for p in rules_dir.rglob("*.yaml")
-        if not p.name.startswith("_") and "cases" not in p.relative_to(rules_dir).parts
-    )
+    """Every `*.yaml` under rules_dir (one file per law), sorted by program id; code inference
+    tables (schema clearance-code-inference/v1) are read by load_code_inference instead."""
+    files = [p for p in _yaml_files(rules_dir) if not is_code_inference_file(p)]
     if not files:
         raise RuleFileError(f"{rules_dir}: no rule files (*.yaml) found")
     loaded = [load_rule_file(p) for p in files]

@@ -568,3 +568,86 @@ class RuleFile(Strict):
 
 def _inner(item: Any) -> Any:
     return item.not_ if isinstance(item, NegatedCondition) else item
+
+
+# --------------------------------------------------------------------------------------------
+# Code inference tables (`rules/<jurisdiction>/code_inference.yaml`)
+
+CODE_INFERENCE_SCHEMA = "clearance-code-inference/v1"
+# A section number as the normalizer writes it: digits, optional decimal part (11361.5, 11362.785);
+# bounded so that the SQL compares it as a numeric(28,6)
+SECTION_NUMBER_RE = r"^[0-9]{1,9}(\.[0-9]{1,6})?$"
+# A keyword: upper-case words of letters and digits, single spaces between them
+KEYWORD_RE = r"^[A-Z0-9]+( [A-Z0-9]+)*$"
+
+
+def section_number(text: str) -> tuple[int, str]:
+    """A section number as a sortable key: 11362.45 sorts between 11362.4 and 11362.5 (a decimal
+    part is a fraction, as statute numbering inserts sections), so compare (whole, fraction)."""
+    whole, _, frac = text.partition(".")
+    return int(whole), frac.rstrip("0")
+
+
+class SectionRange(Strict):
+    """Inclusive range of section numbers, compared as decimals: 11357 to 11362.9 holds 11357,
+    11361.5, 11362.1 and 11362.785; not 11350, 11357.5 is in (it lies between 11357 and 11358)."""
+
+    from_: Annotated[str, Field(alias="from", pattern=SECTION_NUMBER_RE)]
+    to: Annotated[str, Field(pattern=SECTION_NUMBER_RE)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "SectionRange":
+        if section_number(self.from_) > section_number(self.to):
+            raise ValueError(f"sections: from {self.from_} is after to {self.to}")
+        return self
+
+
+class CodeInference(Strict):
+    """One entry: a text with a section in `sections` and no code abbreviation, whose description
+    has one of `keywords` (at the start of a word, as a prefix: MARIJ matches MARIJUANA; HASH never
+    matches inside WHASH), is read as code `code` (e.g. HS). Keywords are tried in order; the
+    first that matches is recorded as the one that settled it."""
+
+    id: Annotated[str, Field(pattern=ID_RE)]
+    code: Annotated[str, Field(pattern=r"^[A-Z]{2,3}$")]
+    sections: SectionRange
+    keywords: list[Annotated[str, Field(pattern=KEYWORD_RE, min_length=3)]] = Field(min_length=1)
+    cite: list[str] = Field(min_length=1)
+    note: str | None = None
+    verify: str | None = None
+
+    @field_validator("keywords")
+    @classmethod
+    def _unique_keywords(cls, v: list[str]) -> list[str]:
+        dupes = sorted({k for k in v if v.count(k) > 1})
+        if dupes:
+            raise ValueError(f"keywords listed twice: {', '.join(dupes)}")
+        return v
+
+
+class CodeInferenceFile(Strict):
+    """A curated table: when a charge text names a section but no code, the code it can only be.
+    Never a guess: an entry settles a text only by its section range AND a keyword of its
+    description; anything else keeps the code unknown (needs_review)."""
+
+    schema_: Literal["clearance-code-inference/v1"] = Field(alias="schema")
+    jurisdiction: Annotated[str, Field(pattern=r"^[A-Z]{2}-[A-Z]{2}$")]
+    title: str
+    version: date  # the date of the table's text (as a rule file's law_version)
+    citations: list[Citation] = Field(min_length=1)
+    inferences: list[CodeInference] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _references(self) -> "CodeInferenceFile":
+        cites = {c.id for c in self.citations}
+        if len(cites) != len(self.citations):
+            raise ValueError("citation ids must be unique")
+        ids = [i.id for i in self.inferences]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"inference ids must be unique: {', '.join(dupes)}")
+        for i in self.inferences:
+            missing = [c for c in i.cite if c not in cites]
+            if missing:
+                raise ValueError(f"inference {i.id}: unknown citation(s) {', '.join(missing)}")
+        return self

@@ -18,8 +18,12 @@ from dbt.cli.main import dbtRunner
 
 from orchestration.ingest.canonical_format import TABLES as CANONICAL_TABLES
 from orchestration.ingest.doj_format import COLUMNS
+from orchestration.rules.compile import TABLES as RULE_TABLES
+from orchestration.rules.compile import compile_code_inference
+from orchestration.rules.load import load_code_inference
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 
 # (offense text, column it is written to, statute, is_attempt, is_conspiracy, parse_status,
 #  other expected columns)
@@ -87,7 +91,41 @@ VARIANTS: list[tuple[str, str, str | None, bool, bool, str, dict[str, Any]]] = [
         False,
         False,
         "no_code",
-        {"section_key": "11357", "statute_code": None, "parse_method": "no_code"},
+        {
+            "section_key": "11357",
+            "statute_code": None,
+            "parse_method": "no_code",
+            "code_inferred": False,
+        },
+    ),
+    # code inference (rules/us_ca/code_inference.yaml, the real table): a cannabis description
+    # with a section of H&S 11357-11362.9 settles the code; a section outside it does not
+    (
+        "11360(B) SELL/FURNISH/ETC MARIJUANA/HASH",
+        "OFFENSE_DESCR",
+        "CA:HS:11360(b)",
+        False,
+        False,
+        "parsed",
+        {"code_inferred": True, "code_inference_keyword": "MARIJUANA", "parse_method": "no_code"},
+    ),
+    (
+        "11357 POSSESS MARIJUANA",
+        "OFFENSE_DESCR",
+        "CA:HS:11357",
+        False,
+        False,
+        "parsed",
+        {"code_inferred": True, "code_inference_keyword": "MARIJUANA"},
+    ),
+    (
+        "11350 POSS MARIJUANA",
+        "OFFENSE_DESCR",
+        None,
+        False,
+        False,
+        "no_code",
+        {"code_inferred": False, "code_inference_keyword": None, "section_key": "11350"},
     ),
     # 9.1 P7: sale-to-minor subdivisions
     ("11359(C)(3) HS", "OFFENSE_DESCR", "CA:HS:11359(c)(3)", False, False, "parsed", {}),
@@ -187,6 +225,14 @@ def _insert_variants(warehouse: Path) -> None:
             f"create table raw.canonical_charges ({canonical}, source_extract varchar, "
             "source_file varchar, source_line bigint, source_sha256 varchar)"
         )
+        # rules.code_inference as the rulebook asset writes it, from the real table(s)
+        import polars as pl
+
+        rows = [r for t in load_code_inference(RULES_DIR) for r in compile_code_inference(t)]
+        code_inference = pl.DataFrame(rows, schema=RULE_TABLES["code_inference"], orient="row")
+        con.execute("create schema rules")
+        con.register("code_inference_frame", code_inference.to_arrow())
+        con.execute("create table rules.code_inference as select * from code_inference_frame")
         for line, (text, column, *_rest) in enumerate(VARIANTS, start=1):
             offense_descr = text if column == "OFFENSE_DESCR" else "SEE COMMENT FOR CHARGE"
             comment_text = text if column == "COMMENT_TEXT" else None
@@ -214,6 +260,7 @@ def normalized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, d
                 "--select",
                 "stg_doj__events",
                 "stg_canonical__charges",
+                "stg_rules__code_inference",
                 "int_charge_codes_normalized",
                 # only tests wholly about these models: the conservation tests read models
                 # this small warehouse does not build

@@ -29,6 +29,9 @@ from orchestration.ingest.canonical_reader import read_table
 from orchestration.ingest.doj_format import COLUMNS, INDEX
 from orchestration.ingest.reader import read_extract
 from orchestration.ingest.recount import count_input_records
+from orchestration.rules.compile import TABLES as RULE_TABLES
+from orchestration.rules.compile import compile_code_inference
+from orchestration.rules.load import load_code_inference
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 BOM = b"\xef\xbb\xbf"
@@ -266,6 +269,13 @@ def test_charge_normalizer_never_errors(tmp_path):
             }
         )
         con.execute("insert into raw.doj_extract by name select * from frame")
+        # the real code inference table, as the rulebook asset writes it
+        rules_dir = DBT_PROJECT_DIR.parent / "rules"
+        rows = [r for t in load_code_inference(rules_dir) for r in compile_code_inference(t)]
+        code_inference = pl.DataFrame(rows, schema=RULE_TABLES["code_inference"], orient="row")
+        con.execute("create schema rules")
+        con.register("code_inference_frame", code_inference.to_arrow())
+        con.execute("create table rules.code_inference as select * from code_inference_frame")
     finally:
         con.close()
 
@@ -278,6 +288,7 @@ def test_charge_normalizer_never_errors(tmp_path):
                 "--select",
                 "stg_doj__events",
                 "stg_canonical__charges",
+                "stg_rules__code_inference",
                 "int_charge_codes_normalized",
                 # only the tests of these models (not the conservation tests further down)
                 "--indirect-selection",

@@ -33,6 +33,16 @@
     * the first remaining section is the primary; any other is a qualifier (459/460: 460 is
       the degree of the burglary).
   Comma as decimal mark: `496,3` -> 496.3.
+
+  Code inference (no_code texts only): a text with a section but no code abbreviation gets the
+  code of an entry of the curated table rules/<jurisdiction>/code_inference.yaml
+  (stg_rules__code_inference) when BOTH its section lies in the entry's range (compared as
+  decimal numbers, inclusive: 11357 to 11362.9) AND its description (the text after the section)
+  has one of the entry's keywords at the start of a word (a prefix: MARIJ matches MARIJUANA,
+  HASH never matches inside WHASH). `11360(B) SELL/FURNISH/ETC MARIJUANA/HASH` -> CA:HS:11360(b),
+  code_inferred, keyword MARIJUANA. A text that names a code is never touched; a section out of
+  range, no keyword, or entries that disagree on the code leave it no_code (needs_review).
+  Qualifier sections of a compound stay bare (only the primary section is read).
 -#}
 
 {#- The layout patterns (code abbreviation, section token, chain, layouts) live in
@@ -70,6 +80,14 @@
 {%- endset -%}
 {%- set dash_first_re -%}
 ^\s*-
+{%- endset -%}
+{#- A plain section number that fits the decimal it is compared as (numeric(28,6)); a longer
+    one is no CA section and is never inferred. -#}
+{%- set section_number_re -%}
+[0-9]{1,9}(?:\.[0-9]{1,6})?
+{%- endset -%}
+{%- set non_word_re -%}
+[^A-Z0-9]+
 {%- endset -%}
 {#- Letters after the digits of these PC sections are part of the section's name. -#}
 {%- set pc_lettered_sections = "('266C', '266H', '266I', '266J', '273A', '273AB', '273D', '288A', '476A', '484E', '484F', '484G', '647A', '653F', '653K')" -%}
@@ -315,16 +333,80 @@ parsed as (
         coalesce(a.enhancements, '') as enhancements
     from chains as t
     left join aggregated as a on a.offense_text = t.offense_text
+),
+
+code_inference as (
+    -- The curated table (rules/us_ca/code_inference.yaml): this parser reads CA texts only.
+    select * from {{ ref('stg_rules__code_inference') }}
+    where jurisdiction = 'US-CA'
+),
+
+inference_candidates as (
+    -- A section and no code abbreviation; the section a plain number (not 273AB, at most 9
+    -- digits and 6 decimals). The
+    -- description's words, upper case, split on anything but letters and digits, space-padded
+    -- so that ' ' || keyword finds a keyword only at the start of a word.
+    select
+        offense_text,
+        case when {{ re_full_match('section', section_number_re) }}
+            then cast(section as {{ dbt.type_numeric() }}) end as section_number,
+        ' ' || trim({{ re_replace('rest', non_word_re, ' ') }}) || ' ' as description_words
+    from parsed
+    where statute_code is null and section is not null
+),
+
+inference_hits as (
+    select
+        c.offense_text,
+        ci.code,
+        ci.keyword,
+        ci.basis,
+        ci.inference_position,
+        ci.keyword_position
+    from inference_candidates as c
+    inner join code_inference as ci
+        on c.section_number >= cast(ci.section_from as {{ dbt.type_numeric() }})
+        and c.section_number <= cast(ci.section_to as {{ dbt.type_numeric() }})
+        and {{ dbt.position("' ' || ci.keyword", 'c.description_words') }} > 0
+),
+
+inference_ranked as (
+    select
+        *,
+        row_number() over (
+            partition by offense_text order by inference_position, keyword_position
+        ) as pick,
+        min(code) over (partition by offense_text) as min_code,
+        max(code) over (partition by offense_text) as max_code
+    from inference_hits
+),
+
+inferred as (
+    -- The first entry and keyword that settle the text; entries that disagree settle nothing.
+    select offense_text, code, keyword, basis
+    from inference_ranked
+    where pick = 1 and min_code = max_code
+),
+
+resolved as (
+    select
+        p.*,
+        coalesce(p.statute_code, i.code) as resolved_code,
+        i.code is not null as code_inferred,
+        i.keyword as code_inference_keyword,
+        i.basis as code_inference_basis
+    from parsed as p
+    left join inferred as i on i.offense_text = p.offense_text
 )
 
 select
     offense_text,
     code_token,
-    statute_code,
+    resolved_code as statute_code,
     section,
     subdivisions,
-    'CA:' || statute_code || ':' || section || subdivisions as statute,
-    'CA:' || statute_code || ':' || section as statute_section,
+    'CA:' || resolved_code || ':' || section || subdivisions as statute,
+    'CA:' || resolved_code || ':' || section as statute_section,
     section as section_key,
     has_attempt_prefix_element or has_attempt_suffix_element or has_attempt_suffix_after_code
     or has_attempted_flag as is_attempt,
@@ -333,7 +415,7 @@ select
     enhancements,
     parse_method,
     case
-        when statute_code is not null and section is not null then 'parsed'
+        when resolved_code is not null and section is not null then 'parsed'
         when section is not null then 'no_code'
         else 'unparsed'
     end as parse_status,
@@ -357,6 +439,13 @@ select
         case when parse_method <> 'unparsed' and rest <> '' and not {{ re_matches('rest', dash_first_re) }}
             then 'text after the code-section part not separated by -' end,
         case when parse_method = 'no_code' then 'no code abbreviation' end,
+        case when code_inferred
+            then 'code ' || resolved_code || ' inferred from ''' || code_inference_keyword
+                 || ''' (' || code_inference_basis || ')' end,
         case when parse_method = 'unparsed' then 'no section at start of text' end
-    ), '') as parse_note
-from parsed
+    ), '') as parse_note,
+    -- The code came from the code inference table, not from the text (parse_method no_code).
+    code_inferred,
+    code_inference_keyword,
+    code_inference_basis
+from resolved

@@ -227,13 +227,15 @@ statutes as (
     select
         'US-CA' as jurisdiction, offense_text as statute_raw, statute, statute_section,
         section_key, statute_code, subdivisions, is_attempt, is_conspiracy, enhancements,
-        parse_status
+        parse_status, code_inferred, code_inference_keyword, code_inference_basis
     from {{ ref('int_charge_codes_normalized') }}
     union all
     select
         jurisdiction, statute_raw, statute, statute_section, section as section_key,
         statute_code, subdivisions, false as is_attempt, false as is_conspiracy,
-        '' as enhancements, parse_status
+        '' as enhancements, parse_status, false as code_inferred,
+        cast(null as {{ dbt.type_string() }}) as code_inference_keyword,
+        cast(null as {{ dbt.type_string() }}) as code_inference_basis
     from {{ ref('int_statutes_normalized_ut_pa') }}
 )
 
@@ -248,6 +250,9 @@ select
     coalesce(n.is_conspiracy, false) as is_conspiracy,
     coalesce(n.enhancements, '') as enhancements,
     coalesce(n.parse_status, case when u.offense_raw is null then 'missing' else 'unparsed' end) as parse_status,
+    coalesce(n.code_inferred, false) as code_inferred,
+    n.code_inference_keyword,
+    n.code_inference_basis,
     case when u.offense_level is null then null else u.offense_level = 'felony' end as is_felony
 from unioned as u
 left join statutes as n
