@@ -213,7 +213,7 @@ cond_statute_in_set as (
         'statute=' || coalesce(cc.statute, 'section ' || cc.section_key || ' with no code', 'unparsed')
             -- a code from the code inference table says so, with the keyword and the table
             || case when cc.code_inferred
-                    then ' (code ' || {{ dbt.split_part('cc.statute', "':'", 2) }} || ' inferred from '''
+                    then ' (code_inferred: code ' || {{ dbt.split_part('cc.statute', "':'", 2) }} || ' from the keyword '''
                          || cc.code_inference_keyword || ''': ' || cc.code_inference_basis || ')'
                     else '' end as fact,
         case when {{ no_offense_text('cc.offense_raw') }}
