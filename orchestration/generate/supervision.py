@@ -15,8 +15,8 @@ SUBJECT_ID or CII_NUMBER, as a Supervised Release File for those subjects would 
 Every subject of the extract is covered (the file lists all their supervision), so the demo
 declares it complete (`cleanslate run --supervision-complete`). Hard cases: ~25% of rows keyed
 by CII instead of SUBJECT_ID, lower-case or padded ids, placeholder agencies (`N/A`, `-`),
-month-only dates, three rows whose person_id is no subject of the extract, one with a
-placeholder person_id and one with a blank one (rejected at ingest).
+month-only dates, three rows whose person_id is no subject of the extract, and one with a
+placeholder person_id and one with a blank one (both rejected at ingest).
 
 Deterministic: one random.Random(seed); same extract and seed, same bytes. Written to
 `<out>.tmp` and moved into place. Nothing real: ids come from the fabricated extract.

@@ -24,7 +24,7 @@ from orchestration.generate.extract import generate_extract
 
 pytestmark = pytest.mark.integration
 
-ROWS, SEED, AS_OF = 1500, 11, "2025-07-01"
+ROWS, SEED, AS_OF = 2000, 11, "2025-07-01"  # 2,000 rows carry every hard case of the generator
 PLACEHOLDER = "  -  "
 # Rules of prop64.yaml that gogen did not have: each names its disqualifier in the reason.
 NAMED_DIFFERENCES = {

@@ -211,7 +211,13 @@ select
             else '' end as reasons,
     w.citations,
     case when w.in_scope is null then w.scope_missing_facts else w.missing_facts end as missing_facts,
-    coalesce(w.facts, w.scope_facts) as facts,
+    -- A code read from the code inference table is a fact of every decision on the charge, even
+    -- when the deciding rule does not test the statute (its scope did).
+    case when c.code_inferred
+         then 'code_inferred: ' || c.statute || ' from the keyword ''' || c.code_inference_keyword
+              || ''' (' || c.code_inference_basis || ')'
+              || coalesce('; ' || coalesce(w.facts, w.scope_facts), '')
+         else coalesce(w.facts, w.scope_facts) end as facts,
     t.rules_trace,
     p.as_of_date as as_of,
     p.rules_version
