@@ -27,6 +27,7 @@ from dagster import materialize
 
 from orchestration.ingest.assets import doj_extracts
 from orchestration.ingest.canonical_assets import canonical_extracts
+from orchestration.ingest.supervision_assets import doj_supervision
 from orchestration.resources import Warehouse
 from orchestration.rules.assets import rulebook
 from orchestration.rules.cases import load_case_files, write_case_extract
@@ -65,11 +66,12 @@ def test_missing_evaluator_gives_needs_review_not_eligible(tmp_path, record_prop
     wh = tmp_path / "wh.duckdb"
     extracts = [str(write_case_extract(lc, tmp_path / "extracts")) for lc in cases]
     loaded = materialize(
-        [doj_extracts, canonical_extracts, rulebook],
+        [doj_extracts, doj_supervision, canonical_extracts, rulebook],
         resources={"warehouse": Warehouse(path=str(wh))},
         run_config={
             "ops": {
                 "doj_extracts": {"config": {"extracts": []}},
+                "doj_supervision": {"config": {"files": []}},
                 "canonical_extracts": {"config": {"extracts": extracts}},
                 "rulebook": {"config": {"as_of": as_of.isoformat()}},
             }
