@@ -3,11 +3,14 @@
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from orchestration.rules.schema import CODE_INFERENCE_SCHEMA, CodeInferenceFile, RuleFile
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class RuleFileError(ValueError):
@@ -81,13 +84,18 @@ def is_code_inference_file(path: Path) -> bool:
     return isinstance(data, dict) and data.get("schema") == CODE_INFERENCE_SCHEMA
 
 
-def load_code_inference_file(path: Path) -> LoadedCodeInference:
+def _validated(path: Path, model: type[M]) -> tuple[M, str]:
+    """The file read as `model` (a RuleFileError naming each field otherwise), and its SHA-256."""
     raw, data = _read_yaml(path)
     try:
-        table = CodeInferenceFile.model_validate(data)
+        return model.model_validate(data), hashlib.sha256(raw).hexdigest()
     except ValidationError as e:
         raise RuleFileError(format_validation_error(str(path), e)) from None
-    return LoadedCodeInference(path=path, table=table, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def load_code_inference_file(path: Path) -> LoadedCodeInference:
+    table, sha256 = _validated(path, CodeInferenceFile)
+    return LoadedCodeInference(path=path, table=table, sha256=sha256)
 
 
 def load_code_inference(rules_dir: Path) -> list[LoadedCodeInference]:
@@ -98,12 +106,8 @@ def load_code_inference(rules_dir: Path) -> list[LoadedCodeInference]:
 
 
 def load_rule_file(path: Path) -> LoadedRules:
-    raw, data = _read_yaml(path)
-    try:
-        rules = RuleFile.model_validate(data)
-    except ValidationError as e:
-        raise RuleFileError(format_validation_error(str(path), e)) from None
-    return LoadedRules(path=path, rules=rules, sha256=hashlib.sha256(raw).hexdigest())
+    rules, sha256 = _validated(path, RuleFile)
+    return LoadedRules(path=path, rules=rules, sha256=sha256)
 
 
 def load_rules_dir(rules_dir: Path) -> list[LoadedRules]:
