@@ -12,7 +12,7 @@ DEMO_DIR := data/demo
 DEMO_ROWS ?= 20000
 AS_OF ?= 2025-07-01
 
-.PHONY: help install manifest demo readme-images reliability test test-unit dev lint lock clean docs bench serve ui-images test-fast test-engines
+.PHONY: same-answers help install manifest demo readme-images reliability test test-unit dev lint lock clean docs bench serve ui-images test-fast test-engines
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -60,6 +60,10 @@ reliability: manifest  ## hostile inputs, conservation, crashes, concurrency, pr
 
 # Repeats each size (BENCH_REPEATS, default 3) on a fresh warehouse; BENCH_SIZES=100,100000
 # picks sizes; BENCH_PROFILE=1 adds a py-spy profile per size. Figures go to docs/benchmarks.md.
+# BASE=<revision> (default HEAD: uncommitted changes against the last commit).
+same-answers: manifest  ## decision tables of this checkout vs BASE, on the demo and 100k extracts: must be identical
+	$(BIN)/python scripts/same_answers.py --base $(or $(BASE),HEAD)
+
 bench: manifest  ## benchmark 100 / 100k / 1M rows end to end (BENCH_LARGE=1 adds 10M)
 	$(BIN)/python -m orchestration.bench
 
@@ -103,8 +107,8 @@ serve: manifest  ## Dagster webserver + daemon on PostgreSQL: landing sensor, mo
 	DAGSTER_HOME=$(SERVE_HOME) $(BIN)/python -m orchestration.service.serve all --host $(SERVE_HOST) --port $(SERVE_PORT)
 
 lint: install  ## ruff lint + format check
-	$(BIN)/ruff check orchestration tests
-	$(BIN)/ruff format --check orchestration tests
+	$(BIN)/ruff check orchestration tests scripts
+	$(BIN)/ruff format --check orchestration tests scripts
 
 lock:  ## re-resolve requirements.lock from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements.lock --python-version 3.11
