@@ -26,6 +26,7 @@ from orchestration.catalog import (
 from orchestration.resources import Warehouse
 from orchestration.rules import as_of as _as_of
 from orchestration.rules import compile as _compile
+from orchestration.rules import conditions as _conditions
 from orchestration.rules import load as _load
 from orchestration.rules import options as _options
 from orchestration.rules import schema as _schema
@@ -37,7 +38,14 @@ from orchestration.settings import default_as_of, rules_dir
 
 # the code that reads, validates and compiles the rule files (their text is the rules_version)
 RULEBOOK_CODE_VERSION = code_version(
-    sys.modules[__name__], _load, _schema, _options, _compile, _as_of
+    sys.modules[__name__],
+    _load,
+    _schema,
+    _options,
+    _compile,
+    _as_of,
+    _conditions,
+    *_conditions.MODULES,
 )
 TABLE_DESCRIPTIONS = {
     "programs": "One row per law: rules_version, effective dates, the run's as_of_date and"
