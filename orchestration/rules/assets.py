@@ -54,6 +54,8 @@ TABLE_DESCRIPTIONS = {
     "parameters": "Effective policy parameters (rule-file default or county options file).",
     "rules": "Ordered rules of each law; rule_order 0 is the scope.",
     "conditions": "Conditions of each rule, with literal arguments.",
+    "condition_types": "The condition catalog (orchestration/rules/conditions): every condition"
+    " type a rule file may use, whether it is a time condition, its SQL evaluator, what it means.",
     "code_set_members": "Canonical statutes of each named code set.",
     "code_inference": "The code of a charge text with a section but no code abbreviation, where"
     " the section and a description keyword settle it (rules/<jurisdiction>/code_inference.yaml).",

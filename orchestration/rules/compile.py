@@ -94,6 +94,19 @@ TABLES: dict[str, dict[str, Any]] = {
         # type declares (orchestration/rules/conditions/<type>.py COLUMNS)
         **conditions.COLUMNS,
     },
+    # The condition catalog (orchestration/rules/conditions/), one row per condition type a rule
+    # file may use: what the warehouse knows how to evaluate, whatever the rule files use.
+    "condition_types": {
+        "condition_type": S,
+        "is_time_condition": B,
+        # the type its conditions are written as (section_in: statute_in_set), else NULL
+        "compiles_to": S,
+        # the dbt macro that evaluates it: condition__<type> (<type>.sql beside <type>.py)
+        "evaluator": S,
+        # the columns of rules.conditions its parameters are written to, comma-separated
+        "parameter_columns": S,
+        "description": S,
+    },
     "code_set_members": {
         "program_id": S,
         "code_set": S,
@@ -329,6 +342,21 @@ def describe(kind: str, row: dict[str, Any]) -> str:
     return conditions.describe(kind, row)
 
 
+def compile_condition_types() -> list[dict[str, Any]]:
+    """The rules.condition_types table: the condition catalog, one row per type."""
+    return [
+        {
+            "condition_type": t.name,
+            "is_time_condition": t.is_time_condition,
+            "compiles_to": t.compiles_to,
+            "evaluator": t.evaluator,
+            "parameter_columns": ",".join(t.columns) or None,
+            "description": t.description,
+        }
+        for t in conditions.TYPES.values()
+    ]
+
+
 def compile_code_inference(loaded: LoadedCodeInference) -> list[dict[str, Any]]:
     """One row per keyword of each entry: the rules.code_inference table."""
     t = loaded.table
@@ -371,6 +399,7 @@ def compile_rulebook(
     forecast: the run is an explicit forecast (rules.programs.is_forecast).
     code_inference: the code inference tables (load_code_inference); none: no code is inferred."""
     merged: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
+    merged["condition_types"] = compile_condition_types()
     for table in code_inference or []:
         merged["code_inference"] += compile_code_inference(table)
     warnings: list[str] = check_options(programs, options)
