@@ -26,6 +26,7 @@ from orchestration.catalog import (
 from orchestration.resources import Warehouse
 from orchestration.rules import as_of as _as_of
 from orchestration.rules import compile as _compile
+from orchestration.rules import conditions as _conditions
 from orchestration.rules import load as _load
 from orchestration.rules import options as _options
 from orchestration.rules import schema as _schema
@@ -37,7 +38,14 @@ from orchestration.settings import default_as_of, rules_dir
 
 # the code that reads, validates and compiles the rule files (their text is the rules_version)
 RULEBOOK_CODE_VERSION = code_version(
-    sys.modules[__name__], _load, _schema, _options, _compile, _as_of
+    sys.modules[__name__],
+    _load,
+    _schema,
+    _options,
+    _compile,
+    _as_of,
+    _conditions,
+    *_conditions.MODULES,
 )
 TABLE_DESCRIPTIONS = {
     "programs": "One row per law: rules_version, effective dates, the run's as_of_date and"
@@ -46,6 +54,8 @@ TABLE_DESCRIPTIONS = {
     "parameters": "Effective policy parameters (rule-file default or county options file).",
     "rules": "Ordered rules of each law; rule_order 0 is the scope.",
     "conditions": "Conditions of each rule, with literal arguments.",
+    "condition_types": "The condition catalog (orchestration/rules/conditions): every condition"
+    " type a rule file may use, whether it is a time condition, its SQL evaluator, what it means.",
     "code_set_members": "Canonical statutes of each named code set.",
     "code_inference": "The code of a charge text with a section but no code abbreviation, where"
     " the section and a description keyword settle it (rules/<jurisdiction>/code_inference.yaml).",

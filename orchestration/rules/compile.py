@@ -13,6 +13,8 @@ from typing import Any
 
 import polars as pl
 
+from orchestration.rules import conditions
+from orchestration.rules.conditions.section_in import SectionIn
 from orchestration.rules.load import LoadedCodeInference, LoadedRules
 from orchestration.rules.options import (
     CountyOptions,
@@ -26,7 +28,6 @@ from orchestration.rules.schema import (
     NegatedCondition,
     ParamRef,
     RuleFile,
-    SectionIn,
 )
 
 S, N, B, D, F = pl.String, pl.Int32, pl.Boolean, pl.Date, pl.Float64
@@ -89,38 +90,22 @@ TABLES: dict[str, dict[str, Any]] = {
         "is_negated": B,
         "is_time_condition": B,
         "description": S,
-        # arguments; NULL when the type does not use them
-        "code_set": S,
-        "levels": S,
-        "grades": S,
-        "dispositions": S,
-        "field": S,
-        "date_value": D,
-        "anchors": S,
-        "wait_years": N,
-        "wait_months": N,
-        "wait_days": N,
-        "years": N,
-        "penalty_years": F,
-        "must_precede": B,
-        "same_section": B,
-        "min_count": N,
-        "at_least": N,
-        "distinct_by_episode": B,
-        "registration": S,
-        "active_only": B,
-        "agencies": S,
-        "sentence_types": S,
-        "flag": S,
-        "exclude_traffic": B,
-        # the look-back filter (ConvictionFilter), prefixed f_
-        "f_code_set": S,
-        "f_exclude_code_set": S,
-        "f_levels": S,
-        "f_exclude_levels": S,
-        "f_grades": S,
-        "f_min_penalty_years": F,
-        "f_exclude_traffic": B,
+        # then the arguments, NULL when the type does not use them: the columns each condition
+        # type declares (orchestration/rules/conditions/<type>.py COLUMNS)
+        **conditions.COLUMNS,
+    },
+    # The condition catalog (orchestration/rules/conditions/), one row per condition type a rule
+    # file may use: what the warehouse knows how to evaluate, whatever the rule files use.
+    "condition_types": {
+        "condition_type": S,
+        "is_time_condition": B,
+        # the type its conditions are written as (section_in: statute_in_set), else NULL
+        "compiles_to": S,
+        # the dbt macro that evaluates it: condition__<type> (<type>.sql beside <type>.py)
+        "evaluator": S,
+        # the columns of rules.conditions its parameters are written to, comma-separated
+        "parameter_columns": S,
+        "description": S,
     },
     "code_set_members": {
         "program_id": S,
@@ -300,9 +285,9 @@ def compile_program(
                 for s in sections:
                     member(set_name, f"{c.code}:{s}")
                 row.update(
-                    condition_type="statute_in_set",
+                    condition_type=conditions.TYPES[c.type].evaluated_as,  # statute_in_set
                     code_set=set_name,
-                    description=f"section in {', '.join(sections) or '(none)'}",
+                    description=describe(c.type, _condition_row(c, p)),
                 )
             else:
                 row.update(_condition_row(c, p))
@@ -351,102 +336,25 @@ def compile_program(
     return out
 
 
-def _wait(row: dict[str, Any]) -> str:
-    parts = [
-        (row.get("wait_years"), "y"),
-        (row.get("wait_months"), "m"),
-        (row.get("wait_days"), "d"),
-    ]
-    return " ".join(f"{n}{u}" for n, u in parts if n) or "0d"
-
-
-def _filter(row: dict[str, Any]) -> str:
-    bits = []
-    if row.get("f_code_set"):
-        bits.append(f"in {row['f_code_set']}")
-    if row.get("f_exclude_code_set"):
-        bits.append(f"not in {row['f_exclude_code_set']}")
-    if row.get("f_levels"):
-        bits.append(f"level {row['f_levels']}")
-    if row.get("f_exclude_levels"):
-        bits.append(f"level not {row['f_exclude_levels']}")
-    if row.get("f_grades"):
-        bits.append(f"grade {row['f_grades']}")
-    if row.get("f_min_penalty_years") is not None:
-        bits.append(f"punishable by {row['f_min_penalty_years']:g}+ years")
-    if row.get("f_exclude_traffic"):
-        bits.append("not traffic")
-    return " (" + ", ".join(bits) + ")" if bits else ""
-
-
 def describe(kind: str, row: dict[str, Any]) -> str:
-    """One line an auditor can read, stored next to each condition."""
-    prec = "earlier " if row.get("must_precede") else ""
-    match kind:
-        case "statute_in_set":
-            return f"statute in {row['code_set']}"
-        case "level_in":
-            return f"level in {row['levels']}"
-        case "grade_in":
-            return f"grade in {row['grades']}"
-        case "disposition_in":
-            return f"disposition in {row['dispositions']}"
-        case "date_after" | "date_on_or_after" | "date_before":
-            op = kind.removeprefix("date_").replace("_", " ")
-            return f"{row.get('field') or 'disposition_date'} {op} {row['date_value']}"
-        case "waiting_period":
-            return f"{_wait(row)} since {row['anchors'].replace(',', ' / ')}"
-        case "sentence_completed":
-            return "sentence completed"
-        case "has_sentence_type":
-            return f"sentenced to {row['sentence_types']}"
-        case "probation_revoked":
-            return "probation revoked"
-        case "max_penalty_ge":
-            return f"punishable by {row['penalty_years']:g} years or more"
-        case "flag_is":
-            return f"flagged {row['flag']}"
-        case "restitution_outstanding":
-            return "restitution outstanding"
-        case "arrest_has_conviction":
-            return "a charge of the arrest ended in conviction"
-        case "arrest_charge_not_filed":
-            return "not filed itself, while its arrest went to court on other charges"
-        case "arrest_has_court_action":
-            return "a charge of the arrest was filed in court"
-        case "has_other_conviction":
-            same = " of the same section" if row.get("same_section") else ""
-            cs = f" in {row['code_set']}" if row.get("code_set") else ""
-            return f"at least {row['min_count']} {prec}other conviction(s){same}{cs}{_filter(row)}"
-        case "count_convictions":
-            by = " separate episodes" if row.get("distinct_by_episode") else " convictions"
-            return f"at least {row['at_least']}{by}{_filter(row)}"
-        case "no_conviction_in_window":
-            return f"no conviction{_filter(row)} within {_wait(row)} after {row['anchors']}"
-        case "no_conviction_within_years":
-            return f"no conviction{_filter(row)} in the {row['years']} years before as-of"
-        case "has_registration":
-            active = "active " if row.get("active_only") else ""
-            return f"{prec}{active}{row['registration']} registration"
-        case "has_active_supervision":
-            return f"under supervision on the as-of date ({row.get('agencies') or 'any agency'})"
-        case "has_pending_case":
-            return "another charge pending" + (
-                " (not traffic)" if row.get("exclude_traffic") else ""
-            )
-        case "age_at_offense_lt":
-            return f"under {row['years']} at the offense"
-        case "age_at_conviction_lt":
-            return f"under {row['years']} on the conviction date"
-        case "age_at_as_of_ge":
-            return f"aged {row['years']} or older on the as-of date"
-        case "years_since_conviction_ge":
-            return f"conviction at least {row['years']} years before the as-of date"
-        case "all_convictions_in_set":
-            return f"every conviction in {row['code_set']}"
-        case "subject_deceased":
-            return "person is deceased"
-    return kind
+    """One line an auditor can read, stored next to each condition: the condition type's own
+    describe() (orchestration/rules/conditions/<type>.py)."""
+    return conditions.describe(kind, row)
+
+
+def compile_condition_types() -> list[dict[str, Any]]:
+    """The rules.condition_types table: the condition catalog, one row per type."""
+    return [
+        {
+            "condition_type": t.name,
+            "is_time_condition": t.is_time_condition,
+            "compiles_to": t.compiles_to,
+            "evaluator": t.evaluator,
+            "parameter_columns": ",".join(t.columns) or None,
+            "description": t.description,
+        }
+        for t in conditions.TYPES.values()
+    ]
 
 
 def compile_code_inference(loaded: LoadedCodeInference) -> list[dict[str, Any]]:
@@ -491,6 +399,7 @@ def compile_rulebook(
     forecast: the run is an explicit forecast (rules.programs.is_forecast).
     code_inference: the code inference tables (load_code_inference); none: no code is inferred."""
     merged: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
+    merged["condition_types"] = compile_condition_types()
     for table in code_inference or []:
         merged["code_inference"] += compile_code_inference(table)
     warnings: list[str] = check_options(programs, options)

@@ -2,19 +2,36 @@
 
 A rule file is data a legal team can read: citations, policy parameters, named code sets, a
 scope and an ordered list of rules. Each rule's `when` is a list of conditions (all must hold)
-drawn from a closed catalog (`Condition` below); each condition type is evaluated by one SQL
-block in `dbt_project/macros/evaluate_conditions.sql`. A type without its block fails closed:
-its conditions are unknown (needs_review, naming them), never true. A new law built from these
-condition types is a new YAML file and no code.
+drawn from a closed catalog (`Condition` below). Each condition type has one home, the folder
+`orchestration/rules/conditions/`: `<type>.py` (its parameters, its plain-language description,
+whether it is a time condition) and `<type>.sql` (the dbt macro `condition__<type>` that
+evaluates it). A type without its SQL fails closed: its conditions are unknown (needs_review,
+naming them), never true. A new law built from these condition types is a new YAML file and no
+code.
 """
 
 import re
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from orchestration.ingest.canonical_format import DISPOSITIONS, GRADES, LEVELS
+from orchestration.rules import conditions as _conditions
+from orchestration.rules.conditions._common import (  # noqa: F401 (this module's public names)
+    DURATION_RE,
+    Anchor,
+    BoolOrParam,
+    ConvictionFilter,
+    DateField,
+    Disposition,
+    Duration,
+    DurationOrParam,
+    Grade,
+    IntOrParam,
+    Level,
+    ParamRef,
+    Strict,
+)
 
 # jurisdiction:code:section(sub)(sub): CA:HS:11357(c), UT:58:37-8(2)(a)(i), PA:18:3929
 STATUTE_RE = re.compile(r"^[A-Z]{2}:[A-Z0-9]+:[0-9A-Z.\-]+(\([0-9a-z]+\))*$")
@@ -47,16 +64,6 @@ def _not_yet_eligible_outcome() -> str:
         "restitution) is `not_eligible`, with a reason that names the obstacle and what would "
         "lift it"
     )
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ParamRef(Strict):
-    """`{param: name}`: the value comes from a parameter (default or county options)."""
-
-    param: str
 
 
 class Citation(Strict):
@@ -134,315 +141,25 @@ class CodeSetMember(Strict):
         return v
 
 
-# --- The condition catalog. Add a type here and its SQL block together. ---------------------
+# --- The condition catalog: one type per file pair in orchestration/rules/conditions/ --------
 
-IntOrParam = int | ParamRef
-BoolOrParam = bool | ParamRef
-# The vocabularies are the canonical format's: one list, read by the ingest and the rules.
-Level = Literal[LEVELS]
-Grade = Literal[GRADES]
-Disposition = Literal[DISPOSITIONS]
-# Dates a condition can compare or count from. disposition_date is the judgment/adjudication
-# (or dismissal) date; sentence_end_date the end of every sentence part of the charge;
-# supervision_end_date the later of that and the person's supervision periods around it.
-DateField = Literal["disposition_date", "arrest_date", "offense_date"]
-Anchor = Literal[
-    "disposition_date",
-    "arrest_date",
-    "offense_date",
-    "sentence_end_date",
-    "supervision_end_date",
-    "prison_release_date",
-]
-DURATION_RE = r"^P(\d+Y)?(\d+M)?(\d+D)?$"  # ISO 8601: P6Y, P180D, P1Y6M
-Duration = Annotated[str, Field(pattern=DURATION_RE)]
-DurationOrParam = Duration | ParamRef
-
-
-class ConvictionFilter(Strict):
-    """Which of the person's convictions a look-back counts (every field optional)."""
-
-    code_set: str | None = None
-    exclude_code_set: str | None = None
-    levels: list[Level] | None = None
-    exclude_levels: list[Level] | None = None
-    grades: list[Grade] | None = None
-    min_penalty_years: float | None = None  # statutory maximum >= this
-    exclude_traffic: bool = False
-
-
-class StatuteInSet(Strict):
-    """The charge's statute is in a named code set."""
-
-    type: Literal["statute_in_set"]
-    code_set: str
-
-
-class SectionIn(Strict):
-    """The charge's section is one of a list (usually a county policy parameter)."""
-
-    type: Literal["section_in"]
-    code: Annotated[str, Field(pattern=r"^[A-Z]{2}:[A-Z0-9]+$")]
-    sections: list[str] | ParamRef
-
-
-class LevelIn(Strict):
-    """Felony / misdemeanor / infraction / summary (CA DOJ: CONV_STAT_DESCR, else OFFENSE_TOC)."""
-
-    type: Literal["level_in"]
-    levels: list[Level]
-
-
-class GradeIn(Strict):
-    """Offense grade or class (Utah A/B/C/IN, Pennsylvania F1..S); unknown when ungraded."""
-
-    type: Literal["grade_in"]
-    grades: list[Grade]
-
-
-class DispositionIn(Strict):
-    """The charge's final disposition."""
-
-    type: Literal["disposition_in"]
-    dispositions: list[Disposition]
-
-
-class DateAfter(Strict):
-    """A date of the charge is strictly after a date."""
-
-    type: Literal["date_after"]
-    date: date
-    field: DateField = "disposition_date"
-
-
-class DateOnOrAfter(Strict):
-    type: Literal["date_on_or_after"]
-    date: date
-    field: DateField = "disposition_date"
-
-
-class DateBefore(Strict):
-    type: Literal["date_before"]
-    date: date
-    field: DateField = "disposition_date"
-
-
-class WaitingPeriod(Strict):
-    """At least `wait` has passed since the anchor (the later one, if several) on the as-of date.
-
-    A time condition: when it is the only thing standing in the way, the decision is
-    not_yet_eligible with eligible_on = anchor + wait.
-    """
-
-    type: Literal["waiting_period"]
-    since: Anchor | list[Anchor]
-    wait: DurationOrParam
-
-
-class SentenceCompleted(Strict):
-    """Every sentence part of the charge has ended (a time condition: eligible_on = its end)."""
-
-    type: Literal["sentence_completed"]
-
-
-class HasSentenceType(Strict):
-    type: Literal["has_sentence_type"]
-    sentence_types: list[
-        Literal["prison", "jail", "probation", "fine", "parole", "mandatory_supervision", "prcs"]
-    ]
-
-
-class ProbationRevoked(Strict):
-    type: Literal["probation_revoked"]
-
-
-class MaxPenaltyGe(Strict):
-    """The statutory maximum of the offense is at least `years` (unknown when not recorded)."""
-
-    type: Literal["max_penalty_ge"]
-    years: float
-
-
-class FlagIs(Strict):
-    """A flag the source sets on the charge: domestic violence, traffic."""
-
-    type: Literal["flag_is"]
-    flag: Literal["dv", "traffic"]
-
-
-class RestitutionOutstanding(Strict):
-    """The charge's case shows unpaid restitution (unknown when the balance is not recorded)."""
-
-    type: Literal["restitution_outstanding"]
-
-
-class ArrestHasConviction(Strict):
-    """Some charge of the same arrest ended in a conviction."""
-
-    type: Literal["arrest_has_conviction"]
-
-
-class ArrestHasCourtAction(Strict):
-    """Some charge of the same arrest was filed in court (criminal proceedings initiated)."""
-
-    type: Literal["arrest_has_court_action"]
-
-
-class ArrestChargeNotFiled(Strict):
-    """This charge has no court case while another charge of its arrest was filed: the arrest
-    went to court on other counts (in a DOJ extract, the arrest-step record of a cycle that has
-    a court step)."""
-
-    type: Literal["arrest_charge_not_filed"]
-
-
-class HasOtherConviction(Strict):
-    """Another conviction of the same person matches (optionally earlier, same section)."""
-
-    type: Literal["has_other_conviction"]
-    code_set: str | None = None
-    where: ConvictionFilter | None = None
-    must_precede: BoolOrParam = True
-    same_section: bool = False
-    min_count: int = 1
-
-
-class CountConvictions(Strict):
-    """The person's convictions matching `where` (this one included) number at least `at_least`.
-
-    distinct_by_episode counts convictions of one criminal episode once.
-    """
-
-    type: Literal["count_convictions"]
-    where: ConvictionFilter = ConvictionFilter()
-    at_least: IntOrParam
-    distinct_by_episode: bool = False
-
-
-class NoConvictionInWindow(Strict):
-    """No other conviction matching `where` in the `wait` after the anchor (time condition)."""
-
-    type: Literal["no_conviction_in_window"]
-    since: Anchor
-    wait: DurationOrParam
-    where: ConvictionFilter = ConvictionFilter()
-
-
-class NoConvictionWithinYears(Strict):
-    """No conviction matching `where` (this one included) in the `years` before the as-of date.
-
-    A time condition: eligible_on = the latest such conviction + years.
-    """
-
-    type: Literal["no_conviction_within_years"]
-    years: IntOrParam
-    where: ConvictionFilter = ConvictionFilter()
-
-
-class HasRegistration(Strict):
-    """The person has a registration: pc_290 (CA DOJ registration events) or sex_offender."""
-
-    type: Literal["has_registration"]
-    registration: Literal["pc_290", "sex_offender", "narcotics"]
-    must_precede: BoolOrParam = True
-    active_only: bool = False
-
-
-class HasActiveSupervision(Strict):
-    """The person is under supervision on the as-of date (unknown when the source has no
-    supervision data)."""
-
-    type: Literal["has_active_supervision"]
-    agencies: list[str] | None = None
-
-
-class HasPendingCase(Strict):
-    """Another charge of the person is pending (no final disposition, or an open case)."""
-
-    type: Literal["has_pending_case"]
-    exclude_traffic: bool = False
-    levels: list[Level] | None = None
-    ignore_older_than: DurationOrParam | None = None
-
-
-class AgeAtOffenseLt(Strict):
-    """Under `years` at the offense (arrest date when there is no offense date)."""
-
-    type: Literal["age_at_offense_lt"]
-    years: IntOrParam
-
-
-class AgeAtConvictionLt(Strict):
-    """Under `years` on the conviction (disposition) date."""
-
-    type: Literal["age_at_conviction_lt"]
-    years: IntOrParam
-
-
-class AgeAtAsOfGe(Strict):
-    type: Literal["age_at_as_of_ge"]
-    years: IntOrParam
-
-
-class YearsSinceConvictionGe(Strict):
-    type: Literal["years_since_conviction_ge"]
-    years: IntOrParam
-
-
-class AllConvictionsInSet(Strict):
-    type: Literal["all_convictions_in_set"]
-    code_set: str
-
-
-class SubjectDeceased(Strict):
-    type: Literal["subject_deceased"]
-
-
+# The parameter classes, one per type, found there (no list here): StatuteInSet, WaitingPeriod,
+# ... stay importable from this module by their class names (module __getattr__ below).
 Condition = Annotated[
-    StatuteInSet
-    | SectionIn
-    | LevelIn
-    | GradeIn
-    | DispositionIn
-    | DateAfter
-    | DateOnOrAfter
-    | DateBefore
-    | WaitingPeriod
-    | SentenceCompleted
-    | HasSentenceType
-    | ProbationRevoked
-    | MaxPenaltyGe
-    | FlagIs
-    | RestitutionOutstanding
-    | ArrestHasConviction
-    | ArrestHasCourtAction
-    | ArrestChargeNotFiled
-    | HasOtherConviction
-    | CountConvictions
-    | NoConvictionInWindow
-    | NoConvictionWithinYears
-    | HasRegistration
-    | HasActiveSupervision
-    | HasPendingCase
-    | AgeAtOffenseLt
-    | AgeAtConvictionLt
-    | AgeAtAsOfGe
-    | YearsSinceConvictionGe
-    | AllConvictionsInSet
-    | SubjectDeceased,
+    Union[tuple(_conditions.MODELS.values())],  # type: ignore[valid-type]  # noqa: UP007
     Field(discriminator="type"),
 ]
-CONDITION_TYPES: tuple[str, ...] = tuple(
-    t.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
-    for t in Condition.__origin__.__args__  # type: ignore[attr-defined]
-)
+CONDITION_TYPES: tuple[str, ...] = _conditions.CONDITION_TYPES
 # Conditions that can become true by waiting: they give a not_yet_eligible its eligible_on.
-TIME_CONDITIONS = (
-    "waiting_period",
-    "sentence_completed",
-    "no_conviction_in_window",
-    "no_conviction_within_years",
-)
+TIME_CONDITIONS: tuple[str, ...] = _conditions.TIME_CONDITIONS
+_CONDITION_CLASSES = {m.__name__: m for m in _conditions.MODELS.values()}
+
+
+def __getattr__(name: str) -> Any:
+    """`from orchestration.rules.schema import WaitingPeriod`: a condition type's class."""
+    if name in _CONDITION_CLASSES:
+        return _CONDITION_CLASSES[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class NegatedCondition(Strict):

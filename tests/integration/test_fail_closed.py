@@ -1,15 +1,19 @@
 """Fail closed: a condition the SQL evaluator does not evaluate never lets a charge through.
 
-The condition catalog in SQL (dbt_project/macros/evaluate_conditions.sql) is a hand-kept list of
-blocks, one per condition type. Here a copy of the dbt project loses the `statute_in_set` block,
-as if someone had forgotten it, and two law cases that are eligible with the real project
-(tests/integration/test_law_cases.py) are built against the copy:
+Each condition type is evaluated by its own macro, condition__<type> in
+orchestration/rules/conditions/<type>.sql, which evaluate_conditions
+(dbt_project/macros/evaluate_conditions.sql) finds by name. Here a copy of the dbt project (with
+a copy of that folder, where its macro path points) loses `statute_in_set.sql`, as if someone
+had deleted it or added the type's Python half without its SQL, and two law cases that are
+eligible with the real project (tests/integration/test_law_cases.py) are built against the copy:
 
 * Utah U1: the rule `excluded_offense` (a bar, statute_in_set) produces no evaluation. Without
   the guard the bar silently failed to fire and the case was eligible; now it is needs_review,
   naming the unevaluated condition.
 * Prop 64 P1: the scope (disposition_in + statute_in_set) cannot be evaluated. The charge is not
   silently in (or out of) scope: needs_review, decided by `scope`, naming the condition.
+
+dbt's log names the type that has no evaluator.
 
 One ingest of the two extracts (the real Dagster assets) and one `dbt run` of the decision
 models on the modified copy: about half a minute.
@@ -23,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 from dagster import materialize
 
 from orchestration.ingest.assets import doj_extracts
@@ -31,6 +36,7 @@ from orchestration.ingest.supervision_assets import doj_supervision
 from orchestration.resources import Warehouse
 from orchestration.rules.assets import rulebook
 from orchestration.rules.cases import load_case_files, write_case_extract
+from orchestration.rules.conditions import FOLDER as CONDITIONS_FOLDER
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
@@ -40,16 +46,24 @@ CASES = {("us_ut_clean_slate", "U1"), ("us_ca_prop64", "P1")}
 
 
 def _project_without_evaluator(dest: Path, condition_type: str) -> Path:
-    """A copy of the dbt project whose evaluator has no block for `condition_type`."""
+    """A copy of the dbt project whose condition catalog has no evaluator for `condition_type`.
+
+    The evaluators are a macro path outside the project (../orchestration/rules/conditions): the
+    copy's path points at the same place relative to the copy, so the folder's SQL is copied
+    there, less `<condition_type>.sql`."""
     project = dest / "dbt_project"
     shutil.copytree(
         DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages")
     )
-    macro = project / "macros" / "evaluate_conditions.sql"
-    text = macro.read_text()
-    listed = f"{{% set blocks = ['{condition_type}', "
-    assert text.count(listed) == 1, "the block list of evaluate_conditions.sql changed shape"
-    macro.write_text(text.replace(listed, "{% set blocks = ["))
+    macro_paths = yaml.safe_load((project / "dbt_project.yml").read_text())["macro-paths"]
+    outside = [p for p in macro_paths if (project / p).resolve().parent != project.resolve()]
+    assert outside == ["../orchestration/rules/conditions"], "the macro paths changed shape"
+    folder = (project / outside[0]).resolve()
+    assert folder.is_relative_to(dest.resolve()) and not folder.exists()
+    shutil.copytree(CONDITIONS_FOLDER, folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    evaluator = folder / f"{condition_type}.sql"
+    assert f"macro condition__{condition_type}()" in evaluator.read_text()
+    evaluator.unlink()
     return project
 
 
@@ -81,7 +95,7 @@ def test_missing_evaluator_gives_needs_review_not_eligible(tmp_path, record_prop
 
     project = _project_without_evaluator(tmp_path, REMOVED)
     dbt = Path(sys.executable).parent / "dbt"
-    argv = [str(dbt), "run", "--select", "+fct_decision_criteria", "--quiet"]
+    argv = [str(dbt), "run", "--select", "+fct_decision_criteria"]
     result = subprocess.run(
         [*argv, "--project-dir", str(project), "--profiles-dir", str(project)],
         cwd=project,
@@ -91,6 +105,10 @@ def test_missing_evaluator_gives_needs_review_not_eligible(tmp_path, record_prop
         timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    # the frame says which type in use has no evaluator (for the scope and the decision rules)
+    warning = f"condition type {REMOVED} ({{}} rules) has no SQL evaluator"
+    for kind in ("scope", "decision"):
+        assert warning.format(kind) in result.stdout, result.stdout[-3000:]
 
     con = duckdb.connect(str(wh), read_only=True)
     try:

@@ -1,8 +1,8 @@
 -- Which charges each law applies to: the law is in effect on the as-of date, the charge is in
 -- the law's jurisdiction, and every scope condition holds (true) or cannot be decided (NULL,
 -- e.g. "11357(A)" with no code abbreviation), which becomes needs_review.
--- Fail closed: a scope condition with no evaluation row (its type missing from
--- macros/evaluate_conditions.sql, or a block that dropped the charge) cannot be decided either:
+-- Fail closed: a scope condition with no evaluation row (its type has no evaluator in
+-- orchestration/rules/conditions/, or its evaluator dropped the charge) cannot be decided either:
 -- in_scope NULL, naming the condition, never silently in (or out of) scope. A false condition
 -- still puts the charge out of scope (false AND unknown is false).
 with candidates as (

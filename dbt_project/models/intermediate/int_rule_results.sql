@@ -4,8 +4,8 @@
 --            true on known dates (eligible_on = the latest of them) and none is unknown
 --   unknown  a condition cannot be decided (and none fails for good)
 --   fails    a condition is false for good
--- Fail closed: a condition with no evaluation row (its type missing from
--- macros/evaluate_conditions.sql, or a block that dropped the charge) is unknown, never true.
+-- Fail closed: a condition with no evaluation row (its type has no evaluator in
+-- orchestration/rules/conditions/, or its evaluator dropped the charge) is unknown, never true.
 -- Only a rule with no conditions at all holds without evaluations.
 with candidates as (
     select program_id, charge_key from {{ ref('int_program_charges_scoped') }}

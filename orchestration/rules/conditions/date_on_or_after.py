@@ -1,0 +1,24 @@
+"""Condition type `date_on_or_after`: a date of the charge (disposition, arrest or offense date) is
+on or after a literal date.
+
+Its SQL evaluator is date_on_or_after.sql, beside this file."""
+
+from datetime import date
+from typing import Any, Literal
+
+from orchestration.rules.conditions._common import DATE_COLUMNS, DateField, Strict, date_text
+
+
+class DateOnOrAfter(Strict):
+    type: Literal["date_on_or_after"]
+    date: date
+    field: DateField = "disposition_date"
+
+
+IS_TIME_CONDITION = False
+COLUMNS = DATE_COLUMNS
+EXAMPLE = {"type": "date_on_or_after", "date": "2016-11-09", "field": "offense_date"}
+
+
+def describe(row: dict[str, Any]) -> str:
+    return date_text(row, "on or after")

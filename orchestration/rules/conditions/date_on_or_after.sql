@@ -1,0 +1,5 @@
+{#- Condition type date_on_or_after: its evaluation (parameters and description: date_on_or_after.py). -#}
+{#- The charge's date (d_earliest..d_latest, see date_comparison in _shared.sql) on or after date_value. -#}
+{% macro condition__date_on_or_after() %}
+{{ date_comparison('date_on_or_after', true_when='d_earliest >= date_value', false_when='d_latest < date_value') }}
+{% endmacro %}

@@ -1,0 +1,46 @@
+{#- Condition type no_conviction_in_window: its evaluation (parameters and description: no_conviction_in_window.py). -#}
+{% macro condition__no_conviction_in_window() %}
+window_convictions as (
+    select
+        cc.program_id, cc.charge_key, cc.rule_id, cc.condition_seq,
+        o.source_file || ':' || cast(o.source_line as {{ dbt.type_string() }}) as other_source,
+        ({{ conviction_filter() }})
+        and o.disposition_date_latest > {{ anchor_date('cc.anchors', 'earliest') }}
+        and o.disposition_date_earliest <= {{ plus_wait(anchor_date('cc.anchors', 'latest')) }} as value
+    from cc
+    inner join {{ ref('int_charges_assembled') }} as o
+        on o.person_key = cc.person_key and o.charge_key <> cc.charge_key and o.is_convicted
+    {{ filter_joins() }}
+    where cc.condition_type = 'no_conviction_in_window'
+),
+
+window_counts as (
+    select
+        program_id, charge_key, rule_id, condition_seq,
+        count(case when value then 1 end) as certain,
+        count(case when value is null then 1 end) as possible,
+        {{ dbt.listagg("case when value then other_source end", "', '", "order by other_source") }} as sources
+    from window_convictions
+    group by program_id, charge_key, rule_id, condition_seq
+),
+
+cond_no_conviction_in_window as (
+    select
+        cc.*,
+        case when coalesce(w.certain, 0) > 0 then false
+             when {{ anchor_date('cc.anchors', 'latest') }} is null or coalesce(w.possible, 0) > 0 then null
+             else {{ plus_wait(anchor_date('cc.anchors', 'latest')) }} <= cc.as_of_date end as raw_value,
+        case when coalesce(w.certain, 0) = 0 then {{ plus_wait(anchor_date('cc.anchors', 'latest')) }} end as ready_on,
+        'convictions in the window after ' || cc.anchors || ': ' || coalesce(w.certain, 0)
+            || coalesce(' (' || w.sources || ')', '') || ', window ends '
+            || coalesce(cast({{ plus_wait(anchor_date('cc.anchors', 'latest')) }} as {{ dbt.type_string() }}), 'unknown') as fact,
+        case when position('supervision_end_date' in cc.anchors) > 0 and not cc.has_supervision_data
+             then 'end of supervision (the source has no supervision records)'
+             else 'exact ' || replace(cc.anchors, '_', ' ') || ' or dates of later convictions' end as missing
+    from cc
+    left join window_counts as w
+        on w.program_id = cc.program_id and w.charge_key = cc.charge_key
+        and w.rule_id = cc.rule_id and w.condition_seq = cc.condition_seq
+    where cc.condition_type = 'no_conviction_in_window'
+)
+{% endmacro %}

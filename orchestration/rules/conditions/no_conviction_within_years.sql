@@ -1,0 +1,37 @@
+{#- Condition type no_conviction_within_years: its evaluation (parameters and description: no_conviction_within_years.py). -#}
+{% macro condition__no_conviction_within_years() %}
+recent_convictions as (
+    select
+        cc.program_id, cc.charge_key, cc.rule_id, cc.condition_seq,
+        max(case when {{ conviction_filter() }} then o.disposition_date_latest end) as certain_latest,
+        max(case when {{ conviction_filter() }} then o.disposition_date_earliest end) as certain_latest_earliest,
+        bool_or(({{ conviction_filter() }}) and o.disposition_date_latest is null) as certain_undated,
+        max(case when ({{ conviction_filter() }}) is null then o.disposition_date_latest end) as possible_latest
+    from cc
+    inner join {{ ref('int_charges_assembled') }} as o
+        on o.person_key = cc.person_key and o.is_convicted
+    {{ filter_joins() }}
+    where cc.condition_type = 'no_conviction_within_years'
+    group by cc.program_id, cc.charge_key, cc.rule_id, cc.condition_seq
+),
+
+cond_no_conviction_within_years as (
+    select
+        cc.*,
+        case
+            when {{ dbt.dateadd('year', 'cc.years', 'r.certain_latest_earliest') }} >= cc.as_of_date then false
+            when r.certain_undated then null
+            when {{ dbt.dateadd('year', 'cc.years', 'r.possible_latest') }} >= cc.as_of_date then null
+            when r.certain_latest is null then true
+            when {{ dbt.dateadd('year', 'cc.years', 'r.certain_latest') }} < cc.as_of_date then true
+        end as raw_value,
+        cast({{ dbt.dateadd('day', '1', dbt.dateadd('year', 'cc.years', 'r.certain_latest')) }} as date) as ready_on,
+        'most recent counted conviction: ' || coalesce(cast(r.certain_latest as {{ dbt.type_string() }}), 'none') as fact,
+        'dates (or level/penalty) of the convictions on the record' as missing
+    from cc
+    left join recent_convictions as r
+        on r.program_id = cc.program_id and r.charge_key = cc.charge_key
+        and r.rule_id = cc.rule_id and r.condition_seq = cc.condition_seq
+    where cc.condition_type = 'no_conviction_within_years'
+)
+{% endmacro %}
