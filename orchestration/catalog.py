@@ -74,6 +74,7 @@ def table_metadata(
     relations: Mapping[str, tuple[str, str]],
     descriptions: Mapping[str, Mapping[str, str]] | None = None,
     view_seconds: float | None = None,
+    on_demand: frozenset[str] = frozenset(),
 ) -> dict[str, dict[str, Any]]:
     """Row count and column schema (names, types, documented descriptions) of each relation.
 
@@ -81,7 +82,9 @@ def table_metadata(
     process that wrote the tables (dbt) has exited. A relation that does not exist (dbt
     skipped it) is left out. Counting a table is cheap; counting a view runs its query, so the
     views share a budget of view_seconds (CLEANSLATE_VIEW_COUNT_SECONDS, default 20): a view
-    not counted in time gets its column schema only.
+    not counted in time gets its column schema only. The views in `on_demand` (dbt meta
+    `on_demand: true`: every condition of every rule, statewide) are never counted: counting
+    them would evaluate every condition again.
     """
     descriptions = descriptions or {}
     if view_seconds is None:
@@ -116,6 +119,9 @@ def table_metadata(
                     ]
                 )
             }
+            if kind == "VIEW" and name in on_demand:
+                out[name] = meta
+                continue
             budget = views_until - time.monotonic() if kind == "VIEW" else None
             rows = _count(con, schema, table, budget)
             if rows is not None:

@@ -35,9 +35,10 @@
   The decision-rule conditions that gave no evaluation row, one row each with its missing fact:
   `incomplete` names a CTE of (program_id, charge_key, rule_id) to look at, e.g. the rows of
   int_rule_results with conditions_unevaluated <> 0 (none, unless the evaluator lacks a type).
-  Only their own evaluation rows are read, so the cost is nil when there are none.
+  `evaluations` names the evaluation rows to look in (default: int_rule_conditions_evaluated;
+  a model that evaluated the rules itself passes its own CTE, so the view is not computed).
 -#}
-{% macro unevaluated_conditions(incomplete) -%}
+{% macro unevaluated_conditions(incomplete, evaluations=none) -%}
     select
         i.program_id,
         i.charge_key,
@@ -51,7 +52,7 @@
         on d.program_id = i.program_id and d.rule_id = i.rule_id
     left join (
         select e.program_id, e.charge_key, e.rule_id, e.condition_seq
-        from {{ ref('int_rule_conditions_evaluated') }} as e
+        from {{ evaluations or ref('int_rule_conditions_evaluated') }} as e
         inner join {{ incomplete }} as j
             on j.program_id = e.program_id and j.charge_key = e.charge_key and j.rule_id = e.rule_id
     ) as a
@@ -139,7 +140,12 @@
     {{ return(rows.columns[0].values() | list) }}
 {%- endmacro %}
 
-{% macro evaluate_conditions(candidates, conditions, rule_kind=none) %}
+{#-
+  per_rule: `candidates` has a rule_id column too, and only that rule's conditions are evaluated
+  for the charge (fct_conviction_eligibility: the deciding rule's facts, ~4 conditions a
+  decision instead of every condition of every rule).
+-#}
+{% macro evaluate_conditions(candidates, conditions, rule_kind=none, per_rule=false) %}
 supervision_ends as (
     -- Per charge: the end of the person's supervision that began with or after the judgment.
     select
@@ -206,7 +212,8 @@ cc as {{ not_materialized() }} (
         s.supervision_data,
         s.has_registration_data
     from {{ candidates }} as k
-    inner join {{ conditions }} as d on d.program_id = k.program_id
+    inner join {{ conditions }} as d
+        on d.program_id = k.program_id {% if per_rule %}and d.rule_id = k.rule_id{% endif %}
     inner join {{ ref('stg_rules__programs') }} as p on p.program_id = k.program_id
     inner join {{ ref('int_charges_assembled') }} as c on c.charge_key = k.charge_key
     inner join {{ ref('int_persons_unioned') }} as s on s.person_key = c.person_key

@@ -131,7 +131,9 @@ def _with_table_metadata(
         for uid in relations
     }
     try:
-        tables = table_metadata(warehouse, relations, descriptions)
+        meta = {uid: nodes[uid].get("config", {}).get("meta", {}) for uid in relations}
+        on_demand = frozenset(uid for uid, m in meta.items() if m.get("on_demand"))
+        tables = table_metadata(warehouse, relations, descriptions, on_demand=on_demand)
         if DECISION_TABLE_ID in tables:
             tables[DECISION_TABLE_ID].update(_decision_table_metadata(warehouse))
     except Exception as e:  # figures for the UI must never fail a run that succeeded

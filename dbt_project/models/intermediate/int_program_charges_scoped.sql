@@ -34,9 +34,9 @@ per_charge as (
         count(case when value is null then 1 end) as unknowns,
         count(*) as conditions_evaluated,
         -- which conditions answered (unordered; read only when some did not)
-        {{ dbt.listagg("cast(condition_seq as " ~ dbt.type_string() ~ ")", "','") }} as evaluated_seqs,
-        {{ dbt.listagg("missing_fact", "'; '", "order by condition_seq") }} as scope_missing_facts,
-        {{ dbt.listagg("fact", "'; '", "order by condition_seq") }} as scope_facts
+        {{ seq_listagg("cast(condition_seq as " ~ dbt.type_string() ~ ")", "condition_seq", "','") }} as evaluated_seqs,
+        {{ seq_listagg("missing_fact", "condition_seq", "'; '") }} as scope_missing_facts,
+        {{ seq_listagg("fact", "condition_seq", "'; '") }} as scope_facts
     from evaluated
     group by program_id, charge_key
 ),

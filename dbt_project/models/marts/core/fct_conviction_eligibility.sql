@@ -16,33 +16,45 @@ decisive as (
     select
         *,
         row_number() over (partition by program_id, charge_key order by rule_order) as pick
-    from results
-    where verdict = 'holds'
-       or (verdict = 'waiting' and outcome = 'eligible')
-       or (verdict = 'unknown' and on_unknown = 'review')
+    from results as r
+    where {{ is_decisive('r') }}
 ),
 
 chosen as (
     select * from decisive where pick = 1
 ),
 
+chosen_rules as (
+    select program_id, charge_key, rule_id from chosen
+),
+
+chosen_conditions as (
+    select d.*
+    from {{ ref('stg_rules__conditions') }} as d
+    inner join {{ ref('stg_rules__rules') }} as r
+        on r.program_id = d.program_id and r.rule_id = d.rule_id
+    where r.kind = 'decision' and r.is_enabled
+),
+
+-- The deciding rule's conditions, evaluated again with their texts: the same SQL as
+-- int_rule_conditions_evaluated (a view), for one rule a decision instead of all of them.
+{{ evaluate_conditions('chosen_rules', 'chosen_conditions', rule_kind='decision', per_rule=true) }},
+
 chosen_facts as (
     -- What the data said for the deciding rule's conditions (the "why" of the decision).
     select
         e.program_id,
         e.charge_key,
-        {{ dbt.listagg("e.fact", "'; '", "order by e.condition_seq") }} as facts,
-        {{ dbt.listagg("e.missing_fact", "'; '", "order by e.condition_seq") }} as missing_facts
-    from {{ ref('int_rule_conditions_evaluated') }} as e
-    inner join chosen as c
-        on c.program_id = e.program_id and c.charge_key = e.charge_key and c.rule_id = e.rule_id
+        {{ seq_listagg("e.fact", "e.condition_seq", "'; '") }} as facts,
+        {{ seq_listagg("e.missing_fact", "e.condition_seq", "'; '") }} as missing_facts
+    from evaluated as e
     group by e.program_id, e.charge_key
 ),
 
 incomplete as (
     -- Fail closed: a deciding rule some of whose conditions gave no evaluation row is unknown
-    -- (int_rule_results); those conditions have no row, so no missing fact, in
-    -- int_rule_conditions_evaluated: name them here.
+    -- (int_rule_results); those conditions have no row, so no missing fact, in the
+    -- evaluation above: name them here.
     select program_id, charge_key, rule_id from chosen where conditions_unevaluated <> 0
 ),
 
@@ -51,7 +63,7 @@ chosen_unevaluated as (
         program_id,
         charge_key,
         {{ dbt.listagg("missing_fact", "'; '", "order by condition_seq") }} as missing_facts
-    from ({{ unevaluated_conditions('incomplete') }}) as u
+    from ({{ unevaluated_conditions('incomplete', 'evaluated') }}) as u
     group by program_id, charge_key
 ),
 
@@ -60,7 +72,7 @@ trace as (
     select
         r.program_id,
         r.charge_key,
-        {{ dbt.listagg("r.rule_id || '=' || r.verdict", "'; '", "order by r.rule_order") }} as rules_trace
+        {{ seq_listagg("r.rule_id || '=' || r.verdict", "r.rule_order", "'; '", max_from='rule_order') }} as rules_trace
     from results as r
     inner join chosen as c
         on c.program_id = r.program_id and c.charge_key = r.charge_key and r.rule_order <= c.rule_order

@@ -2,6 +2,11 @@
 -- every rule tried, up to and including the deciding rule: met / not met / unknown, the values
 -- used (fact), the fact that was missing, and the rule's citation. `cleanslate explain` prints it.
 -- A condition that gave no evaluation row is listed as unknown (fail closed).
+-- A view, computed on demand from int_rule_conditions_evaluated (itself a view): `explain` and
+-- `trace` read one decision at a time, and DuckDB pushes that filter into the evaluation. The
+-- deciding rule's facts are also in the decision table (facts, missing_facts). Spark reads
+-- models back from their files, so there it stays a table.
+{{ config(materialized=('table' if target.type == 'spark' else 'view'), meta={'on_demand': true}) }}
 with decisions as (
     select program, charge_key, decisive_rule from {{ ref('fct_conviction_eligibility') }}
 ),

@@ -1,0 +1,112 @@
+{#-
+  Does a rule's verdict decide the charge? Rules are tried in order; the first that decides wins:
+  one that holds, an `eligible` rule held up by time conditions alone (not_yet_eligible), or one
+  that cannot be decided and says on_unknown: review (needs_review). `r` is the alias of a row
+  of int_rule_results. fct_conviction_eligibility picks the decision with it, int_rule_results
+  the charges its first wave left undecided: one definition keeps the two in step.
+-#}
+{% macro is_decisive(r) -%}
+    ({{ r }}.verdict = 'holds'
+     or ({{ r }}.verdict = 'waiting' and {{ r }}.outcome = 'eligible')
+     or ({{ r }}.verdict = 'unknown' and {{ r }}.on_unknown = 'review'))
+{%- endmacro %}
+
+{#-
+  Each rule's verdict per candidate charge, from its conditions' evaluation rows:
+    holds    every condition true
+    waiting  the only conditions standing in the way are time conditions that will become
+             true on known dates (eligible_on = the latest of them) and none is unknown
+    unknown  a condition cannot be decided (and none fails for good)
+    fails    a condition is false for good
+  Fail closed: a condition with no evaluation row (no evaluator for its type, or one that
+  dropped the charge) is unknown, never true. Only a rule with no conditions at all holds
+  without evaluations.
+  candidates: (program_id, charge_key); rules: rows of stg_rules__rules to decide;
+  evaluations: evaluation rows (program_id, charge_key, rule_id, value, ready_on,
+  is_time_condition) of those rules. One SELECT, no CTE names of its own, so a model can use it
+  more than once. No text: the facts are joined into text only for the rule that decides
+  (fct_conviction_eligibility).
+-#}
+{% macro rule_verdicts(candidates, rules, evaluations) -%}
+select
+    program_id,
+    charge_key,
+    rule_id,
+    rule_order,
+    outcome,
+    relief,
+    reason,
+    citation_ids,
+    citations,
+    on_unknown,
+    case
+        -- false AND unknown is false (three-valued logic): a false condition still fails the rule
+        when hard_failures > 0 then 'fails'
+        when conditions_unevaluated <> 0 or unknowns > 0 then 'unknown'
+        when waits > 0 then 'waiting'
+        else 'holds'
+    end as verdict,
+    case when hard_failures = 0 then eligible_on end as eligible_on,
+    conditions_unevaluated
+from (
+    select
+        k.program_id,
+        k.charge_key,
+        r.rule_id,
+        r.rule_order,
+        r.outcome,
+        r.relief,
+        r.reason,
+        r.citation_ids,
+        r.citations,
+        r.on_unknown,
+        coalesce(p.hard_failures, 0) as hard_failures,
+        coalesce(p.waits, 0) as waits,
+        coalesce(p.unknowns, 0) as unknowns,
+        p.eligible_on,
+        -- conditions of the rule that gave no evaluation row for this charge
+        coalesce(n.conditions_defined, 0) - coalesce(p.conditions_evaluated, 0) as conditions_unevaluated
+    from {{ candidates }} as k
+    inner join {{ rules }} as r on r.program_id = k.program_id
+    left join (
+        -- How many conditions each rule has: every one must give an evaluation row per charge.
+        select program_id, rule_id, count(*) as conditions_defined
+        from {{ ref('stg_rules__conditions') }}
+        group by program_id, rule_id
+    ) as n on n.program_id = r.program_id and n.rule_id = r.rule_id
+    left join (
+        select
+            program_id,
+            charge_key,
+            rule_id,
+            count(*) as conditions_evaluated,
+            count(case when value = false and not (is_time_condition and ready_on is not null) then 1 end) as hard_failures,
+            count(case when value = false and is_time_condition and ready_on is not null then 1 end) as waits,
+            count(case when value is null then 1 end) as unknowns,
+            max(case when value = false and is_time_condition then ready_on end) as eligible_on
+        from {{ evaluations }}
+        group by program_id, charge_key, rule_id
+    ) as p
+        on p.program_id = k.program_id and p.charge_key = k.charge_key and p.rule_id = r.rule_id
+) as counted
+{%- endmacro %}
+
+{#-
+  The in-scope charges the first wave of rules left undecided (no rule of wave 1 decides them):
+  only these are evaluated against the rules of wave 2 (stg_rules__rules.evaluation_wave).
+-#}
+{% macro undecided_after_first_wave() -%}
+    select k.program_id, k.charge_key
+    from {{ ref('int_program_charges_scoped') }} as k
+    where not exists (
+        select 1
+        from {{ ref('int_rule_results_first_wave') }} as r
+        where r.program_id = k.program_id and r.charge_key = k.charge_key and {{ is_decisive('r') }}
+    )
+{%- endmacro %}
+
+{#- The enabled decision rules of one evaluation wave (1 or 2); `r` its alias. -#}
+{% macro rules_of_wave(wave, r='r') -%}
+    {{ r }}.kind = 'decision' and {{ r }}.is_enabled
+    and {% if wave == 1 %}{{ r }}.evaluation_wave is distinct from 2{% else %}{{ r }}.evaluation_wave = 2{% endif %}
+{%- endmacro %}

@@ -1,0 +1,22 @@
+-- Wave 2 of the staged evaluation (int_rule_results): the conditions of each law's rules from
+-- its first `eligible` rule on, only for the charges wave 1 left undecided (a charge a bar
+-- already decided is never evaluated against them: the first rule that decides wins).
+-- Values only. A view read once, by int_rule_results (Spark: a table).
+{{ config(materialized=('table' if target.type == 'spark' else 'view'), meta={'on_demand': true}) }}
+
+with candidates as (
+    {{ undecided_after_first_wave() }}
+),
+
+conditions as (
+    select d.*
+    from {{ ref('stg_rules__conditions') }} as d
+    inner join {{ ref('stg_rules__rules') }} as r
+        on r.program_id = d.program_id and r.rule_id = d.rule_id
+    where {{ rules_of_wave(2) }}
+),
+
+{{ evaluate_conditions('candidates', 'conditions', rule_kind='decision') }}
+
+select program_id, charge_key, rule_id, condition_seq, is_time_condition, value, ready_on
+from evaluated

@@ -1,0 +1,201 @@
+"""The dbt step alone at statewide size (issue 15): `python -m orchestration.bench.dbt_step`.
+
+For each size, the benchmark extract (seed 11, every California law) is ingested once into a
+warehouse by the job's own ingest and rulebook assets (Dagster, in process; no dbt, no exports),
+and then `dbt build` runs on a fresh copy of it, as the `warehouse_models` step runs it (every
+model and data test, unit tests excluded), under a DuckDB memory limit, several times. It writes
+wall time, the dbt process tree's peak resident memory and the slowest models (dbt's
+run_results.json) between the dbt-step markers of docs/benchmarks.md.
+
+Environment: BENCH_DBT_SIZES="1000000" (default), BENCH_LARGE=1 adds 10,000,000 (one build),
+BENCH_REPEATS=3, BENCH_DIR=data/bench. Memory limits: 2GB up to 1M rows, 3GB above (the issue's
+bounds; CLEANSLATE_DUCKDB_MEMORY is what dbt's profile reads).
+"""
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from orchestration.bench.__main__ import AS_OF, bin_path, ensure_extract, machine
+from orchestration.bench.measure import run_measured
+from orchestration.settings import PROJECT_ROOT
+
+MARK_START = "<!-- bench-dbt:start (written by make bench; edits here are overwritten) -->"
+MARK_END = "<!-- bench-dbt:end -->"
+TARGET_1M_S = 30.0
+
+
+@dataclass
+class DbtResult:
+    rows: int
+    memory_limit: str
+    walls: list[float]
+    peaks: list[int]
+    ok: list[bool]
+    decisions: int
+    slowest: list[tuple[str, float]]
+
+
+def limit_for(rows: int) -> str:
+    return "2GB" if rows <= 1_000_000 else "3GB"
+
+
+def ingest(extract: Path, warehouse: Path, home: Path) -> None:
+    """raw.* and rules.* tables of one extract, by the job's own assets (no dbt, no export)."""
+    code = f"""
+import os
+os.environ["CLEANSLATE_WAREHOUSE"] = {str(warehouse)!r}
+from dagster import AssetKey, AssetSelection, DagsterInstance
+from orchestration.definitions import defs
+graph = defs.resolve_asset_graph()
+keys = [k for k in graph.get_all_asset_keys()
+        if graph.get(k).group_name in ("ingest", "rules") and not graph.get(k).is_external]
+job = defs.resolve_job_def("clearance")
+config = {{"ops": {{
+    "doj_extracts": {{"config": {{"extracts": [{str(extract)!r}]}}}},
+    "canonical_extracts": {{"config": {{"extracts": []}}}},
+    "doj_supervision": {{"config": {{"files": [], "complete": False}}}},
+    "rulebook": {{"config": {{"as_of": {AS_OF!r}, "options_file": None, "forecast": False}}}},
+}}}}
+with DagsterInstance.get() as instance:
+    r = job.execute_in_process(run_config=config, instance=instance, asset_selection=keys)
+assert r.success
+"""
+    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=PROJECT_ROOT)
+
+
+def dbt_build(warehouse: Path, limit: str, log: Path) -> tuple[float, int, bool, dict]:
+    target = warehouse.parent / f".{warehouse.name}.dbt-target"
+    env = {
+        **os.environ,
+        "CLEANSLATE_WAREHOUSE": str(warehouse),
+        "CLEANSLATE_DUCKDB_MEMORY": limit,
+        "DBT_TARGET_PATH": str(target),
+    }
+    argv = [bin_path("dbt"), "build", "--exclude-resource-type", "unit_test"]
+    argv += ["--project-dir", str(PROJECT_ROOT / "dbt_project")]
+    argv += ["--profiles-dir", str(PROJECT_ROOT / "dbt_project")]
+    wall, peak, output = run_measured(argv, env, log)
+    results = target / "run_results.json"
+    ok = "Completed successfully" in output
+    return wall, peak, ok, json.loads(results.read_text()) if results.exists() else {}
+
+
+def bench(folder: Path, rows: int, repeats: int) -> DbtResult:
+    extract = ensure_extract(folder, rows)
+    base = folder / f"dbt-step-{rows}.duckdb"
+    if not base.exists():
+        print(f"  {rows:>10,} rows: ingesting once ...", flush=True)
+        tmp = base.with_suffix(".partial.duckdb")
+        tmp.unlink(missing_ok=True)
+        (folder / "dagster_home").mkdir(parents=True, exist_ok=True)
+        ingest(extract, tmp, folder / "dagster_home")
+        tmp.rename(base)
+    limit = limit_for(rows)
+    walls, peaks, oks = [], [], []
+    node_times: dict[str, list[float]] = {}
+    decisions = 0
+    for i in range(repeats):
+        wh = folder / f"dbt-step-{rows}-run.duckdb"
+        for stale in (wh, Path(f"{wh}.wal")):
+            stale.unlink(missing_ok=True)
+        shutil.copyfile(base, wh)
+        wall, peak, ok, results = dbt_build(wh, limit, folder / f"dbt-step-{rows}-{i}.log")
+        walls.append(wall)
+        peaks.append(peak)
+        oks.append(ok)
+        for r in results.get("results", []):
+            node_times.setdefault(r["unique_id"].split(".")[-1], []).append(r["execution_time"])
+        if ok:
+            with duckdb.connect(str(wh), read_only=True) as con:
+                decisions = con.execute(
+                    "select count(*) from fct_conviction_eligibility"
+                ).fetchone()[0]
+        print(
+            f"  {rows:>10,} rows, dbt build {i + 1}/{repeats} under {limit}: {wall:6.1f} s,"
+            f" peak {peak / 2**30:.2f} GiB, {'ok' if ok else 'FAILED'}",
+            flush=True,
+        )
+    slowest = sorted(
+        ((n, statistics.median(t)) for n, t in node_times.items()), key=lambda x: -x[1]
+    )[:8]
+    return DbtResult(rows, limit, walls, peaks, oks, decisions, slowest)
+
+
+def render(results: list[DbtResult], info: dict[str, str]) -> str:
+    lines = [
+        f"Measured {info['date']} at revision `{info['revision']}` on {info['cores']}"
+        f" cores, {info['memory']}; DuckDB {info['duckdb']}; load average (15 min) at the end"
+        f" {info['load']}."
+        " `dbt build` (every model and data test, unit tests excluded) on a fresh copy of an"
+        " ingested warehouse, DuckDB bounded by `CLEANSLATE_DUCKDB_MEMORY`; times are median"
+        " (min–max).",
+        "",
+        "| rows | DuckDB limit | builds | completed | decisions | dbt build s"
+        " | peak memory (dbt tree) |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        med = statistics.median(r.walls)
+        lines.append(
+            f"| {r.rows:,} | {r.memory_limit} | {len(r.walls)} | {sum(r.ok)} | {r.decisions:,} |"
+            f" {med:.1f} ({min(r.walls):.1f}–{max(r.walls):.1f}) |"
+            f" {max(r.peaks) / 2**30:.2f} GiB |"
+        )
+    lines += ["", "Slowest nodes (median seconds per build):", ""]
+    for r in results:
+        lines.append(f"- {r.rows:,} rows: " + ", ".join(f"`{n}` {t:.1f}" for n, t in r.slowest))
+    one_m = next((r for r in results if r.rows == 1_000_000), None)
+    ten_m = next((r for r in results if r.rows == 10_000_000), None)
+    lines += ["", "Targets (issue 15; shown, not enforced by tests):", ""]
+    if one_m:
+        med = statistics.median(one_m.walls)
+        met = "met" if med <= TARGET_1M_S and all(one_m.ok) else "NOT met"
+        lines.append(
+            f"- dbt step at 1,000,000 rows <= {TARGET_1M_S:.0f} s under a 2 GiB DuckDB limit:"
+            f" {med:.1f} s ({met})."
+        )
+    if ten_m:
+        done = "completed" if all(ten_m.ok) else "did NOT complete"
+        lines.append(
+            f"- 10,000,000 rows under a 3 GiB DuckDB limit: {done}"
+            f" in {statistics.median(ten_m.walls):.0f} s."
+        )
+    else:
+        lines.append("- 10,000,000 rows: not run this time (BENCH_LARGE=1 adds it).")
+    return "\n".join(lines)
+
+
+def write_page(page: Path, block: str) -> None:
+    text = page.read_text()
+    if MARK_START not in text:
+        text = text.rstrip() + f"\n\n## The dbt step alone\n\n{MARK_START}\n{MARK_END}\n"
+    head, rest = text.split(MARK_START, 1)
+    _, tail = rest.split(MARK_END, 1)
+    page.write_text(f"{head}{MARK_START}\n\n{block}\n\n{MARK_END}{tail}")
+
+
+def main() -> None:
+    folder = Path(os.environ.get("BENCH_DIR", PROJECT_ROOT / "data" / "bench"))
+    folder.mkdir(parents=True, exist_ok=True)
+    sizes = [int(s) for s in os.environ.get("BENCH_DBT_SIZES", "1000000").split(",") if s]
+    if os.environ.get("BENCH_LARGE") == "1" and 10_000_000 not in sizes:
+        sizes.append(10_000_000)
+    repeats = int(os.environ.get("BENCH_REPEATS", "3"))
+    results = [bench(folder, n, 1 if n >= 10_000_000 else repeats) for n in sizes]
+    info = machine()
+    (folder / "dbt-step.json").write_text(json.dumps([r.__dict__ for r in results]))
+    write_page(PROJECT_ROOT / "docs" / "benchmarks.md", render(results, info))
+    print(render(results, info))
+
+
+if __name__ == "__main__":
+    main()
