@@ -25,13 +25,16 @@ DECISION_TABLE_ID = "model.clean_slate.fct_conviction_eligibility"
 
 
 class LayerTranslator(DagsterDbtTranslator):
-    """Group dbt assets by their folder (staging / intermediate / marts); owners by group;
-    every dbt test a described asset check."""
+    """Group dbt assets by their folder (staging / intermediate / marts), seeds (curated
+    reference data such as the statute formats) with the rules; owners by group; every dbt
+    test a described asset check."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
         if dbt_resource_props.get("resource_type") == "model" and len(fqn) > 2:
             return fqn[1]
+        if dbt_resource_props.get("resource_type") == "seed":
+            return "rules"
         return super().get_group_name(dbt_resource_props)
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> Sequence[str] | None:

@@ -33,7 +33,8 @@ MARTS = {
     "fct_decision_criteria",
     "fct_decision_lineage",
     "rpt_charge_codes_unparsed",
-    "mart_decisions",
+    "fct_decisions_pseudonymized",
+    "mart_decisions",  # deprecated view of fct_decisions_pseudonymized, removed next release
 }
 
 

@@ -95,7 +95,7 @@ def test_identifiers_never_reach_logs_event_log_or_analyst_marts(tmp_path, recor
     # the analysts' mart is pseudonymous; the restricted decision table is not
     con = duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True)
     try:
-        mart = con.execute("select * from analytics.mart_decisions").fetchall()
+        mart = con.execute("select * from analytics.fct_decisions_pseudonymized").fetchall()
         names = con.execute("select person_name from main.int_persons_unioned").fetchall()
     finally:
         con.close()

@@ -5,7 +5,8 @@ are the ones dbt manages (dbt_project.yml `grants`, macros/engines.sql), on the 
 schemas of scripts/postgres_roles.sql:
   loader       writes raw and rules, reads nothing dbt built
   transformer  reads raw and rules, builds (owns) staging, intermediate, marts, analytics
-  analyst      reads the pseudonymous marts (analytics) only
+  analyst      reads the pseudonymous marts (analytics) only: fct_decisions_pseudonymized and,
+               for this release, mart_decisions, its deprecated view
   auditor      reads the decisions (fct_conviction_eligibility, fct_decision_criteria) and
                their lineage; writes nothing
 """
@@ -23,7 +24,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.engines]
 
 DECISIONS = "marts.fct_conviction_eligibility"
 CRITERIA = "marts.fct_decision_criteria"
-PSEUDONYMOUS = "analytics.mart_decisions"
+PSEUDONYMOUS = "analytics.fct_decisions_pseudonymized"
+PSEUDONYMOUS_OLD = "analytics.mart_decisions"  # its deprecated view, this release only
 STAGED = "raw.doj_extract"
 RULES = "rules.programs"
 STAGING_VIEW = "staging.stg_doj__events"
@@ -78,7 +80,7 @@ def test_the_loader_writes_raw_and_rules_only(warehouse_on_pg):
     assert _can(s, "loader", f"insert into {STAGED} (source_file, source_line) values ('x', 1)")
     assert _can(s, "loader", "create table raw.loader_probe (x int)")
     assert _can(s, "loader", f"delete from {RULES}")
-    for table in (DECISIONS, PSEUDONYMOUS, STAGING_VIEW, INTERMEDIATE):
+    for table in (DECISIONS, PSEUDONYMOUS, PSEUDONYMOUS_OLD, STAGING_VIEW, INTERMEDIATE):
         assert not _can(s, "loader", _select(table)), table
     assert not _can(s, "loader", "create table marts.loader_probe (x int)")
     assert not _can(s, "loader", "create schema loader_probe")
@@ -88,6 +90,7 @@ def test_the_transformer_reads_the_landing_and_owns_the_layers(warehouse_on_pg):
     s = warehouse_on_pg
     for table in (STAGED, RULES, STAGING_VIEW, INTERMEDIATE, DECISIONS, PSEUDONYMOUS):
         assert _can(s, "transformer", _select(table)), table
+    assert _can(s, "transformer", _select(PSEUDONYMOUS_OLD))
     for schema in ("staging", "intermediate", "marts", "analytics"):
         assert _can(s, "transformer", f"create table {schema}.transformer_probe (x int)")
     # the landing belongs to the loader: dbt reads it, never changes it
@@ -98,6 +101,7 @@ def test_the_transformer_reads_the_landing_and_owns_the_layers(warehouse_on_pg):
 def test_the_analyst_reads_the_pseudonymous_marts_only(warehouse_on_pg):
     s = warehouse_on_pg
     assert _can(s, "analyst", _select(PSEUDONYMOUS))
+    assert _can(s, "analyst", _select(PSEUDONYMOUS_OLD))  # the old name, until it is removed
     for table in (DECISIONS, CRITERIA, STAGED, RULES, STAGING_VIEW, INTERMEDIATE):
         assert not _can(s, "analyst", _select(table)), table
     assert not _can(s, "analyst", f"delete from {PSEUDONYMOUS}")
@@ -111,7 +115,7 @@ def test_the_auditor_reads_decisions_and_lineage_and_writes_nothing(warehouse_on
     lineage = _lineage_relation(s)
     if lineage:
         assert _can(s, "auditor", _select(lineage))
-    for table in (STAGED, RULES, STAGING_VIEW, INTERMEDIATE, PSEUDONYMOUS):
+    for table in (STAGED, RULES, STAGING_VIEW, INTERMEDIATE, PSEUDONYMOUS, PSEUDONYMOUS_OLD):
         assert not _can(s, "auditor", _select(table)), table
     assert not _can(s, "auditor", f"delete from {DECISIONS}")
     assert not _can(s, "auditor", "create table marts.auditor_probe (x int)")

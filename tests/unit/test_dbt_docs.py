@@ -19,7 +19,8 @@ MARTS = {
     "fct_decision_criteria",
     "fct_decision_lineage",
     "rpt_charge_codes_unparsed",
-    "mart_decisions",
+    "fct_decisions_pseudonymized",
+    "mart_decisions",  # deprecated view of fct_decisions_pseudonymized, removed next release
 }
 EXPORT_KINDS = {
     "court_documents",
@@ -77,6 +78,20 @@ def test_every_output_column_is_documented(manifest, model):
 def test_every_marts_model_states_its_grain(manifest, model):
     description = marts_models(manifest)[model]["description"]
     assert re.search(r"\bgrain\b", description, re.I), f"{model}: say 'Grain: one row per ...'"
+
+
+def test_mart_decisions_is_a_deprecated_view_of_the_pseudonymized_table(manifest):
+    """Renamed in this release (README): the old name answers for one release, as a view with the
+    same columns, schema and grants, and says it goes."""
+    marts = marts_models(manifest)
+    old, new = marts["mart_decisions"], marts["fct_decisions_pseudonymized"]
+    assert (old["config"]["materialized"], new["config"]["materialized"]) == ("view", "table")
+    assert old["depends_on"]["nodes"] == [new["unique_id"]]
+    assert output_columns(old["raw_code"]) == output_columns(new["raw_code"])
+    assert old["schema"] == new["schema"] == "analytics"
+    assert old["config"]["grants"] == new["config"]["grants"]
+    assert "DEPRECATED" in old["description"] and "next release" in old["description"]
+    assert "fct_decisions_pseudonymized" in old["description"]
 
 
 def test_every_export_kind_is_an_exposure(manifest):

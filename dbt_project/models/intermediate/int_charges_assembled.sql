@@ -236,7 +236,7 @@ statutes as (
         '' as enhancements, parse_status, false as code_inferred,
         cast(null as {{ dbt.type_string() }}) as code_inference_keyword,
         cast(null as {{ dbt.type_string() }}) as code_inference_basis
-    from {{ ref('int_statutes_normalized_ut_pa') }}
+    from {{ ref('int_statutes_normalized') }}
 )
 
 select

@@ -1,41 +1,31 @@
--- Analyst-facing decisions: one row per decision (program x charge), pseudonymous.
--- No names, subject ids, CII, dates of birth, case numbers or source lines: a keyed hash of the
--- person, an age band on the as-of date, the conviction year. Identifying columns stay in the
--- restricted models (raw, staging, intermediate, fct_*), which the exports and auditors use.
+-- DEPRECATED: the analysts' pseudonymous decisions are analytics.fct_decisions_pseudonymized.
+-- This view keeps the old name answering for one release (README, "Renamed in this release")
+-- and is removed in the next one: query fct_decisions_pseudonymized. A view (config in
+-- _analytics__models.yml): the same rows and columns, nothing stored twice.
 select
-    {{ sha256_hex("'" ~ var("pseudonym_key") ~ "' || '|' || d.person_key") }} as person_pseudo_key,
-    {{ sha256_hex("'" ~ var("pseudonym_key") ~ "' || '|' || d.decision_id") }} as decision_pseudo_key,
-    d.program,
-    d.jurisdiction,
-    d.source_system,
-    d.county,
-    d.section,
-    d.statute,
-    d.offense_level,
-    d.grade,
-    d.disposition,
-    cast(extract(year from coalesce(d.conviction_date, c.disposition_date_earliest)) as {{ dbt.type_bigint() }}) as conviction_year,
-    d.determination,
-    d.relief,
-    d.eligible_on,
-    d.charge_determination,
-    d.aggregate_to,
-    d.is_undecided,
-    d.decisive_rule,
-    d.reason_codes,
-    case
-        when p.dob_latest is null then 'unknown'
-        when {{ dbt.dateadd('year', 21, 'p.dob_latest') }} > d.as_of then 'under 21'
-        when {{ dbt.dateadd('year', 30, 'p.dob_latest') }} > d.as_of then '21-29'
-        when {{ dbt.dateadd('year', 40, 'p.dob_latest') }} > d.as_of then '30-39'
-        when {{ dbt.dateadd('year', 50, 'p.dob_latest') }} > d.as_of then '40-49'
-        when {{ dbt.dateadd('year', 60, 'p.dob_latest') }} > d.as_of then '50-59'
-        else '60+'
-    end as age_band,
-    p.gender,
-    p.race,
-    d.as_of,
-    d.rules_version
-from {{ ref('fct_conviction_eligibility') }} as d
-inner join {{ ref('int_persons_unioned') }} as p on p.person_key = d.person_key
-inner join {{ ref('int_charges_assembled') }} as c on c.charge_key = d.charge_key
+    person_pseudo_key,
+    decision_pseudo_key,
+    program,
+    jurisdiction,
+    source_system,
+    county,
+    section,
+    statute,
+    offense_level,
+    grade,
+    disposition,
+    conviction_year,
+    determination,
+    relief,
+    eligible_on,
+    charge_determination,
+    aggregate_to,
+    is_undecided,
+    decisive_rule,
+    reason_codes,
+    age_band,
+    gender,
+    race,
+    as_of,
+    rules_version
+from {{ ref('fct_decisions_pseudonymized') }}
