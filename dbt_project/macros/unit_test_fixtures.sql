@@ -3,13 +3,15 @@
   input's relation in the warehouse and stops when it is not there ("Not able to get columns for
   unit test"), so a unit test could only run after a build. For the models declared in
   unit_test_input_columns() below, a fresh, empty warehouse works too: their column types are
-  taken from the declaration. A warehouse that has the relation still types the rows from it, as
-  dbt does (and any other input is dbt's own case). The declared columns must be the models' own
+  taken from the declaration when the warehouse has no such relation (or cannot list its
+  columns). A warehouse that has it still types the rows from it, as dbt does (and any other
+  input is dbt's own case). The declared columns must be the models' own
   (tests/integration/test_prop64_pipeline.py compares them with a built warehouse).
 -#}
 {% macro get_fixture_sql(rows, column_name_to_data_types) %}
     {%- set declared = unit_test_input_columns().get(model.name) if column_name_to_data_types is none else none -%}
-    {%- if not execute or not declared or load_relation(this) is not none -%}
+    {%- set relation = load_relation(this) if execute and declared else none -%}
+    {%- if not execute or not declared or (relation is not none and adapter.get_columns_in_relation(relation)) -%}
         {{ return(dbt.get_fixture_sql(rows, column_name_to_data_types)) }}
     {%- endif -%}
     {%- set selects = [] -%}
