@@ -458,7 +458,8 @@ def test_a_failed_run_leaves_the_published_set_untouched(default_run):
 
 
 def test_dbt_unit_tests_pass(default_run):
-    """The SQL unit tests (charge-code parser cases) run here, not in every production build."""
+    """The SQL unit tests (charge-code parser cases, the condition evaluator's cases per
+    condition type, ...) run here on a built warehouse, not in every production build."""
     import os
     import subprocess
     import sys
@@ -477,3 +478,32 @@ def test_dbt_unit_tests_pass(default_run):
     )
     assert result.returncode == 0, result.stdout[-3000:]
     assert "PASS=" in result.stdout and " ERROR=0" in result.stdout, result.stdout[-2000:]
+
+
+def test_unit_test_fixture_columns_match_the_warehouse(default_run):
+    """The column types macros/unit_test_fixtures.sql declares for unit test inputs (used when
+    a warehouse does not have the model, tests/integration/test_dbt_unit_tests.py) are the
+    models' own, as a built warehouse has them."""
+    import yaml
+
+    from orchestration.settings import DBT_PROJECT_DIR
+
+    tmp, _ = default_run
+    macro = (Path(DBT_PROJECT_DIR) / "macros" / "unit_test_fixtures.sql").read_text()
+    declared_yaml = macro.split("{%- set columns_yaml -%}")[1].split("{%- endset -%}")[0]
+    declared = yaml.safe_load(declared_yaml)
+    con = duckdb.connect(str(tmp / "wh.duckdb"), read_only=True)
+    try:
+        built = {
+            model: dict(
+                con.execute(
+                    "select column_name, lower(data_type) from information_schema.columns"
+                    " where table_name = ? order by ordinal_position",
+                    [model],
+                ).fetchall()
+            )
+            for model in declared
+        }
+    finally:
+        con.close()
+    assert built == declared
