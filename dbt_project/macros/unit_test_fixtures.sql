@@ -40,7 +40,8 @@
 {#-
   Column name -> type of the models that unit tests give as inputs, as a built DuckDB warehouse
   has them (information_schema.columns, lower case). Inputs of the rule evaluator
-  (evaluate_conditions, models/intermediate/condition_unit_tests) and of int_rule_results.
+  (evaluate_conditions, models/intermediate/condition_unit_tests) and of the rule verdicts
+  (int_rule_results_first_wave).
 -#}
 {% macro unit_test_input_columns() -%}
 {%- set columns_yaml -%}
@@ -165,6 +166,14 @@ int_rule_conditions_evaluated:
   ready_on: date
   fact: varchar
   missing_fact: varchar
+int_rule_conditions_first_wave:
+  program_id: varchar
+  charge_key: varchar
+  rule_id: varchar
+  condition_seq: integer
+  is_time_condition: boolean
+  value: boolean
+  ready_on: date
 stg_rules__programs:
   program_id: varchar
   jurisdiction: varchar
@@ -195,6 +204,7 @@ stg_rules__rules:
   on_unknown: varchar
   is_enabled: boolean
   verify: varchar
+  evaluation_wave: integer
 stg_rules__conditions:
   program_id: varchar
   rule_id: varchar
