@@ -36,6 +36,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
+import duckdb
 import polars as pl
 
 from orchestration.settings import PROJECT_ROOT
@@ -72,6 +73,44 @@ class Engine(Protocol):
 
 def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
+
+
+# ------------------------------------------------------------------------------ DuckDB
+
+
+class TableReplacer:
+    """Writes frames into tables: the first write of a table replaces it, later ones append.
+
+    The loader of the run's DuckDB file (Warehouse.replacing, in one transaction); here, without
+    Dagster, so code that writes tables without a Dagster resource uses the same one."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self._con = con
+        self._started: set[str] = set()
+        self.counts: dict[str, int] = {}
+
+    def drop_view(self, schema: str, name: str) -> None:
+        """A table is about to take the place of a view (a model built elsewhere)."""
+        found = self._con.execute(
+            "select count(*) from duckdb_views() where schema_name = ? and view_name = ?",
+            [schema, name],
+        ).fetchone()
+        if found and found[0]:
+            self._con.execute(f'drop view "{schema}"."{name}"')
+
+    def write(self, schema: str, name: str, frame: pl.DataFrame) -> None:
+        target = f'"{schema}"."{name}"'
+        self._con.register("_frame", frame)
+        try:
+            if target not in self._started:
+                self._con.execute(f'create schema if not exists "{schema}"')
+                self._con.execute(f"create or replace table {target} as select * from _frame")
+                self._started.add(target)
+            else:
+                self._con.execute(f"insert into {target} by name select * from _frame")
+        finally:
+            self._con.unregister("_frame")
+        self.counts[f"{schema}.{name}"] = self.counts.get(f"{schema}.{name}", 0) + frame.height
 
 
 # ------------------------------------------------------------------------------ PostgreSQL

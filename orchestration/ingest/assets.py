@@ -32,29 +32,19 @@ from dagster import (
 )
 
 from orchestration.catalog import COLUMN_SCHEMA, OWNERS, ROW_COUNT, code_version, polars_schema
-from orchestration.ingest import doj_format, reader
+from orchestration.ingest import doj_format, reader, staging
 from orchestration.ingest.doj_format import COLUMNS, FIELD_COUNT
 from orchestration.ingest.reader import REJECT_SCHEMA, STAGED_SCHEMA, FileStats, read_extract
 from orchestration.ingest.recount import count_input_records
+from orchestration.ingest.staging import DOJ_FILES_SCHEMA, stage_no_doj_extract
 from orchestration.resources import Warehouse
 from orchestration.settings import landing_dir
 
 # the code that stages the extract: a change marks earlier materializations as older code
-INGEST_CODE_VERSION = code_version(sys.modules[__name__], reader, doj_format)
+INGEST_CODE_VERSION = code_version(sys.modules[__name__], reader, doj_format, staging)
 RAW_EXTRACT = AssetKey(["raw", "doj_extract"])
 RAW_REJECTS = AssetKey(["raw", "doj_rejects"])
 EXTRACT_SUFFIXES = {".csv", ".dat", ".txt"}
-MANIFEST_SCHEMA = {
-    "source_file": pl.String,
-    "path": pl.String,
-    "source_sha256": pl.String,
-    "has_header": pl.Boolean,
-    "input_records": pl.Int64,
-    "staged": pl.Int64,
-    "rejected": pl.Int64,
-    "blank_lines": pl.Int64,
-    "bytes": pl.Int64,
-}
 
 
 class ExtractConfig(Config):
@@ -197,36 +187,35 @@ def doj_extracts(context: AssetExecutionContext, config: ExtractConfig, warehous
                 )
             files.append(stats)
         if not paths:  # no DOJ extract this run: empty tables keep the models building
-            tables.write("raw", "doj_extract", pl.DataFrame(schema=STAGED_SCHEMA))
-            tables.write("raw", "doj_rejects", pl.DataFrame(schema=REJECT_SCHEMA))
+            stage_no_doj_extract(tables)
             duplicates: dict[str, int] = {}
         else:
             # TableReplacer keeps its connection private; this is the same transaction.
             duplicates = quarantine_duplicates(tables._con, files)
-        for stats in files:
-            context.log.info(
-                f"{stats.source_file}: {stats.input_records} records, {stats.staged} staged, "
-                f"{stats.rejected} rejected ({duplicates.get(stats.source_file, 0)} duplicates)"
+            # The file manifest lets the reconciliation check recount each file independently.
+            manifest = pl.DataFrame(
+                [
+                    {
+                        "source_file": s.source_file,
+                        "path": str(p),
+                        "source_sha256": s.sha256,
+                        "has_header": s.has_header,
+                        "input_records": s.input_records,
+                        "staged": s.staged,
+                        "rejected": s.rejected,
+                        "blank_lines": s.blank_lines,
+                        "bytes": s.bytes,
+                    }
+                    for s, p in zip(files, paths, strict=True)
+                ],
+                schema=DOJ_FILES_SCHEMA,
             )
-        # The file manifest lets the reconciliation check recount each file independently.
-        manifest = pl.DataFrame(
-            [
-                {
-                    "source_file": s.source_file,
-                    "path": str(p),
-                    "source_sha256": s.sha256,
-                    "has_header": s.has_header,
-                    "input_records": s.input_records,
-                    "staged": s.staged,
-                    "rejected": s.rejected,
-                    "blank_lines": s.blank_lines,
-                    "bytes": s.bytes,
-                }
-                for s, p in zip(files, paths, strict=True)
-            ],
-            schema=MANIFEST_SCHEMA,
+            tables.write("raw", "doj_files", manifest)
+    for stats in files:
+        context.log.info(
+            f"{stats.source_file}: {stats.input_records} records, {stats.staged} staged, "
+            f"{stats.rejected} rejected ({duplicates.get(stats.source_file, 0)} duplicates)"
         )
-        tables.write("raw", "doj_files", manifest)
     staged = sum(s.staged for s in files)
     rejected = sum(s.rejected for s in files)
     errors: dict[str, int] = {}

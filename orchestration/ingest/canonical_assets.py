@@ -3,7 +3,6 @@
 import sys
 from pathlib import Path
 
-import polars as pl
 import pyarrow.parquet as pq
 from dagster import (
     AssetCheckResult,
@@ -19,30 +18,19 @@ from dagster import (
 )
 
 from orchestration.catalog import COLUMN_SCHEMA, OWNERS, ROW_COUNT, code_version, polars_schema
-from orchestration.ingest import canonical_format, canonical_reader
+from orchestration.ingest import canonical_format, canonical_reader, staging
 from orchestration.ingest.canonical_format import TABLES
-from orchestration.ingest.canonical_reader import (
-    REJECT_SCHEMA,
-    read_extract_folder,
-    staged_schema,
-)
+from orchestration.ingest.canonical_reader import REJECT_SCHEMA, staged_schema
 from orchestration.ingest.recount import count_input_records
+from orchestration.ingest.staging import stage_canonical_extracts
 from orchestration.resources import Warehouse
 from orchestration.settings import landing_dir
 
-CANONICAL_CODE_VERSION = code_version(sys.modules[__name__], canonical_reader, canonical_format)
+CANONICAL_CODE_VERSION = code_version(
+    sys.modules[__name__], canonical_reader, canonical_format, staging
+)
 CANONICAL_KEYS = {t: AssetKey(["raw", f"canonical_{t}"]) for t in TABLES}
 CANONICAL_REJECTS = AssetKey(["raw", "canonical_rejects"])
-FILES_SCHEMA = {
-    "source_extract": pl.String,
-    "table_name": pl.String,
-    "path": pl.String,
-    "present": pl.Boolean,
-    "source_sha256": pl.String,
-    "input_records": pl.Int64,
-    "staged": pl.Int64,
-    "rejected": pl.Int64,
-}
 
 
 class CanonicalExtractConfig(Config):
@@ -100,34 +88,13 @@ def canonical_extracts(
     context: AssetExecutionContext, config: CanonicalExtractConfig, warehouse: Warehouse
 ):
     folders = resolve_folders(config)
-    manifest: list[dict] = []
     with warehouse.replacing() as tables:
-        for t, table in TABLES.items():  # every table exists, even with no extract this run
-            tables.write("raw", f"canonical_{t}", pl.DataFrame(schema=staged_schema(table)))
-        tables.write("raw", "canonical_rejects", pl.DataFrame(schema=REJECT_SCHEMA))
-        for folder in folders:
-            last = {}
-            for name, staged, rejects, stats in read_extract_folder(folder):
-                tables.write("raw", f"canonical_{name}", staged)
-                tables.write("raw", "canonical_rejects", rejects)
-                last[name] = stats
-            for name, s in last.items():
-                manifest.append(
-                    {
-                        "source_extract": folder.name,
-                        "table_name": name,
-                        "path": s.path,
-                        "present": s.present,
-                        "source_sha256": s.sha256,
-                        "input_records": s.input_records,
-                        "staged": s.staged,
-                        "rejected": s.rejected,
-                    }
-                )
-            staged = sum(s.staged for s in last.values())
-            rejected = sum(s.rejected for s in last.values())
-            context.log.info(f"{folder.name}: {staged} rows staged, {rejected} rejected")
-        tables.write("raw", "canonical_files", pl.DataFrame(manifest, schema=FILES_SCHEMA))
+        manifest = stage_canonical_extracts(tables, folders)
+    for folder in folders:
+        rows = [m for m in manifest if m["source_extract"] == folder.name]
+        staged = sum(m["staged"] for m in rows)
+        rejected = sum(m["rejected"] for m in rows)
+        context.log.info(f"{folder.name}: {staged} rows staged, {rejected} rejected")
     by_table = {t: sum(m["staged"] for m in manifest if m["table_name"] == t) for t in TABLES}
     rejected = sum(m["rejected"] for m in manifest)
     for t in TABLES:

@@ -24,7 +24,6 @@ Metadata and logs hold counts and file hashes only: never a row, an id or a date
 import sys
 from pathlib import Path
 
-import polars as pl
 import pyarrow.parquet as pq
 from dagster import (
     AssetCheckResult,
@@ -40,30 +39,26 @@ from dagster import (
 )
 
 from orchestration.catalog import COLUMN_SCHEMA, OWNERS, ROW_COUNT, code_version, polars_schema
-from orchestration.ingest import canonical_format, canonical_reader
-from orchestration.ingest.canonical_format import TABLES
-from orchestration.ingest.canonical_reader import REJECT_SCHEMA, read_table_file, staged_schema
+from orchestration.ingest import canonical_format, canonical_reader, staging
+from orchestration.ingest.canonical_reader import REJECT_SCHEMA, staged_schema
 from orchestration.ingest.recount import count_input_records
+from orchestration.ingest.staging import (
+    SUPERVISION_SOURCE_EXTRACT,
+    SUPERVISION_TABLE,
+    stage_supervision_files,
+)
 from orchestration.resources import Warehouse
 from orchestration.settings import landing_dir
 
-SUPERVISION_CODE_VERSION = code_version(sys.modules[__name__], canonical_reader, canonical_format)
+SUPERVISION_CODE_VERSION = code_version(
+    sys.modules[__name__], canonical_reader, canonical_format, staging
+)
 RAW_SUPERVISION = AssetKey(["raw", "doj_supervision"])
 RAW_SUPERVISION_REJECTS = AssetKey(["raw", "doj_supervision_rejects"])
-TABLE = TABLES["supervision"]
-# lineage value of these rows' source_extract (the canonical reader's column)
-SOURCE_EXTRACT = "doj_supervision"
+TABLE = SUPERVISION_TABLE
+SOURCE_EXTRACT = SUPERVISION_SOURCE_EXTRACT  # lineage value of these rows' source_extract
 LANDING_SUBFOLDER = "supervision"
 SUFFIXES = {".csv", ".parquet"}
-FILES_SCHEMA = {
-    "source_file": pl.String,
-    "path": pl.String,
-    "source_sha256": pl.String,
-    "complete": pl.Boolean,
-    "input_records": pl.Int64,
-    "staged": pl.Int64,
-    "rejected": pl.Int64,
-}
 
 
 class SupervisionConfig(Config):
@@ -126,33 +121,12 @@ def doj_supervision(
     context: AssetExecutionContext, config: SupervisionConfig, warehouse: Warehouse
 ):
     paths = resolve_files(config)
-    manifest: list[dict] = []
     with warehouse.replacing() as tables:
-        # the tables exist even with no file this run (the models read them)
-        tables.write("raw", "doj_supervision", pl.DataFrame(schema=staged_schema(TABLE)))
-        tables.write("raw", "doj_supervision_rejects", pl.DataFrame(schema=REJECT_SCHEMA))
-        for path in paths:
-            stats = None
-            for staged, rejects, running in read_table_file(path, TABLE, SOURCE_EXTRACT):
-                tables.write("raw", "doj_supervision", staged)
-                tables.write("raw", "doj_supervision_rejects", rejects)
-                stats = running
-            manifest.append(
-                {
-                    "source_file": path.name,
-                    "path": str(path),
-                    "source_sha256": stats.sha256 if stats else None,
-                    "complete": config.complete,
-                    "input_records": stats.input_records if stats else 0,
-                    "staged": stats.staged if stats else 0,
-                    "rejected": stats.rejected if stats else 0,
-                }
-            )
-            context.log.info(
-                f"{path.name}: {manifest[-1]['staged']} supervision rows staged,"
-                f" {manifest[-1]['rejected']} rejected"
-            )
-        tables.write("raw", "doj_supervision_files", pl.DataFrame(manifest, schema=FILES_SCHEMA))
+        manifest = stage_supervision_files(tables, paths, config.complete)
+    for m in manifest:
+        context.log.info(
+            f"{m['source_file']}: {m['staged']} supervision rows staged, {m['rejected']} rejected"
+        )
     staged = sum(m["staged"] for m in manifest)
     rejected = sum(m["rejected"] for m in manifest)
     yield Output(
