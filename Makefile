@@ -12,7 +12,7 @@ DEMO_DIR := data/demo
 DEMO_ROWS ?= 20000
 AS_OF ?= 2025-07-01
 
-.PHONY: same-answers help install manifest demo readme-images reliability test test-unit dev lint lock clean docs bench serve ui-images test-fast test-engines
+.PHONY: same-answers help install manifest demo readme-images reliability test test-unit dev lint lock clean docs bench serve ui-images test-fast test-engines law-cases
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -74,6 +74,12 @@ ui-images: manifest  ## screenshots of the Dagster UI (asset graph, decision tab
 
 readme-images: ## render page 1 of a demo court document and of the report into docs/images
 	$(BIN)/python -m orchestration.exports.readme_images $(DEMO_DIR)/exports docs/images
+
+# One scratch warehouse and one in-process `dbt build` per group of cases: no Dagster, no CLI,
+# no exports (scripts/law_cases.py). LAW_CASES_ARGS="-k U1" picks cases; "--keep DIR" keeps
+# the warehouses.
+law-cases: $(VENV)/.installed  ## every law case (rules/*/cases) against the decision models, in seconds
+	$(BIN)/python -m scripts.law_cases $(LAW_CASES_ARGS)
 
 test: manifest lint  ## lint, then unit + integration tests (what CI runs)
 	scripts/ensure_chromium.sh
