@@ -17,7 +17,8 @@ one set of options, per warehouse). For each group a fresh DuckDB file in a scra
   law_cases.expected   one row per expectation
 
 and then ONE in-process `dbt build` (dbtRunner) of the decision table and every model it reads
-(`+fct_conviction_eligibility`) with their data tests, plus the singular test
+(`+fct_conviction_eligibility`) with their data tests (and any other model such a test reads:
+see selection()), plus the singular test
 dbt_project/tests/law_cases/assert_law_cases_hold.sql (enabled by --vars {law_cases: true}),
 which returns one row per expectation the decision table does not meet. The data tests stay on
 (--no-model-tests drops them: about a fifth less CPU) because they are what a real run checks
@@ -80,7 +81,7 @@ from orchestration.rules.options import CountyOptions, read_options_file
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
 TEST_NAME = "assert_law_cases_hold"
-SELECT = ["+fct_conviction_eligibility", TEST_NAME]
+DECISION_MODEL = "fct_conviction_eligibility"
 DBT_VARS = "{law_cases: true}"
 # dbt's partial-parse state for this runner's parse (its vars differ from the pipeline's)
 PARSE_CACHE = DBT_PROJECT_DIR / "target" / "law_cases_parse"
@@ -321,17 +322,51 @@ def build(manifest: Any, warehouse: Path, target: Path, settings: Settings) -> A
         *_dbt_args("build", target, settings.verbose),
         "--no-write-json",
         "--select",
-        *SELECT,
+        *selection(manifest, settings.model_tests),
         "--exclude-resource-type",
         "unit_test",
+        # a test runs when every model it reads is built (never on a missing table); without
+        # the model tests, only what is selected by name: the models and the law-case test
+        "--indirect-selection",
+        "cautious" if settings.model_tests else "empty",
     ]
-    if not settings.model_tests:  # only what is selected by name: no test of a selected model
-        args += ["--indirect-selection", "empty"]
     with _environ(CLEANSLATE_WAREHOUSE=str(warehouse), DBT_TARGET="dev"):
         try:
             return dbtRunner(manifest=manifest).invoke(args)
         finally:
             _release_duckdb()
+
+
+def selection(manifest: Any, model_tests: bool = True) -> list[str]:
+    """What one build selects: the decision table and every model it reads; with the model
+    tests, also any model one of their tests reads besides them (a relationships test to a
+    model the decisions do not read, e.g. stg_rules__condition_types), with what it reads;
+    and the law-case test."""
+    nodes = manifest.nodes
+
+    def parents(uid: str) -> list[str]:  # a seed depends on macros only
+        return getattr(nodes[uid].depends_on, "nodes", [])
+
+    root = next(
+        uid for uid, n in nodes.items() if n.resource_type == "model" and n.name == DECISION_MODEL
+    )
+    needed: set[str] = set()
+    todo = [root]
+    while todo:
+        uid = todo.pop()
+        if uid in nodes and uid not in needed:
+            needed.add(uid)
+            todo.extend(parents(uid))
+    extra = set()
+    if model_tests:
+        for uid, n in nodes.items():
+            if n.resource_type == "test" and needed & set(parents(uid)):
+                extra |= {
+                    p
+                    for p in parents(uid)
+                    if p in nodes and p not in needed and nodes[p].resource_type == "model"
+                }
+    return [f"+{DECISION_MODEL}", *sorted(f"+{nodes[p].name}" for p in extra), TEST_NAME]
 
 
 def _release_duckdb() -> None:
