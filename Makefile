@@ -78,7 +78,7 @@ readme-images: ## render page 1 of a demo court document and of the report into 
 # One scratch warehouse and one in-process `dbt build` per group of cases: no Dagster, no CLI,
 # no exports (scripts/law_cases.py). LAW_CASES_ARGS="-k U1" picks cases; "--keep DIR" keeps
 # the warehouses.
-law-cases: $(VENV)/.installed  ## every law case (rules/*/cases) against the decision models, in seconds
+law-cases: $(VENV)/.installed  ## every law case (rules/*/cases) against the decision models (under a minute)
 	$(BIN)/python -m scripts.law_cases $(LAW_CASES_ARGS)
 
 test: manifest lint  ## lint, then unit + integration tests (what CI runs)
