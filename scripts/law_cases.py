@@ -21,7 +21,7 @@ and then ONE in-process `dbt build` (dbtRunner) of the decision table and every 
 see selection()), plus the singular test
 dbt_project/tests/law_cases/assert_law_cases_hold.sql (enabled by --vars {law_cases: true}),
 which returns one row per expectation the decision table does not meet. The data tests stay on
-(--no-model-tests drops them: about a fifth less CPU) because they are what a real run checks
+(--no-model-tests drops them: a quarter less time) because they are what a real run checks
 on these models: a rule change that gives a relief outside the accepted values, a condition
 type the SQL does not know, or two decisions for one charge fails there, not in any
 expectation. dbt unit tests are left out, as in the pipeline's build (they check the SQL, not
