@@ -51,8 +51,11 @@ def built(tmp_path_factory):
     result = CliRunner().invoke(app, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     # The guide's queries read a copy: in this process dbt-duckdb keeps its own (read-write)
-    # handle on the warehouse, and DuckDB refuses a read-only one beside it.
-    queries_db = tmp / "guide.duckdb"
+    # handle on the warehouse, and DuckDB refuses a read-only one beside it. The copy keeps the
+    # file name: dbt-duckdb's views (fct_decision_criteria, the staging models) name their
+    # tables by catalog, which is the file's name.
+    (tmp / "guide").mkdir()
+    queries_db = tmp / "guide" / warehouse.name
     shutil.copyfile(warehouse, queries_db)
 
     with pytest.MonkeyPatch.context() as mp:
