@@ -14,11 +14,12 @@ bounds; CLEANSLATE_DUCKDB_MEMORY is what dbt's profile reads).
 
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -41,6 +42,7 @@ class DbtResult:
     ok: list[bool]
     decisions: int
     slowest: list[tuple[str, float]]
+    errors: list[str] = field(default_factory=list)  # why a build failed, one per failure
 
 
 def limit_for(rows: int) -> str:
@@ -72,7 +74,14 @@ assert r.success
     subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=PROJECT_ROOT)
 
 
-def dbt_build(warehouse: Path, limit: str, log: Path) -> tuple[float, int, bool, dict]:
+def failure(output: str) -> str:
+    """The failing node and DuckDB's message, from dbt's log."""
+    node = re.search(r"(?:Runtime|Database) Error in (?:model|test) (\w+)", output)
+    message = re.search(r"(Out of Memory Error[^\n]*|[A-Z][a-z]+ Error: [^\n]*)", output)
+    return f"{node.group(1) if node else '?'}: {message.group(1) if message else 'see the log'}"
+
+
+def dbt_build(warehouse: Path, limit: str, log: Path) -> tuple[float, int, str, dict]:
     target = warehouse.parent / f".{warehouse.name}.dbt-target"
     env = {
         **os.environ,
@@ -83,10 +92,11 @@ def dbt_build(warehouse: Path, limit: str, log: Path) -> tuple[float, int, bool,
     argv = [bin_path("dbt"), "build", "--exclude-resource-type", "unit_test"]
     argv += ["--project-dir", str(PROJECT_ROOT / "dbt_project")]
     argv += ["--profiles-dir", str(PROJECT_ROOT / "dbt_project")]
-    wall, peak, output = run_measured(argv, env, log)
+    # A build that fails (e.g. DuckDB out of memory under the limit) is a result, not a crash.
+    wall, peak, output = run_measured(argv, env, log, check=False)
     results = target / "run_results.json"
-    ok = "Completed successfully" in output
-    return wall, peak, ok, json.loads(results.read_text()) if results.exists() else {}
+    error = "" if "Completed successfully" in output else failure(output)
+    return wall, peak, error, json.loads(results.read_text()) if results.exists() else {}
 
 
 def bench(folder: Path, rows: int, repeats: int) -> DbtResult:
@@ -100,7 +110,7 @@ def bench(folder: Path, rows: int, repeats: int) -> DbtResult:
         ingest(extract, tmp, folder / "dagster_home")
         tmp.rename(base)
     limit = limit_for(rows)
-    walls, peaks, oks = [], [], []
+    walls, peaks, oks, errors = [], [], [], []
     node_times: dict[str, list[float]] = {}
     decisions = 0
     for i in range(repeats):
@@ -108,7 +118,10 @@ def bench(folder: Path, rows: int, repeats: int) -> DbtResult:
         for stale in (wh, Path(f"{wh}.wal")):
             stale.unlink(missing_ok=True)
         shutil.copyfile(base, wh)
-        wall, peak, ok, results = dbt_build(wh, limit, folder / f"dbt-step-{rows}-{i}.log")
+        wall, peak, error, results = dbt_build(wh, limit, folder / f"dbt-step-{rows}-{i}.log")
+        ok = not error
+        if error:
+            errors.append(error)
         walls.append(wall)
         peaks.append(peak)
         oks.append(ok)
@@ -121,13 +134,17 @@ def bench(folder: Path, rows: int, repeats: int) -> DbtResult:
                 ).fetchone()[0]
         print(
             f"  {rows:>10,} rows, dbt build {i + 1}/{repeats} under {limit}: {wall:6.1f} s,"
-            f" peak {peak / 2**30:.2f} GiB, {'ok' if ok else 'FAILED'}",
+            f" peak {peak / 2**30:.2f} GiB, {error or 'ok'}",
             flush=True,
         )
     slowest = sorted(
         ((n, statistics.median(t)) for n, t in node_times.items()), key=lambda x: -x[1]
     )[:8]
-    return DbtResult(rows, limit, walls, peaks, oks, decisions, slowest)
+    return DbtResult(rows, limit, walls, peaks, oks, decisions, slowest, errors)
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2**30:.2f} GiB" if n > 0 else "not recorded"
 
 
 def render(results: list[DbtResult], info: dict[str, str]) -> str:
@@ -148,8 +165,11 @@ def render(results: list[DbtResult], info: dict[str, str]) -> str:
         lines.append(
             f"| {r.rows:,} | {r.memory_limit} | {len(r.walls)} | {sum(r.ok)} | {r.decisions:,} |"
             f" {med:.1f} ({min(r.walls):.1f}–{max(r.walls):.1f}) |"
-            f" {max(r.peaks) / 2**30:.2f} GiB |"
+            f" {_gib(max(r.peaks))} |"
         )
+    for r in results:
+        for e in dict.fromkeys(r.errors):
+            lines.append(f"\n{r.rows:,} rows, failed build: {e}")
     lines += ["", "Slowest nodes (median seconds per build):", ""]
     for r in results:
         lines.append(f"- {r.rows:,} rows: " + ", ".join(f"`{n}` {t:.1f}" for n, t in r.slowest))
@@ -163,11 +183,15 @@ def render(results: list[DbtResult], info: dict[str, str]) -> str:
             f"- dbt step at 1,000,000 rows <= {TARGET_1M_S:.0f} s under a 2 GiB DuckDB limit:"
             f" {med:.1f} s ({met})."
         )
-    if ten_m:
-        done = "completed" if all(ten_m.ok) else "did NOT complete"
+    if ten_m and all(ten_m.ok):
         lines.append(
-            f"- 10,000,000 rows under a 3 GiB DuckDB limit: {done}"
+            "- 10,000,000 rows under a 3 GiB DuckDB limit: completed"
             f" in {statistics.median(ten_m.walls):.0f} s."
+        )
+    elif ten_m:
+        lines.append(
+            "- 10,000,000 rows under a 3 GiB DuckDB limit: did NOT complete (stopped after"
+            f" {max(ten_m.walls):.0f} s: {'; '.join(ten_m.errors)})."
         )
     else:
         lines.append("- 10,000,000 rows: not run this time (BENCH_LARGE=1 adds it).")

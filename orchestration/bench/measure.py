@@ -43,8 +43,11 @@ def tree_rss(root: psutil.Process) -> int:
     return total
 
 
-def run_measured(argv: list[str], env: dict[str, str], log_file: Path) -> tuple[float, int, str]:
-    """Run argv, sampling the tree's memory; returns (wall seconds, peak bytes, output)."""
+def run_measured(
+    argv: list[str], env: dict[str, str], log_file: Path, check: bool = True
+) -> tuple[float, int, str]:
+    """Run argv, sampling the tree's memory; returns (wall seconds, peak bytes, output).
+    check=False: a failing command is measured too (the caller reads its output)."""
     peak = 0
     with log_file.open("w") as log:
         start = time.perf_counter()
@@ -65,7 +68,7 @@ def run_measured(argv: list[str], env: dict[str, str], log_file: Path) -> tuple[
         done.set()
         sampler.join()
     output = log_file.read_text(errors="replace")
-    if code != 0:
+    if code != 0 and check:
         sys.stderr.write(output[-4000:])
         raise RuntimeError(f"{' '.join(argv[:2])} exited {code}; log: {log_file}")
     return wall, peak, output
