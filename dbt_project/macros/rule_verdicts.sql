@@ -110,3 +110,12 @@ from (
     {{ r }}.kind = 'decision' and {{ r }}.is_enabled
     and {% if wave == 1 %}{{ r }}.evaluation_wave is distinct from 2{% else %}{{ r }}.evaluation_wave = 2{% endif %}
 {%- endmacro %}
+
+{#- The conditions of the enabled decision rules (of one wave, or of every wave). -#}
+{% macro decision_rule_conditions(wave=none) -%}
+    select d.*
+    from {{ ref('stg_rules__conditions') }} as d
+    inner join {{ ref('stg_rules__rules') }} as r
+        on r.program_id = d.program_id and r.rule_id = d.rule_id
+    where {% if wave %}{{ rules_of_wave(wave) }}{% else %}r.kind = 'decision' and r.is_enabled{% endif %}
+{%- endmacro %}

@@ -13,11 +13,7 @@ with candidates as (
 ),
 
 conditions as (
-    select d.*
-    from {{ ref('stg_rules__conditions') }} as d
-    inner join {{ ref('stg_rules__rules') }} as r
-        on r.program_id = d.program_id and r.rule_id = d.rule_id
-    where r.kind = 'decision' and r.is_enabled
+    {{ decision_rule_conditions() }}
 ),
 
 {{ evaluate_conditions('candidates', 'conditions', rule_kind='decision') }}

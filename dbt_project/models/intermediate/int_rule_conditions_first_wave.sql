@@ -9,11 +9,7 @@ with candidates as (
 ),
 
 conditions as (
-    select d.*
-    from {{ ref('stg_rules__conditions') }} as d
-    inner join {{ ref('stg_rules__rules') }} as r
-        on r.program_id = d.program_id and r.rule_id = d.rule_id
-    where {{ rules_of_wave(1) }}
+    {{ decision_rule_conditions(wave=1) }}
 ),
 
 {{ evaluate_conditions('candidates', 'conditions', rule_kind='decision') }}
