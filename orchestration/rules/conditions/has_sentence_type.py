@@ -9,10 +9,13 @@ from orchestration.rules.conditions._common import S, Strict
 
 
 class HasSentenceType(Strict):
+    """The charge was sentenced to prison, jail or probation (one of `sentence_types`)."""
+
     type: Literal["has_sentence_type"]
-    sentence_types: list[
-        Literal["prison", "jail", "probation", "fine", "parole", "mandatory_supervision", "prcs"]
-    ]
+    # Only the sentence parts the SQL reads (has_prison / has_jail / has_probation of the
+    # charge). Fine, parole, mandatory supervision and PRCS were accepted here once and then
+    # always read as false: a rule naming them is refused until the evaluator reads them.
+    sentence_types: list[Literal["prison", "jail", "probation"]]
 
 
 IS_TIME_CONDITION = False
