@@ -197,3 +197,15 @@ def test_the_condition_types_table_is_the_catalog():
         assert r["description"]
     frame = pl.DataFrame(list(rows.values()), schema=TABLES["condition_types"], orient="row")
     assert frame.height == len(TYPES)
+
+
+@pytest.mark.parametrize("part", ["fine", "parole", "mandatory_supervision", "prcs"])
+def test_has_sentence_type_refuses_a_part_its_sql_does_not_read(part):
+    """has_sentence_type.sql reads prison, jail and probation only: any other part would always
+    read as false, so a rule naming one is refused at load."""
+    from pydantic import TypeAdapter, ValidationError
+
+    adapter = TypeAdapter(schema.Condition)
+    adapter.validate_python({"type": "has_sentence_type", "sentence_types": ["prison"]})
+    with pytest.raises(ValidationError):
+        adapter.validate_python({"type": "has_sentence_type", "sentence_types": [part]})

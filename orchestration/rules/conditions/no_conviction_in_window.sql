@@ -4,9 +4,15 @@ window_convictions as (
     select
         cc.program_id, cc.charge_key, cc.rule_id, cc.condition_seq,
         o.source_file || ':' || cast(o.source_line as {{ dbt.type_string() }}) as other_source,
+        -- In the window for certain (true), out of it for certain (false), or a partial date
+        -- that straddles a bound of it (NULL: may be either, so the condition is unknown).
         ({{ conviction_filter() }})
-        and o.disposition_date_latest > {{ anchor_date('cc.anchors', 'earliest') }}
-        and o.disposition_date_earliest <= {{ plus_wait(anchor_date('cc.anchors', 'latest')) }} as value
+        and case
+            when o.disposition_date_earliest > {{ anchor_date('cc.anchors', 'latest') }}
+                 and o.disposition_date_latest <= {{ plus_wait(anchor_date('cc.anchors', 'earliest')) }} then true
+            when o.disposition_date_latest <= {{ anchor_date('cc.anchors', 'earliest') }}
+                 or o.disposition_date_earliest > {{ plus_wait(anchor_date('cc.anchors', 'latest')) }} then false
+        end as value
     from cc
     inner join {{ ref('int_charges_assembled') }} as o
         on o.person_key = cc.person_key and o.charge_key <> cc.charge_key and o.is_convicted
