@@ -43,6 +43,8 @@ class DbtResult:
     decisions: int
     slowest: list[tuple[str, float]]
     errors: list[str] = field(default_factory=list)  # why a build failed, one per failure
+    revision: str = ""  # the code measured (sizes are often measured at different times)
+    load: str = ""  # 15-minute load average at the end: the machines are shared
 
 
 def limit_for(rows: int) -> str:
@@ -140,7 +142,10 @@ def bench(folder: Path, rows: int, repeats: int) -> DbtResult:
     slowest = sorted(
         ((n, statistics.median(t)) for n, t in node_times.items()), key=lambda x: -x[1]
     )[:8]
-    return DbtResult(rows, limit, walls, peaks, oks, decisions, slowest, errors)
+    info = machine()
+    return DbtResult(
+        rows, limit, walls, peaks, oks, decisions, slowest, errors, info["revision"], info["load"]
+    )
 
 
 def _gib(n: int) -> str:
@@ -149,23 +154,22 @@ def _gib(n: int) -> str:
 
 def render(results: list[DbtResult], info: dict[str, str]) -> str:
     lines = [
-        f"Measured {info['date']} at revision `{info['revision']}` on {info['cores']}"
-        f" cores, {info['memory']}; DuckDB {info['duckdb']}; load average (15 min) at the end"
-        f" {info['load']}."
+        f"Rendered {info['date']} on {info['cores']} cores, {info['memory']}; DuckDB"
+        f" {info['duckdb']}; each size at the revision and 15-minute load average in its row."
         " `dbt build` (every model and data test, unit tests excluded) on a fresh copy of an"
         " ingested warehouse, DuckDB bounded by `CLEANSLATE_DUCKDB_MEMORY`; times are median"
         " (min–max).",
         "",
         "| rows | DuckDB limit | builds | completed | decisions | dbt build s"
-        " | peak memory (dbt tree) |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        " | peak memory (dbt tree) | revision | load |",
+        "|---:|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for r in results:
         med = statistics.median(r.walls)
         lines.append(
             f"| {r.rows:,} | {r.memory_limit} | {len(r.walls)} | {sum(r.ok)} | {r.decisions:,} |"
             f" {med:.1f} ({min(r.walls):.1f}–{max(r.walls):.1f}) |"
-            f" {_gib(max(r.peaks))} |"
+            f" {_gib(max(r.peaks))} | `{r.revision}` | {r.load} |"
         )
     for r in results:
         for e in dict.fromkeys(r.errors):
@@ -214,9 +218,17 @@ def main() -> None:
     if os.environ.get("BENCH_LARGE") == "1" and 10_000_000 not in sizes:
         sizes.append(10_000_000)
     repeats = int(os.environ.get("BENCH_REPEATS", "3"))
-    results = [bench(folder, n, 1 if n >= 10_000_000 else repeats) for n in sizes]
+    # `python -m orchestration.bench.dbt_step render`: the page from the figures already kept
+    if sys.argv[1:] != ["render"]:
+        for n in sizes:
+            r = bench(folder, n, 1 if n >= 10_000_000 else repeats)
+            (folder / f"dbt-step-{n}.json").write_text(json.dumps(r.__dict__))
+    # Every size measured in this folder (a 10M build is often run on its own), smallest first.
+    results = sorted(
+        (DbtResult(**json.loads(f.read_text())) for f in folder.glob("dbt-step-*.json")),
+        key=lambda r: r.rows,
+    )
     info = machine()
-    (folder / "dbt-step.json").write_text(json.dumps([r.__dict__ for r in results]))
     write_page(PROJECT_ROOT / "docs" / "benchmarks.md", render(results, info))
     print(render(results, info))
 
