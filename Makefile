@@ -12,7 +12,7 @@ DEMO_DIR := data/demo
 DEMO_ROWS ?= 20000
 AS_OF ?= 2025-07-01
 
-.PHONY: same-answers help install manifest demo readme-images reliability test test-unit dev lint lock clean docs bench serve ui-images test-fast test-engines law-cases
+.PHONY: bench-dbt same-answers help install manifest demo readme-images reliability test test-unit dev lint lock clean docs bench serve ui-images test-fast test-engines law-cases
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -65,8 +65,12 @@ reliability: manifest  ## hostile inputs, conservation, crashes, concurrency, pr
 same-answers: manifest  ## decision tables of this checkout vs BASE, on the demo and 100k extracts: must be identical
 	$(BIN)/python scripts/same_answers.py --base $(or $(BASE),HEAD)
 
-bench: manifest  ## benchmark 100 / 100k / 1M rows end to end (BENCH_LARGE=1 adds 10M)
+bench: manifest  ## benchmark 100 / 100k / 1M rows end to end, then the dbt step alone at 1M (BENCH_LARGE=1 adds 10M)
 	$(BIN)/python -m orchestration.bench
+	$(BIN)/python -m orchestration.bench.dbt_step
+
+bench-dbt: manifest  ## the dbt step alone: dbt build on an ingested 1M-row warehouse under 2 GB (BENCH_LARGE=1 adds 10M under 3 GB)
+	$(BIN)/python -m orchestration.bench.dbt_step
 
 ui-images: manifest  ## screenshots of the Dagster UI (asset graph, decision table) from the demo run into docs/images
 	scripts/ensure_chromium.sh
