@@ -119,3 +119,33 @@ from (
         on r.program_id = d.program_id and r.rule_id = d.rule_id
     where {% if wave %}{{ rules_of_wave(wave) }}{% else %}r.kind = 'decision' and r.is_enabled{% endif %}
 {%- endmacro %}
+
+{#-
+  The deciding rule's conditions with their texts, for the decision table's facts: CTEs ending
+  with `evaluated`. `chosen` names a CTE of (program_id, charge_key, rule_id). On DuckDB and
+  PostgreSQL the rule's conditions are evaluated again, for that rule only (~4 conditions a
+  decision: int_rule_conditions_evaluated is a view there, and computing it all would evaluate
+  every condition of every rule). On Spark int_rule_conditions_evaluated is a table, and one query
+  holding every evaluator's plan ran the driver out of heap: the rows are read from the table.
+  The model that calls it declares `-- depends_on: int_rule_conditions_evaluated`.
+-#}
+{% macro deciding_rule_evaluations(chosen) -%}
+    {{ return(adapter.dispatch('deciding_rule_evaluations')(chosen)) }}
+{%- endmacro %}
+
+{% macro default__deciding_rule_evaluations(chosen) -%}
+chosen_conditions as (
+    {{ decision_rule_conditions() }}
+),
+
+{{ evaluate_conditions(chosen, 'chosen_conditions', rule_kind='decision', per_rule=true) }}
+{%- endmacro %}
+
+{% macro spark__deciding_rule_evaluations(chosen) -%}
+evaluated as (
+    select e.*
+    from {{ ref('int_rule_conditions_evaluated') }} as e
+    inner join {{ chosen }} as c
+        on c.program_id = e.program_id and c.charge_key = e.charge_key and c.rule_id = e.rule_id
+)
+{%- endmacro %}

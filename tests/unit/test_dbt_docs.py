@@ -49,8 +49,13 @@ def output_columns(raw_sql: str) -> list[str]:
     """The final select's column names; Jinja is replaced by plain SQL first."""
     sql = re.sub(r"\{\{\s*ref\(\s*'(\w+)'\s*\)\s*\}\}", r"\1", raw_sql)
     sql = re.sub(r"\{\{\s*config\(.*?\)\s*\}\}", "", sql, flags=re.S)
-    # evaluate_conditions(...) writes CTEs, ending with `evaluated` (the deciding rule's facts)
-    sql = re.sub(r"\{\{\s*evaluate_conditions\(.*?\)\s*\}\}", "evaluated as (select 1)", sql)
+    # evaluate_conditions(...) and deciding_rule_evaluations(...) write CTEs, ending with
+    # `evaluated` (the deciding rule's facts)
+    sql = re.sub(
+        r"\{\{\s*(evaluate_conditions|deciding_rule_evaluations)\(.*?\)\s*\}\}",
+        "evaluated as (select 1)",
+        sql,
+    )
     sql = re.sub(r"\{\{.*?\}\}", "null", sql, flags=re.S)
     names = sqlglot.parse_one(sql, read="duckdb").named_selects
     assert names and "*" not in names, names

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('int_rule_conditions_evaluated') }}
 -- The decision table. Grain: one row per in-scope charge and program (law): convictions for
 -- conviction relief, every charge of an arrest for arrest relief.
 -- Rules are tried in order; the first that decides wins:
@@ -28,13 +29,9 @@ chosen_rules as (
     select program_id, charge_key, rule_id from chosen
 ),
 
-chosen_conditions as (
-    {{ decision_rule_conditions() }}
-),
-
--- The deciding rule's conditions, evaluated again with their texts: the same SQL as
--- int_rule_conditions_evaluated (a view), for one rule a decision instead of all of them.
-{{ evaluate_conditions('chosen_rules', 'chosen_conditions', rule_kind='decision', per_rule=true) }},
+-- The deciding rule's conditions with their texts, as CTE `evaluated`
+-- (macros/rule_verdicts.sql: evaluated again on DuckDB and PostgreSQL, read on Spark).
+{{ deciding_rule_evaluations('chosen_rules') }},
 
 chosen_facts as (
     -- What the data said for the deciding rule's conditions (the "why" of the decision).
