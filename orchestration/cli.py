@@ -429,7 +429,7 @@ def _run(
             )
         if key == "raw/doj_supervision" and meta["files"].value:
             _print_supervision(warehouse_file, meta["input_records"].value)
-    typer.echo(f"Warehouse: {warehouse_file}  (table fct_conviction_eligibility)")
+    typer.echo(f"Warehouse: {warehouse_file}  (table fct_decisions)")
     typer.echo(f"Exports:   {out_dir}")
     counties = [county_folder(normalize_county(county))] if county else None
     total: dict[str, int] = {}
@@ -554,7 +554,7 @@ def _print_decisions(warehouse_file: Path) -> None:
     con = duckdb.connect(str(warehouse_file), read_only=True)
     try:
         rows = con.execute(
-            "select program, determination, count(*) from main.fct_conviction_eligibility"
+            "select program, determination, count(*) from main.fct_decisions"
             " group by all order by 1, 2"
         ).fetchall()
         (unread,) = con.execute(
@@ -567,7 +567,7 @@ def _print_decisions(warehouse_file: Path) -> None:
     for program, determination, n in rows:
         by_program.setdefault(program, {})[determination] = n
     typer.echo(
-        "Decisions: (table fct_conviction_eligibility; why: cleanslate explain --subject ID)"
+        "Decisions: (table fct_decisions; why: cleanslate explain --subject ID)"
     )
     for program, counts in by_program.items():
         typer.echo(f"  {program}: {sum(counts.values())} {json.dumps(counts)}")

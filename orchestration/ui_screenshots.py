@@ -28,7 +28,7 @@ from pathlib import Path
 from orchestration.settings import PROJECT_ROOT
 
 CHROMIUM = os.environ.get("CLEANSLATE_CHROMIUM", "/usr/bin/chromium")
-DECISION_TABLE = "fct_conviction_eligibility"
+DECISION_TABLE = "fct_decisions"
 GRAPH_VIEWPORT = {"width": 1600, "height": 1350}
 PAGE_VIEWPORT = {"width": 1600, "height": 1200}
 # Drawn asset by asset in the lineage screenshot; the earlier stages are one box per group

@@ -17,7 +17,7 @@ one set of options, per warehouse). For each group a fresh DuckDB file in a scra
   law_cases.expected   one row per expectation
 
 and then ONE in-process `dbt build` (dbtRunner) of the decision table and every model it reads
-(`+fct_conviction_eligibility`) with their data tests (and any other model such a test reads:
+(`+fct_decisions`) with their data tests (and any other model such a test reads:
 see selection()), plus the singular test
 dbt_project/tests/law_cases/assert_law_cases_hold.sql (enabled by --vars {law_cases: true}),
 which returns one row per expectation the decision table does not meet. The data tests stay on
@@ -81,7 +81,7 @@ from orchestration.rules.options import CountyOptions, read_options_file
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
 TEST_NAME = "assert_law_cases_hold"
-DECISION_MODEL = "fct_conviction_eligibility"
+DECISION_MODEL = "fct_decisions"
 DBT_VARS = "{law_cases: true}"
 # dbt's partial-parse state for this runner's parse (its vars differ from the pipeline's)
 PARSE_CACHE = DBT_PROJECT_DIR / "target" / "law_cases_parse"

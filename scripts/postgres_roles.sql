@@ -12,7 +12,7 @@
 --   cleanslate_transformer  runs dbt: reads raw and rules, owns the layer schemas it builds
 --                           (staging, intermediate, marts, analytics, audit).
 --   cleanslate_analyst      reads the pseudonymous marts only (schema analytics).
---   cleanslate_auditor      reads the decisions and their lineage (fct_conviction_eligibility,
+--   cleanslate_auditor      reads the decisions and their lineage (fct_decisions,
 --                           fct_decision_criteria, fct_decision_lineage); writes nothing.
 
 select format('create role %I login', r)

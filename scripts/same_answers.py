@@ -5,7 +5,8 @@
 For each data set (the demo's four extracts with its supervision file, and the benchmark's
 100,000-row DOJ extract, seed 11), runs `cleanslate run` on a fresh warehouse with the code of
 REV (a throwaway `git worktree`) and with this checkout, writes each decision table
-(`fct_conviction_eligibility`, every column but timestamps) to Parquet, and compares them as
+(`fct_decisions`, named `fct_conviction_eligibility` before issue 15; every column but
+timestamps) to Parquet, and compares them as
 multisets of rows (EXCEPT ALL both ways). Prints the differing rows per column and exits 1 when
 any row differs. A rule-engine change that should not change an answer (issue 15) is checked
 with it; a change that should is explained row by row.
@@ -146,10 +147,11 @@ def _decision_table(con: duckdb.DuckDBPyConnection) -> str:
     # The decision table's schema is named by the dbt target; find it.
     rows = con.execute(
         "select table_schema || '.' || table_name from information_schema.tables "
-        "where table_name = 'fct_conviction_eligibility' and table_type = 'BASE TABLE'"
+        "where table_name in ('fct_decisions', 'fct_conviction_eligibility')"
+        " and table_type = 'BASE TABLE'"  # the old name is a view where the new one exists
     ).fetchall()
     if len(rows) != 1:
-        raise SystemExit(f"expected one fct_conviction_eligibility table, found {rows}")
+        raise SystemExit(f"expected one decision table, found {rows}")
     return rows[0][0]
 
 

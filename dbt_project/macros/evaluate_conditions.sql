@@ -5,7 +5,7 @@
   types is kept here: evaluate_conditions finds every condition__* macro and unites the ones the
   rules use. A type with no evaluator gets no evaluation rows, so its conditions fail closed
   (unevaluated_condition below).
-  Input: `candidates` (program_id, charge_key) and `conditions` (rows of stg_rules__conditions),
+  Input: `candidates` (program, charge_key) and `conditions` (rows of stg_rules__conditions),
   both names of CTEs in the calling model. Output CTE `evaluated`: one row per candidate x
   condition with
     value        true / false / NULL (unknown: the data cannot decide), after any `not`,
@@ -21,7 +21,7 @@
 {#-
   Fail closed: the missing fact of a condition that has no evaluation row for a charge (its type
   has no condition__<type> evaluator, or its evaluator dropped the charge). The callers (int_program_charges_scoped,
-  fct_conviction_eligibility, fct_decision_criteria) count it as unknown, never as true. `d` is
+  fct_decisions, fct_decision_criteria) count it as unknown, never as true. `d` is
   the alias of a stg_rules__conditions row.
 -#}
 {% macro unevaluated_condition(d) -%}
@@ -33,14 +33,14 @@
 
 {#-
   The decision-rule conditions that gave no evaluation row, one row each with its missing fact:
-  `incomplete` names a CTE of (program_id, charge_key, rule_id) to look at, e.g. the rows of
+  `incomplete` names a CTE of (program, charge_key, rule_id) to look at, e.g. the rows of
   int_rule_results with conditions_unevaluated <> 0 (none, unless the evaluator lacks a type).
   `evaluations` names the evaluation rows to look in (default: int_rule_conditions_evaluated;
   a model that evaluated the rules itself passes its own CTE, so the view is not computed).
 -#}
 {% macro unevaluated_conditions(incomplete, evaluations=none) -%}
     select
-        i.program_id,
+        i.program,
         i.charge_key,
         d.rule_id,
         d.condition_seq,
@@ -49,14 +49,14 @@
         {{ unevaluated_condition('d') }} as missing_fact
     from {{ incomplete }} as i
     inner join {{ ref('stg_rules__conditions') }} as d
-        on d.program_id = i.program_id and d.rule_id = i.rule_id
+        on d.program = i.program and d.rule_id = i.rule_id
     left join (
-        select e.program_id, e.charge_key, e.rule_id, e.condition_seq
+        select e.program, e.charge_key, e.rule_id, e.condition_seq
         from {{ evaluations or ref('int_rule_conditions_evaluated') }} as e
         inner join {{ incomplete }} as j
-            on j.program_id = e.program_id and j.charge_key = e.charge_key and j.rule_id = e.rule_id
+            on j.program = e.program and j.charge_key = e.charge_key and j.rule_id = e.rule_id
     ) as a
-        on a.program_id = i.program_id and a.charge_key = i.charge_key
+        on a.program = i.program and a.charge_key = i.charge_key
         and a.rule_id = i.rule_id and a.condition_seq = d.condition_seq
     where a.rule_id is null
 {%- endmacro %}
@@ -113,9 +113,9 @@
 
 {% macro filter_joins() -%}
     left join {{ ref('int_charge_code_set_matches') }} as fm
-        on fm.program_id = cc.program_id and fm.code_set = cc.f_code_set and fm.charge_key = o.charge_key
+        on fm.program = cc.program and fm.code_set = cc.f_code_set and fm.charge_key = o.charge_key
     left join {{ ref('int_charge_code_set_matches') }} as fx
-        on fx.program_id = cc.program_id and fx.code_set = cc.f_exclude_code_set and fx.charge_key = o.charge_key
+        on fx.program = cc.program and fx.code_set = cc.f_exclude_code_set and fx.charge_key = o.charge_key
 {%- endmacro %}
 
 {#-
@@ -135,14 +135,14 @@
     {%- set rows = run_query(
         "select distinct d.condition_type from " ~ ref('stg_rules__conditions') ~ " d"
         ~ " inner join " ~ ref('stg_rules__rules') ~ " r"
-        ~ " on r.program_id = d.program_id and r.rule_id = d.rule_id"
+        ~ " on r.program = d.program and r.rule_id = d.rule_id"
         ~ " where r.kind = '" ~ rule_kind ~ "'") -%}
     {{ return(rows.columns[0].values() | list) }}
 {%- endmacro %}
 
 {#-
   per_rule: `candidates` has a rule_id column too, and only that rule's conditions are evaluated
-  for the charge (fct_conviction_eligibility: the deciding rule's facts, ~4 conditions a
+  for the charge (fct_decisions: the deciding rule's facts, ~4 conditions a
   decision instead of every condition of every rule).
 -#}
 {% macro evaluate_conditions(candidates, conditions, rule_kind=none, per_rule=false) %}
@@ -160,9 +160,9 @@ supervision_ends as (
 
 cc as {{ not_materialized() }} (
     select
-        k.program_id,
+        k.program,
         k.charge_key,
-        {{ star_except(ref('stg_rules__conditions'), ['program_id'], 'd') }},
+        {{ star_except(ref('stg_rules__conditions'), ['program'], 'd') }},
         p.as_of_date,
         c.person_key,
         c.arrest_key,
@@ -213,8 +213,8 @@ cc as {{ not_materialized() }} (
         s.has_registration_data
     from {{ candidates }} as k
     inner join {{ conditions }} as d
-        on d.program_id = k.program_id {% if per_rule %}and d.rule_id = k.rule_id{% endif %}
-    inner join {{ ref('stg_rules__programs') }} as p on p.program_id = k.program_id
+        on d.program = k.program {% if per_rule %}and d.rule_id = k.rule_id{% endif %}
+    inner join {{ ref('stg_rules__programs') }} as p on p.program = k.program
     inner join {{ ref('int_charges_assembled') }} as c on c.charge_key = k.charge_key
     inner join {{ ref('int_persons_unioned') }} as s on s.person_key = c.person_key
     left join supervision_ends as se on se.charge_key = c.charge_key
@@ -245,7 +245,7 @@ cc as {{ not_materialized() }} (
 evaluated as (
     {%- for t in needed %}
     select
-        program_id, charge_key, rule_id, condition_seq, condition_type, description,
+        program, charge_key, rule_id, condition_seq, condition_type, description,
         is_negated, is_time_condition,
         case when is_negated then not raw_value else raw_value end as value,
         case when not is_negated and raw_value is distinct from true then ready_on end as ready_on,
@@ -256,7 +256,7 @@ evaluated as (
     {%- else %}
     -- no condition type to evaluate: no rows, with the columns and their types
     select
-        program_id, charge_key, rule_id, condition_seq, condition_type, description,
+        program, charge_key, rule_id, condition_seq, condition_type, description,
         is_negated, is_time_condition,
         cast(null as {{ dbt.type_boolean() }}) as value,
         cast(null as date) as ready_on,

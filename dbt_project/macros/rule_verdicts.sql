@@ -2,7 +2,7 @@
   Does a rule's verdict decide the charge? Rules are tried in order; the first that decides wins:
   one that holds, an `eligible` rule held up by time conditions alone (not_yet_eligible), or one
   that cannot be decided and says on_unknown: review (needs_review). `r` is the alias of a row
-  of int_rule_results. fct_conviction_eligibility picks the decision with it, int_rule_results
+  of int_rule_results. fct_decisions picks the decision with it, int_rule_results
   the charges its first wave left undecided: one definition keeps the two in step.
 -#}
 {% macro is_decisive(r) -%}
@@ -21,15 +21,15 @@
   Fail closed: a condition with no evaluation row (no evaluator for its type, or one that
   dropped the charge) is unknown, never true. Only a rule with no conditions at all holds
   without evaluations.
-  candidates: (program_id, charge_key); rules: rows of stg_rules__rules to decide;
-  evaluations: evaluation rows (program_id, charge_key, rule_id, value, ready_on,
+  candidates: (program, charge_key); rules: rows of stg_rules__rules to decide;
+  evaluations: evaluation rows (program, charge_key, rule_id, value, ready_on,
   is_time_condition) of those rules. One SELECT, no CTE names of its own, so a model can use it
   more than once. No text: the facts are joined into text only for the rule that decides
-  (fct_conviction_eligibility).
+  (fct_decisions).
 -#}
 {% macro rule_verdicts(candidates, rules, evaluations) -%}
 select
-    program_id,
+    program,
     charge_key,
     rule_id,
     rule_order,
@@ -50,7 +50,7 @@ select
     conditions_unevaluated
 from (
     select
-        k.program_id,
+        k.program,
         k.charge_key,
         r.rule_id,
         r.rule_order,
@@ -67,16 +67,16 @@ from (
         -- conditions of the rule that gave no evaluation row for this charge
         coalesce(n.conditions_defined, 0) - coalesce(p.conditions_evaluated, 0) as conditions_unevaluated
     from {{ candidates }} as k
-    inner join {{ rules }} as r on r.program_id = k.program_id
+    inner join {{ rules }} as r on r.program = k.program
     left join (
         -- How many conditions each rule has: every one must give an evaluation row per charge.
-        select program_id, rule_id, count(*) as conditions_defined
+        select program, rule_id, count(*) as conditions_defined
         from {{ ref('stg_rules__conditions') }}
-        group by program_id, rule_id
-    ) as n on n.program_id = r.program_id and n.rule_id = r.rule_id
+        group by program, rule_id
+    ) as n on n.program = r.program and n.rule_id = r.rule_id
     left join (
         select
-            program_id,
+            program,
             charge_key,
             rule_id,
             count(*) as conditions_evaluated,
@@ -85,9 +85,9 @@ from (
             count(case when value is null then 1 end) as unknowns,
             max(case when value = false and is_time_condition then ready_on end) as eligible_on
         from {{ evaluations }}
-        group by program_id, charge_key, rule_id
+        group by program, charge_key, rule_id
     ) as p
-        on p.program_id = k.program_id and p.charge_key = k.charge_key and p.rule_id = r.rule_id
+        on p.program = k.program and p.charge_key = k.charge_key and p.rule_id = r.rule_id
 ) as counted
 {%- endmacro %}
 
@@ -96,12 +96,12 @@ from (
   only these are evaluated against the rules of wave 2 (stg_rules__rules.evaluation_wave).
 -#}
 {% macro undecided_after_first_wave() -%}
-    select k.program_id, k.charge_key
+    select k.program, k.charge_key
     from {{ ref('int_program_charges_scoped') }} as k
     where not exists (
         select 1
         from {{ ref('int_rule_results_first_wave') }} as r
-        where r.program_id = k.program_id and r.charge_key = k.charge_key and {{ is_decisive('r') }}
+        where r.program = k.program and r.charge_key = k.charge_key and {{ is_decisive('r') }}
     )
 {%- endmacro %}
 
@@ -116,13 +116,13 @@ from (
     select d.*
     from {{ ref('stg_rules__conditions') }} as d
     inner join {{ ref('stg_rules__rules') }} as r
-        on r.program_id = d.program_id and r.rule_id = d.rule_id
+        on r.program = d.program and r.rule_id = d.rule_id
     where {% if wave %}{{ rules_of_wave(wave) }}{% else %}r.kind = 'decision' and r.is_enabled{% endif %}
 {%- endmacro %}
 
 {#-
   The deciding rule's conditions with their texts, for the decision table's facts: CTEs ending
-  with `evaluated`. `chosen` names a CTE of (program_id, charge_key, rule_id). On DuckDB and
+  with `evaluated`. `chosen` names a CTE of (program, charge_key, rule_id). On DuckDB and
   PostgreSQL the rule's conditions are evaluated again, for that rule only (~4 conditions a
   decision: int_rule_conditions_evaluated is a view there, and computing it all would evaluate
   every condition of every rule). On Spark int_rule_conditions_evaluated is a table, and one query
@@ -146,6 +146,6 @@ evaluated as (
     select e.*
     from {{ ref('int_rule_conditions_evaluated') }} as e
     inner join {{ chosen }} as c
-        on c.program_id = e.program_id and c.charge_key = e.charge_key and c.rule_id = e.rule_id
+        on c.program = e.program and c.charge_key = e.charge_key and c.rule_id = e.rule_id
 )
 {%- endmacro %}

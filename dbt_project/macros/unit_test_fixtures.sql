@@ -143,18 +143,18 @@ int_registrations_unioned:
   start_date_latest: date
   end_date: date
 int_charge_code_set_matches:
-  program_id: varchar
+  program: varchar
   code_set: varchar
   charge_key: varchar
   is_match: boolean
 int_program_charges_scoped:
-  program_id: varchar
+  program: varchar
   charge_key: varchar
   in_scope: boolean
   scope_missing_facts: varchar
   scope_facts: varchar
 int_rule_conditions_evaluated:
-  program_id: varchar
+  program: varchar
   charge_key: varchar
   rule_id: varchar
   condition_seq: integer
@@ -167,7 +167,7 @@ int_rule_conditions_evaluated:
   fact: varchar
   missing_fact: varchar
 int_rule_conditions_first_wave:
-  program_id: varchar
+  program: varchar
   charge_key: varchar
   rule_id: varchar
   condition_seq: integer
@@ -175,7 +175,7 @@ int_rule_conditions_first_wave:
   value: boolean
   ready_on: date
 stg_rules__programs:
-  program_id: varchar
+  program: varchar
   jurisdiction: varchar
   title: varchar
   status: varchar
@@ -192,7 +192,7 @@ stg_rules__programs:
   is_in_effect: boolean
   is_forecast: boolean
 stg_rules__rules:
-  program_id: varchar
+  program: varchar
   rule_id: varchar
   rule_order: integer
   kind: varchar
@@ -206,7 +206,7 @@ stg_rules__rules:
   verify: varchar
   evaluation_wave: integer
 stg_rules__conditions:
-  program_id: varchar
+  program: varchar
   rule_id: varchar
   condition_seq: integer
   condition_type: varchar

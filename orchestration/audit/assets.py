@@ -76,11 +76,11 @@ def decision_history(context: AssetExecutionContext, warehouse: Warehouse) -> Ma
     run_id = context.run_id
     revision, dirty = git_revision()
     programs = warehouse.query(
-        "select program_id, rules_version, rule_file, rule_file_sha256, options_file_sha256,"
-        " as_of_date from rules.programs order by program_id"
+        "select program, rules_version, rule_file, rule_file_sha256, options_file_sha256,"
+        " as_of_date from rules.programs order by program"
     )
     decisions = warehouse.query(
-        f"select {', '.join(HISTORY_COLUMNS)} from main.fct_conviction_eligibility"
+        f"select {', '.join(HISTORY_COLUMNS)} from main.fct_decisions"
     ).with_columns(run_id=pl.lit(run_id))
     # the code inference tables change decisions too: recorded beside the rule files (key
     # "code_inference:<file>"), so `reproduce` checks them and `diff` lists their versions
@@ -98,7 +98,7 @@ def decision_history(context: AssetExecutionContext, warehouse: Warehouse) -> Ma
                 "git_dirty": dirty,
                 "rule_files": json.dumps(
                     {
-                        r["program_id"]: {
+                        r["program"]: {
                             "file": r["rule_file"],
                             "sha256": r["rule_file_sha256"],
                             "version": r["rules_version"],

@@ -13,7 +13,7 @@ def load(warehouse: Path, subject: str, program: str | None) -> tuple[pl.DataFra
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         decisions = con.execute(
-            "select * from main.fct_conviction_eligibility"
+            "select * from main.fct_decisions"
             " where subject_id = $subject and ($program is null or program = $program)"
             " order by person_key, program, charge_ref",
             {"subject": subject, "program": program},

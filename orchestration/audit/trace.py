@@ -185,7 +185,7 @@ def load(warehouse: Path, subject: str, count: str, program: str | None = None) 
                 con,
                 "select l.*, e.reasons, e.missing_facts"
                 " from main.fct_decision_lineage l"
-                " join main.fct_conviction_eligibility e on e.decision_id = l.decision_id"
+                " join main.fct_decisions e on e.decision_id = l.decision_id"
                 " where l.subject_id = $subject and l.charge_ref = $count"
                 "   and ($program is null or l.program = $program)"
                 " order by l.source_system, l.person_key, l.program",
@@ -216,7 +216,7 @@ def load(warehouse: Path, subject: str, count: str, program: str | None = None) 
 def _not_found(con, subject: str, count: str, program: str | None) -> str:
     refs = _query(
         con,
-        "select distinct charge_ref, program from main.fct_conviction_eligibility"
+        "select distinct charge_ref, program from main.fct_decisions"
         " where subject_id = ? order by 1, 2",
         [subject],
     )

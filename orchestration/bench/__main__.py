@@ -71,7 +71,7 @@ def ensure_extract(folder: Path, rows: int) -> Path:
 def decided(warehouse: Path) -> tuple[int, int]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         row = con.execute(
-            "select count(distinct charge_key), count(*) from fct_conviction_eligibility"
+            "select count(distinct charge_key), count(*) from fct_decisions"
         ).fetchone()
     return int(row[0]), int(row[1])
 

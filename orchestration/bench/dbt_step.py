@@ -132,7 +132,7 @@ def bench(folder: Path, rows: int, repeats: int) -> DbtResult:
         if ok:
             with duckdb.connect(str(wh), read_only=True) as con:
                 decisions = con.execute(
-                    "select count(*) from fct_conviction_eligibility"
+                    "select count(*) from fct_decisions"
                 ).fetchone()[0]
         print(
             f"  {rows:>10,} rows, dbt build {i + 1}/{repeats} under {limit}: {wall:6.1f} s,"

@@ -181,9 +181,9 @@ def staged_files(
     programs = frames.programs
     as_of: date = programs["as_of_date"][0] if programs.height else date.today()
     revision, dirty = git_revision()
-    rules_versions = dict(zip(programs["program_id"], programs["rules_version"], strict=True))
+    rules_versions = dict(zip(programs["program"], programs["rules_version"], strict=True))
     params = warehouse.query(
-        "select name, value_json from rules.parameters where program_id = 'us_ca_prop64'"
+        "select name, value_json from rules.parameters where program = 'us_ca_prop64'"
     )
     run = {
         # run_id and generated_at: manifest.json only (documents repeat byte for byte)

@@ -140,7 +140,7 @@ def build_run_files(
     counties = sorted({c for c in decisions["_county"].to_list()}, key=lambda c: c or "")
     if county is not None:
         counties = [normalize_county(county)]
-    programs = {r["program_id"]: r for r in frames.programs.iter_rows(named=True)}
+    programs = {r["program"]: r for r in frames.programs.iter_rows(named=True)}
     per_county = {
         c: decisions.filter(
             pl.col("_county").is_null() if c is None else pl.col("_county") == c

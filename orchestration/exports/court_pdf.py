@@ -380,7 +380,7 @@ def write_court_document(
 ) -> dict[str, Any]:
     """Write a motion and [proposed] order for every eligible charge in `rows` to `path`.
 
-    `program` is one row of the programs table (program_id, jurisdiction, title, law_version,
+    `program` is one row of the programs table (program, jurisdiction, title, law_version,
     rules_version, citations_text). `rows` are decision rows for that program and county; the
     caller is expected to pass eligible rows only, but rows whose determination is not
     'eligible' are dropped here too (defensively): a court document must never ask for relief
@@ -391,7 +391,7 @@ def write_court_document(
     reconcile the document with the decision table. Rows are listed by name,
     date of birth, subject, conviction date, case number, count order and charge key.
     """
-    program_id = str(program.get("program_id") or "")
+    program_id = str(program.get("program") or "")
     jurisdiction = str(program.get("jurisdiction") or "")
     title_text = str(program.get("title") or program_id)
     citations = str(program.get("citations_text") or program_id)

@@ -10,7 +10,7 @@ from orchestration.resources import Warehouse
 @dataclass(frozen=True)
 class ExportFrames:
     decisions: pl.DataFrame  # the decision table + the person's name, DOB, CII, gender, race
-    programs: pl.DataFrame  # program_id, jurisdiction, title, law_version, rules_version, ...
+    programs: pl.DataFrame  # program, jurisdiction, title, law_version, rules_version, ...
     convictions: pl.DataFrame  # every conviction on record: person_key, charge_key, is_felony
     raw_doj: pl.DataFrame  # staged DOJ records + charge_key of their conviction (gogen bundle)
     people: pl.DataFrame  # per DOJ person: the facts the earlier tool's columns report
@@ -20,18 +20,18 @@ DECISIONS_SQL = """
 select d.* exclude (is_undecided), d.is_undecided,
        p.person_name, p.cii_number, p.dob_raw, p.gender, p.race,
        case when p.dob_precision = 'day' then p.dob_earliest end as dob
-from main.fct_conviction_eligibility d
+from main.fct_decisions d
 join main.int_persons_unioned p on p.person_key = d.person_key
 order by d.program, d.county, d.subject_id, d.charge_ref
 """
 
 PROGRAMS_SQL = """
-select p.program_id, p.jurisdiction, p.title, p.law_version, p.rules_version, p.as_of_date,
+select p.program, p.jurisdiction, p.title, p.law_version, p.rules_version, p.as_of_date,
        p.rule_file_sha256,
        (select c.ref from rules.citations c
-         where c.program_id = p.program_id order by c.position limit 1) as citations_text
+         where c.program = p.program order by c.position limit 1) as citations_text
 from rules.programs p
-order by p.program_id
+order by p.program
 """
 
 CONVICTIONS_SQL = """
@@ -59,13 +59,13 @@ PEOPLE_SQL = """
 with conv as (
     select c.*,
            exists (select 1 from main.int_charge_code_set_matches m
-                   where m.charge_key = c.charge_key and m.program_id = 'us_ca_prop64'
+                   where m.charge_key = c.charge_key and m.program = 'us_ca_prop64'
                      and m.code_set = 'superstrikes' and m.is_match) as is_superstrike,
            exists (select 1 from main.int_charge_code_set_matches m
-                   where m.charge_key = c.charge_key and m.program_id = 'us_ca_prop64'
+                   where m.charge_key = c.charge_key and m.program = 'us_ca_prop64'
                      and m.code_set = 'registrable_290' and m.is_match) as is_pc290,
            exists (select 1 from main.int_charge_code_set_matches m
-                   where m.charge_key = c.charge_key and m.program_id = 'us_ca_prop64'
+                   where m.charge_key = c.charge_key and m.program = 'us_ca_prop64'
                      and m.code_set = 'prop64_sections' and m.is_match) as is_prop64
     from main.int_charges_assembled c
     where c.is_convicted and c.source_system = 'doj'
@@ -99,7 +99,7 @@ group by p.person_key, p.is_deceased
 # what the reconciliation compares the files with: a few columns of every decision
 RECONCILE_SQL = """
 select program, county, charge_key, decision_id, determination, relief, decisive_rule, reasons
-from main.fct_conviction_eligibility
+from main.fct_decisions
 """
 
 

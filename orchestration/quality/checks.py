@@ -10,7 +10,7 @@ from orchestration.ingest.assets import RAW_EXTRACT
 from orchestration.quality.ge import load_suite_spec, run_suite
 from orchestration.resources import Warehouse
 
-DECISION_TABLE = AssetKey(["fct_conviction_eligibility"])
+DECISION_TABLE = AssetKey(["fct_decisions"])
 CANONICAL_CHARGES = AssetKey(["raw", "canonical_charges"])
 
 
@@ -51,13 +51,13 @@ def ge_canonical_extract(warehouse: Warehouse) -> AssetCheckResult:
 
 @asset_check(asset=DECISION_TABLE, blocking=True, name="ge_decision_table")
 def ge_decision_table(warehouse: Warehouse) -> AssetCheckResult:
-    """GE suite expectations/fct_conviction_eligibility.json on the decision table."""
+    """GE suite expectations/fct_decisions.json on the decision table."""
     frame = warehouse.query(
         "select charge_key, program, determination, relief, reason_codes, reasons,"
         " missing_facts, is_undecided, rules_version, as_of, source_line,"
         " eligible_on, charge_determination, charge_eligible_on"
-        " from main.fct_conviction_eligibility"
+        " from main.fct_decisions"
     )
     return _result(
-        "fct_conviction_eligibility", frame.height, run_suite("fct_conviction_eligibility", frame)
+        "fct_decisions", frame.height, run_suite("fct_decisions", frame)
     )

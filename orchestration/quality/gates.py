@@ -276,7 +276,7 @@ def nothing_to_decide(config: EmptyConfig, warehouse: Warehouse) -> AssetCheckRe
         _INPUTS_SQL
         + """
         , decided as (
-            select distinct charge_key from main.fct_conviction_eligibility
+            select distinct charge_key from main.fct_decisions
         )
         select c.input,
                count(*) as charges,
@@ -292,8 +292,8 @@ def nothing_to_decide(config: EmptyConfig, warehouse: Warehouse) -> AssetCheckRe
         " from raw.canonical_files where present and table_name = 'charges' and staged > 0"
     )
     laws = ", ".join(
-        warehouse.query("select program_id from main.stg_rules__programs order by 1")[
-            "program_id"
+        warehouse.query("select program from main.stg_rules__programs order by 1")[
+            "program"
         ].to_list()
     )
     problems = []

@@ -35,7 +35,7 @@ S, N, B, D, F = pl.String, pl.Int32, pl.Boolean, pl.Date, pl.Float64
 # Table name -> polars schema. The dbt sources in models/staging/rules read these.
 TABLES: dict[str, dict[str, Any]] = {
     "programs": {
-        "program_id": S,
+        "program": S,
         "jurisdiction": S,
         "title": S,
         "status": S,
@@ -54,7 +54,7 @@ TABLES: dict[str, dict[str, Any]] = {
         "is_forecast": B,
     },
     "citations": {
-        "program_id": S,
+        "program": S,
         "citation_id": S,
         "position": N,
         "ref": S,
@@ -62,14 +62,14 @@ TABLES: dict[str, dict[str, Any]] = {
         "confidence": S,
     },
     "parameters": {
-        "program_id": S,
+        "program": S,
         "name": S,
         "value_json": S,
         "source": S,
         "options_key": S,
     },
     "rules": {
-        "program_id": S,
+        "program": S,
         "rule_id": S,
         "rule_order": N,
         "kind": S,
@@ -83,7 +83,7 @@ TABLES: dict[str, dict[str, Any]] = {
         "verify": S,
     },
     "conditions": {
-        "program_id": S,
+        "program": S,
         "rule_id": S,
         "condition_seq": N,
         "condition_type": S,
@@ -108,7 +108,7 @@ TABLES: dict[str, dict[str, Any]] = {
         "description": S,
     },
     "code_set_members": {
-        "program_id": S,
+        "program": S,
         "code_set": S,
         "statute": S,
         "match_mode": S,
@@ -204,7 +204,7 @@ def compile_program(
     out: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
     out["programs"].append(
         {
-            "program_id": pid,
+            "program": pid,
             "jurisdiction": rf.jurisdiction,
             "title": rf.title,
             "status": rf.status,
@@ -226,7 +226,7 @@ def compile_program(
     for c in rf.citations:
         out["citations"].append(
             {
-                "program_id": pid,
+                "program": pid,
                 "citation_id": c.id,
                 "ref": c.ref,
                 "url": c.url,
@@ -236,7 +236,7 @@ def compile_program(
     for name, param in rf.parameters.items():
         out["parameters"].append(
             {
-                "program_id": pid,
+                "program": pid,
                 "name": name,
                 "value_json": json.dumps(p[name]),
                 "source": resolved.sources[name],
@@ -247,7 +247,7 @@ def compile_program(
     def member(code_set: str, statute: str, m: Any = None) -> None:
         out["code_set_members"].append(
             {
-                "program_id": pid,
+                "program": pid,
                 "code_set": code_set,
                 "statute": statute,
                 "match_mode": m.match if m else "prefix",
@@ -266,7 +266,7 @@ def compile_program(
             c = item.not_ if negated else item
             row: dict[str, Any] = dict.fromkeys(TABLES["conditions"])
             row.update(
-                program_id=pid,
+                program=pid,
                 rule_id=rule_id,
                 condition_seq=seq,
                 condition_type=c.type,
@@ -299,7 +299,7 @@ def compile_program(
     add_conditions(SCOPE_RULE_ID, rf.scope)
     out["rules"].append(
         {
-            "program_id": pid,
+            "program": pid,
             "rule_id": SCOPE_RULE_ID,
             "rule_order": 0,
             "kind": "scope",
@@ -317,7 +317,7 @@ def compile_program(
         enabled = _value(r.enabled, p)
         out["rules"].append(
             {
-                "program_id": pid,
+                "program": pid,
                 "rule_id": r.id,
                 "rule_order": order,
                 "kind": "decision",

@@ -21,7 +21,7 @@ from orchestration.catalog import OWNERS, table_metadata
 from orchestration.resources import Warehouse
 from orchestration.transform.project import dbt_project
 
-DECISION_TABLE_ID = "model.clean_slate.fct_conviction_eligibility"
+DECISION_TABLE_ID = "model.clean_slate.fct_decisions"
 
 
 class LayerTranslator(DagsterDbtTranslator):
@@ -151,7 +151,7 @@ def _decision_table_metadata(warehouse: Warehouse) -> dict[str, Any]:
     """Rules versions and decisions per law and determination (counts only)."""
     rows = warehouse.query(
         "select program, rules_version, determination, count(*) as n"
-        " from main.fct_conviction_eligibility group by all order by all"
+        " from main.fct_decisions group by all order by all"
     )
     versions: dict[str, str] = {}
     counts: dict[str, dict[str, int]] = {}

@@ -29,12 +29,13 @@ GUIDE = Path(__file__).resolve().parents[2] / "docs" / "analyst-guide.md"
 QUERY = re.compile(r"<!-- query: (\S+) -->\s*```sql\n(.*?)```", re.S)
 QUERIES = dict(QUERY.findall(GUIDE.read_text()))
 MARTS = {
-    "fct_conviction_eligibility",
+    "fct_decisions",
     "fct_decision_criteria",
     "fct_decision_lineage",
     "rpt_charge_codes_unparsed",
     "fct_decisions_pseudonymized",
     "mart_decisions",  # deprecated view of fct_decisions_pseudonymized, removed next release
+    "fct_conviction_eligibility",  # deprecated view of fct_decisions, removed next release
 }
 
 

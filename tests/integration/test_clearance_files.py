@@ -42,7 +42,7 @@ def run(tmp_path_factory):
     con = duckdb.connect(str(tmp / "wh.duckdb"), read_only=True)
     try:
         decisions = con.execute(
-            "select d.*, p.person_name from fct_conviction_eligibility d"
+            "select d.*, p.person_name from fct_decisions d"
             " join int_persons_unioned p using (person_key)"
         ).pl()
     finally:

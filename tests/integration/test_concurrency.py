@@ -89,7 +89,7 @@ def test_two_runs_on_one_warehouse_take_turns(tmp_path, record_property):
     try:
         table = con.execute(
             "select program, charge_key, determination, relief, eligible_on"
-            " from main.fct_conviction_eligibility"
+            " from main.fct_decisions"
         ).pl()
         history = con.execute(
             "select run_id, program, charge_key, determination, relief, eligible_on"

@@ -49,7 +49,7 @@ def _decisions(db):
     rows = _query(
         db,
         "select charge_key, determination, decisive_rule, coalesce(missing_facts, ''), facts"
-        f" from fct_conviction_eligibility where program = '{PROGRAM}'",
+        f" from fct_decisions where program = '{PROGRAM}'",
     )
     return {r[0]: r[1:] for r in rows}
 

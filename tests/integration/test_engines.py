@@ -5,7 +5,7 @@ The hand-written CA DOJ extract of test_prop64_pipeline.py goes through the whol
 pg, spark). Every law-case group of rules/*/cases runs through the pipeline on DuckDB; the same
 staged records and compiled rules are then built on PostgreSQL and on Spark
 (tests/integration/engine_batch.py: the dbt step's own publish / fetch). The decision tables
-(fct_conviction_eligibility, fct_decision_criteria) must be equal row for row and value for
+(fct_decisions, fct_decision_criteria) must be equal row for row and value for
 value: ids, determinations, reliefs, reasons, dates, facts, rule traces. The county files the
 three pipelines publish must be byte-identical.
 
@@ -36,7 +36,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.engines]
 
 TARGETS = ("dev", "pg", "spark")
 TABLES = {
-    "fct_conviction_eligibility": ("decision_id",),
+    "fct_decisions": ("decision_id",),
     "fct_decision_criteria": ("program", "charge_key", "rule_id", "condition_seq"),
 }
 CASE_GROUPS: dict[str, list] = defaultdict(list)
@@ -174,7 +174,7 @@ def _assert_same(case: str, built: dict[str, Path]):
 def test_prop64_extract_gives_the_same_decisions_on_every_engine(runs):
     _assert_same("prop64", runs["prop64"])
     # Every determination the Prop 64 test expects is there (not an empty agreement).
-    _, rows = _table(runs["prop64"]["dev"], "fct_conviction_eligibility")
+    _, rows = _table(runs["prop64"]["dev"], "fct_decisions")
     assert len(rows) >= 30
 
 
@@ -208,9 +208,9 @@ def test_the_engines_really_built_the_models(runs, postgres_server):
     """The decisions came from PostgreSQL's and Spark's own tables, not from DuckDB."""
     from orchestration.engines import PostgresEngine
 
-    n = PostgresEngine().query("select count(*) as n from marts.fct_conviction_eligibility")
+    n = PostgresEngine().query("select count(*) as n from marts.fct_decisions")
     assert n["n"][0] > 0
     spark_tables = (
-        SparkSettings.from_env().warehouse_dir / "marts.db" / "fct_conviction_eligibility"
+        SparkSettings.from_env().warehouse_dir / "marts.db" / "fct_decisions"
     )
     assert list(spark_tables.glob("*.parquet"))

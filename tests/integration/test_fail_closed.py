@@ -116,7 +116,7 @@ def test_missing_evaluator_gives_needs_review_not_eligible(tmp_path, record_prop
         rows = {
             (r["program"], r["person_key"].split(":")[1]): r
             for r in con.execute(
-                "select * from fct_conviction_eligibility where source_system = 'canonical'"
+                "select * from fct_decisions where source_system = 'canonical'"
             )
             .pl()
             .to_dicts()

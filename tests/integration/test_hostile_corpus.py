@@ -130,7 +130,7 @@ def test_decisions(corpus_run):
     rows = _query(
         tmp / "wh.duckdb",
         "select program, subject_id, cnt_order, determination, decisive_rule, relief, county"
-        " from fct_conviction_eligibility",
+        " from fct_decisions",
     )
     by_key: dict[tuple, list[tuple]] = {}
     for program, subject, cnt, *rest in rows:
@@ -153,7 +153,7 @@ def test_conflicting_birth_dates_are_named(corpus_run):
     tmp, _ = corpus_run
     ((missing,),) = _query(
         tmp / "wh.duckdb",
-        "select missing_facts from fct_conviction_eligibility"
+        "select missing_facts from fct_decisions"
         " where program = 'us_ca_prop64' and subject_id = 'CD001'",
     )
     assert "birth date conflicting" in missing

@@ -67,7 +67,7 @@ def _decisions(warehouse: Path) -> list[dict]:
     try:
         return (
             con.execute(
-                f"select {', '.join(DECISION_COLUMNS)} from fct_conviction_eligibility"
+                f"select {', '.join(DECISION_COLUMNS)} from fct_decisions"
                 " where source_system = 'canonical' order by program, person_key, charge_ref"
             )
             .pl()

@@ -69,7 +69,7 @@ def _decisions(db: Path, program: str) -> dict[tuple[str, str], dict]:
         db,
         "select subject_id, cnt_order, offense_raw, determination, relief, eligible_on, "
         "decisive_rule, reasons, missing_facts, facts "
-        f"from fct_conviction_eligibility where program = '{program}' and source_file = '{FILE}'",
+        f"from fct_decisions where program = '{program}' and source_file = '{FILE}'",
     )
     return {(r["subject_id"], r["cnt_order"]): r for r in rows}
 

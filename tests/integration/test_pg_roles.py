@@ -7,8 +7,8 @@ schemas of scripts/postgres_roles.sql:
   transformer  reads raw and rules, builds (owns) staging, intermediate, marts, analytics
   analyst      reads the pseudonymous marts (analytics) only: fct_decisions_pseudonymized and,
                for this release, mart_decisions, its deprecated view
-  auditor      reads the decisions (fct_conviction_eligibility, fct_decision_criteria) and
-               their lineage; writes nothing
+  auditor      reads the decisions (fct_decisions and, for this release, its deprecated view
+               fct_conviction_eligibility; fct_decision_criteria) and their lineage; writes nothing
 """
 
 import psycopg2
@@ -22,7 +22,8 @@ from tests.integration.test_prop64_pipeline import _write_inputs
 
 pytestmark = [pytest.mark.integration, pytest.mark.engines]
 
-DECISIONS = "marts.fct_conviction_eligibility"
+DECISIONS = "marts.fct_decisions"
+DECISIONS_OLD = "marts.fct_conviction_eligibility"  # its deprecated view, this release only
 CRITERIA = "marts.fct_decision_criteria"
 PSEUDONYMOUS = "analytics.fct_decisions_pseudonymized"
 PSEUDONYMOUS_OLD = "analytics.mart_decisions"  # its deprecated view, this release only
@@ -80,7 +81,14 @@ def test_the_loader_writes_raw_and_rules_only(warehouse_on_pg):
     assert _can(s, "loader", f"insert into {STAGED} (source_file, source_line) values ('x', 1)")
     assert _can(s, "loader", "create table raw.loader_probe (x int)")
     assert _can(s, "loader", f"delete from {RULES}")
-    for table in (DECISIONS, PSEUDONYMOUS, PSEUDONYMOUS_OLD, STAGING_VIEW, INTERMEDIATE):
+    for table in (
+        DECISIONS,
+        DECISIONS_OLD,
+        PSEUDONYMOUS,
+        PSEUDONYMOUS_OLD,
+        STAGING_VIEW,
+        INTERMEDIATE,
+    ):
         assert not _can(s, "loader", _select(table)), table
     assert not _can(s, "loader", "create table marts.loader_probe (x int)")
     assert not _can(s, "loader", "create schema loader_probe")
@@ -102,7 +110,7 @@ def test_the_analyst_reads_the_pseudonymous_marts_only(warehouse_on_pg):
     s = warehouse_on_pg
     assert _can(s, "analyst", _select(PSEUDONYMOUS))
     assert _can(s, "analyst", _select(PSEUDONYMOUS_OLD))  # the old name, until it is removed
-    for table in (DECISIONS, CRITERIA, STAGED, RULES, STAGING_VIEW, INTERMEDIATE):
+    for table in (DECISIONS, DECISIONS_OLD, CRITERIA, STAGED, RULES, STAGING_VIEW, INTERMEDIATE):
         assert not _can(s, "analyst", _select(table)), table
     assert not _can(s, "analyst", f"delete from {PSEUDONYMOUS}")
     assert not _can(s, "analyst", "create table analytics.analyst_probe (x int)")
@@ -111,6 +119,7 @@ def test_the_analyst_reads_the_pseudonymous_marts_only(warehouse_on_pg):
 def test_the_auditor_reads_decisions_and_lineage_and_writes_nothing(warehouse_on_pg):
     s = warehouse_on_pg
     assert _can(s, "auditor", _select(DECISIONS))
+    assert _can(s, "auditor", _select(DECISIONS_OLD))  # the old name, until it is removed
     assert _can(s, "auditor", _select(CRITERIA))
     lineage = _lineage_relation(s)
     if lineage:

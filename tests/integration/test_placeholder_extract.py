@@ -61,7 +61,7 @@ def _run(folder: Path, placeholder: str | None) -> Path:
 def _decisions(wh: Path) -> pl.DataFrame:
     con = duckdb.connect(str(wh), read_only=True)
     try:
-        df = con.execute("select * from fct_conviction_eligibility").pl()
+        df = con.execute("select * from fct_decisions").pl()
     finally:
         con.close()
     keep = [

@@ -305,7 +305,7 @@ def _decisions(db: Path) -> dict[tuple[str, str], dict]:
     con = duckdb.connect(str(db), read_only=True)
     try:
         rows = (
-            con.execute("select * from fct_conviction_eligibility where program = 'us_ca_prop64'")
+            con.execute("select * from fct_decisions where program = 'us_ca_prop64'")
             .pl()
             .to_dicts()
         )

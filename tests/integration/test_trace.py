@@ -148,7 +148,7 @@ def test_trace_follows_every_link_of_a_published_decision(run):
         ).fetchall()
         lineage_rows, decisions = con.execute(
             "select (select count(*) from fct_decision_lineage),"
-            " (select count(*) from fct_conviction_eligibility)"
+            " (select count(*) from fct_decisions)"
         ).fetchone()
     finally:
         con.close()
@@ -279,12 +279,12 @@ def test_reproduce_after_an_input_changed_fails_naming_the_file(run):
 def test_lineage_view_has_one_row_per_decision(run):
     """fct_decision_lineage has no dbt tests (too costly per build): its grain is checked here."""
     with duckdb.connect(str(run["wh"]), read_only=True) as con:
-        decisions = con.execute("select count(*) from fct_conviction_eligibility").fetchone()[0]
+        decisions = con.execute("select count(*) from fct_decisions").fetchone()[0]
         rows, ids = con.execute(
             "select count(*), count(distinct decision_id) from fct_decision_lineage"
         ).fetchone()
         missing = con.execute(
-            "select count(*) from fct_conviction_eligibility e "
+            "select count(*) from fct_decisions e "
             "anti join fct_decision_lineage l on l.decision_id = e.decision_id"
         ).fetchone()[0]
     assert decisions > 0

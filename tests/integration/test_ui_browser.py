@@ -36,7 +36,7 @@ EXPECTED_GROUPS = {
     "rules/programs": "rules",
     "stg_doj__events": "staging",
     "int_charges_assembled": "intermediate",
-    "fct_conviction_eligibility": "marts",
+    "fct_decisions": "marts",
     "fct_decision_criteria": "marts",
     "analytics/fct_decisions_pseudonymized": "marts",
     "exports/staged_files": "exports",
@@ -151,7 +151,7 @@ def test_checks_render_and_passed(ui):
     # the GE suite, a dbt generic test, and a singular conservation test: all asset checks
     for check in (
         "ge_decision_table",
-        "unique_fct_conviction_eligibility_decision_id",
+        "unique_fct_decisions_decision_id",
         "assert_one_decision_per_scoped_charge",
     ):
         assert check in text, check

@@ -37,7 +37,7 @@ def test_python_and_dbt_assets_carry_code_versions():
         ["raw", "doj_extract"],
         ["raw", "canonical_charges"],
         ["rules", "programs"],
-        ["fct_conviction_eligibility"],
+        ["fct_decisions"],
         ["exports", "staged_files"],
         ["audit", "decision_history"],
     ):
@@ -46,7 +46,7 @@ def test_python_and_dbt_assets_carry_code_versions():
 
 def test_table_assets_declare_column_schemas():
     graph = _graph()
-    for key in (["raw", "doj_extract"], ["rules", "conditions"], ["fct_conviction_eligibility"]):
+    for key in (["raw", "doj_extract"], ["rules", "conditions"], ["fct_decisions"]):
         value = graph.get(AssetKey(key)).metadata[COLUMN_SCHEMA]
         schema = getattr(value, "schema", value)  # TableSchema, or its metadata value
         assert schema.columns, key
@@ -62,7 +62,7 @@ def test_conservation_tests_are_checks_on_the_models_they_guard():
     )
     assert (
         AssetCheckKey(
-            AssetKey("fct_conviction_eligibility"), "assert_one_decision_per_scoped_charge"
+            AssetKey("fct_decisions"), "assert_one_decision_per_scoped_charge"
         )
         in checks
     )

@@ -100,7 +100,7 @@ def test_a_type_declares_the_columns_its_parameters_are_written_to(name):
 def test_the_conditions_table_has_every_types_columns():
     assert list(TABLES["conditions"]) == BASE_COLUMNS + list(conditions.COLUMNS)
     assert BASE_COLUMNS == [
-        "program_id",
+        "program",
         "rule_id",
         "condition_seq",
         "condition_type",

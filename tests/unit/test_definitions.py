@@ -15,7 +15,7 @@ def test_definitions_load_and_the_graph_is_connected():
         "rules/rules",
         "stg_doj__events",
         "int_charge_codes_normalized",
-        "fct_conviction_eligibility",
+        "fct_decisions",
         "exports/staged_files",
         "exports/published",
         "audit/decision_history",
@@ -28,7 +28,7 @@ def test_definitions_load_and_the_graph_is_connected():
     )
     # the export reads the decision table, which the blocking GE gate checks
     export = graph.get(AssetKey(["exports", "staged_files"]))
-    assert AssetKey("fct_conviction_eligibility") in export.parent_keys
+    assert AssetKey("fct_decisions") in export.parent_keys
     assert (
         AssetKey(["exports", "staged_files"])
         in graph.get(AssetKey(["exports", "published"])).parent_keys

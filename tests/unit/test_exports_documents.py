@@ -19,7 +19,7 @@ from orchestration.exports.review_workbook import write_review_workbook
 AS_OF = date(2025, 7, 1)
 CITATION = "Cal. Health & Safety Code §§ 11361.8, 11361.9"
 PROP64 = {
-    "program_id": "us_ca_prop64",
+    "program": "us_ca_prop64",
     "jurisdiction": "US-CA",
     "title": "California Proposition 64 (AUMA)",
     "law_version": date(2018, 9, 30),
@@ -251,7 +251,7 @@ def test_pdf_caption_is_driven_by_jurisdiction(
     rows = make_decisions(12, seed=5).with_columns(
         pl.lit(relief, dtype=pl.String).alias("relief"), pl.lit(None, pl.String).alias("county")
     )
-    program = {**PROP64, "program_id": program_id, "jurisdiction": jurisdiction}
+    program = {**PROP64, "program": program_id, "jurisdiction": jurisdiction}
     path = tmp_path / "doc.pdf"
     result = write_court_document(path, county, program, rows, AS_OF)
     text = _norm("\n".join(p.extract_text() for p in PdfReader(path).pages))

@@ -45,36 +45,36 @@ charges as (
 ),
 
 programs as (
-    select program_id, jurisdiction from {{ ref('stg_rules__programs') }}
+    select program, jurisdiction from {{ ref('stg_rules__programs') }}
 ),
 
 pairs as (
-    select c.*, m.program_id, m.code_set, m.statute as member_statute,
+    select c.*, m.program, m.code_set, m.statute as member_statute,
            m.member_section_and_subdivisions, m.match_mode, m.attempt, m.with_enhancement
     from charges as c
     inner join programs as p on p.jurisdiction = c.jurisdiction
     inner join members as m
-        on m.program_id = p.program_id and m.is_keyed and m.statute_key = c.match_key
+        on m.program = p.program and m.is_keyed and m.statute_key = c.match_key
     where c.parse_status = 'parsed'
     union all
-    select c.*, m.program_id, m.code_set, m.statute as member_statute,
+    select c.*, m.program, m.code_set, m.statute as member_statute,
            m.member_section_and_subdivisions, m.match_mode, m.attempt, m.with_enhancement
     from charges as c
     inner join programs as p on p.jurisdiction = c.jurisdiction
     inner join members as m
-        on m.program_id = p.program_id and m.is_keyed and m.section_match_key = c.match_key
+        on m.program = p.program and m.is_keyed and m.section_match_key = c.match_key
     where c.parse_status <> 'parsed'
     union all
-    select c.*, m.program_id, m.code_set, m.statute as member_statute,
+    select c.*, m.program, m.code_set, m.statute as member_statute,
            m.member_section_and_subdivisions, m.match_mode, m.attempt, m.with_enhancement
     from charges as c
     inner join programs as p on p.jurisdiction = c.jurisdiction
-    inner join members as m on m.program_id = p.program_id and not m.is_keyed
+    inner join members as m on m.program = p.program and not m.is_keyed
 ),
 
 matched as (
     select
-        m.program_id,
+        m.program,
         m.code_set,
         m.charge_key,
         case when m.parse_status = 'parsed' then true end as is_match
@@ -102,9 +102,9 @@ matched as (
 
 -- A charge matching two members of a set counts once; a certain match beats a maybe.
 select
-    program_id,
+    program,
     code_set,
     charge_key,
     case when bool_or(is_match) then true end as is_match
 from matched
-group by program_id, code_set, charge_key
+group by program, code_set, charge_key

@@ -6,7 +6,7 @@
 -- in_scope NULL, naming the condition, never silently in (or out of) scope. A false condition
 -- still puts the charge out of scope (false AND unknown is false).
 with candidates as (
-    select p.program_id, c.charge_key
+    select p.program, c.charge_key
     from {{ ref('stg_rules__programs') }} as p
     inner join {{ ref('int_charges_assembled') }} as c on c.jurisdiction = p.jurisdiction
     where p.is_in_effect
@@ -16,19 +16,19 @@ conditions as (
     select d.*
     from {{ ref('stg_rules__conditions') }} as d
     inner join {{ ref('stg_rules__rules') }} as r
-        on r.program_id = d.program_id and r.rule_id = d.rule_id
+        on r.program = d.program and r.rule_id = d.rule_id
     where r.kind = 'scope'
 ),
 
 {{ evaluate_conditions('candidates', 'conditions', rule_kind='scope') }},
 
 defined as (
-    select program_id, count(*) as conditions_defined from conditions group by program_id
+    select program, count(*) as conditions_defined from conditions group by program
 ),
 
 per_charge as (
     select
-        program_id,
+        program,
         charge_key,
         coalesce(bool_or(not value), false) as any_false,
         count(case when value is null then 1 end) as unknowns,
@@ -38,13 +38,13 @@ per_charge as (
         {{ seq_listagg("missing_fact", "condition_seq", "'; '") }} as scope_missing_facts,
         {{ seq_listagg("fact", "condition_seq", "'; '") }} as scope_facts
     from evaluated
-    group by program_id, charge_key
+    group by program, charge_key
 ),
 
 checked as (
     -- every candidate, also one no condition answered for
     select
-        k.program_id,
+        k.program,
         k.charge_key,
         coalesce(n.conditions_defined, 0) as conditions_defined,
         coalesce(e.conditions_evaluated, 0) as conditions_evaluated,
@@ -54,27 +54,27 @@ checked as (
         e.scope_missing_facts,
         e.scope_facts
     from candidates as k
-    left join defined as n on n.program_id = k.program_id
-    left join per_charge as e on e.program_id = k.program_id and e.charge_key = k.charge_key
+    left join defined as n on n.program = k.program
+    left join per_charge as e on e.program = k.program and e.charge_key = k.charge_key
     where not coalesce(e.any_false, false)
 ),
 
 unevaluated as (
     -- The scope conditions that gave no evaluation row, by name (no rows unless one is missing).
     select
-        c.program_id,
+        c.program,
         c.charge_key,
         {{ dbt.listagg(unevaluated_condition('d'), "'; '", "order by d.condition_seq") }} as missing
     from checked as c
-    inner join conditions as d on d.program_id = c.program_id
+    inner join conditions as d on d.program = c.program
     where c.conditions_unevaluated <> 0
       and position(',' || cast(d.condition_seq as {{ dbt.type_string() }}) || ','
                    in ',' || coalesce(c.evaluated_seqs, '') || ',') = 0
-    group by c.program_id, c.charge_key
+    group by c.program, c.charge_key
 )
 
 select
-    c.program_id,
+    c.program,
     c.charge_key,
     case when c.conditions_unevaluated <> 0 or c.unknowns > 0 then null else true end as in_scope,
     case
@@ -90,4 +90,4 @@ select
     end as scope_missing_facts,
     c.scope_facts
 from checked as c
-left join unevaluated as u on u.program_id = c.program_id and u.charge_key = c.charge_key
+left join unevaluated as u on u.program = c.program and u.charge_key = c.charge_key

@@ -14,5 +14,5 @@ conditions as (
 
 {{ evaluate_conditions('candidates', 'conditions', rule_kind='decision') }}
 
-select program_id, charge_key, rule_id, condition_seq, is_time_condition, value, ready_on
+select program, charge_key, rule_id, condition_seq, is_time_condition, value, ready_on
 from evaluated

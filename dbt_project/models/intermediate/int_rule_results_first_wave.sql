@@ -2,7 +2,7 @@
 -- charge; macros/rule_verdicts.sql says what each verdict means. int_rule_results adds wave 2
 -- for the charges these leave undecided.
 with candidates as (
-    select program_id, charge_key from {{ ref('int_program_charges_scoped') }}
+    select program, charge_key from {{ ref('int_program_charges_scoped') }}
 ),
 
 rules as (

@@ -1,14 +1,14 @@
 -- Conservation: every charge in a law's scope has exactly one decision under that law, and
 -- every decision belongs to a charge in scope. Returns the violations.
-{# Dagster: a check on fct_conviction_eligibility (the test reads several models: name the one it guards) #}
-{{ config(meta={'dagster': {'ref': {'name': 'fct_conviction_eligibility'}}}) }}
+{# Dagster: a check on fct_decisions (the test reads several models: name the one it guards) #}
+{{ config(meta={'dagster': {'ref': {'name': 'fct_decisions'}}}) }}
 with scoped as (
-    select program_id as program, charge_key from {{ ref('int_program_charges_scoped') }}
+    select program, charge_key from {{ ref('int_program_charges_scoped') }}
 ),
 
 decided as (
     select program, charge_key, count(*) as decisions
-    from {{ ref('fct_conviction_eligibility') }}
+    from {{ ref('fct_decisions') }}
     group by program, charge_key
 )
 

@@ -19,7 +19,7 @@ with expected as (
 
 decisions as (
     -- a case is one canonical extract (the runner's folder name) of one person, id P
-    select * from {{ ref('fct_conviction_eligibility') }} where source_system = 'canonical'
+    select * from {{ ref('fct_decisions') }} where source_system = 'canonical'
 ),
 
 compared as (

@@ -2,16 +2,16 @@
 {% macro condition__all_convictions_in_set() %}
 all_in_set as (
     select
-        cc.program_id, cc.charge_key, cc.rule_id, cc.condition_seq,
+        cc.program, cc.charge_key, cc.rule_id, cc.condition_seq,
         count(*) as convictions,
         count(m.charge_key) as in_set_or_maybe,
         count(case when m.is_match then 1 end) as in_set
     from cc
     inner join {{ ref('int_charges_assembled') }} as o on o.person_key = cc.person_key and o.is_convicted
     left join {{ ref('int_charge_code_set_matches') }} as m
-        on m.program_id = cc.program_id and m.code_set = cc.code_set and m.charge_key = o.charge_key
+        on m.program = cc.program and m.code_set = cc.code_set and m.charge_key = o.charge_key
     where cc.condition_type = 'all_convictions_in_set'
-    group by cc.program_id, cc.charge_key, cc.rule_id, cc.condition_seq
+    group by cc.program, cc.charge_key, cc.rule_id, cc.condition_seq
 ),
 
 cond_all_convictions_in_set as (
@@ -24,7 +24,7 @@ cond_all_convictions_in_set as (
         'code abbreviation of some convictions on the record' as missing
     from cc
     left join all_in_set as a
-        on a.program_id = cc.program_id and a.charge_key = cc.charge_key
+        on a.program = cc.program and a.charge_key = cc.charge_key
         and a.rule_id = cc.rule_id and a.condition_seq = cc.condition_seq
     where cc.condition_type = 'all_convictions_in_set'
 )

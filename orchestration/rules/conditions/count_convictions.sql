@@ -2,7 +2,7 @@
 {% macro condition__count_convictions() %}
 counted_convictions as (
     select
-        cc.program_id, cc.charge_key, cc.rule_id, cc.condition_seq,
+        cc.program, cc.charge_key, cc.rule_id, cc.condition_seq,
         case when cc.distinct_by_episode then o.episode_key else o.charge_key end as unit,
         {{ conviction_filter() }} as value
     from cc
@@ -14,11 +14,11 @@ counted_convictions as (
 
 conviction_counts as (
     select
-        program_id, charge_key, rule_id, condition_seq,
+        program, charge_key, rule_id, condition_seq,
         count(distinct case when value then unit end) as certain,
         count(distinct case when value or value is null then unit end) as possible
     from counted_convictions
-    group by program_id, charge_key, rule_id, condition_seq
+    group by program, charge_key, rule_id, condition_seq
 ),
 
 cond_count_convictions as (
@@ -33,7 +33,7 @@ cond_count_convictions as (
         'level, grade or maximum penalty of some convictions on the record' as missing
     from cc
     left join conviction_counts as n
-        on n.program_id = cc.program_id and n.charge_key = cc.charge_key
+        on n.program = cc.program and n.charge_key = cc.charge_key
         and n.rule_id = cc.rule_id and n.condition_seq = cc.condition_seq
     where cc.condition_type = 'count_convictions'
 )

@@ -2,7 +2,7 @@
 {% macro condition__has_active_supervision() %}
 supervision_now as (
     select
-        cc.program_id, cc.charge_key, cc.rule_id, cc.condition_seq,
+        cc.program, cc.charge_key, cc.rule_id, cc.condition_seq,
         count(*) as periods,
         {{ dbt.listagg("s.supervision_type || '/' || coalesce(s.agency, '?')", "', '",
                          "order by s.supervision_type || '/' || coalesce(s.agency, '?')") }} as what
@@ -13,7 +13,7 @@ supervision_now as (
         and (s.end_date_latest is null or s.end_date_latest >= cc.as_of_date)
         and (cc.agencies is null or {{ in_list('s.agency', 'cc.agencies') }})
     where cc.condition_type = 'has_active_supervision'
-    group by cc.program_id, cc.charge_key, cc.rule_id, cc.condition_seq
+    group by cc.program, cc.charge_key, cc.rule_id, cc.condition_seq
 ),
 
 cond_has_active_supervision as (
@@ -27,7 +27,7 @@ cond_has_active_supervision as (
         'supervision status (the source has no supervision records, e.g. the Supervised Release File)' as missing
     from cc
     left join supervision_now as n
-        on n.program_id = cc.program_id and n.charge_key = cc.charge_key
+        on n.program = cc.program and n.charge_key = cc.charge_key
         and n.rule_id = cc.rule_id and n.condition_seq = cc.condition_seq
     where cc.condition_type = 'has_active_supervision'
 )

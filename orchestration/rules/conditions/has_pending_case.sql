@@ -12,7 +12,7 @@ pending_charges as (
     -- Each other pending charge of the person: counts (true), cannot count (false, filtered
     -- out) or may count (NULL: its level, or under the SB 834 inference its dates, unknown).
     select
-        cc.program_id, cc.charge_key, cc.rule_id, cc.condition_seq,
+        cc.program, cc.charge_key, cc.rule_id, cc.condition_seq,
         o.source_file || ':' || cast(o.source_line as {{ dbt.type_string() }}) as other_source,
         (cc.levels is null or {{ in_list('o.offense_level', 'cc.levels') }})
         -- SB 834-style inference: no activity for the given time = not pending
@@ -30,13 +30,13 @@ pending_charges as (
 
 pending as (
     select
-        program_id, charge_key, rule_id, condition_seq,
+        program, charge_key, rule_id, condition_seq,
         count(case when value then 1 end) as charges,
         count(case when value is null then 1 end) as possible,
         {{ dbt.listagg("case when value then other_source end", "', '", "order by other_source") }} as sources,
         {{ dbt.listagg("case when value is null then other_source end", "', '", "order by other_source") }} as possible_sources
     from pending_charges
-    group by program_id, charge_key, rule_id, condition_seq
+    group by program, charge_key, rule_id, condition_seq
 ),
 
 cond_has_pending_case as (
@@ -51,7 +51,7 @@ cond_has_pending_case as (
         'level (or date) of pending charge(s) at ' || coalesce(n.possible_sources, '') as missing
     from cc
     left join pending as n
-        on n.program_id = cc.program_id and n.charge_key = cc.charge_key
+        on n.program = cc.program and n.charge_key = cc.charge_key
         and n.rule_id = cc.rule_id and n.condition_seq = cc.condition_seq
     where cc.condition_type = 'has_pending_case'
 )

@@ -2,7 +2,7 @@
 {% macro condition__has_registration() %}
 registrations as (
     select
-        cc.program_id, cc.charge_key, cc.rule_id, cc.condition_seq,
+        cc.program, cc.charge_key, cc.rule_id, cc.condition_seq,
         count(case when (not cc.must_precede or r.start_date_latest < cc.disposition_date_earliest)
                     and (not cc.active_only or r.end_date is null or r.end_date > cc.as_of_date) then 1 end) as certain,
         count(case when cc.must_precede
@@ -15,7 +15,7 @@ registrations as (
         on r.person_key = cc.person_key
         and r.registration_type = case when cc.registration = 'pc_290' then 'sex_offender' else cc.registration end
     where cc.condition_type = 'has_registration'
-    group by cc.program_id, cc.charge_key, cc.rule_id, cc.condition_seq
+    group by cc.program, cc.charge_key, cc.rule_id, cc.condition_seq
 ),
 
 cond_has_registration as (
@@ -31,7 +31,7 @@ cond_has_registration as (
              else 'date of registration event(s) at ' || coalesce(r.sources, '') end as missing
     from cc
     left join registrations as r
-        on r.program_id = cc.program_id and r.charge_key = cc.charge_key
+        on r.program = cc.program and r.charge_key = cc.charge_key
         and r.rule_id = cc.rule_id and r.condition_seq = cc.condition_seq
     where cc.condition_type = 'has_registration'
 )

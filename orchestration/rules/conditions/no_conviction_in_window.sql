@@ -2,7 +2,7 @@
 {% macro condition__no_conviction_in_window() %}
 window_convictions as (
     select
-        cc.program_id, cc.charge_key, cc.rule_id, cc.condition_seq,
+        cc.program, cc.charge_key, cc.rule_id, cc.condition_seq,
         o.source_file || ':' || cast(o.source_line as {{ dbt.type_string() }}) as other_source,
         -- In the window for certain (true), out of it for certain (false), or a partial date
         -- that straddles a bound of it (NULL: may be either, so the condition is unknown).
@@ -22,12 +22,12 @@ window_convictions as (
 
 window_counts as (
     select
-        program_id, charge_key, rule_id, condition_seq,
+        program, charge_key, rule_id, condition_seq,
         count(case when value then 1 end) as certain,
         count(case when value is null then 1 end) as possible,
         {{ dbt.listagg("case when value then other_source end", "', '", "order by other_source") }} as sources
     from window_convictions
-    group by program_id, charge_key, rule_id, condition_seq
+    group by program, charge_key, rule_id, condition_seq
 ),
 
 cond_no_conviction_in_window as (
@@ -45,7 +45,7 @@ cond_no_conviction_in_window as (
              else 'exact ' || replace(cc.anchors, '_', ' ') || ' or dates of later convictions' end as missing
     from cc
     left join window_counts as w
-        on w.program_id = cc.program_id and w.charge_key = cc.charge_key
+        on w.program = cc.program and w.charge_key = cc.charge_key
         and w.rule_id = cc.rule_id and w.condition_seq = cc.condition_seq
     where cc.condition_type = 'no_conviction_in_window'
 )

@@ -2,7 +2,7 @@
 {% macro condition__no_conviction_within_years() %}
 recent_convictions as (
     select
-        cc.program_id, cc.charge_key, cc.rule_id, cc.condition_seq,
+        cc.program, cc.charge_key, cc.rule_id, cc.condition_seq,
         max(case when {{ conviction_filter() }} then o.disposition_date_latest end) as certain_latest,
         max(case when {{ conviction_filter() }} then o.disposition_date_earliest end) as certain_latest_earliest,
         bool_or(({{ conviction_filter() }}) and o.disposition_date_latest is null) as certain_undated,
@@ -12,7 +12,7 @@ recent_convictions as (
         on o.person_key = cc.person_key and o.is_convicted
     {{ filter_joins() }}
     where cc.condition_type = 'no_conviction_within_years'
-    group by cc.program_id, cc.charge_key, cc.rule_id, cc.condition_seq
+    group by cc.program, cc.charge_key, cc.rule_id, cc.condition_seq
 ),
 
 cond_no_conviction_within_years as (
@@ -30,7 +30,7 @@ cond_no_conviction_within_years as (
         'dates (or level/penalty) of the convictions on the record' as missing
     from cc
     left join recent_convictions as r
-        on r.program_id = cc.program_id and r.charge_key = cc.charge_key
+        on r.program = cc.program and r.charge_key = cc.charge_key
         and r.rule_id = cc.rule_id and r.condition_seq = cc.condition_seq
     where cc.condition_type = 'no_conviction_within_years'
 )

@@ -20,7 +20,7 @@ cond_statute_in_set as (
              else 'code abbreviation (HS, PC, ...) of charge ' || coalesce(cc.offense_raw, '') end as missing
     from cc
     left join {{ ref('int_charge_code_set_matches') }} as m
-        on m.program_id = cc.program_id and m.code_set = cc.code_set and m.charge_key = cc.charge_key
+        on m.program = cc.program and m.code_set = cc.code_set and m.charge_key = cc.charge_key
     where cc.condition_type = 'statute_in_set'
 )
 {% endmacro %}

@@ -37,6 +37,6 @@ select
     p.race,
     d.as_of,
     d.rules_version
-from {{ ref('fct_conviction_eligibility') }} as d
+from {{ ref('fct_decisions') }} as d
 inner join {{ ref('int_persons_unioned') }} as p on p.person_key = d.person_key
 inner join {{ ref('int_charges_assembled') }} as c on c.charge_key = d.charge_key

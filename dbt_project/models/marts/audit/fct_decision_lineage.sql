@@ -1,6 +1,6 @@
 -- The chain behind every decision, from the source line to the published files, for auditors
 -- (`cleanslate trace` prints it). Grain: one row per decision (program x charge), the same rows
--- as fct_conviction_eligibility, unique on decision_id. A view: the export lines are written
+-- as fct_decisions, unique on decision_id. A view: the export lines are written
 -- by the export step after dbt (audit.export_lines), and the view shows the latest published
 -- set's.
 --   source      file, line, SHA-256 of the file, md5 of the staged record (staged_row_hash)
@@ -10,7 +10,7 @@
 --   rule        rule file, its SHA-256, rules_version, the deciding rule and citations
 --   exports     every file + line / page / sheet row of the latest published set
 with decisions as (
-    select * from {{ ref('fct_conviction_eligibility') }}
+    select * from {{ ref('fct_decisions') }}
 ),
 
 charges as (
@@ -69,16 +69,16 @@ criteria as (
 ),
 
 programs as (
-    select program_id, rule_file, rule_file_sha256, law_version
+    select program, rule_file, rule_file_sha256, law_version
     from {{ ref('stg_rules__programs') }}
 ),
 
 program_citations as (
     select
-        program_id,
+        program,
         {{ dbt.listagg("ref", "'; '", "order by position") }} as program_citations
     from {{ ref('stg_rules__citations') }}
-    group by program_id
+    group by program
 ),
 
 export_lines as (
@@ -190,6 +190,6 @@ left join canonical_rows as cr
    and cr.source_line = d.source_line
 left join parsed as p on d.jurisdiction = 'US-CA' and p.offense_text = c.offense_raw
 left join criteria as cr2 on cr2.program = d.program and cr2.charge_key = d.charge_key
-left join programs as g on g.program_id = d.program
-left join program_citations as pc on pc.program_id = d.program
+left join programs as g on g.program = d.program
+left join program_citations as pc on pc.program = d.program
 left join exports as x on x.decision_id = d.decision_id

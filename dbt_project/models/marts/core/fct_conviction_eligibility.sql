@@ -1,233 +1,54 @@
--- depends_on: {{ ref('int_rule_conditions_evaluated') }}
--- The decision table. Grain: one row per in-scope charge and program (law): convictions for
--- conviction relief, every charge of an arrest for arrest relief.
--- Rules are tried in order; the first that decides wins:
---   a rule that holds gives its outcome;
---   an `eligible` rule blocked only by waiting periods gives not_yet_eligible + eligible_on;
---   a rule that cannot be decided (missing fact, or a condition the SQL evaluator gave no
---   result for) and says on_unknown: review gives needs_review, naming the fact.
--- Laws with `aggregate` (Utah: the case; CA 851.93: the arrest) roll the charges up: the group
--- is eligible only if all its charges are, and `determination` is the group's.
--- The warehouse holds every county; the county filter belongs to the export.
-with results as (
-    select * from {{ ref('int_rule_results') }}
-),
-
-decisive as (
-    select
-        *,
-        row_number() over (partition by program_id, charge_key order by rule_order) as pick
-    from results as r
-    where {{ is_decisive('r') }}
-),
-
-chosen as (
-    select * from decisive where pick = 1
-),
-
-chosen_rules as (
-    select program_id, charge_key, rule_id from chosen
-),
-
--- The deciding rule's conditions with their texts, as CTE `evaluated`
--- (macros/rule_verdicts.sql: evaluated again on DuckDB and PostgreSQL, read on Spark).
-{{ deciding_rule_evaluations('chosen_rules') }},
-
-chosen_facts as (
-    -- What the data said for the deciding rule's conditions (the "why" of the decision).
-    select
-        e.program_id,
-        e.charge_key,
-        {{ seq_listagg("e.fact", "e.condition_seq", "'; '") }} as facts,
-        {{ seq_listagg("e.missing_fact", "e.condition_seq", "'; '") }} as missing_facts
-    from evaluated as e
-    group by e.program_id, e.charge_key
-),
-
-incomplete as (
-    -- Fail closed: a deciding rule some of whose conditions gave no evaluation row is unknown
-    -- (int_rule_results); those conditions have no row, so no missing fact, in the
-    -- evaluation above: name them here.
-    select program_id, charge_key, rule_id from chosen where conditions_unevaluated <> 0
-),
-
-chosen_unevaluated as (
-    select
-        program_id,
-        charge_key,
-        {{ dbt.listagg("missing_fact", "'; '", "order by condition_seq") }} as missing_facts
-    from ({{ unevaluated_conditions('incomplete', 'evaluated') }}) as u
-    group by program_id, charge_key
-),
-
-trace as (
-    -- Every rule tried up to and including the decisive one, for the audit trail.
-    select
-        r.program_id,
-        r.charge_key,
-        {{ seq_listagg("r.rule_id || '=' || r.verdict", "r.rule_order", "'; '", max_from='rule_order') }} as rules_trace
-    from results as r
-    inner join chosen as c
-        on c.program_id = r.program_id and c.charge_key = r.charge_key and r.rule_order <= c.rule_order
-    group by r.program_id, r.charge_key
-),
-
-decided as (
-    select
-        s.program_id,
-        s.charge_key,
-        s.in_scope,
-        k.rule_id,
-        k.verdict,
-        k.citations,
-        f.facts,
-        case
-            when u.missing_facts is not null and f.missing_facts is not null
-                then f.missing_facts || '; ' || u.missing_facts
-            when u.missing_facts is not null then u.missing_facts
-            -- more evaluation rows than conditions: not one per condition, so not to be trusted
-            when k.conditions_unevaluated <> 0
-                then coalesce(f.missing_facts || '; ', '') || 'one evaluation per condition of rule ' || k.rule_id
-            else f.missing_facts
-        end as missing_facts,
-        s.scope_missing_facts,
-        s.scope_facts,
-        case
-            when s.in_scope is null then 'needs_review'
-            when k.rule_id is null then 'needs_review'
-            when k.verdict = 'unknown' then 'needs_review'
-            when k.verdict = 'waiting' then 'not_yet_eligible'
-            else k.outcome
-        end as charge_determination,
-        case when s.in_scope and k.verdict in ('holds', 'waiting') and k.outcome in ('eligible', 'not_yet_eligible')
-             then k.relief end as relief,
-        case when s.in_scope and k.verdict = 'waiting' then k.eligible_on end as eligible_on,
-        coalesce(s.in_scope is null or k.rule_id is null or k.verdict = 'unknown', false) as is_undecided,
-        case
-            when s.in_scope is null then 'scope'
-            else coalesce(k.rule_id, 'no_rule')
-        end as decisive_rule,
-        k.reason
-    from {{ ref('int_program_charges_scoped') }} as s
-    left join chosen as k on k.program_id = s.program_id and k.charge_key = s.charge_key
-    left join chosen_facts as f on f.program_id = s.program_id and f.charge_key = s.charge_key
-    left join chosen_unevaluated as u on u.program_id = s.program_id and u.charge_key = s.charge_key
-),
-
-with_groups as (
-    select
-        d.*,
-        c.subject_id,
-        c.charge_ref,
-        case p.aggregate_to
-            when 'case' then coalesce(c.case_key, c.charge_key)
-            when 'arrest' then coalesce(c.arrest_key, c.charge_key)
-        end as group_key,
-        p.aggregate_to
-    from decided as d
-    inner join {{ ref('int_charges_assembled') }} as c on c.charge_key = d.charge_key
-    inner join {{ ref('stg_rules__programs') }} as p on p.program_id = d.program_id
-),
-
-groups as (
-    -- The group is as good as its worst charge: not_eligible > needs_review > not_yet > eligible.
-    select
-        program_id,
-        group_key,
-        case
-            when bool_or(charge_determination = 'not_eligible') then 'not_eligible'
-            when bool_or(charge_determination = 'needs_review') then 'needs_review'
-            when bool_or(charge_determination = 'not_yet_eligible') then 'not_yet_eligible'
-            else 'eligible'
-        end as group_determination,
-        max(eligible_on) as group_eligible_on,
-        count(*) as group_charges,
-        {{ dbt.listagg(
-            "case when charge_determination <> 'eligible'
-                  then 'charge ' || charge_ref || ' (' || charge_determination || ': ' || decisive_rule || ')' end",
-            "', '", "order by charge_key"
-        ) }} as group_blockers
-    from with_groups
-    where group_key is not null
-    group by program_id, group_key
-)
-
+-- DEPRECATED: the decision table is fct_decisions (it holds arrest decisions too, so
+-- "conviction" in the old name was wrong). This view keeps the old name answering for one
+-- release (README, "Renamed in this release") and is removed in the next one: query
+-- fct_decisions. A view: the same rows and columns, nothing stored twice.
 select
-    -- stable across runs: the same charge under the same law keeps its id
-    md5(w.program_id || '|' || c.charge_key) as decision_id,
-    c.charge_key as conviction_id,
-    c.charge_key,
-    c.person_key,
-    c.subject_id,
-    c.source_system,
-    c.jurisdiction,
-    c.charge_ref,
-    c.cnt_order,
-    c.arrest_key,
-    c.case_key,
-    c.source_file,
-    c.source_line,
-    c.source_sha256,
-    c.county,
-    c.case_number,
-    c.disposition,
-    c.disposition_date as conviction_date,
-    c.disposition_date_raw as conviction_date_raw,
-    c.disposition_date_precision as conviction_date_precision,
-    c.offense_raw,
-    c.offense_text_column,
-    c.statute,
-    c.section_key as section,
-    c.is_attempt,
-    c.is_conspiracy,
-    c.offense_level,
-    c.grade,
-    c.is_felony,
-    c.sentence_end_date,
-    w.program_id as program,
-    w.aggregate_to,
-    w.group_key,
-    coalesce(g.group_determination, w.charge_determination) as determination,
-    case when coalesce(g.group_determination, w.charge_determination) in ('eligible', 'not_yet_eligible')
-         then w.relief end as relief,
-    case when coalesce(g.group_determination, w.charge_determination) = 'not_yet_eligible'
-         then coalesce(g.group_eligible_on, w.eligible_on) end as eligible_on,
-    w.charge_determination,
-    w.eligible_on as charge_eligible_on,
-    w.is_undecided,
-    w.decisive_rule,
-    w.program_id || '.' || w.decisive_rule as reason_codes,
-    case
-        when w.in_scope is null
-            then 'Cannot tell whether ' || w.program_id || ' applies: missing ' || w.scope_missing_facts
-        when w.rule_id is null then 'No rule decided this charge'
-        when w.verdict = 'unknown'
-            then 'Cannot decide "' || replace(w.reason, '{section}', coalesce(c.section_key, '?'))
-                 || '": missing ' || coalesce(w.missing_facts, 'a fact') || ' [' || w.citations || ']'
-        when w.verdict = 'waiting'
-            then replace(w.reason, '{section}', coalesce(c.section_key, '?'))
-                 || ', once the waiting period ends on ' || cast(w.eligible_on as {{ dbt.type_string() }})
-                 || ' [' || w.citations || ']'
-        else replace(w.reason, '{section}', coalesce(c.section_key, '?')) || ' [' || w.citations || ']'
-    end
-    || case when g.group_determination is not null and g.group_determination <> w.charge_determination
-            then '; the ' || w.aggregate_to || ' is ' || g.group_determination
-                 || coalesce(' because of ' || g.group_blockers, '')
-            else '' end as reasons,
-    w.citations,
-    case when w.in_scope is null then w.scope_missing_facts else w.missing_facts end as missing_facts,
-    -- A code read from the code inference table is a fact of every decision on the charge, even
-    -- when the deciding rule does not test the statute (its scope did).
-    case when c.code_inferred
-         then 'code_inferred: ' || c.statute || ' from the keyword ''' || c.code_inference_keyword
-              || ''' (' || c.code_inference_basis || ')'
-              || coalesce('; ' || coalesce(w.facts, w.scope_facts), '')
-         else coalesce(w.facts, w.scope_facts) end as facts,
-    t.rules_trace,
-    p.as_of_date as as_of,
-    p.rules_version
-from with_groups as w
-inner join {{ ref('int_charges_assembled') }} as c on c.charge_key = w.charge_key
-inner join {{ ref('stg_rules__programs') }} as p on p.program_id = w.program_id
-left join groups as g on g.program_id = w.program_id and g.group_key = w.group_key
-left join trace as t on t.program_id = w.program_id and t.charge_key = w.charge_key
+    decision_id,
+    conviction_id,
+    charge_key,
+    person_key,
+    subject_id,
+    source_system,
+    jurisdiction,
+    charge_ref,
+    cnt_order,
+    arrest_key,
+    case_key,
+    source_file,
+    source_line,
+    source_sha256,
+    county,
+    case_number,
+    disposition,
+    conviction_date,
+    conviction_date_raw,
+    conviction_date_precision,
+    offense_raw,
+    offense_text_column,
+    statute,
+    section,
+    is_attempt,
+    is_conspiracy,
+    offense_level,
+    grade,
+    is_felony,
+    sentence_end_date,
+    program,
+    aggregate_to,
+    group_key,
+    determination,
+    relief,
+    eligible_on,
+    charge_determination,
+    charge_eligible_on,
+    is_undecided,
+    decisive_rule,
+    reason_codes,
+    reasons,
+    citations,
+    missing_facts,
+    facts,
+    rules_trace,
+    as_of,
+    rules_version
+from {{ ref('fct_decisions') }}

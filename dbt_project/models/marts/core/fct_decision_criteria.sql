@@ -8,7 +8,7 @@
 -- models back from their files, so there it stays a table.
 {{ config(materialized=('table' if target.type == 'spark' else 'view'), meta={'on_demand': true}) }}
 with decisions as (
-    select program, charge_key, decisive_rule from {{ ref('fct_conviction_eligibility') }}
+    select program, charge_key, decisive_rule from {{ ref('fct_decisions') }}
 ),
 
 rules as (
@@ -18,25 +18,25 @@ rules as (
 decisive_order as (
     select d.program, d.charge_key, r.rule_order as decisive_order
     from decisions as d
-    left join rules as r on r.program_id = d.program and r.rule_id = d.decisive_rule
+    left join rules as r on r.program = d.program and r.rule_id = d.decisive_rule
 ),
 
 incomplete as (
-    select program_id, charge_key, rule_id
+    select program, charge_key, rule_id
     from {{ ref('int_rule_results') }}
     where conditions_unevaluated <> 0
 ),
 
 evaluations as (
     select
-        program_id, charge_key, rule_id, condition_seq, condition_type, description,
+        program, charge_key, rule_id, condition_seq, condition_type, description,
         value, ready_on, fact, missing_fact
     from {{ ref('int_rule_conditions_evaluated') }}
     union all
     -- Fail closed: a condition the SQL evaluator gave no result for is listed as unknown
     -- (int_rule_results counts it so), not left out.
     select
-        program_id, charge_key, rule_id, condition_seq, condition_type, description,
+        program, charge_key, rule_id, condition_seq, condition_type, description,
         cast(null as boolean) as value,
         cast(null as date) as ready_on,
         'not evaluated (the SQL evaluator gave no result)' as fact,
@@ -45,7 +45,7 @@ evaluations as (
 )
 
 select
-    e.program_id as program,
+    e.program,
     e.charge_key,
     e.rule_id,
     r.rule_order,
@@ -60,7 +60,7 @@ select
     r.citations,
     r.rule_id = d.decisive_rule or (r.rule_id = 'scope' and d.decisive_rule = 'scope') as is_decisive_rule
 from evaluations as e
-inner join rules as r on r.program_id = e.program_id and r.rule_id = e.rule_id
-inner join decisive_order as o on o.program = e.program_id and o.charge_key = e.charge_key
-inner join decisions as d on d.program = e.program_id and d.charge_key = e.charge_key
+inner join rules as r on r.program = e.program and r.rule_id = e.rule_id
+inner join decisive_order as o on o.program = e.program and o.charge_key = e.charge_key
+inner join decisions as d on d.program = e.program and d.charge_key = e.charge_key
 where o.decisive_order is null or r.rule_order <= o.decisive_order

@@ -8,10 +8,10 @@ with rules as (
 ),
 
 first_eligible as (
-    select program_id, min(rule_order) as first_eligible_order
+    select program, min(rule_order) as first_eligible_order
     from rules
     where kind = 'decision' and is_enabled and outcome = 'eligible'
-    group by program_id
+    group by program
 )
 
 select
@@ -19,4 +19,4 @@ select
     case when r.kind = 'decision' and r.rule_order >= f.first_eligible_order then 2 else 1 end
         as evaluation_wave
 from rules as r
-left join first_eligible as f on f.program_id = r.program_id
+left join first_eligible as f on f.program = r.program
