@@ -566,9 +566,7 @@ def _print_decisions(warehouse_file: Path) -> None:
     by_program: dict[str, dict[str, int]] = {}
     for program, determination, n in rows:
         by_program.setdefault(program, {})[determination] = n
-    typer.echo(
-        "Decisions: (table fct_decisions; why: cleanslate explain --subject ID)"
-    )
+    typer.echo("Decisions: (table fct_decisions; why: cleanslate explain --subject ID)")
     for program, counts in by_program.items():
         typer.echo(f"  {program}: {sum(counts.values())} {json.dumps(counts)}")
     if unread:

@@ -131,9 +131,7 @@ def bench(folder: Path, rows: int, repeats: int) -> DbtResult:
             node_times.setdefault(r["unique_id"].split(".")[-1], []).append(r["execution_time"])
         if ok:
             with duckdb.connect(str(wh), read_only=True) as con:
-                decisions = con.execute(
-                    "select count(*) from fct_decisions"
-                ).fetchone()[0]
+                decisions = con.execute("select count(*) from fct_decisions").fetchone()[0]
         print(
             f"  {rows:>10,} rows, dbt build {i + 1}/{repeats} under {limit}: {wall:6.1f} s,"
             f" peak {peak / 2**30:.2f} GiB, {error or 'ok'}",

@@ -58,6 +58,4 @@ def ge_decision_table(warehouse: Warehouse) -> AssetCheckResult:
         " eligible_on, charge_determination, charge_eligible_on"
         " from main.fct_decisions"
     )
-    return _result(
-        "fct_decisions", frame.height, run_suite("fct_decisions", frame)
-    )
+    return _result("fct_decisions", frame.height, run_suite("fct_decisions", frame))

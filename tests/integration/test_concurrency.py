@@ -88,8 +88,7 @@ def test_two_runs_on_one_warehouse_take_turns(tmp_path, record_property):
     con = duckdb.connect(str(wh), read_only=True)
     try:
         table = con.execute(
-            "select program, charge_key, determination, relief, eligible_on"
-            " from main.fct_decisions"
+            "select program, charge_key, determination, relief, eligible_on from main.fct_decisions"
         ).pl()
         history = con.execute(
             "select run_id, program, charge_key, determination, relief, eligible_on"

@@ -286,9 +286,7 @@ def test_crash_leaves_published_set_and_warehouse_and_next_run_recovers(
     assert manifest["files"] == first["files"]
     assert manifest["decision_set_sha256"] == first["decision_set_sha256"]
     assert manifest["run_id"] != first["run_id"] and manifest["run_id"] == _run_id(result.output)
-    assert _tables(wh)["main.fct_decisions"].equals(
-        good["tables"]["main.fct_decisions"]
-    )
+    assert _tables(wh)["main.fct_decisions"].equals(good["tables"]["main.fct_decisions"])
     # nothing left beside the published set but the replaced sets kept (publish.history_dir)
     assert sorted(p.name for p in tmp.iterdir() if p.name.startswith(".out.")) in (
         [],

@@ -210,7 +210,5 @@ def test_the_engines_really_built_the_models(runs, postgres_server):
 
     n = PostgresEngine().query("select count(*) as n from marts.fct_decisions")
     assert n["n"][0] > 0
-    spark_tables = (
-        SparkSettings.from_env().warehouse_dir / "marts.db" / "fct_decisions"
-    )
+    spark_tables = SparkSettings.from_env().warehouse_dir / "marts.db" / "fct_decisions"
     assert list(spark_tables.glob("*.parquet"))

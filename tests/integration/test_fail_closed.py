@@ -115,9 +115,7 @@ def test_missing_evaluator_gives_needs_review_not_eligible(tmp_path, record_prop
     try:
         rows = {
             (r["program"], r["person_key"].split(":")[1]): r
-            for r in con.execute(
-                "select * from fct_decisions where source_system = 'canonical'"
-            )
+            for r in con.execute("select * from fct_decisions where source_system = 'canonical'")
             .pl()
             .to_dicts()
         }

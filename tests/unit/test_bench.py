@@ -82,8 +82,7 @@ def test_collected_rebuilds_the_results_from_the_runs_on_disk(tmp_path):
     (tmp_path / f"extract-100-seed{SEED}.csv").write_text("x" * 1234)
     with duckdb.connect(str(tmp_path / "warehouse-100.duckdb")) as con:
         con.execute(
-            "create table fct_decisions as "
-            "select * from (values ('a'), ('a'), ('b')) t(charge_key)"
+            "create table fct_decisions as select * from (values ('a'), ('a'), ('b')) t(charge_key)"
         )
     for i, wall in enumerate([3.0, 1.0]):
         run = {"wall_s": wall, "peak_rss_bytes": 2**30, "run_id": f"r{i}", "steps": {"s": 1.0}}

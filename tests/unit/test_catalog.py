@@ -61,10 +61,7 @@ def test_conservation_tests_are_checks_on_the_models_they_guard():
         in checks
     )
     assert (
-        AssetCheckKey(
-            AssetKey("fct_decisions"), "assert_one_decision_per_scoped_charge"
-        )
-        in checks
+        AssetCheckKey(AssetKey("fct_decisions"), "assert_one_decision_per_scoped_charge") in checks
     )
 
 
