@@ -12,6 +12,7 @@ BENCH_REPEATS=3, BENCH_DIR=data/bench. Memory limits: 2GB up to 1M rows, 3GB abo
 bounds; CLEANSLATE_DUCKDB_MEMORY is what dbt's profile reads).
 """
 
+import hashlib
 import json
 import os
 import re
@@ -76,6 +77,20 @@ assert r.success
     subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=PROJECT_ROOT)
 
 
+# What the ingested warehouse depends on: a change here (a renamed rules.* column, say) makes a
+# kept warehouse stale, so it is part of the cached file's name.
+INGEST_INPUTS = ("orchestration/ingest", "orchestration/rules", "rules")
+
+
+def ingest_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for folder in INGEST_INPUTS:
+        for f in sorted((PROJECT_ROOT / folder).rglob("*")):
+            if f.is_file() and "__pycache__" not in f.parts:
+                digest.update(str(f.relative_to(PROJECT_ROOT)).encode() + b"\0" + f.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def failure(output: str) -> str:
     """The failing node and DuckDB's message, from dbt's log."""
     node = re.search(r"(?:Runtime|Database) Error in (?:model|test) (\w+)", output)
@@ -103,8 +118,10 @@ def dbt_build(warehouse: Path, limit: str, log: Path) -> tuple[float, int, str, 
 
 def bench(folder: Path, rows: int, repeats: int) -> DbtResult:
     extract = ensure_extract(folder, rows)
-    base = folder / f"dbt-step-{rows}.duckdb"
+    base = folder / f"dbt-step-{rows}-ingest-{ingest_fingerprint()}.duckdb"
     if not base.exists():
+        for stale in folder.glob(f"dbt-step-{rows}-ingest-*.duckdb"):  # ours, from older code
+            stale.unlink()
         print(f"  {rows:>10,} rows: ingesting once ...", flush=True)
         tmp = base.with_suffix(".partial.duckdb")
         tmp.unlink(missing_ok=True)

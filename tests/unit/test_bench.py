@@ -90,3 +90,17 @@ def test_collected_rebuilds_the_results_from_the_runs_on_disk(tmp_path):
     [result] = collected(tmp_path)
     assert (result.rows, result.bytes, result.convictions, result.decisions) == (100, 1234, 2, 3)
     assert sorted(m.wall_s for m in result.runs) == [1.0, 3.0]
+
+
+def test_the_kept_ingested_warehouse_is_named_by_the_code_that_made_it(tmp_path, monkeypatch):
+    # A rules.* column renamed since the warehouse was ingested must not be benchmarked against.
+    from orchestration.bench import dbt_step
+
+    for folder in dbt_step.INGEST_INPUTS:
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "a.py").write_text("x = 1\n")
+    monkeypatch.setattr(dbt_step, "PROJECT_ROOT", tmp_path)
+    before = dbt_step.ingest_fingerprint()
+    assert dbt_step.ingest_fingerprint() == before
+    (tmp_path / "rules" / "a.py").write_text("x = 2\n")
+    assert dbt_step.ingest_fingerprint() != before
