@@ -46,6 +46,11 @@ run_queue:
 """
 # keys that already say how runs are queued (adding run_queue beside them is a config error)
 _QUEUE_KEYS = ("run_queue", "run_coordinator", "concurrency")
+# No usage reports from the project's instance (and no banner about them in every run).
+TELEMETRY_YAML = """\
+telemetry:
+  enabled: false
+"""
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -54,11 +59,12 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 def ensure_dagster_home(home: Path) -> Path:
-    """DAGSTER_HOME with a dagster.yaml whose run queue admits one run at a time.
+    """DAGSTER_HOME with a dagster.yaml whose run queue admits one run at a time, telemetry off.
 
-    A missing or empty dagster.yaml gets RUN_QUEUE_YAML; one that says nothing about queueing
-    gets it appended; one that does (run_queue, run_coordinator, concurrency) is left alone.
-    Written to a temporary name and renamed, so runs starting together never see half a file.
+    A missing or empty dagster.yaml gets RUN_QUEUE_YAML and TELEMETRY_YAML; one that says
+    nothing about queueing (run_queue, run_coordinator, concurrency) or telemetry gets what it
+    lacks appended; what it says is left alone. Written to a temporary name and renamed, so
+    runs starting together never see half a file.
     """
     import yaml
 
@@ -69,9 +75,15 @@ def ensure_dagster_home(home: Path) -> Path:
         loaded = yaml.safe_load(text) if text.strip() else None
     except yaml.YAMLError:
         return config  # not ours to repair: Dagster will name the error
-    if isinstance(loaded, dict) and any(k in loaded for k in _QUEUE_KEYS):
+    said = loaded if isinstance(loaded, dict) else {}
+    missing = [
+        part
+        for part, keys in ((RUN_QUEUE_YAML, _QUEUE_KEYS), (TELEMETRY_YAML, ("telemetry",)))
+        if not any(k in said for k in keys)
+    ]
+    if not missing:
         return config
-    new = (text.rstrip("\n") + "\n\n" if text.strip() else "") + RUN_QUEUE_YAML
+    new = (text.rstrip("\n") + "\n\n" if text.strip() else "") + "\n".join(missing)
     tmp = config.with_name(f".dagster.yaml.tmp-{os.getpid()}")
     tmp.write_text(new)
     os.replace(tmp, config)
@@ -354,8 +366,12 @@ def _run(
 
     from orchestration.definitions import defs
 
+    # -v: Dagster's log and dbt's per-node log; otherwise one line per stage (console.py)
+    loggers: dict = {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}}
+    if not verbose:
+        loggers["progress"] = {}
     run_config = {
-        "loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}},
+        "loggers": loggers,
         "ops": {
             # files are CA DOJ research-file extracts; folders are canonical extracts
             "doj_extracts": {"config": {"extracts": [str(p) for p in extracts if p.is_file()]}},
@@ -383,7 +399,8 @@ def _run(
     }
     job = defs.resolve_job_def("clearance")
     children_before = _child_processes()
-    with DagsterInstance.get() as instance:
+    run_log = run_log_path(warehouse_file)
+    with DagsterInstance.get() as instance, _quiet_stdout(run_log, verbose):
         result = job.execute_in_process(
             run_config=run_config, instance=instance, raise_on_error=False
         )
@@ -394,6 +411,8 @@ def _run(
     failed_checks = [e for e in result.get_asset_check_evaluations() if not e.passed]
     if not result.success or failed_checks:
         typer.echo(f"Run {result.run_id} FAILED: no export was written.", err=True)
+        if not verbose:
+            typer.echo(f"  the run's log (dbt's, per node): {run_log}", err=True)
         for pid, command in stopped:
             typer.echo(
                 f"  stopped pid {pid} ({command}), left running by the failed step", err=True
@@ -448,6 +467,31 @@ def _run(
         )
     typer.echo(f"Exported:  {sum(total.values())} Prop 64 convictions {json.dumps(total)}")
     _print_decisions(warehouse_file)
+
+
+def run_log_path(warehouse_file: Path) -> Path:
+    """Where a run without -v keeps what it did not print (dbt's per-node log), per warehouse."""
+    return warehouse_file.parent / f".{warehouse_file.name}.run.log"
+
+
+@contextmanager
+def _quiet_stdout(run_log: Path, verbose: bool) -> Iterator[None]:
+    """Without -v, stage lines on the console and the rest of the run's stdout (dagster-dbt
+    echoes every dbt event there) in run_log, readable by its owner only."""
+    from orchestration import console
+
+    if verbose:
+        yield
+        return
+    console.target = console.StageLines(out=sys.stdout, live=sys.stdout.isatty())
+    fd = os.open(run_log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an older log may have had other modes
+    try:
+        with open(fd, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+            yield
+    finally:
+        console.target.finish()  # a stage cut short by a failure still gets its line
+        console.target = None
 
 
 def _unsynced_sqlite_run_history() -> None:
@@ -554,8 +598,9 @@ def _print_decisions(warehouse_file: Path) -> None:
     con = duckdb.connect(str(warehouse_file), read_only=True)
     try:
         rows = con.execute(
-            "select program, determination, count(*) from main.fct_decisions"
-            " group by all order by 1, 2"
+            "select d.program, p.title, d.determination, count(*) from main.fct_decisions d"
+            " left join main.stg_rules__programs p on p.program = d.program"
+            " group by all order by 1, 3"
         ).fetchall()
         (unread,) = con.execute(
             "select count(*) from main.int_charges_assembled"
@@ -563,12 +608,13 @@ def _print_decisions(warehouse_file: Path) -> None:
         ).fetchone()
     finally:
         con.close()
-    by_program: dict[str, dict[str, int]] = {}
-    for program, determination, n in rows:
-        by_program.setdefault(program, {})[determination] = n
+    by_program: dict[tuple[str, str], dict[str, int]] = {}
+    for program, title, determination, n in rows:
+        by_program.setdefault((program, title or program), {})[determination] = n
     typer.echo("Decisions: (table fct_decisions; why: cleanslate explain --subject ID)")
-    for program, counts in by_program.items():
-        typer.echo(f"  {program}: {sum(counts.values())} {json.dumps(counts)}")
+    for (program, title), counts in by_program.items():
+        shown = ", ".join(f"{n:,} {d.replace('_', ' ')}" for d, n in counts.items())
+        typer.echo(f"  {title} ({program}): {sum(counts.values()):,} decisions: {shown}")
     if unread:
         typer.echo(
             f"Unread:    {unread} conviction records whose offense text reads to no statute"

@@ -4,11 +4,18 @@ import shutil
 import sys
 from pathlib import Path
 
-from dagster import AssetSelection, Definitions, define_asset_job, in_process_executor
+from dagster import (
+    AssetSelection,
+    Definitions,
+    colored_console_logger,
+    define_asset_job,
+    in_process_executor,
+)
 from dagster_dbt import DbtCliResource
 
 from orchestration.audit.assets import decision_history
 from orchestration.catalog import SIDE_TABLES, with_owners
+from orchestration.console import progress_logger
 from orchestration.exports.assets import exports_reconciled, published, staged_files
 from orchestration.ingest.assets import doj_extracts, staged_plus_rejected_equals_input
 from orchestration.ingest.canonical_assets import (
@@ -84,4 +91,6 @@ defs = Definitions(
     },
     # DuckDB allows one writing process: run steps in one process, one at a time.
     executor=in_process_executor,
+    # Dagster's console logger, and `cleanslate run`'s stage lines (configured by the CLI only)
+    loggers={"console": colored_console_logger, "progress": progress_logger},
 )

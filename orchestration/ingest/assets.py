@@ -32,6 +32,7 @@ from dagster import (
 )
 
 from orchestration.catalog import COLUMN_SCHEMA, OWNERS, ROW_COUNT, code_version, polars_schema
+from orchestration.console import report
 from orchestration.ingest import doj_format, reader, staging
 from orchestration.ingest.doj_format import COLUMNS, FIELD_COUNT
 from orchestration.ingest.reader import REJECT_SCHEMA, STAGED_SCHEMA, FileStats, read_extract
@@ -180,12 +181,16 @@ def doj_extracts(context: AssetExecutionContext, config: ExtractConfig, warehous
                 tables.write("raw", "doj_extract", staged)
                 tables.write("raw", "doj_rejects", rejects)
                 stats = running  # running totals; the last chunk's are the file's
+                read = sum(s.input_records for s in files) + running.input_records
+                report(context, "records", f"{read:,} DOJ records read")
             assert stats is not None  # the reader yields at least once, even for an empty file
             if stats.input_records == 0:
                 raise EmptyExtractError(
                     f"{stats.source_file}: no records (empty file or header only)"
                 )
             files.append(stats)
+            total = sum(s.input_records for s in files)
+            report(context, "records", f"{total:,} DOJ records read", force=True)
         if not paths:  # no DOJ extract this run: empty tables keep the models building
             stage_no_doj_extract(tables)
             duplicates: dict[str, int] = {}

@@ -1,6 +1,7 @@
 """Run a Great Expectations suite from expectations/ on a polars frame; summarise without values."""
 
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,9 @@ def load_suite_spec(name: str, folder: Path = EXPECTATIONS_DIR) -> dict:
 
 
 def run_suite(name: str, frame: pl.DataFrame, folder: Path = EXPECTATIONS_DIR) -> SuiteResult:
+    # GX imports PySpark when it is installed (the Spark engine's), which warns about pandas 3
+    # on every run; the suites run on pandas, not Spark.
+    warnings.filterwarnings("ignore", message="PySpark does not yet", category=FutureWarning)
     import great_expectations as gx  # slow import (~3 s): only when a check runs
     from great_expectations.data_context.types.base import ProgressBarsConfig
 

@@ -18,6 +18,7 @@ from dagster import AssetCheckSpec, AssetExecutionContext, AssetSpec, MetadataVa
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.catalog import OWNERS, table_metadata
+from orchestration.console import report
 from orchestration.resources import Warehouse
 from orchestration.transform.project import dbt_project
 
@@ -93,7 +94,15 @@ def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, wareho
         target_path=_target_path(warehouse),
     )
     # The stream ends when dbt has exited: only then may the warehouse be opened (one writer).
-    events = list(invocation.stream())
+    nodes = sum(
+        n["resource_type"] in ("model", "seed", "test", "snapshot")
+        for n in invocation.manifest["nodes"].values()
+    )
+    events = []
+    for done, event in enumerate(invocation.stream(), start=1):
+        events.append(event)
+        report(context, "nodes", f"{done} of {nodes} models and tests")
+    report(context, "nodes", f"{nodes} models and tests", force=True)
     if invocation.get_error() is None:  # PostgreSQL / Spark: the models back into the run's file
         warehouse.fetch_models(invocation.get_artifact("manifest.json"))
     yield from _with_table_metadata(context, events, invocation.manifest, warehouse)

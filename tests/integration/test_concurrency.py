@@ -11,8 +11,15 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+import yaml
 
-from orchestration.cli import EXIT_BUSY, RUN_QUEUE_YAML, ensure_dagster_home, lock_file
+from orchestration.cli import (
+    EXIT_BUSY,
+    RUN_QUEUE_YAML,
+    TELEMETRY_YAML,
+    ensure_dagster_home,
+    lock_file,
+)
 from orchestration.generate.extract import generate_extract
 
 pytestmark = pytest.mark.integration
@@ -104,19 +111,27 @@ def test_two_runs_on_one_warehouse_take_turns(tmp_path, record_property):
         assert one.sort(keys).equals(table.sort(keys))
     assert table.height > 0
     # dagster.yaml: written once (both runs raced to it), one queued UI run at a time
-    assert (tmp_path / "dagster_home" / "dagster.yaml").read_text() == RUN_QUEUE_YAML
+    assert (tmp_path / "dagster_home" / "dagster.yaml").read_text() == FRESH
 
 
-def test_dagster_yaml_gets_the_run_queue_once(tmp_path):
+FRESH = RUN_QUEUE_YAML + "\n" + TELEMETRY_YAML
+
+
+def test_dagster_yaml_gets_the_run_queue_and_telemetry_off_once(tmp_path):
     home = tmp_path / "home"
     ensure_dagster_home(home)
-    assert (home / "dagster.yaml").read_text() == RUN_QUEUE_YAML
+    assert (home / "dagster.yaml").read_text() == FRESH
+    assert yaml.safe_load(FRESH) == {
+        "run_queue": {"max_concurrent_runs": 1},
+        "telemetry": {"enabled": False},
+    }
     ensure_dagster_home(home)
-    assert (home / "dagster.yaml").read_text() == RUN_QUEUE_YAML
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    assert (home / "dagster.yaml").read_text() == FRESH
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: true\n")  # the user's choice
     ensure_dagster_home(home)
     text = (home / "dagster.yaml").read_text()
-    assert text.startswith("telemetry:") and text.endswith(RUN_QUEUE_YAML)
+    assert text.startswith("telemetry:\n  enabled: true") and text.endswith(RUN_QUEUE_YAML)
     (home / "dagster.yaml").write_text("run_coordinator:\n  module: x\n  class: Y\n")
     ensure_dagster_home(home)  # queueing already configured: left alone
-    assert "run_queue" not in (home / "dagster.yaml").read_text()
+    text = (home / "dagster.yaml").read_text()
+    assert "run_queue" not in text and text.endswith(TELEMETRY_YAML)

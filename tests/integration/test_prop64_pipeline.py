@@ -314,6 +314,23 @@ def _decisions(db: Path) -> dict[tuple[str, str], dict]:
     return {(r["subject_id"], r["cnt_order"]): r for r in rows}
 
 
+def test_a_run_prints_one_line_per_stage_and_keeps_dbt_s_log_aside(default_run):
+    """Without -v: a short console (stage lines, the summary with law titles); dbt's per-node
+    log in a file beside the warehouse that only its owner reads."""
+    tmp, result = default_run
+    lines = result.output.splitlines()
+    assert len(lines) < 40, result.output
+    stage_lines = [line.strip() for line in lines if " done in " in line]
+    for stage in ("Ingest", "Rules", "Input checks", "Decide (dbt)", "Exports", "Publish"):
+        assert any(line.startswith(f"{stage} ") for line in stage_lines), stage
+    assert "California Prop 64: dismissal or reduction of cannabis convictions" in result.output
+    for noise in ("Running with dbt", " START ", "FutureWarning", "partial parsing"):
+        assert noise not in result.output, noise
+    log = tmp / ".wh.duckdb.run.log"
+    assert "Running with dbt" in log.read_text()
+    assert log.stat().st_mode & 0o777 == 0o600
+
+
 def test_every_conviction_gets_its_expected_determination(default_run):
     tmp, _ = default_run
     got = _decisions(tmp / "wh.duckdb")
@@ -440,6 +457,7 @@ def test_bad_data_blocks_the_export(tmp_path):
     result = _run(tmp_path, extracts=[bad])
     assert result.exit_code == 1
     assert "ge_doj_extract" in result.output and "CNT_ORDER" in result.output
+    assert f"the run's log (dbt's, per node): {tmp_path / '.wh.duckdb.run.log'}" in result.output
     assert not (tmp_path / "out").exists()
 
 
