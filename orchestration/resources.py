@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 import polars as pl
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 
 from orchestration.engines import (
     CHUNK_ROWS,
@@ -25,6 +25,10 @@ from orchestration.engines import (
     engine_of,
 )
 from orchestration.settings import warehouse_path
+
+# Run tags: which warehouse file and dbt target a run used (the UI shows them on the run).
+WAREHOUSE_TAG = "cleanslate/warehouse"
+TARGET_TAG = "cleanslate/dbt_target"
 
 # Schemas of the tables the Dagster steps write for dbt (its sources); dbt owns the rest.
 LANDED_SCHEMAS = ("raw", "rules")
@@ -40,6 +44,16 @@ class Warehouse(ConfigurableResource):
     path: str = ""
     # the dbt target whose engine builds the models; empty means DBT_TARGET at run time
     target: str = ""
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        # The warehouse is resolved at run time (CLEANSLATE_WAREHOUSE): record it on the run, so
+        # the UI says which file (and engine) a run read and wrote. A path, no data.
+        run, instance = context.dagster_run, context.instance
+        if run is None or instance is None:
+            return
+        tags = {WAREHOUSE_TAG: str(self.file.resolve()), TARGET_TAG: self.dbt_target}
+        if any(run.tags.get(k) != v for k, v in tags.items()):
+            instance.add_run_tags(run.run_id, tags)
 
     @property
     def dbt_target(self) -> str:
