@@ -2,8 +2,8 @@
   Does a rule's verdict decide the charge? Rules are tried in order; the first that decides wins:
   one that holds, an `eligible` rule held up by time conditions alone (not_yet_eligible), or one
   that cannot be decided and says on_unknown: review (needs_review). `r` is the alias of a row
-  of int_rule_results. fct_decisions picks the decision with it, int_rule_results
-  the charges its first wave left undecided: one definition keeps the two in step.
+  of int_rule_results. fct_decisions picks the decision with it, int_rule_charges_undecided
+  the charges the first wave left undecided: one definition keeps the two in step.
 -#}
 {% macro is_decisive(r) -%}
     ({{ r }}.verdict = 'holds'
@@ -89,20 +89,6 @@ from (
     ) as p
         on p.program = k.program and p.charge_key = k.charge_key and p.rule_id = r.rule_id
 ) as counted
-{%- endmacro %}
-
-{#-
-  The in-scope charges the first wave of rules left undecided (no rule of wave 1 decides them):
-  only these are evaluated against the rules of wave 2 (stg_rules__rules.evaluation_wave).
--#}
-{% macro undecided_after_first_wave() -%}
-    select k.program, k.charge_key
-    from {{ ref('int_program_charges_scoped') }} as k
-    where not exists (
-        select 1
-        from {{ ref('int_rule_results_first_wave') }} as r
-        where r.program = k.program and r.charge_key = k.charge_key and {{ is_decisive('r') }}
-    )
 {%- endmacro %}
 
 {#- The enabled decision rules of one evaluation wave (1 or 2); `r` its alias. -#}

@@ -40,8 +40,9 @@
 {#-
   Column name -> type of the models that unit tests give as inputs, as a built DuckDB warehouse
   has them (information_schema.columns, lower case). Inputs of the rule evaluator
-  (evaluate_conditions, models/intermediate/condition_unit_tests) and of the rule verdicts
-  (int_rule_results_first_wave).
+  (evaluate_conditions, models/intermediate/condition_unit_tests), of the rule verdicts
+  (int_rule_results_first_wave) and of the charges the first wave leaves undecided
+  (int_rule_charges_undecided).
 -#}
 {% macro unit_test_input_columns() -%}
 {%- set columns_yaml -%}
@@ -174,6 +175,20 @@ int_rule_conditions_first_wave:
   is_time_condition: boolean
   value: boolean
   ready_on: date
+int_rule_results_first_wave:
+  program: varchar
+  charge_key: varchar
+  rule_id: varchar
+  rule_order: integer
+  outcome: varchar
+  relief: varchar
+  reason: varchar
+  citation_ids: varchar
+  citations: varchar
+  on_unknown: varchar
+  verdict: varchar
+  eligible_on: date
+  conditions_unevaluated: bigint
 stg_rules__programs:
   program: varchar
   jurisdiction: varchar

@@ -5,7 +5,7 @@
 {{ config(materialized=('table' if target.type == 'spark' else 'view'), meta={'on_demand': true}) }}
 
 with candidates as (
-    {{ undecided_after_first_wave() }}
+    select program, charge_key from {{ ref('int_rule_charges_undecided') }}
 ),
 
 conditions as (

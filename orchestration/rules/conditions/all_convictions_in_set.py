@@ -9,6 +9,10 @@ from orchestration.rules.conditions._common import S, Strict
 
 
 class AllConvictionsInSet(Strict):
+    """Every conviction on the person's record, this one included, is in the code set (unknown
+    when none is certainly outside it but one may be: a section with no code, or an offense text
+    that reads to no statute; true when the record holds no conviction at all)."""
+
     type: Literal["all_convictions_in_set"]
     code_set: str
 

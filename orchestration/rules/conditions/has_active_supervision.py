@@ -9,7 +9,8 @@ from orchestration.rules.conditions._common import S, Strict
 
 class HasActiveSupervision(Strict):
     """The person is under supervision on the as-of date (unknown when the source has no
-    supervision data)."""
+    supervision data, or when a period may or may not run on that date: a partial or unknown
+    start or end date straddling it, or, with `agencies`, an agency not recorded)."""
 
     type: Literal["has_active_supervision"]
     agencies: list[str] | None = None
