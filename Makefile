@@ -117,9 +117,10 @@ SERVE_PORT ?= 3000
 serve: manifest  ## Dagster webserver + daemon on PostgreSQL: landing sensor, monthly run, alerts
 	DAGSTER_HOME=$(SERVE_HOME) $(BIN)/python -m orchestration.service.serve all --host $(SERVE_HOST) --port $(SERVE_PORT)
 
-lint: install  ## ruff lint + format check
+lint: install  ## ruff lint + format check + the package's layers (.importlinter)
 	$(BIN)/ruff check orchestration tests scripts
 	$(BIN)/ruff format --check orchestration tests scripts
+	$(BIN)/lint-imports --no-cache
 
 lock:  ## re-resolve requirements.lock from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements.lock --python-version 3.11

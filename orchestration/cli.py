@@ -8,14 +8,13 @@ cleanslate explain --subject ID | trace --subject ID --count CNT_ORDER | diff | 
 """
 
 import contextlib
-import fcntl
 import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +22,7 @@ import typer
 
 from orchestration.exports.writers import county_folder, normalize_county
 from orchestration.generate.cli import register as register_generate
+from orchestration.lib.locking import hold_lock, lock_file
 from orchestration.settings import (
     DEFAULT_MAX_UNREAD_SHARE,
     PROJECT_ROOT,
@@ -88,42 +88,6 @@ def ensure_dagster_home(home: Path) -> Path:
     tmp.write_text(new)
     os.replace(tmp, config)
     return config
-
-
-def lock_file(warehouse_file: Path) -> Path:
-    return warehouse_file.with_name(warehouse_file.name + ".lock")
-
-
-@contextmanager
-def hold_lock(
-    path: Path,
-    holder: str,
-    when_busy: Callable[[str], None] = lambda held_by: None,
-    when_taken: Callable[[], None] = lambda: None,
-) -> Iterator[None]:
-    """Hold `path` exclusively (flock) until the block ends, then write who holds it.
-
-    When another process holds it: when_busy(what the file says of its holder) (which may raise
-    to give up), then wait for it, then when_taken(). The kernel releases the lock when the
-    holder exits, however it ends (crash, kill -9), so a stale lock cannot block the next run.
-    The file only says who holds it (holder, start time); it is never deleted (deleting a lock
-    file invites two holders).
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)  # not inherited by dbt's subprocess
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            when_busy(os.pread(fd, 200, 0).decode("utf-8", "replace").strip())
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            when_taken()
-        since = datetime.now(UTC).isoformat(timespec="seconds")
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{holder}, since {since}\n".encode(), 0)
-        yield
-    finally:
-        os.close(fd)  # releases the lock
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 from dagster import AssetSelection, Executor, define_asset_job, executor, in_process_executor
 
-from orchestration.cli import hold_lock, lock_file
+from orchestration.lib.locking import hold_lock, lock_file
 from orchestration.service.assets import DELIVERIES_KEY
 from orchestration.service.deliveries import DELIVERIES
 from orchestration.settings import warehouse_path
