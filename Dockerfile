@@ -6,6 +6,9 @@
 #       --build-arg GIT_REVISION=$(git rev-parse HEAD) .
 #   docker run --init -p 3000:3000 -v /srv/cleanslate:/data --env-file cleanslate.env cleanslate:TAG
 #
+# cleanslate.env must set CLEANSLATE_PSEUDONYM_KEY (no default: `serve` refuses to start without
+# it) and DAGSTER_PG_*; .env.example lists every variable.
+#
 # Only the runtime dependencies are installed, each at its requirements.lock version (the dev
 # extra - pytest, pyspark, playwright - stays out). EXTRA_PACKAGES adds more, e.g. the Spark
 # Thrift client: --build-arg EXTRA_PACKAGES="dbt-spark[PyHive]==1.11.0".

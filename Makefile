@@ -11,8 +11,12 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 DEMO_DIR := data/demo
 DEMO_ROWS ?= 20000
 AS_OF ?= 2025-07-01
+# The demo's pseudonym key: fabricated data only, so not a secret. Every other run needs
+# CLEANSLATE_PSEUDONYM_KEY set to a real secret (no default; orchestration/settings.py).
+DEMO_PSEUDONYM_KEY := demo-only-not-a-secret
+DEMO_KEY := CLEANSLATE_PSEUDONYM_KEY=$(DEMO_PSEUDONYM_KEY)
 
-.PHONY: bench-dbt same-answers help install manifest demo readme-images reliability test test-unit dev lint lock clean docs bench serve ui-images test-fast test-engines law-cases
+.PHONY: env-example bench-dbt same-answers help install manifest demo readme-images reliability test test-unit dev lint lock clean docs bench serve ui-images test-fast test-engines law-cases
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -42,7 +46,7 @@ demo: manifest  ## fabricate CA DOJ (+ its supervision file) and canonical UT/PA
 	$(BIN)/cleanslate generate --format canonical --state UT --rows 5000 --seed 7 --out $(DEMO_DIR)/ut_courts
 	$(BIN)/cleanslate generate --format canonical --state PA --rows 5000 --seed 7 --out $(DEMO_DIR)/pa_aopc
 	$(BIN)/cleanslate generate --format canonical --state CA --rows 5000 --seed 7 --out $(DEMO_DIR)/ca_canonical
-	$(BIN)/cleanslate run --as-of $(AS_OF) --out $(DEMO_DIR)/exports --warehouse $(DEMO_DIR)/warehouse.duckdb \
+	$(DEMO_KEY) $(BIN)/cleanslate run --as-of $(AS_OF) --out $(DEMO_DIR)/exports --warehouse $(DEMO_DIR)/warehouse.duckdb \
 	    --extract $(DEMO_DIR)/extract.csv --extract $(DEMO_DIR)/ut_courts \
 	    --extract $(DEMO_DIR)/pa_aopc --extract $(DEMO_DIR)/ca_canonical \
 	    --supervision $(DEMO_DIR)/supervision.csv --supervision-complete
@@ -63,14 +67,14 @@ reliability: manifest  ## hostile inputs, conservation, crashes, concurrency, pr
 # picks sizes; BENCH_PROFILE=1 adds a py-spy profile per size. Figures go to docs/benchmarks.md.
 # BASE=<revision> (default HEAD: uncommitted changes against the last commit).
 same-answers: manifest  ## decision tables of this checkout vs BASE, on the demo and 100k extracts: must be identical
-	$(BIN)/python scripts/same_answers.py --base $(or $(BASE),HEAD)
+	$(DEMO_KEY) $(BIN)/python scripts/same_answers.py --base $(or $(BASE),HEAD)
 
 bench: manifest  ## benchmark 100 / 100k / 1M rows end to end, then the dbt step alone at 1M (BENCH_LARGE=1 adds 10M)
-	$(BIN)/python -m orchestration.bench
-	$(BIN)/python -m orchestration.bench.dbt_step
+	$(DEMO_KEY) $(BIN)/python -m orchestration.bench
+	$(DEMO_KEY) $(BIN)/python -m orchestration.bench.dbt_step
 
 bench-dbt: manifest  ## the dbt step alone: dbt build on an ingested 1M-row warehouse under 2 GB (BENCH_LARGE=1 adds 10M under 3 GB)
-	$(BIN)/python -m orchestration.bench.dbt_step
+	$(DEMO_KEY) $(BIN)/python -m orchestration.bench.dbt_step
 
 ui-images: manifest  ## screenshots of the Dagster UI (asset graph, decision table) from the demo run into docs/images
 	scripts/ensure_chromium.sh
@@ -122,6 +126,9 @@ lint: install  ## ruff lint + format check + the package's layers (.importlinter
 	$(BIN)/ruff format --check orchestration tests scripts
 	$(BIN)/lint-imports --no-cache
 
+env-example: $(VENV)/.installed  ## rewrite .env.example from orchestration/settings.py (every variable, its default)
+	$(BIN)/python -m orchestration.settings --env-example
+
 lock:  ## re-resolve requirements.lock from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements.lock --python-version 3.11
 
@@ -130,6 +137,6 @@ clean:  ## remove generated state (keeps .venv)
 
 docs: install  ## static dbt docs site (models, columns, lineage, exposures) from the demo warehouse
 	@test -f $(DEMO_DIR)/warehouse.duckdb || { echo "make docs: $(DEMO_DIR)/warehouse.duckdb does not exist: run 'make demo' first" >&2; exit 1; }
-	cd dbt_project && CLEANSLATE_WAREHOUSE=$(CURDIR)/$(DEMO_DIR)/warehouse.duckdb ../$(BIN)/dbt docs generate --static --quiet \
+	cd dbt_project && $(DEMO_KEY) CLEANSLATE_WAREHOUSE=$(CURDIR)/$(DEMO_DIR)/warehouse.duckdb ../$(BIN)/dbt docs generate --static --quiet \
 	    --profiles-dir . --project-dir . --target-path target/docs
 	@echo "Docs site: $(CURDIR)/dbt_project/target/docs/static_index.html (one self-contained file: open it in a browser)"

@@ -8,7 +8,6 @@ Only names, types and counts: never a value of a record.
 
 import hashlib
 import inspect
-import os
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -20,6 +19,7 @@ import polars as pl
 from dagster import AssetKey, AssetSpec, TableColumn, TableSchema, map_asset_specs
 
 from orchestration.resources import Warehouse
+from orchestration.settings import settings
 
 # Who to ask about an asset (Dagster `owners`; dbt models get theirs from the translator).
 DATA_ENGINEERING = "team:data-engineering"
@@ -88,7 +88,7 @@ def table_metadata(
     """
     descriptions = descriptions or {}
     if view_seconds is None:
-        view_seconds = float(os.environ.get("CLEANSLATE_VIEW_COUNT_SECONDS", "20"))
+        view_seconds = settings().view_count_seconds
     out: dict[str, dict[str, Any]] = {}
     if not relations or not warehouse.file.exists():
         return out

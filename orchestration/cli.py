@@ -139,6 +139,11 @@ def _preflight(
     as_of: str, options: Path | None, extracts: list[Path], forecast: bool = False
 ) -> None:
     """Catch bad input before Dagster starts, with one clear line each."""
+    from orchestration.settings import run_settings_problem
+
+    problem = run_settings_problem()  # a variable of the wrong type, no pseudonym key
+    if problem:
+        _fail(problem)
     from orchestration.rules.load import RuleFileError, load_code_inference, load_rules_dir
     from orchestration.rules.options import check_options, read_options_file, resolve_parameters
 
@@ -772,7 +777,12 @@ def _existing_warehouse(warehouse: Path | None) -> Path:
 
 
 def main() -> None:
+    from orchestration.settings import SettingsError
+
     try:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except SettingsError as e:  # a variable of the wrong type: one line naming it, no traceback
+        typer.echo(f"error: {e}", err=True)
+        sys.exit(2)

@@ -39,7 +39,7 @@ from typing import Any, Protocol
 import duckdb
 import polars as pl
 
-from orchestration.settings import PROJECT_ROOT
+from orchestration.settings import settings
 
 # dbt target -> engine
 TARGET_ENGINES = {"dev": "duckdb", "pg": "postgres", "spark": "spark", "spark_thrift": "spark"}
@@ -47,7 +47,7 @@ CHUNK_ROWS = 100_000
 
 
 def dbt_target() -> str:
-    return os.environ.get("DBT_TARGET") or "dev"
+    return settings().dbt_target
 
 
 def engine_of(target: str) -> str:
@@ -129,25 +129,22 @@ class PostgresSettings:
 
     @classmethod
     def from_env(cls) -> PostgresSettings:
-        return cls(
-            host=os.environ.get("CLEANSLATE_PG_HOST", "127.0.0.1"),
-            port=int(os.environ.get("CLEANSLATE_PG_PORT", "5432")),
-            dbname=os.environ.get("CLEANSLATE_PG_DATABASE", "cleanslate"),
-            sslmode=os.environ.get("CLEANSLATE_PG_SSLMODE", "prefer"),
-        )
+        s = settings()
+        return cls(host=s.pg_host, port=s.pg_port, dbname=s.pg_database, sslmode=s.pg_sslmode)
 
     def connect_args(self, role: str) -> dict[str, Any]:
         """psycopg2.connect() keywords for one of the four roles."""
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}: one of {', '.join(ROLES)}")
-        key = role.upper()
+        s = settings()
+        password = getattr(s, f"pg_{role}_password").get_secret_value()
         return {
             "host": self.host,
             "port": self.port,
             "dbname": self.dbname,
             "sslmode": self.sslmode,
-            "user": os.environ.get(f"CLEANSLATE_PG_{key}_USER", f"cleanslate_{role}"),
-            "password": os.environ.get(f"CLEANSLATE_PG_{key}_PASSWORD", ""),
+            "user": getattr(s, f"pg_{role}_user"),
+            "password": password,
             "connect_timeout": 10,
             "application_name": f"cleanslate-{role}",
         }
@@ -333,9 +330,9 @@ class SparkSettings:
 
     @classmethod
     def from_env(cls) -> SparkSettings:
-        root = Path(os.environ.get("CLEANSLATE_SPARK_DIR") or PROJECT_ROOT / "data" / "spark")
-        landing = os.environ.get("CLEANSLATE_SPARK_LANDING") or str(root / "landing")
-        return cls(root=root.resolve(), landing=landing)
+        s = settings()
+        root = s.spark_dir.resolve()
+        return cls(root=root, landing=s.spark_landing or str(root / "landing"))
 
     @property
     def warehouse_dir(self) -> Path:

@@ -6,7 +6,6 @@ PostgreSQL / Spark, in which case publish_sources() and fetch_models() carry the
 (orchestration/engines.py).
 """
 
-import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +23,7 @@ from orchestration.engines import (
     engine_for,
     engine_of,
 )
-from orchestration.settings import warehouse_path
+from orchestration.settings import settings, warehouse_path
 
 # Run tags: which warehouse file and dbt target a run used (the UI shows them on the run).
 WAREHOUSE_TAG = "cleanslate/warehouse"
@@ -72,7 +71,7 @@ class Warehouse(ConfigurableResource):
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         self.file.parent.mkdir(parents=True, exist_ok=True)
         # Same bound as dbt's connection (profiles.yml): past it DuckDB spills to disk.
-        limit = os.environ.get("CLEANSLATE_DUCKDB_MEMORY", "16GB")
+        limit = settings().duckdb_memory
         con = duckdb.connect(str(self.file), read_only=read_only, config={"memory_limit": limit})
         if not read_only:
             self.file.chmod(0o600)  # records are sensitive: the owner only

@@ -25,9 +25,9 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from orchestration.settings import PROJECT_ROOT
+from orchestration.settings import PROJECT_ROOT, settings
 
-CHROMIUM = os.environ.get("CLEANSLATE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = str(settings().chromium)
 DECISION_TABLE = "fct_decisions"
 GRAPH_VIEWPORT = {"width": 1600, "height": 1350}
 PAGE_VIEWPORT = {"width": 1600, "height": 1200}
@@ -225,7 +225,7 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     outdir = Path(argv[0])
-    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home")
+    home = settings().dagster_home or PROJECT_ROOT / ".dagster_home"
     if not (home / "storage").exists():
         print(f"no Dagster runs under {home}: run `make demo` first", file=sys.stderr)
         return 1

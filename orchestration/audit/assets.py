@@ -6,7 +6,6 @@ audit.decisions, keyed by the Dagster run id, with one row per run in audit.runs
 """
 
 import json
-import os
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -60,7 +59,9 @@ def git_revision() -> tuple[str, bool]:
         return rev, bool(status.strip())
     except (OSError, subprocess.SubprocessError):
         # A container image has no .git: its build stamps the revision (Dockerfile).
-        return os.environ.get("CLEANSLATE_GIT_REVISION", "unknown"), False
+        from orchestration.settings import settings
+
+        return settings().git_revision, False
 
 
 @asset(

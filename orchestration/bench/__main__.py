@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.bench.measure import RUN_ID, RunMeasure, run_measured, step_times, summarize
-from orchestration.settings import PROJECT_ROOT
+from orchestration.settings import PROJECT_ROOT, settings
 
 AS_OF = "2025-07-01"
 SEED = 11
@@ -43,8 +43,8 @@ class SizeResult:
 
 
 def sizes_from_env() -> list[int]:
-    sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "100,100000,1000000").split(",") if s]
-    if os.environ.get("BENCH_LARGE") == "1" and 10_000_000 not in sizes:
+    sizes = list(settings().bench_sizes)
+    if settings().bench_large and 10_000_000 not in sizes:
         sizes.append(10_000_000)
     return sizes
 
@@ -242,7 +242,7 @@ def collected(folder: Path) -> list[SizeResult]:
 
 
 def main() -> None:
-    folder = Path(os.environ.get("BENCH_DIR") or PROJECT_ROOT / "data" / "bench").resolve()
+    folder = settings().bench_dir.resolve()
     folder.mkdir(parents=True, exist_ok=True)
     if sys.argv[1:] == ["render"]:  # the page from the runs already measured
         block = render(collected(folder), machine())
@@ -252,8 +252,8 @@ def main() -> None:
     for rows in sizes_from_env():  # this bench's sizes start afresh; others' runs are kept
         for stale in folder.glob(f"run-{rows}-*.json"):
             stale.unlink()
-    repeats = int(os.environ.get("BENCH_REPEATS", "3"))
-    profile = os.environ.get("BENCH_PROFILE") == "1"
+    repeats = settings().bench_repeats
+    profile = settings().bench_profile
     results = []
     for rows in sizes_from_env():
         print(f"{rows:,} rows:", flush=True)

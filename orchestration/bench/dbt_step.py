@@ -27,7 +27,7 @@ import duckdb
 
 from orchestration.bench.__main__ import AS_OF, bin_path, ensure_extract, machine
 from orchestration.bench.measure import run_measured
-from orchestration.settings import PROJECT_ROOT
+from orchestration.settings import PROJECT_ROOT, settings
 
 MARK_START = "<!-- bench-dbt:start (written by make bench; edits here are overwritten) -->"
 MARK_END = "<!-- bench-dbt:end -->"
@@ -227,12 +227,12 @@ def write_page(page: Path, block: str) -> None:
 
 
 def main() -> None:
-    folder = Path(os.environ.get("BENCH_DIR", PROJECT_ROOT / "data" / "bench"))
+    folder = settings().bench_dir
     folder.mkdir(parents=True, exist_ok=True)
-    sizes = [int(s) for s in os.environ.get("BENCH_DBT_SIZES", "1000000").split(",") if s]
-    if os.environ.get("BENCH_LARGE") == "1" and 10_000_000 not in sizes:
+    sizes = list(settings().bench_dbt_sizes)
+    if settings().bench_large and 10_000_000 not in sizes:
         sizes.append(10_000_000)
-    repeats = int(os.environ.get("BENCH_REPEATS", "3"))
+    repeats = settings().bench_repeats
     # `python -m orchestration.bench.dbt_step render`: the page from the figures already kept
     if sys.argv[1:] != ["render"]:
         for n in sizes:

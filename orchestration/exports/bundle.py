@@ -68,9 +68,11 @@ PARALLEL_MIN_DECISIONS = 50_000  # below this, starting worker processes costs m
 def export_workers(decisions: int, counties: int) -> int:
     """Worker processes for the county documents: CLEANSLATE_EXPORT_WORKERS, else one per core
     for a large set (1 = in this process)."""
-    configured = os.environ.get("CLEANSLATE_EXPORT_WORKERS")
+    from orchestration.settings import settings
+
+    configured = settings().export_workers
     if configured:
-        wanted = int(configured)
+        wanted = configured
     else:
         wanted = (os.cpu_count() or 1) if decisions >= PARALLEL_MIN_DECISIONS else 1
     return max(1, min(wanted, counties))

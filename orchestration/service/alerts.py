@@ -35,15 +35,15 @@ from dagster import (
 )
 
 from orchestration.service.sensors import service_default_status
-from orchestration.settings import PROJECT_ROOT
+from orchestration.settings import PROJECT_ROOT, settings
 
 
 def alert_log_path() -> Path:
-    value = os.environ.get("CLEANSLATE_ALERT_LOG")
-    if value:
-        return Path(value)
-    home = os.environ.get("DAGSTER_HOME")
-    return Path(home) / "alerts.jsonl" if home else PROJECT_ROOT / "data" / "alerts.jsonl"
+    s = settings()
+    if s.alert_log:
+        return s.alert_log
+    home = s.dagster_home
+    return home / "alerts.jsonl" if home else PROJECT_ROOT / "data" / "alerts.jsonl"
 
 
 def build_alert(run: DagsterRun, instance: DagsterInstance) -> dict:
@@ -71,7 +71,7 @@ def build_alert(run: DagsterRun, instance: DagsterInstance) -> dict:
         else "manual"
     )
     partition = tags.get("dagster/partition")
-    base = os.environ.get("CLEANSLATE_UI_URL", "").rstrip("/")
+    base = settings().ui_url.rstrip("/")
     what = f"{run.job_name}" + (f" [{partition}]" if partition else "")
     text = (
         f"Clean Slate run {'failed, retrying' if will_retry else 'FAILED'}: {what}, "
@@ -117,20 +117,19 @@ def _post_webhook(url: str, alert: dict) -> None:
 
 
 def _send_email(alert: dict) -> None:
-    to = [a.strip() for a in os.environ["CLEANSLATE_ALERT_EMAIL_TO"].split(",") if a.strip()]
-    host = os.environ["CLEANSLATE_SMTP_HOST"]
-    ssl = os.environ.get("CLEANSLATE_SMTP_SSL") == "1"
-    port = int(os.environ.get("CLEANSLATE_SMTP_PORT") or (465 if ssl else 587))
-    user = os.environ.get("CLEANSLATE_SMTP_USER")
+    s = settings()
+    to = s.alert_recipients
+    host = s.smtp_host
+    ssl = s.smtp_ssl
+    port = s.smtp_port or (465 if ssl else 587)
+    user = s.smtp_user
     message = EmailMessage()
     message["Subject"] = (
         alert["text"].split(":", 1)[0]
         + f": {alert['job']}"
         + (f" [{alert['partition']}]" if alert["partition"] else "")
     )
-    message["From"] = (
-        os.environ.get("CLEANSLATE_ALERT_EMAIL_FROM") or user or "cleanslate@localhost"
-    )
+    message["From"] = s.alert_email_from or user or "cleanslate@localhost"
     message["To"] = ", ".join(to)
     message.set_content(
         alert["text"] + "\n\n" + "\n".join(f"{k}: {v}" for k, v in alert.items() if k != "text")
@@ -143,7 +142,8 @@ def _send_email(alert: dict) -> None:
                 smtp.starttls()
                 smtp.ehlo()
         if user:
-            smtp.login(user, os.environ.get("CLEANSLATE_SMTP_PASSWORD", ""))
+            password = s.smtp_password.get_secret_value() if s.smtp_password else ""
+            smtp.login(user, password)
         smtp.send_message(message)
 
 
@@ -151,18 +151,15 @@ def send_alert(alert: dict) -> list[str]:
     """Write the alert to every configured channel. Returns the channels that failed (each
     failure is also logged); one failing channel does not stop the others."""
     failed = []
-    notify = not alert["will_retry"] or os.environ.get("CLEANSLATE_ALERT_EVERY_ATTEMPT") == "1"
-    webhook = os.environ.get("CLEANSLATE_ALERT_WEBHOOK")
+    s = settings()
+    notify = not alert["will_retry"] or s.alert_every_attempt
+    webhook = s.alert_webhook.get_secret_value() if s.alert_webhook else None
     if notify and webhook:
         try:
             _post_webhook(webhook, alert)
         except Exception as e:  # an alert channel must not take the others down
             failed.append(f"webhook: {type(e).__name__}")
-    if (
-        notify
-        and os.environ.get("CLEANSLATE_ALERT_EMAIL_TO")
-        and os.environ.get("CLEANSLATE_SMTP_HOST")
-    ):
+    if notify and s.alert_recipients and s.smtp_host:
         try:
             _send_email(alert)
         except Exception as e:

@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 from dagster import DynamicPartitionsDefinition
 
 from orchestration.ingest.assets import EXTRACT_SUFFIXES
-from orchestration.settings import PROJECT_ROOT, exports_dir, landing_dir
+from orchestration.settings import exports_dir, settings
 
 DELIVERIES = DynamicPartitionsDefinition(name="deliveries")
 MARKER_SUFFIX = ".done"
@@ -62,16 +62,12 @@ _DATE = re.compile(
 def archive_dir() -> Path:
     """CLEANSLATE_ARCHIVE, or `.deliveries` inside the landing folder (same file system, so
     taking a delivery is a rename, not a copy)."""
-    value = os.environ.get("CLEANSLATE_ARCHIVE")
-    if value:
-        p = Path(value)
-        return p if p.is_absolute() else PROJECT_ROOT / p
-    return landing_dir() / ".deliveries"
+    return settings().archive_dir
 
 
 def service_timezone() -> ZoneInfo:
     """The zone of delivery dates and of the monthly schedule (CLEANSLATE_TIMEZONE)."""
-    return ZoneInfo(os.environ.get("CLEANSLATE_TIMEZONE", "America/Los_Angeles"))
+    return ZoneInfo(settings().timezone)
 
 
 @dataclass(frozen=True)
@@ -324,7 +320,8 @@ def run_config(extracts: list[Delivery], as_of: str) -> dict:
 
     CLEANSLATE_OPTIONS (optional) names a county eligibility-options JSON for service runs.
     """
-    options = os.environ.get("CLEANSLATE_OPTIONS") or None
+    configured = settings().options
+    options = str(configured) if configured else None
     return {
         "ops": {
             "doj_extracts": {

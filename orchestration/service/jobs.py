@@ -16,7 +16,7 @@ from dagster import AssetSelection, Executor, define_asset_job, executor, in_pro
 from orchestration.lib.locking import hold_lock, lock_file
 from orchestration.service.assets import DELIVERIES_KEY
 from orchestration.service.deliveries import DELIVERIES
-from orchestration.settings import warehouse_path
+from orchestration.settings import settings, warehouse_path
 
 
 @contextmanager
@@ -61,7 +61,7 @@ def warehouse_locked_executor(init_context):
 
 
 def run_tags() -> dict[str, str]:
-    return {"dagster/max_retries": os.environ.get("CLEANSLATE_MAX_RETRIES", "2")}
+    return {"dagster/max_retries": str(settings().max_retries)}
 
 
 delivery_job = define_asset_job(

@@ -7,7 +7,6 @@ re-evaluated tick decides exactly what the on-time one would have; run_key
 `statewide:<as-of>` keeps it to one run per date.
 """
 
-import os
 from datetime import datetime
 
 from dagster import (
@@ -26,12 +25,13 @@ from orchestration.service.deliveries import (
     service_timezone,
 )
 from orchestration.service.jobs import statewide_job
+from orchestration.settings import settings
 
-STATEWIDE_CRON = os.environ.get("CLEANSLATE_STATEWIDE_CRON", "0 2 1 * *")
+STATEWIDE_CRON = settings().statewide_cron
 
 
 def _default_status() -> DefaultScheduleStatus:
-    if os.environ.get("CLEANSLATE_SERVICE") == "1":
+    if settings().service:
         return DefaultScheduleStatus.RUNNING
     return DefaultScheduleStatus.STOPPED
 

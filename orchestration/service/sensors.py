@@ -15,7 +15,6 @@ stored (a crash) leaves an archived delivery without a partition, which the next
 """
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,13 +42,13 @@ from orchestration.service.deliveries import (
     scan_landing,
 )
 from orchestration.service.jobs import delivery_job
-from orchestration.settings import landing_dir
+from orchestration.settings import landing_dir, settings
 
 
 def service_default_status() -> DefaultSensorStatus:
     """Running by default under `make serve` / the image (CLEANSLATE_SERVICE=1); stopped under
     `make dev`, where the landing folder is the UI runs' default input and must stay put."""
-    if os.environ.get("CLEANSLATE_SERVICE") == "1":
+    if settings().service:
         return DefaultSensorStatus.RUNNING
     return DefaultSensorStatus.STOPPED
 
@@ -166,7 +165,7 @@ def evaluate_landing(
 @sensor(
     name="landing_sensor",
     job=delivery_job,
-    minimum_interval_seconds=int(os.environ.get("CLEANSLATE_LANDING_INTERVAL", "30")),
+    minimum_interval_seconds=settings().landing_interval,
     default_status=service_default_status(),
     description="Watches the landing folder: each new complete delivery (a file, or a canonical "
     "folder) is archived by content and gets one `deliveries` partition and one run. Identical "

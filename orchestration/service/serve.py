@@ -6,6 +6,7 @@ python -m orchestration.service.serve [all|webserver|daemon|code-server] [--host
   with a warning): runs, event logs and schedules in PostgreSQL, one run at a time, retries.
 * DAGSTER_PG_HOST, DAGSTER_PG_PORT (5432), DAGSTER_PG_USER, DAGSTER_PG_PASSWORD (""),
   DAGSTER_PG_DB name the PostgreSQL database; it is checked before anything starts.
+* CLEANSLATE_PSEUDONYM_KEY must be set: every run needs it (no default outside the demo).
 * CLEANSLATE_SERVICE=1: the landing sensor, the monthly schedule and the alert sensor start
   running (under `make dev` they are off).
 * `all` supervises both processes: Ctrl-C / SIGTERM stops both; either one exiting stops the
@@ -23,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from orchestration.settings import PROJECT_ROOT
+from orchestration.settings import PROJECT_ROOT, SettingsError, run_settings_problem, settings
 
 DEPLOY_YAML = PROJECT_ROOT / "deploy" / "dagster.yaml"
 WORKSPACE = PROJECT_ROOT / "workspace.yaml"
@@ -49,7 +50,9 @@ def prepare_instance(home: Path, template: Path = DEPLOY_YAML) -> list[str]:
 
 def check_postgres(timeout: int = 5) -> str | None:
     """None if the PostgreSQL of DAGSTER_PG_* answers; else what is wrong, in one line."""
-    missing = [v for v in PG_VARS if not os.environ.get(v)]
+    s = settings()
+    given = dict(zip(PG_VARS, (s.dagster_pg_host, s.dagster_pg_user, s.dagster_pg_db), strict=True))
+    missing = [v for v, value in given.items() if not value]
     if missing:
         return (
             f"set {', '.join(missing)} (and DAGSTER_PG_PASSWORD, DAGSTER_PG_PORT) to the "
@@ -59,16 +62,16 @@ def check_postgres(timeout: int = 5) -> str | None:
 
     try:
         psycopg2.connect(
-            host=os.environ["DAGSTER_PG_HOST"],
-            port=int(os.environ.get("DAGSTER_PG_PORT") or 5432),
-            user=os.environ["DAGSTER_PG_USER"],
-            password=os.environ.get("DAGSTER_PG_PASSWORD", ""),
-            dbname=os.environ["DAGSTER_PG_DB"],
+            host=s.dagster_pg_host,
+            port=s.dagster_pg_port,
+            user=s.dagster_pg_user,
+            password=s.dagster_pg_password.get_secret_value(),
+            dbname=s.dagster_pg_db,
             connect_timeout=timeout,
         ).close()
     except psycopg2.Error as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        return f"cannot connect to PostgreSQL at {os.environ['DAGSTER_PG_HOST']}: {first}"
+        return f"cannot connect to PostgreSQL at {s.dagster_pg_host}: {first}"
     return None
 
 
@@ -131,22 +134,31 @@ def supervise(cmds: list[list[str]], grace: float = 30.0) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        s = settings()
+    except SettingsError as e:
+        print(f"serve: {e}", file=sys.stderr)
+        return 2
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "component", nargs="?", default="all", choices=["all", "webserver", "daemon", "code-server"]
     )
-    parser.add_argument("--host", default=os.environ.get("CLEANSLATE_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("CLEANSLATE_PORT", 3000)))
+    parser.add_argument("--host", default=s.host)
+    parser.add_argument("--port", type=int, default=s.port)
     parser.add_argument("--code-port", type=int, default=4000)
     args = parser.parse_args(argv)
 
     os.environ["CLEANSLATE_SERVICE"] = "1"
+    problem = run_settings_problem()  # every run of the service needs the pseudonym key
+    if problem:
+        print(f"serve: {problem}", file=sys.stderr)
+        return 2
     if args.component != "code-server":  # a code server needs no instance
-        home = os.environ.get("DAGSTER_HOME")
+        home = s.dagster_home
         if not home:
             print("serve: set DAGSTER_HOME (make serve uses .dagster_serve)", file=sys.stderr)
             return 2
-        for warning in prepare_instance(Path(home)):
+        for warning in prepare_instance(home):
             print(f"serve: warning: {warning}", file=sys.stderr)
         os.environ.setdefault("DAGSTER_PG_PORT", "5432")
         os.environ.setdefault("DAGSTER_PG_PASSWORD", "")
@@ -159,10 +171,10 @@ def main(argv: list[str] | None = None) -> int:
         cmd = cmds[args.component]
         os.chdir(PROJECT_ROOT)
         os.execv(cmd[0], cmd)
-    pg = f"{os.environ['DAGSTER_PG_HOST']}:{os.environ['DAGSTER_PG_PORT']}"
+    pg = f"{s.dagster_pg_host}:{s.dagster_pg_port}"
     print(
         f"serve: Dagster UI on http://{args.host}:{args.port} (instance "
-        f"{os.environ['DAGSTER_HOME']}, PostgreSQL {pg}); Ctrl-C stops",
+        f"{s.dagster_home}, PostgreSQL {pg}); Ctrl-C stops",
         flush=True,
     )
     return supervise([cmds["webserver"], cmds["daemon"]])

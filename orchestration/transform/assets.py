@@ -20,6 +20,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from orchestration.catalog import OWNERS, table_metadata
 from orchestration.console import report
 from orchestration.resources import Warehouse
+from orchestration.settings import settings
 from orchestration.transform.project import dbt_project
 
 DECISION_TABLE_ID = "model.clean_slate.fct_decisions"
@@ -85,6 +86,9 @@ def describe_test(test: Mapping[str, Any]) -> str:
 def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     # dbt unit tests check the SQL, not the data: they run in `make test`
     # (tests/integration/test_prop64_pipeline.py), not in every production build.
+    # No pseudonym key, no build (fct_decisions_pseudonymized would refuse it anyway): the step
+    # fails naming CLEANSLATE_PSEUDONYM_KEY before dbt starts, so nothing downstream runs.
+    settings().require_pseudonym_key()
     # On PostgreSQL / Spark (DBT_TARGET) dbt reads the sources there: copy them over first.
     warehouse.publish_sources(json.loads(dbt_project.manifest_path.read_text()))
     invocation = dbt.cli(

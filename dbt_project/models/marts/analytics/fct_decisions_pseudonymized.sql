@@ -3,9 +3,10 @@
 -- No names, subject ids, CII, dates of birth, case numbers or source lines: a keyed hash of the
 -- person, an age band on the as-of date, the conviction year. Identifying columns stay in the
 -- restricted models (raw, staging, intermediate, fct_*), which the exports and auditors use.
+-- The key has no default (macros/pseudonym_key.sql): without it the model does not compile.
 select
-    {{ sha256_hex("'" ~ var("pseudonym_key") ~ "' || '|' || d.person_key") }} as person_pseudo_key,
-    {{ sha256_hex("'" ~ var("pseudonym_key") ~ "' || '|' || d.decision_id") }} as decision_pseudo_key,
+    {{ sha256_hex("'" ~ pseudonym_key() ~ "' || '|' || d.person_key") }} as person_pseudo_key,
+    {{ sha256_hex("'" ~ pseudonym_key() ~ "' || '|' || d.decision_id") }} as decision_pseudo_key,
     d.program,
     d.jurisdiction,
     d.source_system,
