@@ -16,7 +16,7 @@ AS_OF ?= 2025-07-01
 DEMO_PSEUDONYM_KEY := demo-only-not-a-secret
 DEMO_KEY := CLEANSLATE_PSEUDONYM_KEY=$(DEMO_PSEUDONYM_KEY)
 
-.PHONY: env-example bench-dbt same-answers help install manifest demo readme-images reliability test test-unit dev lint lock clean docs bench serve ui-images test-fast test-engines law-cases
+.PHONY: demo-inputs demo-run-args env-example bench-dbt same-answers help install manifest demo readme-images reliability test test-unit dev lint lock clean docs bench serve ui-images test-fast test-engines law-cases
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -39,17 +39,26 @@ dbt_project/target/manifest.json: $(VENV)/.installed $(shell find dbt_project/mo
 
 manifest: dbt_project/target/manifest.json  ## parse the dbt project (Dagster reads the manifest at import)
 
-demo: manifest  ## fabricate CA DOJ (+ its supervision file) and canonical UT/PA/CA extracts, run the whole job
-	mkdir -p $(DEMO_DIR) $(DAGSTER_HOME)
+# The demo's inputs, in one place (make demo; scripts/same_answers.py asks make for both).
+DEMO_INPUTS = --extract $(DEMO_DIR)/extract.csv --extract $(DEMO_DIR)/ut_courts \
+    --extract $(DEMO_DIR)/pa_aopc --extract $(DEMO_DIR)/ca_canonical \
+    --supervision $(DEMO_DIR)/supervision.csv --supervision-complete
+
+demo: manifest demo-inputs  ## fabricate CA DOJ (+ its supervision file) and canonical UT/PA/CA extracts, run the whole job
+	mkdir -p $(DAGSTER_HOME)
+	$(DEMO_KEY) $(BIN)/cleanslate run --as-of $(AS_OF) --out $(DEMO_DIR)/exports \
+	    --warehouse $(DEMO_DIR)/warehouse.duckdb $(DEMO_INPUTS)
+
+demo-inputs: $(VENV)/.installed  ## fabricate the demo's extracts into DEMO_DIR (no run)
+	mkdir -p $(DEMO_DIR)
 	$(BIN)/cleanslate generate --rows $(DEMO_ROWS) --seed 7 --out $(DEMO_DIR)/extract.csv
 	$(BIN)/cleanslate generate --format supervision --extract $(DEMO_DIR)/extract.csv --seed 7 --out $(DEMO_DIR)/supervision.csv
 	$(BIN)/cleanslate generate --format canonical --state UT --rows 5000 --seed 7 --out $(DEMO_DIR)/ut_courts
 	$(BIN)/cleanslate generate --format canonical --state PA --rows 5000 --seed 7 --out $(DEMO_DIR)/pa_aopc
 	$(BIN)/cleanslate generate --format canonical --state CA --rows 5000 --seed 7 --out $(DEMO_DIR)/ca_canonical
-	$(DEMO_KEY) $(BIN)/cleanslate run --as-of $(AS_OF) --out $(DEMO_DIR)/exports --warehouse $(DEMO_DIR)/warehouse.duckdb \
-	    --extract $(DEMO_DIR)/extract.csv --extract $(DEMO_DIR)/ut_courts \
-	    --extract $(DEMO_DIR)/pa_aopc --extract $(DEMO_DIR)/ca_canonical \
-	    --supervision $(DEMO_DIR)/supervision.csv --supervision-complete
+
+demo-run-args:  ## print the demo's `cleanslate run` input options for DEMO_DIR
+	@echo $(DEMO_INPUTS)
 
 RELIABILITY_TESTS := tests/unit/test_hostile_reader.py tests/unit/test_property_parsers.py \
 	tests/integration/test_hostile_corpus.py tests/integration/test_conservation.py \

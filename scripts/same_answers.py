@@ -18,6 +18,7 @@ data/same_answers), keyed by the revision, so a second check only re-runs this c
 import argparse
 import os
 import shutil
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -44,54 +45,13 @@ def inputs(keep: Path, name: str) -> list[str]:
     d = keep / "inputs" / name
     gen = [str(BIN / "cleanslate"), "generate"]
     if name == "demo":
+        # the Makefile's demo recipe, not a copy of it: its inputs and its run options
+        make = ["make", "-s", "--no-print-directory", "-o", ".venv/.installed", f"DEMO_DIR={d}"]
         if not (d / "done").exists():
-            d.mkdir(parents=True, exist_ok=True)
-            sh([*gen, "--rows", "20000", "--seed", "7", "--out", str(d / "extract.csv")], ROOT)
-            sh(
-                [
-                    *gen,
-                    "--format",
-                    "supervision",
-                    "--extract",
-                    str(d / "extract.csv"),
-                    "--seed",
-                    "7",
-                    "--out",
-                    str(d / "supervision.csv"),
-                ],
-                ROOT,
-            )
-            for state, folder in (("UT", "ut_courts"), ("PA", "pa_aopc"), ("CA", "ca_canonical")):
-                sh(
-                    [
-                        *gen,
-                        "--format",
-                        "canonical",
-                        "--state",
-                        state,
-                        "--rows",
-                        "5000",
-                        "--seed",
-                        "7",
-                        "--out",
-                        str(d / folder),
-                    ],
-                    ROOT,
-                )
+            sh([*make, "demo-inputs"], ROOT)
             (d / "done").touch()
-        return [
-            "--extract",
-            str(d / "extract.csv"),
-            "--extract",
-            str(d / "ut_courts"),
-            "--extract",
-            str(d / "pa_aopc"),
-            "--extract",
-            str(d / "ca_canonical"),
-            "--supervision",
-            str(d / "supervision.csv"),
-            "--supervision-complete",
-        ]
+        out = subprocess.run([*make, "demo-run-args"], cwd=ROOT, check=True, capture_output=True)
+        return shlex.split(out.stdout.decode())
     if name == "100k":
         if not (d / "done").exists():
             d.mkdir(parents=True, exist_ok=True)
