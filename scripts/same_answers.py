@@ -17,8 +17,8 @@ data/same_answers), keyed by the revision, so a second check only re-runs this c
 
 import argparse
 import os
-import shutil
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
