@@ -2,6 +2,17 @@
 
 from dataclasses import dataclass
 
+from orchestration.lib.vocabularies import (
+    CASE_STATUSES,
+    DISPOSITIONS,
+    GRADES,
+    OFFENSE_LEVELS,
+    REGISTRATION_TYPES,
+    SENTENCE_TYPES,
+    SENTENCE_UNITS,
+    SUPERVISION_TYPES,
+)
+
 
 @dataclass(frozen=True)
 class Table:
@@ -81,26 +92,18 @@ TABLES: dict[str, Table] = {
     )
 }
 
-LEVELS = ("felony", "misdemeanor", "infraction", "summary")
-GRADES = ("A", "B", "C", "IN", "F1", "F2", "F3", "F", "M1", "M2", "M3", "M", "S")
-DISPOSITIONS = (
-    "convicted",
-    "dismissed",
-    "dismissed_with_prejudice",
-    "dismissed_without_prejudice",
-    "withdrawn",
-    "nolle_prossed",
-    "acquitted",
-    "ngri",
-    "plea_in_abeyance",
-    "plea_in_abeyance_completed",
-    "diversion_completed",
-    "prosecutor_rejected",
-    "pardoned",
-    "pending",
-    "unknown",
-)
-SENTENCE_TYPES = ("prison", "jail", "probation", "fine", "parole", "mandatory_supervision", "prcs")
-SUPERVISION_TYPES = ("probation", "parole", "prcs", "mandatory_supervision")
-REGISTRATION_TYPES = ("sex_offender", "narcotics")
+# The format's vocabularies, by the column that takes them (written once, in
+# orchestration/lib/vocabularies.py; docs/canonical-format.md lists them, and
+# tests/unit/test_vocabularies.py keeps the two in step). Codes are case-insensitive.
+VOCABULARIES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("cases", "case_status"): CASE_STATUSES,
+    ("charges", "level"): OFFENSE_LEVELS,
+    ("charges", "grade"): GRADES,
+    ("dispositions", "disposition"): DISPOSITIONS,
+    ("sentences", "sentence_type"): SENTENCE_TYPES,
+    ("sentences", "unit"): SENTENCE_UNITS,
+    ("registrations", "registration_type"): REGISTRATION_TYPES,
+    ("supervision", "supervision_type"): SUPERVISION_TYPES,
+}
+LEVELS = OFFENSE_LEVELS  # this module's name for them
 STATES = ("CA", "UT", "PA", "MI")

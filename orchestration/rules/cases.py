@@ -37,6 +37,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from orchestration.ingest.canonical_format import TABLES
+from orchestration.lib.vocabularies import Determination, Relief, SentenceUnit
 from orchestration.rules.load import RuleFileError, format_validation_error
 
 # YAML reads 2016-06-30 as a date and 2016 as an int; the canonical format wants text.
@@ -52,7 +53,7 @@ class _M(BaseModel):
 class CaseSentence(_M):
     type: str
     length: int | None = None
-    unit: Literal["D", "M", "Y"] | None = None
+    unit: SentenceUnit | None = None
     start: DateText | None = None
     end: DateText | None = None
     revoked: bool | None = None
@@ -76,8 +77,8 @@ class CaseCharge(_M):
 
 
 class Expectation(_M):
-    determination: Literal["eligible", "not_eligible", "not_yet_eligible", "needs_review"]
-    relief: str | None = None
+    determination: Determination
+    relief: Relief | None = None
     eligible_on: date | None = None
     rule: str | None = None
     missing: str | None = None

@@ -16,6 +16,10 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, field_validator, model_validator
 
+# A rule's outcome (any determination but not_yet_eligible: that one comes only from an
+# `eligible` rule held up by time conditions alone, and always with the date, eligible_on) and
+# its relief: the vocabularies (orchestration/lib/vocabularies.py).
+from orchestration.lib.vocabularies import RULE_OUTCOMES, Relief, RuleOutcome
 from orchestration.rules import conditions as _conditions
 from orchestration.rules.conditions._common import (  # noqa: F401 (this module's public names)
     DURATION_RE,
@@ -36,23 +40,6 @@ from orchestration.rules.conditions._common import (  # noqa: F401 (this module'
 # jurisdiction:code:section(sub)(sub): CA:HS:11357(c), UT:58:37-8(2)(a)(i), PA:18:3929
 STATUTE_RE = re.compile(r"^[A-Z]{2}:[A-Z0-9]+:[0-9A-Z.\-]+(\([0-9a-z]+\))*$")
 ID_RE = r"^[a-z][a-z0-9_]*$"
-
-# A decision's determination. A rule gives any but not_yet_eligible: that one comes only from an
-# `eligible` rule held up by time conditions alone, and always with the date (eligible_on).
-Outcome = Literal["eligible", "not_eligible", "not_yet_eligible", "needs_review"]
-RuleOutcome = Literal["eligible", "not_eligible", "needs_review"]
-RULE_OUTCOMES: tuple[str, ...] = RuleOutcome.__args__  # type: ignore[attr-defined]
-
-Relief = Literal[
-    "dismiss",
-    "reduce",
-    "recall_resentence",
-    "conviction_relief",
-    "arrest_relief",
-    "expunge",
-    "limited_access",
-    "set_aside",
-]
 
 
 def _not_yet_eligible_outcome() -> str:

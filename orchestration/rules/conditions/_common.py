@@ -9,7 +9,10 @@ from typing import Annotated, Any, Literal
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
-from orchestration.ingest.canonical_format import DISPOSITIONS, GRADES, LEVELS
+# The vocabularies: one list each (orchestration/lib/vocabularies.py), read by the canonical
+# format, the rules and the tests of the dbt models and GE suites.
+from orchestration.lib.vocabularies import Disposition, Grade  # noqa: F401 (condition types')
+from orchestration.lib.vocabularies import OffenseLevel as Level
 
 # The column types of rules.conditions (orchestration/rules/compile.py TABLES["conditions"]).
 S, N, B, D, F = pl.String, pl.Int32, pl.Boolean, pl.Date, pl.Float64
@@ -27,10 +30,6 @@ class ParamRef(Strict):
 
 IntOrParam = int | ParamRef
 BoolOrParam = bool | ParamRef
-# The vocabularies are the canonical format's: one list, read by the ingest and the rules.
-Level = Literal[LEVELS]
-Grade = Literal[GRADES]
-Disposition = Literal[DISPOSITIONS]
 # Dates a condition can compare or count from. disposition_date is the judgment/adjudication
 # (or dismissal) date; sentence_end_date the end of every sentence part of the charge;
 # supervision_end_date the later of that and the person's supervision periods around it.
