@@ -7,6 +7,7 @@ failure names the check and the expectations that failed.
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, asset_check
 
 from orchestration.ingest.assets import RAW_EXTRACT
+from orchestration.ingest.canonical_reader import PLACEHOLDER_PATTERN
 from orchestration.quality.ge import load_suite_spec, run_suite
 from orchestration.resources import Warehouse
 
@@ -39,10 +40,22 @@ def ge_doj_extract(warehouse: Warehouse) -> AssetCheckResult:
 )
 def ge_canonical_extract(warehouse: Warehouse) -> AssetCheckResult:
     """GE suite expectations/canonical_extract.json on staged canonical charges + dispositions."""
+
+    # Codes read as staging reads them (dbt's clean_text): whitespace collapsed, trimmed, any
+    # letter case, a placeholder (N/A, NULL, dashes) or an empty cell NULL (unknown). The gate
+    # judges the values the warehouse will use: "Convicted" or a level of "N/A" is no reason to
+    # stop a run, "convictd" is.
+    def code(col: str, case: str) -> str:
+        cleaned = f"trim(regexp_replace({col}, '\\s+', ' ', 'g'))"
+        return (
+            f"{case}(case when regexp_matches({cleaned}, '{PLACEHOLDER_PATTERN}') then null"
+            f" else nullif({cleaned}, '') end)"
+        )
+
     frame = warehouse.query(
         "select c.source_extract, c.source_file, c.source_line, c.charge_id, c.person_id,"
-        " c.statute, lower(trim(c.level)) as level, upper(trim(c.grade)) as grade,"
-        " d.disposition, d.disposition_date"
+        f" c.statute, {code('c.level', 'lower')} as level, {code('c.grade', 'upper')} as grade,"
+        f" {code('d.disposition', 'lower')} as disposition, d.disposition_date"
         " from raw.canonical_charges c left join raw.canonical_dispositions d"
         "   on d.source_extract = c.source_extract and d.charge_id = c.charge_id"
     )
