@@ -828,6 +828,14 @@ def review_import_command(
     )
     typer.echo(f"  already recorded (unchanged marks): {len(result.unchanged)}")
     typer.echo(f"  rows without a mark: {result.unmarked}")
+    if result.notes_without_mark:
+        rows = result.notes_without_mark
+        typer.echo(
+            f"  notes without a mark, not recorded: {len(rows)} ("
+            + ", ".join(r.where for r in rows[:5])
+            + (", ..." if len(rows) > 5 else "")
+            + "): add a mark and import again"
+        )
     for title, reported in (
         ("not recorded, the decision changed since the workbook", result.stale),
         ("not recorded, the row was edited", result.edited),

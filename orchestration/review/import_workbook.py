@@ -96,6 +96,7 @@ class Plan:
     stale: list[tuple[Row, str]] = field(default_factory=list)  # the decision changed since
     edited: list[tuple[Row, str]] = field(default_factory=list)  # the row was edited
     unmarked: int = 0
+    notes_without_mark: list[Row] = field(default_factory=list)  # not recorded: no mark
     already: dict[str, Any] | None = None  # the earlier import of the same file
 
 
@@ -373,6 +374,7 @@ def plan(con: duckdb.DuckDBPyConnection, workbook: Workbook, reviewer: str) -> P
 
     marked = [r for r in workbook.rows if r.mark]
     result.unmarked = len(workbook.rows) - len(marked)
+    result.notes_without_mark = [r for r in workbook.rows if not r.mark and r.note]
     if not marked:
         return result
     frame = pl.DataFrame(

@@ -235,7 +235,9 @@ def _counts(wh) -> tuple[int, int]:
 def test_import_records_the_marks_once_and_reports_changed_and_edited_rows(warehouse, tmp_path):
     path, wh = warehouse["path"], warehouse["wh"]
     sheet = _fill(path, {2: ("Agree", "ok"), 3: ("Disagree", "no: see file"), 4: ("Agree", None)})
-    sheet = _fill(path, {5: ("Needs more information", None), 6: ("Agree", None)}, sheet)
+    sheet = _fill(
+        path, {5: ("Needs more information", None), 6: ("Agree", None), 7: (None, "hm")}, sheet
+    )
     wb = load_workbook(path)
     ws = wb[sheet]
     ws.cell(6, COL["Determination"]).value = "something else"  # edited by hand
@@ -265,6 +267,7 @@ def test_import_records_the_marks_once_and_reports_changed_and_edited_rows(wareh
     assert [(r.row, why.split(": ", 1)[1]) for r, why in result.edited] == [
         (6, "Determination or Relief edited")
     ]
+    assert [r.row for r in result.notes_without_mark] == [7]
     assert _counts(wh) == (1, 3)
     con = duckdb.connect(str(wh), read_only=True)
     got = con.execute(
