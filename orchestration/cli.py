@@ -5,6 +5,7 @@ cleanslate run --extract data/extract.csv --as-of 2025-07-01 [--forecast] [--cou
                [--supervision supervision.csv [--supervision-complete]]
                [--options eligibility_options.json] [--out DIR] [--warehouse FILE] [--no-wait]
 cleanslate explain --subject ID | trace --subject ID --count CNT_ORDER | diff | reproduce --run ID
+cleanslate review import data/exports/<COUNTY>/review.xlsx [--reviewer NAME]
 """
 
 import contextlib
@@ -766,6 +767,88 @@ def reproduce_command(
     typer.echo(
         f"reproduced: {after.height} decisions identical"
         f" (run {recorded.run_id} -> run {new_id} in {target})"
+    )
+
+
+review_app = typer.Typer(
+    no_args_is_help=True,
+    help="The prosecutor's review: read the marks of a review workbook back into the warehouse.",
+)
+app.add_typer(review_app, name="review")
+
+
+@review_app.command("import")
+def review_import_command(
+    file: Annotated[Path, typer.Argument(help="A review workbook (review.xlsx) with marks.")],
+    reviewer: Annotated[
+        str | None,
+        typer.Option(
+            help="Who reviewed (default: the workbook's last author, else your login name)."
+        ),
+    ] = None,
+    warehouse: Annotated[Path | None, typer.Option(help="DuckDB warehouse file.")] = None,
+) -> None:
+    """Record the workbook's marks (Agree / Disagree / Needs more information) and notes in
+    audit.review_outcomes. Each row is checked against the decision it was written for: a row
+    whose decision changed since, or that was edited, is reported and not recorded. The next
+    run files only what the review did not keep out."""
+    from orchestration.review.import_workbook import ReviewImportError, import_review
+    from orchestration.review.store import MARKS
+
+    wh = _existing_warehouse(warehouse)
+    path = file.resolve()
+    if not path.is_file():
+        _fail(f"no workbook at {path}")
+    try:
+        with warehouse_lock(wh):
+            result = import_review(wh, path, reviewer)
+    except ReviewImportError as e:
+        _fail(str(e))
+    wb = result.workbook
+    if result.already:
+        a = result.already
+        when = f"{a['imported_at']:%Y-%m-%d %H:%M}"
+        typer.echo(
+            f"{path.name} (sha256 {wb.sha256[:12]}) was imported on {when} UTC by"
+            f" {a['reviewer']} ({a['recorded']} marks recorded): nothing recorded again."
+        )
+        return
+    for warning in wb.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    typer.echo(
+        f"Imported {path.name} (sha256 {wb.sha256[:12]}) by {result.reviewer} into {wh}\n"
+        f"  workbook: county {wb.county}, decisions as of {wb.as_of}, decision set"
+        f" {(wb.digest or '')[:12]} (run {result.workbook_run_id})"
+    )
+    by_mark = {label: sum(r.mark == code for r in result.record) for code, label in MARKS.items()}
+    typer.echo(
+        f"  recorded: {len(result.record)} marks ("
+        + ", ".join(f"{n} {label}" for label, n in by_mark.items())
+        + ")"
+    )
+    typer.echo(f"  already recorded (unchanged marks): {len(result.unchanged)}")
+    typer.echo(f"  rows without a mark: {result.unmarked}")
+    if result.notes_without_mark:
+        rows = result.notes_without_mark
+        typer.echo(
+            f"  notes without a mark, not recorded: {len(rows)} ("
+            + ", ".join(r.where for r in rows[:5])
+            + (", ..." if len(rows) > 5 else "")
+            + "): add a mark and import again"
+        )
+    for title, reported in (
+        ("not recorded, the decision changed since the workbook", result.stale),
+        ("not recorded, the row was edited", result.edited),
+    ):
+        if reported:
+            typer.echo(f"  {title}: {len(reported)}")
+            for r, why in reported[:20]:
+                typer.echo(f"    {r.where}: {why}")
+            if len(reported) > 20:
+                typer.echo(f"    ... and {len(reported) - 20} more")
+    typer.echo(
+        "The next `cleanslate run` files what the review agreed with or did not mark, and lists"
+        " what it disagreed with or asked more information on in reviewed_out.csv."
     )
 
 

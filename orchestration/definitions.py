@@ -29,6 +29,7 @@ from orchestration.ingest.supervision_assets import (
 from orchestration.quality.checks import ge_canonical_extract, ge_decision_table, ge_doj_extract
 from orchestration.quality.gates import GATES
 from orchestration.resources import Warehouse
+from orchestration.review.assets import review_outcomes
 from orchestration.rules.assets import rulebook
 from orchestration.service import (
     SERVICE_ASSETS,
@@ -67,6 +68,7 @@ defs = Definitions(
             staged_files,
             published,
             decision_history,
+            review_outcomes,
             *SERVICE_ASSETS,
             *SIDE_TABLES,
         ]

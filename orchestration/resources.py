@@ -33,6 +33,24 @@ TARGET_TAG = "cleanslate/dbt_target"
 LANDED_SCHEMAS = ("raw", "rules")
 
 
+def models_over_unlanded_sources(manifest: Mapping[str, Any]) -> set[str]:
+    """Models that read, directly or through other models, a table the Dagster steps write
+    outside dbt's landed sources (audit.export_lines after dbt, audit.review_outcomes by
+    `cleanslate review import`): such a table is only current in the DuckDB file, so a copy of
+    the model from another engine would be stale, and it is not fetched."""
+    found = {uid for uid, s in manifest["sources"].items() if s["schema"] not in LANDED_SCHEMAS}
+    models = {
+        uid: set(n["depends_on"]["nodes"])
+        for uid, n in manifest["nodes"].items()
+        if n["resource_type"] == "model"
+    }
+    while True:
+        more = {uid for uid, deps in models.items() if uid not in found and deps & found}
+        if not more:
+            return found - set(manifest["sources"])
+        found |= more
+
+
 class Warehouse(ConfigurableResource):
     """An embedded DuckDB file. Every method opens and closes its own connection.
 
@@ -148,17 +166,13 @@ class Warehouse(ConfigurableResource):
         engine = engine_for(self.dbt_target)
         if engine is None:
             return {}
-        # A model over a table the Dagster steps write after dbt (audit.export_lines) is only
-        # current in this file: its copy from the engine would be stale, so it is not fetched.
-        elsewhere = {
-            uid for uid, s in manifest["sources"].items() if s["schema"] not in LANDED_SCHEMAS
-        }
+        elsewhere = models_over_unlanded_sources(manifest)
         models = sorted(
             (n["config"].get("schema") or "main", n["alias"], n["schema"])
-            for n in manifest["nodes"].values()
+            for uid, n in manifest["nodes"].items()
             if n["resource_type"] == "model"
             and n["config"]["materialized"] != "ephemeral"
-            and not elsewhere & set(n["depends_on"]["nodes"])
+            and uid not in elsewhere
         )
         with self.replacing() as tables:
             for local_schema, name, engine_schema in models:

@@ -34,6 +34,9 @@ HISTORY_COLUMNS = (
     "rules_version",
     "decision_id",  # reproduce compares these two as well
     "reasons",
+    # what a review was made on: `cleanslate review import` tells a decision that changed since
+    # the workbook from a row whose digest was edited
+    "decision_digest",
 )
 
 

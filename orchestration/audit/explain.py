@@ -5,17 +5,23 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from orchestration.review import store as review_store
+
 MARK = {"met": "[met]    ", "not_met": "[not met]", "unknown": "[unknown]"}
 
 
 def load(warehouse: Path, subject: str, program: str | None) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The person's decisions (every source with that subject id) and their criteria rows."""
+    """The person's decisions (every source with that subject id, with the latest review of
+    each: review_mark, review_note, reviewer, reviewed_on, review_applies) and their criteria
+    rows."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         decisions = con.execute(
-            "select * from main.fct_decisions"
-            " where subject_id = $subject and ($program is null or program = $program)"
-            " order by person_key, program, charge_ref",
+            f"select d.*, {review_store.review_columns_sql('d', 'r')}"
+            " from main.fct_decisions d"
+            f" left join ({review_store.latest_sql(con)}) r on r.decision_id = d.decision_id"
+            " where d.subject_id = $subject and ($program is null or d.program = $program)"
+            " order by d.person_key, d.program, d.charge_ref",
             {"subject": subject, "program": program},
         ).pl()
         con.register("_wanted", decisions.select("program", "charge_key"))
@@ -65,6 +71,8 @@ def render(decisions: pl.DataFrame, criteria: pl.DataFrame) -> str:
         lines.append(f"      => {verdict(d)}: {d['reasons']}")
         if d["missing_facts"]:
             lines.append(f"         missing: {d['missing_facts']}")
+        review = review_store.describe(d)
+        lines.append(f"         review: {review or 'not reviewed'}")
         rule = None
         for c in by_charge.get((d["program"], d["charge_key"]), []):
             if c["rule_id"] != rule:

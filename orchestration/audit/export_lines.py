@@ -53,6 +53,7 @@ PLACE_COLUMNS = ("decision_id", "file", "kind", "line", "page", "sheet", "locati
 COURT_DOCUMENT = "court_document"
 COUNTY_CSV = "county_csv"
 REVIEW_WORKBOOK = "review_workbook"
+REVIEWED_OUT = "reviewed_out"  # <COUNTY>/reviewed_out.csv: kept out of the court documents
 REPOSITORY_CSV = "repository_csv"
 REPOSITORY_JSONL = "repository_jsonl"
 GOGEN_RESULTS = "gogen_results"
@@ -211,11 +212,15 @@ def _read_back(path: Path, rel: str, kind: str, pairs: list[tuple[str, int]]) ->
 
 def collect(root: Path, placed: list[pl.DataFrame]) -> pl.DataFrame:
     """Every place of the set under `root`: the writers' (`placed`) plus the CSV and JSONL files
-    read back (county Prop 64 CSVs by decision_id, repository files by record_id)."""
+    read back (county Prop 64 CSVs and reviewed-out lists by decision_id, repository files by
+    record_id)."""
     frames = [p.select(PLACE_COLUMNS) for p in placed]
     for path in sorted(root.glob("*/prop64_convictions.csv")):
         rel = path.relative_to(root).as_posix()
         frames.append(_read_back(path, rel, COUNTY_CSV, csv_lines(path, "decision_id")))
+    for path in sorted(root.glob("*/reviewed_out.csv")):
+        rel = path.relative_to(root).as_posix()
+        frames.append(_read_back(path, rel, REVIEWED_OUT, csv_lines(path, "decision_id")))
     for path in sorted((root / "repository").glob("*_updates.csv")):
         rel = path.relative_to(root).as_posix()
         pairs = [(d, n) for d, n in csv_lines(path, "record_id") if d != "TRAILER"]

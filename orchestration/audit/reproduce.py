@@ -33,8 +33,13 @@ RUN_EXTRA_SCHEMA: dict[str, Any] = {
     "rules_dir": pl.String,
     "county": pl.String,
 }
-# Columns audit.decisions gained (the decision id and the reason text, compared on reproduce).
-DECISION_EXTRA_COLUMNS = {"decision_id": "varchar", "reasons": "varchar"}
+# Columns audit.decisions gained (the decision id and the reason text, compared on reproduce;
+# the decision digest, which `cleanslate review import` reads).
+DECISION_EXTRA_COLUMNS = {
+    "decision_id": "varchar",
+    "reasons": "varchar",
+    "decision_digest": "varchar",
+}
 # What must be identical for a decision to count as reproduced.
 COMPARED = (
     "decision_id",

@@ -37,12 +37,14 @@ from orchestration.audit.export_lines import (
     REPOSITORY_CSV,
     REPOSITORY_JSONL,
     REVIEW_WORKBOOK,
+    REVIEWED_OUT,
 )
 from orchestration.exports.court_pdf import REF_LENGTH
 from orchestration.exports.gogen_bundle import CONDENSED_COLUMNS
 from orchestration.ingest.canonical_format import TABLES
 from orchestration.ingest.doj_format import COLUMNS as DOJ_COLUMNS
 from orchestration.ingest.reader import sha256_of
+from orchestration.review import store as review_store
 from orchestration.settings import rules_dir as default_rules_dir
 
 TEXT_SUFFIXES = {".csv", ".dat", ".txt"}
@@ -105,9 +107,12 @@ class Chain:
     rule: dict[str, Any]
     exports: dict[str, Any]
     checks: dict[str, Any] = field(default_factory=dict)
+    # the latest review (mark, note, reviewer, reviewed_on, applies); None when not reviewed
+    review: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "review": self.review,
             "decision": self.decision,
             "source": self.source,
             "staged": self.staged,
@@ -183,9 +188,11 @@ def load(warehouse: Path, subject: str, count: str, program: str | None = None) 
         try:
             rows = _query(
                 con,
-                "select l.*, e.reasons, e.missing_facts"
+                "select l.*, e.reasons, e.missing_facts,"
+                f" {review_store.review_columns_sql('e', 'r')}"
                 " from main.fct_decision_lineage l"
                 " join main.fct_decisions e on e.decision_id = l.decision_id"
+                f" left join ({review_store.latest_sql(con)}) r on r.decision_id = e.decision_id"
                 " where l.subject_id = $subject and l.charge_ref = $count"
                 "   and ($program is null or l.program = $program)"
                 " order by l.source_system, l.person_key, l.program",
@@ -277,7 +284,19 @@ def _chain(
     latest_run: dict[str, Any],
 ) -> Chain:
     rules_folder = latest_run.get("rules_dir") or str(default_rules_dir())
+    review = (
+        {
+            "mark": r["review_mark"],
+            "note": r["review_note"],
+            "reviewer": r["reviewer"],
+            "reviewed_on": r["reviewed_on"],
+            "applies": r["review_applies"],
+        }
+        if r.get("review_mark")
+        else None
+    )
     return Chain(
+        review=review,
         decision={
             k: r[k]
             for k in (
@@ -398,7 +417,7 @@ def _check_place(path: Path, p: dict[str, Any], decision: dict[str, Any], cache)
     did = decision["decision_id"]
     kind, line = p["kind"], p["line"]
     try:
-        if kind in (COUNTY_CSV, REPOSITORY_CSV):
+        if kind in (COUNTY_CSV, REPOSITORY_CSV, REVIEWED_OUT):
             text = _physical_lines(path, {line}).get(line, "")
             return "verified" if did in text else "NOT at this line"
         if kind == REPOSITORY_JSONL:
@@ -475,6 +494,16 @@ def render(chains: list[Chain]) -> str:
         out.append(f"  => {verdict(d)}: {d['reasons']}")
         if d["missing_facts"]:
             out.append(f"     missing: {d['missing_facts']}")
+        review = c.review and review_store.describe(
+            {
+                "review_mark": c.review["mark"],
+                "review_note": c.review["note"],
+                "reviewer": c.review["reviewer"],
+                "reviewed_on": c.review["reviewed_on"],
+                "review_applies": c.review["applies"],
+            }
+        )
+        out.append(f"     review: {review or 'not reviewed'}")
 
         where = f"{s['extract']}/{s['file']}" if s["extract"] else s["file"]
         out.append(f"  1 source    {where} line {s['line']}")

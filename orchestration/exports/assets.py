@@ -43,6 +43,7 @@ from orchestration.exports import (
     report,
     repository,
     review_workbook,
+    reviewed_out,
     writers,
 )
 from orchestration.exports import publish as _publish
@@ -59,6 +60,8 @@ from orchestration.exports.publish import (
 from orchestration.quality.checks import DECISION_TABLE
 from orchestration.quality.gates import unread_share
 from orchestration.resources import Warehouse
+from orchestration.review import store as review_store
+from orchestration.review.assets import REVIEW_OUTCOMES
 from orchestration.settings import exports_dir
 
 STAGED = AssetKey(["exports", "staged_files"])
@@ -79,11 +82,12 @@ EXPORT_READS = [
     AssetKey(["rules", "programs"]),
     AssetKey(["rules", "citations"]),
     AssetKey(["rules", "parameters"]),
+    REVIEW_OUTCOMES,  # the prosecutor's reviews: who is filed, who is reviewed out
 ]
 # the code that writes, reads back and publishes the files
 EXPORTS_CODE_VERSION = code_version(
     sys.modules[__name__], bundle, court_pdf, gogen_bundle, load, _publish, report, repository,
-    review_workbook, writers, export_lines,
+    review_workbook, reviewed_out, writers, export_lines, review_store,
 )  # fmt: skip
 
 
@@ -205,6 +209,8 @@ def staged_files(
     context.log.info(f"staged {files} files for {result['decisions']} decisions in {staging}")
     # where each decision is in the files (audit.export_lines), stamped when published
     placed = export_lines.record_staged(warehouse, context.run_id, out_dir, result["export_lines"])
+    # which review workbooks this warehouse wrote: `cleanslate review import` accepts only those
+    review_store.record_workbooks(warehouse, context.run_id, out_dir, result["review_workbooks"])
     return MaterializeResult(
         metadata={
             "staging_dir": str(staging),
@@ -213,6 +219,8 @@ def staged_files(
             "decisions": result["decisions"],
             "files": files,
             "export_lines": placed,
+            # eligible decisions the prosecutor's review keeps out of the court documents
+            "reviewed_out": result["reviewed_out"],
             "seconds": round(time.monotonic() - started, 1),
         }
     )
@@ -243,8 +251,8 @@ def exports_reconciled(context, warehouse: Warehouse) -> AssetCheckResult:
         passed=not problems,
         severity=AssetCheckSeverity.ERROR,
         description="; ".join(problems)
-        or f"{decisions.height} decisions reconciled with the court documents, repository "
-        "files and review workbooks",
+        or f"{decisions.height} decisions reconciled with the court documents, reviewed-out "
+        "lists, repository files and review workbooks",
         metadata={
             "decisions": decisions.height,
             "eligible": decisions.filter(pl.col("determination") == "eligible").height,
@@ -274,6 +282,7 @@ def published(context: AssetExecutionContext, warehouse: Warehouse) -> Materiali
     if done.kept:
         context.log.info(f"the replaced set is kept in {done.kept}")
     export_lines.mark_published(warehouse, context.run_id, out_dir)
+    review_store.mark_workbooks_published(warehouse, context.run_id)
     manifest = json.loads((out_dir / "manifest.json").read_text())
     return MaterializeResult(
         metadata={

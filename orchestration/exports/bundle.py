@@ -3,7 +3,12 @@
     <COUNTY>/prop64_convictions.csv, summary.json       the decision rows and counts (Prop 64)
     <COUNTY>/<program>_court_order.pdf                  motion and order: eligible charges
                                                          (none in a forecast: run["forecast"])
-    <COUNTY>/review.xlsx                                 every decision, one sheet per determination
+                                                         but those the review keeps out
+    <COUNTY>/reviewed_out.csv                            those (disagreed, more information
+                                                         asked), with the reviewer's note
+    <COUNTY>/review.xlsx                                 every decision, one sheet per
+                                                         determination, earlier reviews that
+                                                         still apply filled in
     <COUNTY>/gogen/Prop64_Results.csv, All_Results_Condensed.csv, gogen.json
                                                          the earlier Prop 64 tool's files (CA DOJ)
     repository/<program>_updates.csv, .jsonl            one record per granted relief
@@ -43,12 +48,15 @@ from orchestration.exports.repository import (
     write_repository_files,
 )
 from orchestration.exports.review_workbook import write_review_workbook
+from orchestration.exports.reviewed_out import FILE_NAME as REVIEWED_OUT
+from orchestration.exports.reviewed_out import read_reviewed_out, write_reviewed_out
 from orchestration.exports.writers import (
     county_folder,
     normalize_county,
     normalize_county_column,
     write_county_exports,
 )
+from orchestration.review.store import REVIEW_COLUMNS, left_out
 
 PROP64 = "us_ca_prop64"
 
@@ -85,15 +93,18 @@ def county_documents(
     programs: dict[str, dict],
     as_of: date,
     forecast: bool = False,
-) -> tuple[dict[str, int], list[pl.DataFrame]]:
+) -> tuple[dict[str, int], list[pl.DataFrame], dict[str, Any]]:
     """One county's court documents (one per program with eligible charges; none in a forecast:
-    a court cannot act on a future date) and its review workbook (every decision). Returns rows
-    per file and the places of its decisions."""
+    a court cannot act on a future date), the list of eligible charges the prosecutor's review
+    keeps out of them (reviewed_out.csv, when any) and its review workbook (every decision).
+    Returns rows per file, the places of its decisions and the workbook's record (for
+    audit.review_workbooks)."""
     folder = root / county_folder(county)
     rows_by_file: dict[str, int] = {}
     placed: list[pl.DataFrame] = []
+    filed = here.filter(~left_out(here))
     for program in [] if forecast else sorted(set(here["program"].to_list())):
-        eligible = here.filter(
+        eligible = filed.filter(
             (pl.col("program") == program) & (pl.col("determination") == "eligible")
         )
         if eligible.height == 0:
@@ -102,11 +113,24 @@ def county_documents(
         info = write_court_document(root / name, county, programs[program], eligible, as_of)
         rows_by_file[name] = info["rows"]
         placed.append(export_lines.from_court_document(name, info))
+    if not forecast:
+        name = f"{county_folder(county)}/{REVIEWED_OUT}"
+        info = write_reviewed_out(root / name, here)
+        if info["rows"]:
+            rows_by_file[name] = info["rows"]
     name = f"{county_folder(county)}/review.xlsx"
     info = write_review_workbook(folder / "review.xlsx", county, here, as_of)
     rows_by_file[name] = info["rows"]
     placed.append(export_lines.from_review_workbook(name, info))
-    return rows_by_file, placed
+    workbook = {
+        "file": name,
+        "county": county,
+        "as_of": as_of,
+        "decision_set_sha256": info["digest"],
+        "decisions": info["rows"],
+        "prefilled": info["prefilled"],
+    }
+    return rows_by_file, placed, workbook
 
 
 def build_run_files(
@@ -128,10 +152,12 @@ def build_run_files(
 
     # Issue-2 files: the Prop 64 decision rows and summary per county.
     prop64 = decisions.filter(pl.col("program") == PROP64).drop("_county")
+    # the decision table's rows: not the person's identifiers, nor the review (reviewed_out.csv)
     p64_cols = [
         c
         for c in prop64.columns
         if c not in ("person_name", "cii_number", "dob_raw", "dob", "gender", "race")
+        and c not in REVIEW_COLUMNS
     ]
     summaries = write_county_exports(
         prop64.select(p64_cols), root, county, run.get("unread_by_county")
@@ -204,19 +230,23 @@ def build_run_files(
                 rows_by_file[f"{county_folder(c)}/gogen/{fname}"] = counts[fname]
             placed.append(export_lines.from_gogen(root, county_folder(c), counts, p64_ids))
 
+        workbooks = []
         for done in documents:
-            files, places = done.result() if pool else done
+            files, places, workbook = done.result() if pool else done
             rows_by_file.update(files)
             placed += places
+            workbooks.append(workbook)
     finally:
         if pool:
             pool.shutdown(cancel_futures=True)
 
-    # Repository update files, per program (in the run's scope).
+    # Repository update files, per program (in the run's scope), for the charges filed: not
+    # those the prosecutor's review keeps out of the court documents.
     # Not in a forecast: a repository cannot record relief granted on a future date either.
     repo = root / "repository"
+    filed = decisions.filter(~left_out(decisions)).drop("_county")
     for program in [] if forecast else sorted(programs):
-        info = write_repository_files(repo, program, decisions.drop("_county"))
+        info = write_repository_files(repo, program, filed)
         for f in info["files"]:
             rows_by_file[f"repository/{f}"] = info["records"]
 
@@ -253,6 +283,18 @@ def build_run_files(
         "rows_by_file": rows_by_file,
         "decisions": decisions.height,
         "export_lines": export_lines.collect(root, placed),
+        "review_workbooks": pl.DataFrame(
+            sorted(workbooks, key=lambda w: w["file"]),
+            schema={
+                "file": pl.String,
+                "county": pl.String,
+                "as_of": pl.Date,
+                "decision_set_sha256": pl.String,
+                "decisions": pl.Int64,
+                "prefilled": pl.Int64,
+            },
+        ),
+        "reviewed_out": int(left_out(decisions).sum()),
     }
 
 
@@ -264,8 +306,10 @@ def reconcile(root: Path, decisions: pl.DataFrame, forecast: bool = False) -> li
 
     Every eligible decision appears in exactly one court document (in a forecast: there is no
     court document at all, and manifest.json says forecast) and one repository record (CSV and
-    JSONL); every decision appears exactly once in the review workbooks; the manifest lists
-    every file with its current SHA-256.
+    JSONL), except those the prosecutor's review keeps out (`decisions`' review columns, see
+    exports/load.py), which appear in exactly one reviewed-out list and in neither; every
+    decision appears exactly once in the review workbooks; the manifest lists every file with
+    its current SHA-256.
     """
     import fastexcel
     import pypdfium2 as pdfium
@@ -273,8 +317,18 @@ def reconcile(root: Path, decisions: pl.DataFrame, forecast: bool = False) -> li
     from orchestration.ingest.reader import sha256_of
 
     problems: list[str] = []
-    eligible = decisions.filter(pl.col("determination") == "eligible")
+    out = left_out(decisions)
+    eligible = decisions.filter((pl.col("determination") == "eligible") & ~out)
     want_refs = Counter(d[:REF_LENGTH] for d in eligible["decision_id"].to_list())
+    want_out = Counter([] if forecast else decisions.filter(out)["decision_id"].to_list())
+    got_out = Counter(
+        i for f in sorted(root.glob(f"*/{REVIEWED_OUT}")) for i in read_reviewed_out(f)
+    )
+    if got_out != want_out:
+        problems.append(
+            f"reviewed-out lists: {sum((want_out - got_out).values())} decisions missing, "
+            f"{sum((got_out - want_out).values())} extra"
+        )
     got_refs: Counter[str] = Counter()
     court_documents = sorted(root.rglob("*_court_order.pdf"))
     if forecast:

@@ -26,6 +26,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from orchestration.exports.publish import decision_set_reference
+from orchestration.review.store import agreed, left_out
 
 # A Unicode TTF font (names and citations carry "§", accents, curly quotes); monkeypatch in tests.
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -354,7 +355,8 @@ class _Table:
 
 
 def _sorted_eligible(rows: pl.DataFrame) -> pl.DataFrame:
-    eligible = rows.filter(pl.col("determination") == "eligible")
+    # not a charge the prosecutor's review keeps out (it is in the county's reviewed_out.csv)
+    eligible = rows.filter((pl.col("determination") == "eligible") & ~left_out(rows))
     keys = [
         c
         for c in (
@@ -384,7 +386,9 @@ def write_court_document(
     rules_version, citations_text). `rows` are decision rows for that program and county; the
     caller is expected to pass eligible rows only, but rows whose determination is not
     'eligible' are dropped here too (defensively): a court document must never ask for relief
-    the rules did not grant. The file is written to `path` directly (not atomically).
+    the rules did not grant, nor for relief the prosecutor's review (still applying) disagreed
+    with or asked more information on. An item whose review agreed is marked "Reviewed" under
+    its reference. The file is written to `path` directly (not atomically).
 
     Returns {"rows", "pages", "bytes", "charge_keys", "font", "reference"} (charge_keys in
     document order; reference: the decision-set digest printed in the footer) so the caller can
@@ -403,6 +407,7 @@ def write_court_document(
         return template.replace("{county}", county_name)
 
     eligible = _sorted_eligible(rows)
+    reviewed = agreed(eligible).to_list()
     records = eligible.to_dicts()
     rules_versions = sorted(
         {str(v) for v in eligible["rules_version"].to_list() if v is not None}
@@ -507,6 +512,11 @@ def write_court_document(
         f"of {long_date(as_of)}{law_clause} (rules version {rules_text}). The movant asks the "
         f"Court to grant the listed relief for each charge without further hearing."
     )
+    if any(reviewed):
+        intro += (
+            f" The movant reviewed {_plural(sum(reviewed), 'listed charge')} individually"
+            f' (marked "Reviewed" under the item number) and confirms the relief for each.'
+        )
     pdf.set_font(fam, "", BODY_SIZE)
     pdf.multi_cell(pdf.epw, 5, t(intro), align="J", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
@@ -518,7 +528,7 @@ def write_court_document(
     placements: list[dict[str, Any]] = []
     if not records:
         table.row(["", t("No eligible charges."), "", "", "", "", ""])
-    for i, r in enumerate(records, start=1):
+    for i, (r, is_reviewed) in enumerate(zip(records, reviewed, strict=True), start=1):
         ids = []
         if r.get("cii_number"):
             ids.append(f"CII {r['cii_number']}")
@@ -528,7 +538,7 @@ def write_court_document(
         ref = str(r.get("decision_id") or "")[:REF_LENGTH]
         table.row(
             [
-                f"{i}\nR{ref}" if ref else str(i),
+                (f"{i}\nR{ref}" if ref else str(i)) + ("\nReviewed" if is_reviewed else ""),
                 t(fmt_name(r.get("person_name"))),
                 fmt_date(r.get("dob"), r.get("dob_raw")),
                 t("\n".join(ids) or "-"),

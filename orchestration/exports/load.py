@@ -5,11 +5,14 @@ from dataclasses import dataclass
 import polars as pl
 
 from orchestration.resources import Warehouse
+from orchestration.review import store as review_store
 
 
 @dataclass(frozen=True)
 class ExportFrames:
-    decisions: pl.DataFrame  # the decision table + the person's name, DOB, CII, gender, race
+    # the decision table + the person's name, DOB, CII, gender, race + the latest review
+    # (review_mark, review_note, reviewer, reviewed_on, review_applies: orchestration/review)
+    decisions: pl.DataFrame
     programs: pl.DataFrame  # program, jurisdiction, title, law_version, rules_version, ...
     convictions: pl.DataFrame  # every conviction on record: person_key, charge_key, is_felony
     raw_doj: pl.DataFrame  # staged DOJ records + charge_key of their conviction (gogen bundle)
@@ -19,9 +22,11 @@ class ExportFrames:
 DECISIONS_SQL = """
 select d.* exclude (is_undecided), d.is_undecided,
        p.person_name, p.cii_number, p.dob_raw, p.gender, p.race,
-       case when p.dob_precision = 'day' then p.dob_earliest end as dob
+       case when p.dob_precision = 'day' then p.dob_earliest end as dob,
+       {review_columns}
 from main.fct_decisions d
 join main.int_persons_unioned p on p.person_key = d.person_key
+left join ({latest_reviews}) r on r.decision_id = d.decision_id
 order by d.program, d.county, d.subject_id, d.charge_ref
 """
 
@@ -98,20 +103,29 @@ group by p.person_key, p.is_deceased
 
 # what the reconciliation compares the files with: a few columns of every decision
 RECONCILE_SQL = """
-select program, county, charge_key, decision_id, determination, relief, decisive_rule, reasons
-from main.fct_decisions
+select d.program, d.county, d.charge_key, d.decision_id, d.determination, d.relief,
+       d.decisive_rule, d.reasons, {review_columns}
+from main.fct_decisions d
+left join ({latest_reviews}) r on r.decision_id = d.decision_id
 """
+
+
+def _with_reviews(con, sql: str) -> str:
+    return sql.format(
+        review_columns=review_store.review_columns_sql("d", "r"),
+        latest_reviews=review_store.latest_sql(con),
+    )
 
 
 def load_reconcile_frame(warehouse: Warehouse) -> pl.DataFrame:
     with warehouse.connect(read_only=True) as con:
-        return con.execute(RECONCILE_SQL).pl()
+        return con.execute(_with_reviews(con, RECONCILE_SQL)).pl()
 
 
 def load_export_frames(warehouse: Warehouse) -> ExportFrames:
     with warehouse.connect(read_only=True) as con:
         return ExportFrames(
-            decisions=con.execute(DECISIONS_SQL).pl(),
+            decisions=con.execute(_with_reviews(con, DECISIONS_SQL)).pl(),
             programs=con.execute(PROGRAMS_SQL).pl(),
             convictions=con.execute(CONVICTIONS_SQL).pl(),
             raw_doj=con.execute(RAW_DOJ_SQL).pl(),

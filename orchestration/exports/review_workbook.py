@@ -2,9 +2,14 @@
 
 One sheet per determination present (needs review first: that is the work), after a Summary sheet
 with counts by program and determination. Each data row carries the decision, its reasons and
-facts, where it came from (source file:line) and two empty columns, "Reviewer decision" and
-"Notes", for the reviewer. A pure function of the decision rows: no Dagster, no warehouse; the
-caller filters to one county and publishes the file atomically.
+facts, where it came from (source file:line), two columns for the reviewer, "Reviewer decision"
+(Agree / Disagree / Needs more information) and "Notes", and what `cleanslate review import`
+needs to read the marks back: the decision id and (hidden) the decision's digest; the Summary
+carries the decision set's full SHA-256 and the layout version. An earlier review that still
+applies (the decision is unchanged since) is filled in, so nobody reviews a decision twice; one
+made on a decision that has changed since is shown in "Earlier review" and left to be made
+again. A pure function of the decision rows (with the review columns of exports/load.py): no
+Dagster, no warehouse; the caller filters to one county and publishes the file atomically.
 
 Deterministic where xlsxwriter allows: the document creation date comes from `as_of`, xlsxwriter
 stamps the zip members with a fixed 1980 date, and rows are sorted on a total order. No run id
@@ -23,7 +28,8 @@ from typing import Any
 import polars as pl
 import xlsxwriter
 
-from orchestration.exports.publish import decision_set_reference
+from orchestration.exports.publish import decision_set_digest, decision_set_reference
+from orchestration.review.store import MARKS
 
 DETERMINATION_ORDER = ("needs_review", "not_eligible", "not_yet_eligible", "eligible")
 DETERMINATION_LABEL = {
@@ -34,7 +40,10 @@ DETERMINATION_LABEL = {
 }
 OTHER = "_other"  # rows with a determination outside the four (should not happen): own sheet
 OTHER_LABEL = "Other"
-REVIEW_CHOICES = ["Agree", "Disagree", "Needs more information"]
+REVIEW_CHOICES = list(MARKS.values())  # Agree, Disagree, Needs more information
+# The Summary's "Layout" value: `cleanslate review import` reads only this layout (the columns
+# below, by name and position) and refuses a workbook of another.
+LAYOUT = "review workbook 2"
 EXCEL_MAX_ROWS = 1_048_576
 SHARED_STRINGS_MAX_ROWS = 300_000
 EXCEL_MAX_CHARS = 32_767
@@ -62,8 +71,12 @@ COLUMNS: tuple[tuple[str, float, str], ...] = (
     ("Source", 28, "text"),
     ("Reviewer decision", 20, "blank"),
     ("Notes", 36, "blank"),
+    ("Earlier review", 36, "wrap"),
     ("Charge key", 22, "text"),
+    ("Decision id", 34, "text"),
+    ("Decision digest", 34, "hidden"),
 )
+HEADINGS = tuple(heading for heading, _, _ in COLUMNS)
 
 
 # the decision columns the workbook reads (_values, _level, _source, the Summary)
@@ -72,7 +85,8 @@ ROW_FIELDS = (
     "county", "conviction_date", "conviction_date_raw", "offense_raw", "statute", "section",
     "offense_level", "grade", "determination", "relief", "eligible_on", "decisive_rule",
     "reasons", "missing_facts", "facts", "source_file", "source_line", "charge_key",
-    "decision_id",
+    "decision_id", "decision_digest", "review_mark", "review_note", "reviewer", "reviewed_on",
+    "review_applies",
 )  # fmt: skip
 
 
@@ -105,8 +119,30 @@ def _source(row: dict[str, Any]) -> str | None:
     return f"{file or '?'}:{line}" if line is not None else str(file)
 
 
+def earlier_review(row: dict[str, Any]) -> str | None:
+    """The latest review of the decision in words: who, when, and whether it still applies."""
+    mark = row.get("review_mark")
+    if not mark:
+        return None
+    text = (
+        f"{MARKS.get(mark, mark)} by {row.get('reviewer') or 'reviewer not recorded'}"
+        f" on {row.get('reviewed_on') or '?'}"
+    )
+    if row.get("review_applies"):
+        return text + " (filled in: the decision is unchanged since)"
+    return text + ": the decision has changed since; review it again"
+
+
+def _prefilled(row: dict[str, Any]) -> tuple[str | None, str | None]:
+    """(Reviewer decision, Notes) of an earlier review that still applies, else blanks."""
+    if row.get("review_mark") and row.get("review_applies"):
+        return MARKS.get(row["review_mark"], row["review_mark"]), row.get("review_note")
+    return None, None
+
+
 def _values(row: dict[str, Any]) -> list[Any]:
     """One spreadsheet row, in COLUMNS order. Dates stay dates; unparsed dates keep the raw text."""
+    mark, note = _prefilled(row)
     return [
         row.get("program"),
         row.get("subject_id"),
@@ -127,9 +163,12 @@ def _values(row: dict[str, Any]) -> list[Any]:
         row.get("missing_facts"),
         row.get("facts"),
         _source(row),
-        None,
-        None,
+        mark,
+        note,
+        earlier_review(row),
         row.get("charge_key"),
+        row.get("decision_id"),
+        row.get("decision_digest"),
     ]
 
 
@@ -176,9 +215,12 @@ def write_review_workbook(
     exactly once. The file is written to `path` directly (not atomically).
 
     Returns {"sheet_names", "sheets": {data sheet name: rows}, "by_determination", "rows",
-    "bytes", "charge_keys", "reference"} (charge_keys in the order written; reference: the
-    decision-set digest on the Summary sheet) so the caller can reconcile.
+    "bytes", "charge_keys", "reference", "digest", "prefilled", "to_review_again"}
+    (charge_keys in the order written; reference: the decision-set digest on the Summary sheet,
+    digest its full SHA-256; prefilled: rows with an earlier review filled in) so the caller
+    can reconcile and record the workbook for `cleanslate review import`.
     """
+    digest = decision_set_digest(rows)
     reference = decision_set_reference(rows)
     keys = _sort_keys(rows)
     ordered = rows.sort(keys, nulls_last=True, maintain_order=True) if keys else rows
@@ -222,12 +264,23 @@ def write_review_workbook(
         {"bold": True, "bg_color": "#FFF2CC", "border": 1, "text_wrap": True, "valign": "top"}
     )
     text_fmt = workbook.add_format({"valign": "top"})
+    hidden_fmt = workbook.add_format({"valign": "top", "font_color": "#808080"})
     wrap_fmt = workbook.add_format({"text_wrap": True, "valign": "top"})
     date_fmt = workbook.add_format({"num_format": "yyyy-mm-dd", "valign": "top", "align": "left"})
     blank_fmt = workbook.add_format({"bg_color": "#FFFBEA", "valign": "top", "border": 1})
     int_fmt = workbook.add_format({"num_format": "#,##0"})
     int_bold_fmt = workbook.add_format({"num_format": "#,##0", "bold": True, "top": 1})
-    cell_fmt = {"text": text_fmt, "wrap": wrap_fmt, "date": date_fmt, "blank": blank_fmt}
+    cell_fmt = {
+        "text": text_fmt,
+        "wrap": wrap_fmt,
+        "date": date_fmt,
+        "blank": blank_fmt,
+        "hidden": hidden_fmt,
+    }
+    prefilled = sum(1 for r in records if _prefilled(r)[0] is not None)
+    to_review_again = sum(
+        1 for r in records if r.get("review_mark") and not r.get("review_applies")
+    )
 
     sheet_counts = {name: len(items) for _, name, items in sheets}
 
@@ -248,6 +301,10 @@ def write_review_workbook(
         ("Rules versions", ", ".join(rules_versions) or "unknown"),
         ("Charges", len(records)),
         ("Subjects", len({r.get("subject_id") for r in records})),
+        ("Reviewed earlier, filled in", prefilled),
+        ("Reviewed earlier, changed since", to_review_again),
+        ("Decision set SHA-256", digest),
+        ("Layout", LAYOUT),
     ]
     row = 2
     for label, value in meta:
@@ -295,12 +352,17 @@ def write_review_workbook(
         summary.write_number(row, 1, n, int_fmt)
         row += 1
     row += 1
-    summary.write_string(
-        row,
-        0,
+    for line in (
         "Record your call in the 'Reviewer decision' column (Agree / Disagree / Needs more "
         "information) and explain it in 'Notes'. Reasons cite the statute each rule encodes.",
-    )
+        "Then import the marks: cleanslate review import review.xlsx --reviewer NAME. An eligible "
+        "charge marked Disagree or Needs more information is not filed at the next run (it is "
+        "listed in reviewed_out.csv); one marked Agree is filed marked 'Reviewed'.",
+        "Earlier marks that still apply are filled in. Keep the columns as they are: the import "
+        "reads them by name and position, with the Decision id and the hidden Decision digest.",
+    ):
+        summary.write_string(row, 0, line)
+        row += 1
 
     # -- data sheets ----------------------------------------------------------------------------
     charge_keys: list[str] = []
@@ -312,7 +374,8 @@ def write_review_workbook(
         for j, (heading, width, kind) in enumerate(COLUMNS):
             # the column's format styles its empty cells: no cell is written for a blank value
             # (a statewide county has millions of them) and they look as a written blank would
-            ws.set_column(j, j, width, cell_fmt[kind])
+            options = {"hidden": True} if kind == "hidden" else {}
+            ws.set_column(j, j, width, cell_fmt[kind], options)
             ws.write_string(0, j, heading, review_header_fmt if kind == "blank" else header_fmt)
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(len(items), 1), last_col)
@@ -330,11 +393,11 @@ def write_review_workbook(
                 },
             )
         formats = [cell_fmt[kind] for _, _, kind in COLUMNS]
-        written = [j for j, (_, _, kind) in enumerate(COLUMNS) if kind != "blank"]
         for i, r in enumerate(items, start=1):
             values = _values(r)
-            for j in written:
-                value = values[j]
+            for j, value in enumerate(values):
+                if value is None:
+                    continue
                 if isinstance(value, date):
                     ws.write_datetime(i, j, value, date_fmt)
                 else:
@@ -358,4 +421,7 @@ def write_review_workbook(
         "charge_keys": charge_keys,
         "placements": placements,
         "reference": reference,
+        "digest": digest,
+        "prefilled": prefilled,
+        "to_review_again": to_review_again,
     }

@@ -33,6 +33,7 @@ MARTS = {
     "fct_decision_criteria",
     "fct_decision_lineage",
     "rpt_charge_codes_unparsed",
+    "rpt_review_throughput",
     "fct_decisions_pseudonymized",
     "mart_decisions",  # deprecated view of fct_decisions_pseudonymized, removed next release
     "fct_conviction_eligibility",  # deprecated view of fct_decisions, removed next release
@@ -82,9 +83,9 @@ def built(tmp_path_factory):
     return queries_db, catalog, manifest
 
 
-def test_the_guide_has_ten_named_queries():
+def test_the_guide_has_eleven_named_queries():
     ids = QUERY.findall(GUIDE.read_text())
-    assert len(ids) == 10 and len(QUERIES) == 10, [i for i, _ in ids]
+    assert len(ids) == 11 and len(QUERIES) == 11, [i for i, _ in ids]
 
 
 @pytest.mark.parametrize("query_id", sorted(QUERIES))

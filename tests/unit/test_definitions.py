@@ -33,6 +33,11 @@ def test_definitions_load_and_the_graph_is_connected():
         AssetKey(["exports", "staged_files"])
         in graph.get(AssetKey(["exports", "published"])).parent_keys
     )
+    # the prosecutor's imported reviews feed the court documents and the review models
+    reviews = AssetKey(["audit", "review_outcomes"])
+    assert reviews in export.parent_keys
+    assert reviews in graph.get(AssetKey("int_review_latest")).parent_keys
+    assert AssetKey("int_review_latest") in graph.get(AssetKey("rpt_review_throughput")).parent_keys
     checks = {c.name for c in graph.asset_check_keys}
     assert {
         "ge_doj_extract",

@@ -50,5 +50,6 @@ select
     facts,
     rules_trace,
     as_of,
-    rules_version
+    rules_version,
+    decision_digest
 from {{ ref('fct_decisions') }}

@@ -150,84 +150,152 @@ groups as (
     from with_groups
     where group_key is not null
     group by program, group_key
+),
+
+decisions as (
+    select
+        -- stable across runs: the same charge under the same law keeps its id
+        md5(w.program || '|' || c.charge_key) as decision_id,
+        c.charge_key as conviction_id,
+        c.charge_key,
+        c.person_key,
+        c.subject_id,
+        c.source_system,
+        c.jurisdiction,
+        c.charge_ref,
+        c.cnt_order,
+        c.arrest_key,
+        c.case_key,
+        c.source_file,
+        c.source_line,
+        c.source_sha256,
+        c.county,
+        c.case_number,
+        c.disposition,
+        c.disposition_date as conviction_date,
+        c.disposition_date_raw as conviction_date_raw,
+        c.disposition_date_precision as conviction_date_precision,
+        c.offense_raw,
+        c.offense_text_column,
+        c.statute,
+        c.section_key as section,
+        c.is_attempt,
+        c.is_conspiracy,
+        c.offense_level,
+        c.grade,
+        c.is_felony,
+        c.sentence_end_date,
+        w.program,
+        w.aggregate_to,
+        w.group_key,
+        coalesce(g.group_determination, w.charge_determination) as determination,
+        case when coalesce(g.group_determination, w.charge_determination) in ('eligible', 'not_yet_eligible')
+             then w.relief end as relief,
+        case when coalesce(g.group_determination, w.charge_determination) = 'not_yet_eligible'
+             then coalesce(g.group_eligible_on, w.eligible_on) end as eligible_on,
+        w.charge_determination,
+        w.eligible_on as charge_eligible_on,
+        w.is_undecided,
+        w.decisive_rule,
+        w.program || '.' || w.decisive_rule as reason_codes,
+        case
+            when w.in_scope is null
+                then 'Cannot tell whether ' || w.program || ' applies: missing ' || w.scope_missing_facts
+            when w.rule_id is null then 'No rule decided this charge'
+            when w.verdict = 'unknown'
+                then 'Cannot decide "' || replace(w.reason, '{section}', coalesce(c.section_key, '?'))
+                     || '": missing ' || coalesce(w.missing_facts, 'a fact') || ' [' || w.citations || ']'
+            when w.verdict = 'waiting'
+                then replace(w.reason, '{section}', coalesce(c.section_key, '?'))
+                     || ', once the waiting period ends on ' || cast(w.eligible_on as {{ dbt.type_string() }})
+                     || ' [' || w.citations || ']'
+            else replace(w.reason, '{section}', coalesce(c.section_key, '?')) || ' [' || w.citations || ']'
+        end
+        || case when g.group_determination is not null and g.group_determination <> w.charge_determination
+                then '; the ' || w.aggregate_to || ' is ' || g.group_determination
+                     || coalesce(' because of ' || g.group_blockers, '')
+                else '' end as reasons,
+        w.citations,
+        case when w.in_scope is null then w.scope_missing_facts else w.missing_facts end as missing_facts,
+        -- A code read from the code inference table is a fact of every decision on the charge, even
+        -- when the deciding rule does not test the statute (its scope did).
+        case when c.code_inferred
+             then 'code_inferred: ' || c.statute || ' from the keyword ''' || c.code_inference_keyword
+                  || ''' (' || c.code_inference_basis || ')'
+                  || coalesce('; ' || coalesce(w.facts, w.scope_facts), '')
+             else coalesce(w.facts, w.scope_facts) end as facts,
+        t.rules_trace,
+        p.as_of_date as as_of,
+        p.rules_version
+    from with_groups as w
+    inner join {{ ref('int_charges_assembled') }} as c on c.charge_key = w.charge_key
+    inner join {{ ref('stg_rules__programs') }} as p on p.program = w.program
+    left join groups as g on g.program = w.program and g.group_key = w.group_key
+    left join trace as t on t.program = w.program and t.charge_key = w.charge_key
 )
 
 select
-    -- stable across runs: the same charge under the same law keeps its id
-    md5(w.program || '|' || c.charge_key) as decision_id,
-    c.charge_key as conviction_id,
-    c.charge_key,
-    c.person_key,
-    c.subject_id,
-    c.source_system,
-    c.jurisdiction,
-    c.charge_ref,
-    c.cnt_order,
-    c.arrest_key,
-    c.case_key,
-    c.source_file,
-    c.source_line,
-    c.source_sha256,
-    c.county,
-    c.case_number,
-    c.disposition,
-    c.disposition_date as conviction_date,
-    c.disposition_date_raw as conviction_date_raw,
-    c.disposition_date_precision as conviction_date_precision,
-    c.offense_raw,
-    c.offense_text_column,
-    c.statute,
-    c.section_key as section,
-    c.is_attempt,
-    c.is_conspiracy,
-    c.offense_level,
-    c.grade,
-    c.is_felony,
-    c.sentence_end_date,
-    w.program,
-    w.aggregate_to,
-    w.group_key,
-    coalesce(g.group_determination, w.charge_determination) as determination,
-    case when coalesce(g.group_determination, w.charge_determination) in ('eligible', 'not_yet_eligible')
-         then w.relief end as relief,
-    case when coalesce(g.group_determination, w.charge_determination) = 'not_yet_eligible'
-         then coalesce(g.group_eligible_on, w.eligible_on) end as eligible_on,
-    w.charge_determination,
-    w.eligible_on as charge_eligible_on,
-    w.is_undecided,
-    w.decisive_rule,
-    w.program || '.' || w.decisive_rule as reason_codes,
-    case
-        when w.in_scope is null
-            then 'Cannot tell whether ' || w.program || ' applies: missing ' || w.scope_missing_facts
-        when w.rule_id is null then 'No rule decided this charge'
-        when w.verdict = 'unknown'
-            then 'Cannot decide "' || replace(w.reason, '{section}', coalesce(c.section_key, '?'))
-                 || '": missing ' || coalesce(w.missing_facts, 'a fact') || ' [' || w.citations || ']'
-        when w.verdict = 'waiting'
-            then replace(w.reason, '{section}', coalesce(c.section_key, '?'))
-                 || ', once the waiting period ends on ' || cast(w.eligible_on as {{ dbt.type_string() }})
-                 || ' [' || w.citations || ']'
-        else replace(w.reason, '{section}', coalesce(c.section_key, '?')) || ' [' || w.citations || ']'
-    end
-    || case when g.group_determination is not null and g.group_determination <> w.charge_determination
-            then '; the ' || w.aggregate_to || ' is ' || g.group_determination
-                 || coalesce(' because of ' || g.group_blockers, '')
-            else '' end as reasons,
-    w.citations,
-    case when w.in_scope is null then w.scope_missing_facts else w.missing_facts end as missing_facts,
-    -- A code read from the code inference table is a fact of every decision on the charge, even
-    -- when the deciding rule does not test the statute (its scope did).
-    case when c.code_inferred
-         then 'code_inferred: ' || c.statute || ' from the keyword ''' || c.code_inference_keyword
-              || ''' (' || c.code_inference_basis || ')'
-              || coalesce('; ' || coalesce(w.facts, w.scope_facts), '')
-         else coalesce(w.facts, w.scope_facts) end as facts,
-    t.rules_trace,
-    p.as_of_date as as_of,
-    p.rules_version
-from with_groups as w
-inner join {{ ref('int_charges_assembled') }} as c on c.charge_key = w.charge_key
-inner join {{ ref('stg_rules__programs') }} as p on p.program = w.program
-left join groups as g on g.program = w.program and g.group_key = w.group_key
-left join trace as t on t.program = w.program and t.charge_key = w.charge_key
+    decision_id,
+    conviction_id,
+    charge_key,
+    person_key,
+    subject_id,
+    source_system,
+    jurisdiction,
+    charge_ref,
+    cnt_order,
+    arrest_key,
+    case_key,
+    source_file,
+    source_line,
+    source_sha256,
+    county,
+    case_number,
+    disposition,
+    conviction_date,
+    conviction_date_raw,
+    conviction_date_precision,
+    offense_raw,
+    offense_text_column,
+    statute,
+    section,
+    is_attempt,
+    is_conspiracy,
+    offense_level,
+    grade,
+    is_felony,
+    sentence_end_date,
+    program,
+    aggregate_to,
+    group_key,
+    determination,
+    relief,
+    eligible_on,
+    charge_determination,
+    charge_eligible_on,
+    is_undecided,
+    decisive_rule,
+    reason_codes,
+    reasons,
+    citations,
+    missing_facts,
+    facts,
+    rules_trace,
+    as_of,
+    rules_version,
+    -- What a reviewer's mark is about (cleanslate review import): md5 of what the decision says,
+    -- '|'-joined, NULL as ''. The run's as-of date is taken out of the facts (a condition
+    -- measured to it names it), so a monthly re-run leaves an unchanged decision's digest, and
+    -- its review, as they were; any other change (determination, relief, date, deciding rule,
+    -- rule file, facts) makes the review stale.
+    md5(
+        decision_id
+        || '|' || coalesce(determination, '')
+        || '|' || coalesce(relief, '')
+        || '|' || coalesce(cast(eligible_on as {{ dbt.type_string() }}), '')
+        || '|' || coalesce(decisive_rule, '')
+        || '|' || coalesce(rules_version, '')
+        || '|' || coalesce(replace(facts, ', as of ' || cast(as_of as {{ dbt.type_string() }}), ''), '')
+        || '|' || coalesce(missing_facts, '')
+    ) as decision_digest
+from decisions
