@@ -32,6 +32,7 @@ from dagster import (
     asset_check,
 )
 
+from orchestration import console
 from orchestration.audit import export_lines
 from orchestration.audit.assets import git_revision
 from orchestration.catalog import OWNERS, code_version
@@ -204,7 +205,15 @@ def staged_files(
         "report": {"inputs": _inputs(warehouse), "quality": _quality(context)},
         "unread_by_county": _unread_by_county(warehouse),
     }
-    result = build_run_files(staging, frames, run, config.county)
+    result = build_run_files(
+        staging,
+        frames,
+        run,
+        config.county,
+        progress=lambda done, total: console.report(
+            context, "counties", f"{done} of {total} counties written", force=done == total
+        ),
+    )
     files = len(result["rows_by_file"])
     context.log.info(f"staged {files} files for {result['decisions']} decisions in {staging}")
     # where each decision is in the files (audit.export_lines), stamped when published

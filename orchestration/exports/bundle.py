@@ -29,6 +29,7 @@ import multiprocessing
 import os
 import re
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -134,7 +135,11 @@ def county_documents(
 
 
 def build_run_files(
-    root: Path, frames: ExportFrames, run: dict[str, Any], county: str | None = None
+    root: Path,
+    frames: ExportFrames,
+    run: dict[str, Any],
+    county: str | None = None,
+    progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> dict[str, Any]:
     """Write every file of the run under `root`; return rows per file and what went where.
 
@@ -231,11 +236,12 @@ def build_run_files(
             placed.append(export_lines.from_gogen(root, county_folder(c), counts, p64_ids))
 
         workbooks = []
-        for done in documents:
+        for n, done in enumerate(documents, start=1):
             files, places, workbook = done.result() if pool else done
             rows_by_file.update(files)
             placed += places
             workbooks.append(workbook)
+            progress(n, len(documents))  # counties whose documents are written
     finally:
         if pool:
             pool.shutdown(cancel_futures=True)

@@ -323,6 +323,9 @@ def test_a_run_prints_one_line_per_stage_and_keeps_dbt_s_log_aside(default_run):
     stage_lines = [line.strip() for line in lines if " done in " in line]
     for stage in ("Ingest", "Rules", "Input checks", "Decide (dbt)", "Exports", "Publish"):
         assert any(line.startswith(f"{stage} ") for line in stage_lines), stage
+    # the counters of the long stages, as they ended
+    assert any(line.startswith("Ingest ") and "DOJ records read" in line for line in stage_lines)
+    assert any(line.startswith("Exports ") and "counties written" in line for line in stage_lines)
     assert "California Prop 64: dismissal or reduction of cannabis convictions" in result.output
     for noise in ("Running with dbt", " START ", "FutureWarning", "partial parsing"):
         assert noise not in result.output, noise
