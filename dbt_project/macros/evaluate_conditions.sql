@@ -99,16 +99,64 @@
     position(',' || {{ value }} || ',' in ',' || {{ list_col }} || ',') > 0
 {%- endmacro %}
 
+{#-
+  Is another conviction `o` in a code set, given its match row `m` (a left join of
+  int_charge_code_set_matches)? Three-valued:
+    true   a match row with is_match true;
+    NULL   a match row with is_match NULL (a section with no code abbreviation), or no match row
+           while the statute was not read (parse_status `unparsed`: an offense text that reads to
+           no statute, `missing`: no offense text at all): nothing says which statute it is;
+    false  no match row for a statute that was read (parse_status parsed or no_code).
+  int_charge_code_set_matches only matches statutes that were read, so "no row" alone is not
+  "not in the set" (an unread superstrike prior would read as harmless: fail open).
+-#}
+{% macro in_code_set(m, o='o') -%}
+    case when {{ m }}.is_match then true
+         when {{ m }}.charge_key is not null then cast(null as {{ dbt.type_boolean() }})
+         when {{ o }}.parse_status in ('parsed', 'no_code') then false
+    end
+{%- endmacro %}
+
 {#- The look-back filter (f_* columns of the condition) applied to another conviction `o`,
-    with `fm` / `fx` its code-set and exclude-code-set match rows. Three-valued. -#}
+    with `fm` / `fx` its code-set and exclude-code-set match rows. Three-valued: a conviction
+    whose statute was not read may be in either set (in_code_set), so it may or may not count;
+    a level, grade or penalty not recorded likewise. -#}
 {% macro conviction_filter() -%}
-    (cc.f_code_set is null or (case when fm.charge_key is null then false else fm.is_match end))
-    and (cc.f_exclude_code_set is null or not (case when fx.charge_key is null then false else fx.is_match end))
+    (cc.f_code_set is null or {{ in_code_set('fm') }})
+    and (cc.f_exclude_code_set is null or not {{ in_code_set('fx') }})
     and (cc.f_levels is null or {{ in_list('o.offense_level', 'cc.f_levels') }})
     and (cc.f_exclude_levels is null or not {{ in_list('o.offense_level', 'cc.f_exclude_levels') }})
     and (cc.f_grades is null or {{ in_list('o.grade', 'cc.f_grades') }})
     and (cc.f_min_penalty_years is null or o.max_penalty_years >= cc.f_min_penalty_years)
     and (not coalesce(cc.f_exclude_traffic, false) or not coalesce(o.is_traffic, false))
+{%- endmacro %}
+
+{#- What the look-back filter could not decide about conviction `o` (its parts that are NULL),
+    as text: `statute (...)`, `date`, `level`, `grade`, `maximum penalty`, comma-separated;
+    NULL when none. `statute_also` / `date_also`: a type's own three-valued parts about the
+    statute (its code_set, same_section) and the date (must_precede, a window), or true. Meant
+    for a conviction whose value is NULL: then no part is false, and each NULL part is what
+    would decide it. -#}
+{% macro conviction_filter_undecided(statute_also='true', date_also='true') -%}
+    nullif(concat_ws(', ',
+        case when ((cc.f_code_set is null or {{ in_code_set('fm') }})
+                   and (cc.f_exclude_code_set is null or not {{ in_code_set('fx') }})
+                   and ({{ statute_also }})) is null
+             then 'statute (code abbreviation or readable offense text)' end,
+        case when ({{ date_also }}) is null then 'date' end,
+        case when ((cc.f_levels is null or {{ in_list('o.offense_level', 'cc.f_levels') }})
+                   and (cc.f_exclude_levels is null or not {{ in_list('o.offense_level', 'cc.f_exclude_levels') }})) is null
+             then 'level' end,
+        case when (cc.f_grades is null or {{ in_list('o.grade', 'cc.f_grades') }}) is null then 'grade' end,
+        case when (cc.f_min_penalty_years is null or o.max_penalty_years >= cc.f_min_penalty_years) is null
+             then 'maximum penalty' end
+    ), '')
+{%- endmacro %}
+
+{#- A conviction `o` as an auditor finds it: file:line (offense text). -#}
+{% macro conviction_text(o='o') -%}
+    coalesce({{ o }}.source_file, '?') || ':' || coalesce(cast({{ o }}.source_line as {{ dbt.type_string() }}), '?')
+        || ' (' || coalesce({{ o }}.offense_raw, 'no offense text') || ')'
 {%- endmacro %}
 
 {% macro filter_joins() -%}
