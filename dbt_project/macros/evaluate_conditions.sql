@@ -74,14 +74,14 @@
         when position('arrest_date' in {{ anchors_col }}) > 0 and cc.arrest_date_{{ which }} is null then null
         when position('offense_date' in {{ anchors_col }}) > 0 and cc.offense_date_{{ which }} is null then null
         when position('sentence_end_date' in {{ anchors_col }}) > 0 and cc.sentence_end_date is null then null
-        when position('supervision_end_date' in {{ anchors_col }}) > 0 and cc.supervision_end_date is null then null
+        when position('supervision_end_date' in {{ anchors_col }}) > 0 and cc.supervision_end_date_latest is null then null
         when position('prison_release_date' in {{ anchors_col }}) > 0 and cc.prison_release_date is null then null
         else greatest(
             case when position('disposition_date' in {{ anchors_col }}) > 0 then cc.disposition_date_{{ which }} end,
             case when position('arrest_date' in {{ anchors_col }}) > 0 then cc.arrest_date_{{ which }} end,
             case when position('offense_date' in {{ anchors_col }}) > 0 then cc.offense_date_{{ which }} end,
             case when position('sentence_end_date' in {{ anchors_col }}) > 0 then cc.sentence_end_date end,
-            case when position('supervision_end_date' in {{ anchors_col }}) > 0 then cc.supervision_end_date end,
+            case when position('supervision_end_date' in {{ anchors_col }}) > 0 then cc.supervision_end_date_{{ which }} end,
             case when position('prison_release_date' in {{ anchors_col }}) > 0 then cc.prison_release_date end
         )
     end
@@ -99,16 +99,64 @@
     position(',' || {{ value }} || ',' in ',' || {{ list_col }} || ',') > 0
 {%- endmacro %}
 
+{#-
+  Is another conviction `o` in a code set, given its match row `m` (a left join of
+  int_charge_code_set_matches)? Three-valued:
+    true   a match row with is_match true;
+    NULL   a match row with is_match NULL (a section with no code abbreviation), or no match row
+           while the statute was not read (parse_status `unparsed`: an offense text that reads to
+           no statute, `missing`: no offense text at all): nothing says which statute it is;
+    false  no match row for a statute that was read (parse_status parsed or no_code).
+  int_charge_code_set_matches only matches statutes that were read, so "no row" alone is not
+  "not in the set" (an unread superstrike prior would read as harmless: fail open).
+-#}
+{% macro in_code_set(m, o='o') -%}
+    case when {{ m }}.is_match then true
+         when {{ m }}.charge_key is not null then cast(null as {{ dbt.type_boolean() }})
+         when {{ o }}.parse_status in ('parsed', 'no_code') then false
+    end
+{%- endmacro %}
+
 {#- The look-back filter (f_* columns of the condition) applied to another conviction `o`,
-    with `fm` / `fx` its code-set and exclude-code-set match rows. Three-valued. -#}
+    with `fm` / `fx` its code-set and exclude-code-set match rows. Three-valued: a conviction
+    whose statute was not read may be in either set (in_code_set), so it may or may not count;
+    a level, grade or penalty not recorded likewise. -#}
 {% macro conviction_filter() -%}
-    (cc.f_code_set is null or (case when fm.charge_key is null then false else fm.is_match end))
-    and (cc.f_exclude_code_set is null or not (case when fx.charge_key is null then false else fx.is_match end))
+    (cc.f_code_set is null or {{ in_code_set('fm') }})
+    and (cc.f_exclude_code_set is null or not {{ in_code_set('fx') }})
     and (cc.f_levels is null or {{ in_list('o.offense_level', 'cc.f_levels') }})
     and (cc.f_exclude_levels is null or not {{ in_list('o.offense_level', 'cc.f_exclude_levels') }})
     and (cc.f_grades is null or {{ in_list('o.grade', 'cc.f_grades') }})
     and (cc.f_min_penalty_years is null or o.max_penalty_years >= cc.f_min_penalty_years)
     and (not coalesce(cc.f_exclude_traffic, false) or not coalesce(o.is_traffic, false))
+{%- endmacro %}
+
+{#- What the look-back filter could not decide about conviction `o` (its parts that are NULL),
+    as text: `statute (...)`, `date`, `level`, `grade`, `maximum penalty`, comma-separated;
+    NULL when none. `statute_also` / `date_also`: a type's own three-valued parts about the
+    statute (its code_set, same_section) and the date (must_precede, a window), or true. Meant
+    for a conviction whose value is NULL: then no part is false, and each NULL part is what
+    would decide it. -#}
+{% macro conviction_filter_undecided(statute_also='true', date_also='true') -%}
+    nullif(concat_ws(', ',
+        case when ((cc.f_code_set is null or {{ in_code_set('fm') }})
+                   and (cc.f_exclude_code_set is null or not {{ in_code_set('fx') }})
+                   and ({{ statute_also }})) is null
+             then 'statute (code abbreviation or readable offense text)' end,
+        case when ({{ date_also }}) is null then 'date' end,
+        case when ((cc.f_levels is null or {{ in_list('o.offense_level', 'cc.f_levels') }})
+                   and (cc.f_exclude_levels is null or not {{ in_list('o.offense_level', 'cc.f_exclude_levels') }})) is null
+             then 'level' end,
+        case when (cc.f_grades is null or {{ in_list('o.grade', 'cc.f_grades') }}) is null then 'grade' end,
+        case when (cc.f_min_penalty_years is null or o.max_penalty_years >= cc.f_min_penalty_years) is null
+             then 'maximum penalty' end
+    ), '')
+{%- endmacro %}
+
+{#- A conviction `o` as an auditor finds it: file:line (offense text). -#}
+{% macro conviction_text(o='o') -%}
+    coalesce({{ o }}.source_file, '?') || ':' || coalesce(cast({{ o }}.source_line as {{ dbt.type_string() }}), '?')
+        || ' (' || coalesce({{ o }}.offense_raw, 'no offense text') || ')'
 {%- endmacro %}
 
 {% macro filter_joins() -%}
@@ -146,16 +194,65 @@
   decision instead of every condition of every rule).
 -#}
 {% macro evaluate_conditions(candidates, conditions, rule_kind=none, per_rule=false) %}
-supervision_ends as (
-    -- Per charge: the end of the person's supervision that began with or after the judgment.
+{#-
+  The end of supervision of a charge (cc.supervision_end_date_earliest / _latest: the anchor of
+  PC 1203.425 route (III)'s 4 years and window, a range like the other dates): the later of the
+  sentence end and the ends of the person's supervision periods that began with or after the
+  judgment. Whether a period began with or after it is three-valued, from the date ranges of its
+  start and of the disposition date:
+    true   start_date_earliest >= disposition_date_latest: it counts, as before;
+    false  start_date_latest < disposition_date_earliest: it began before, not this charge's;
+    NULL   a start not recorded, or a partial start (or judgment date) around the judgment.
+  The certain end (sentence and true periods) is the earliest the supervision can have ended; a
+  NULL period that ends later moves the latest to its end, and one with no end (or an unreadable
+  one) leaves the latest unknown (NULL). anchor_date() gives NULL when the latest is unknown,
+  else the range, so a waiting period or window is decided where every possible end agrees and
+  is unknown (needs_review) where they do not, naming the period's dates
+  (supervision_end_missing). Leaving such a period out read the supervision as ended too early,
+  so a wait could read as over (fail open); one that ends on or before the certain end changes
+  nothing.
+-#}
+supervision_periods_after as (
     select
         c.charge_key,
-        bool_or(s.end_date_latest is null) as has_open_period,
-        max(s.end_date_latest) as last_end
+        c.sentence_end_date,
+        case when s.start_date_earliest >= c.disposition_date_latest then true
+             when s.start_date_latest < c.disposition_date_earliest then false end as began_after,
+        s.end_date_latest,
+        {{ supervision_period_text('s') }} as period_text
     from {{ ref('int_charges_assembled') }} as c
     inner join {{ ref('int_supervision_unioned') }} as s
-        on s.person_key = c.person_key and s.start_date_latest >= c.disposition_date_earliest
-    group by c.charge_key
+        on s.person_key = c.person_key
+        and (s.start_date_latest >= c.disposition_date_earliest
+             or s.start_date_latest is null or c.disposition_date_earliest is null)
+),
+
+supervision_ends as (
+    -- Per charge: the periods that certainly began with or after the judgment.
+    select
+        charge_key,
+        bool_or(began_after and end_date_latest is null) as has_open_period,
+        max(case when began_after then end_date_latest end) as last_end,
+        {{ dbt.listagg("case when began_after and end_date_latest is null then period_text end", "'; '",
+                       "order by period_text") }} as open_periods
+    from supervision_periods_after
+    group by charge_key
+),
+
+supervision_ends_possible as (
+    -- Per charge: the periods that may have begun with or after the judgment and would end
+    -- the supervision later than the certain end (or have no end).
+    select
+        p.charge_key,
+        bool_or(p.end_date_latest is null) as has_open_period,
+        max(p.end_date_latest) as last_end,
+        {{ dbt.listagg("p.period_text", "'; '", "order by p.period_text") }} as possible_periods
+    from supervision_periods_after as p
+    left join supervision_ends as e on e.charge_key = p.charge_key
+    where p.began_after is null
+        and (p.end_date_latest is null
+             or p.end_date_latest > greatest(p.sentence_end_date, coalesce(e.last_end, p.sentence_end_date)))
+    group by p.charge_key
 ),
 
 cc as {{ not_materialized() }} (
@@ -197,12 +294,32 @@ cc as {{ not_materialized() }} (
         c.sentence_end_date,
         c.prison_release_date,
         c.restitution_balance,
-        -- Supervision ends with the sentence, or later if a supervision period runs on; NULL
-        -- when the source has no supervision data, the sentence end is unknown or it is open.
+        -- Supervision ends with the sentence, or later if a supervision period runs on (a range:
+        -- supervision_ends above); NULL when the source has no supervision data, the sentence
+        -- end is unknown or a period is open; the latest NULL too when a period that may have
+        -- begun with or after the judgment has no end. supervision_end_missing says why the end
+        -- is not one known day.
         case when not s.has_supervision_data or c.sentence_end_date is null
                   or coalesce(se.has_open_period, false) then null
              else greatest(c.sentence_end_date, coalesce(se.last_end, c.sentence_end_date)) end
-            as supervision_end_date,
+            as supervision_end_date_earliest,
+        case when not s.has_supervision_data or c.sentence_end_date is null
+                  or coalesce(se.has_open_period, false) or coalesce(sp.has_open_period, false) then null
+             else greatest(c.sentence_end_date, coalesce(se.last_end, c.sentence_end_date),
+                           coalesce(sp.last_end, c.sentence_end_date)) end
+            as supervision_end_date_latest,
+        case when not s.has_supervision_data
+             then 'end of supervision (the source has no supervision records)'
+             when c.sentence_end_date is null then 'exact supervision end date (the end of the sentence is not known)'
+             when coalesce(se.has_open_period, false)
+             then 'exact supervision end date (a supervision period with no end date: ' || se.open_periods || ')'
+             when sp.possible_periods is not null
+             then 'dates of supervision period(s) that may have begun with or after the judgment ('
+                  || {{ supervision_date_text('c.disposition_date_earliest', 'c.disposition_date_latest') }}
+                  || ') and would end the supervision after '
+                  || cast(greatest(c.sentence_end_date, coalesce(se.last_end, c.sentence_end_date)) as {{ dbt.type_string() }})
+                  || ': ' || sp.possible_periods end
+            as supervision_end_missing,
         s.dob_earliest,
         s.dob_latest,
         s.dob_precision,
@@ -218,6 +335,7 @@ cc as {{ not_materialized() }} (
     inner join {{ ref('int_charges_assembled') }} as c on c.charge_key = k.charge_key
     inner join {{ ref('int_persons_unioned') }} as s on s.person_key = c.person_key
     left join supervision_ends as se on se.charge_key = c.charge_key
+    left join supervision_ends_possible as sp on sp.charge_key = c.charge_key
 ),
 
 {#- One evaluator per condition type: the condition__<type> macros of orchestration/rules/conditions -#}

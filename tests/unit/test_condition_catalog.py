@@ -127,7 +127,7 @@ def _frame_columns() -> set[str]:
     text = (DBT_PROJECT_DIR / "macros" / "evaluate_conditions.sql").read_text()
     cc = text[text.index("\ncc as ") : text.index("\n),", text.index("\ncc as "))]
     picked = set(re.findall(r"\b[kcsp]\.(\w+)", cc))
-    named = set(re.findall(r"\bas (\w+)\s*$", cc, re.M))
+    named = set(re.findall(r"\bas (\w+),?\s*$", cc, re.M))  # `... as name` or `... as name,`
     return picked | named | set(BASE_COLUMNS)
 
 

@@ -64,3 +64,26 @@ cond_{{ condition_type }} as (
     where arrest_key is not null
     group by arrest_key
 {% endmacro %}
+
+{#-
+  Supervision periods as an auditor finds them (has_active_supervision.sql, and the end of
+  supervision in evaluate_conditions.sql). A supervision date as text: the day, the range of a
+  partial date, or `unknown`.
+-#}
+{% macro supervision_date_text(earliest, latest) -%}
+    case when {{ earliest }} is null or {{ latest }} is null then 'unknown'
+         when {{ earliest }} = {{ latest }} then cast({{ earliest }} as {{ dbt.type_string() }})
+         else cast({{ earliest }} as {{ dbt.type_string() }}) || '..' || cast({{ latest }} as {{ dbt.type_string() }}) end
+{%- endmacro %}
+
+{#- A supervision period `s` (a row of int_supervision_unioned) as text: type/agency (start,
+    end) at file:line. -#}
+{% macro supervision_period_text(s) -%}
+    {{ s }}.supervision_type || '/' || coalesce({{ s }}.agency, '?')
+        || ' (start ' || {{ supervision_date_text(s ~ '.start_date_earliest', s ~ '.start_date_latest') }}
+        || ', end ' || case when {{ s }}.end_date_earliest is not null
+                            then {{ supervision_date_text(s ~ '.end_date_earliest', s ~ '.end_date_latest') }}
+                            when coalesce({{ s }}.end_date_precision, 'missing') = 'missing' then 'none'
+                            else 'unreadable' end
+        || ')' || coalesce(' at ' || {{ s }}.source_ref, '')
+{%- endmacro %}

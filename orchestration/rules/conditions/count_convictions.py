@@ -19,7 +19,9 @@ from orchestration.rules.conditions._common import (
 class CountConvictions(Strict):
     """The person's convictions matching `where` (this one included) number at least `at_least`.
 
-    distinct_by_episode counts convictions of one criminal episode once.
+    distinct_by_episode counts convictions of one criminal episode once. Unknown when the
+    convictions that may match (a level, grade or penalty not recorded, or a statute not read
+    where `where` names a code set or an exclude set) decide whether the count is reached.
     """
 
     type: Literal["count_convictions"]

@@ -21,13 +21,7 @@ supervision_periods as (
         cc.program, cc.charge_key, cc.rule_id, cc.condition_seq,
         s.supervision_type || '/' || coalesce(s.agency, '?') as period_what,
         -- the period as an auditor finds it: type/agency (start, end) at file:line
-        s.supervision_type || '/' || coalesce(s.agency, '?')
-            || ' (start ' || {{ supervision_date_text('s.start_date_earliest', 's.start_date_latest') }}
-            || ', end ' || case when s.end_date_earliest is not null
-                                then {{ supervision_date_text('s.end_date_earliest', 's.end_date_latest') }}
-                                when coalesce(s.end_date_precision, 'missing') = 'missing' then 'none'
-                                else 'unreadable' end
-            || ')' || coalesce(' at ' || s.source_ref, '') as period_text,
+        {{ supervision_period_text('s') }} as period_text,
         case when s.start_date_latest <= cc.as_of_date then true
              when s.start_date_earliest > cc.as_of_date then false end as has_begun,
         case when s.end_date_earliest is null and coalesce(s.end_date_precision, 'missing') = 'missing' then true
@@ -86,10 +80,3 @@ cond_has_active_supervision as (
     where cc.condition_type = 'has_active_supervision'
 )
 {% endmacro %}
-
-{#- A supervision date as text: the day, the range of a partial date, or `unknown`. -#}
-{% macro supervision_date_text(earliest, latest) -%}
-    case when {{ earliest }} is null or {{ latest }} is null then 'unknown'
-         when {{ earliest }} = {{ latest }} then cast({{ earliest }} as {{ dbt.type_string() }})
-         else cast({{ earliest }} as {{ dbt.type_string() }}) || '..' || cast({{ latest }} as {{ dbt.type_string() }}) end
-{%- endmacro %}

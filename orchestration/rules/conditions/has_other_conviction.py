@@ -19,7 +19,10 @@ from orchestration.rules.conditions._common import (
 
 
 class HasOtherConviction(Strict):
-    """Another conviction of the same person matches (optionally earlier, same section)."""
+    """Another conviction of the same person matches (optionally earlier, same section); unknown
+    when none certainly does but one may: a date, level or grade not recorded, or a statute not
+    read (no code abbreviation, an offense text that reads to no statute, no offense text) where
+    a code set, an exclude set or the same section is asked."""
 
     type: Literal["has_other_conviction"]
     code_set: str | None = None

@@ -11,8 +11,11 @@ cond_waiting_period as (
             -- where the supervision facts came from (a supervision file, the extract's table)
             || case when position('supervision_end_date' in cc.anchors) > 0
                     then ' (supervision: ' || coalesce(cc.supervision_data, 'unknown') || ')' else '' end as fact,
-        case when position('supervision_end_date' in cc.anchors) > 0 and not cc.has_supervision_data
-             then 'end of supervision (the source has no supervision records)'
+        -- an end of supervision that is not one known day says why (the frame's
+        -- supervision_end_missing: no supervision records, an open period, a period that may
+        -- have begun with or after the judgment, named with its dates)
+        case when position('supervision_end_date' in cc.anchors) > 0 and cc.supervision_end_missing is not null
+             then cc.supervision_end_missing
              else 'exact ' || replace(replace(cc.anchors, ',', ' / '), '_', ' ') end as missing
     from cc
     where cc.condition_type = 'waiting_period'
