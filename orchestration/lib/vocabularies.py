@@ -111,6 +111,11 @@ PARSE_STATUSES: tuple[ParseStatus, ...] = get_args(ParseStatus)
 AgeBand = Literal["under 21", "21-29", "30-39", "40-49", "50-59", "60+", "unknown"]
 AGE_BANDS: tuple[AgeBand, ...] = get_args(AgeBand)
 
+# The prosecutor's mark on a decision in the review workbook (audit.review_outcomes.review_mark;
+# orchestration/review/store.py gives each its wording in the workbook).
+ReviewMark = Literal["agree", "disagree", "needs_more_information"]
+REVIEW_MARKS: tuple[ReviewMark, ...] = get_args(ReviewMark)
+
 # Every vocabulary by name (what the vocabulary test maps each copy to).
 VOCABULARIES: dict[str, tuple[str, ...]] = {
     "DETERMINATIONS": DETERMINATIONS,
@@ -127,4 +132,5 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "DATE_PRECISIONS": DATE_PRECISIONS,
     "PARSE_STATUSES": PARSE_STATUSES,
     "AGE_BANDS": AGE_BANDS,
+    "REVIEW_MARKS": REVIEW_MARKS,
 }

@@ -24,13 +24,13 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from orchestration.lib import vocabularies
 from orchestration.resources import Warehouse
 
-# mark code -> the wording in the workbook's "Reviewer decision" column
+# mark code (the vocabulary REVIEW_MARKS) -> the wording in the workbook's "Reviewer decision"
+# column
 MARKS: dict[str, str] = {
-    "agree": "Agree",
-    "disagree": "Disagree",
-    "needs_more_information": "Needs more information",
+    mark: mark.replace("_", " ").capitalize() for mark in vocabularies.REVIEW_MARKS
 }
 # Fail closed: an eligible decision the prosecutor disagreed with, or asked for more
 # information on, is not filed: it leaves the court documents and the repository updates and

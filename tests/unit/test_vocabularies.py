@@ -119,6 +119,7 @@ DBT_ACCEPTED_VALUES: dict[tuple[str, str], Spec] = {
     ("fct_conviction_eligibility", "relief"): Whole("RELIEFS"),
     ("fct_decisions_pseudonymized", "age_band"): Whole("AGE_BANDS"),
     ("mart_decisions", "age_band"): Whole("AGE_BANDS"),
+    ("int_review_latest", "mark"): Whole("REVIEW_MARKS"),
     ("stg_rules__rules", "outcome"): Whole("RULE_OUTCOMES"),
     ("int_charges_assembled", "disposition"): Whole("DISPOSITIONS"),
     ("fct_decisions", "conviction_date_precision"): Whole("DATE_PRECISIONS"),
