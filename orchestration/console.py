@@ -25,7 +25,8 @@ PROGRESS = "progress: "  # prefix of the counter messages (debug level)
 
 # (stage, pattern over the step key), first match wins; a step no pattern names is its own stage
 STAGES: list[tuple[str, re.Pattern[str]]] = [
-    ("Ingest", re.compile(r"^(canonical_extracts|doj_extracts|doj_supervision)$")),
+    # the extracts, and the prosecutor's imported reviews (inputs too)
+    ("Ingest", re.compile(r"^(canonical_extracts|doj_extracts|doj_supervision)$|^audit__review_")),
     ("Rules", re.compile(r"^rulebook$|^rules__")),
     ("Input checks", re.compile(r"^raw__")),
     ("Decide (dbt)", re.compile(r"^warehouse_models$")),

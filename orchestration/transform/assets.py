@@ -90,7 +90,8 @@ def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, wareho
     # fails naming CLEANSLATE_PSEUDONYM_KEY before dbt starts, so nothing downstream runs.
     settings().require_pseudonym_key()
     # On PostgreSQL / Spark (DBT_TARGET) dbt reads the sources there: copy them over first.
-    warehouse.publish_sources(json.loads(dbt_project.manifest_path.read_text()))
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    warehouse.publish_sources(manifest)
     invocation = dbt.cli(
         ["build", "--exclude-resource-type", "unit_test"],
         context=context,
@@ -100,7 +101,7 @@ def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, wareho
     # The stream ends when dbt has exited: only then may the warehouse be opened (one writer).
     nodes = sum(
         n["resource_type"] in ("model", "seed", "test", "snapshot")
-        for n in invocation.manifest["nodes"].values()
+        for n in manifest["nodes"].values()
     )
     events = []
     for done, event in enumerate(invocation.stream(), start=1):

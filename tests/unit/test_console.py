@@ -29,6 +29,7 @@ def _record(event=None, message: str = "") -> logging.LogRecord:
 
 def test_steps_are_folded_into_the_stages_of_the_job():
     assert stage_of("doj_extracts") == stage_of("canonical_extracts") == "Ingest"
+    assert stage_of("audit__review_outcomes") == "Ingest"
     assert stage_of("rulebook") == "Rules"
     assert stage_of("raw__doj_extract_ge_doj_extract") == "Input checks"
     assert stage_of("warehouse_models") == "Decide (dbt)"
