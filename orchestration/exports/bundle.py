@@ -57,7 +57,7 @@ from orchestration.exports.writers import (
     normalize_county_column,
     write_county_exports,
 )
-from orchestration.review.store import REVIEW_COLUMNS, left_out
+from orchestration.review.store import REVIEW_COLUMNS, WORKBOOK_SCHEMA, left_out
 
 PROP64 = "us_ca_prop64"
 
@@ -132,6 +132,10 @@ def county_documents(
         "prefilled": info["prefilled"],
     }
     return rows_by_file, placed, workbook
+
+
+# audit.review_workbooks' columns that the files give (the run adds run_id, out_dir and times)
+WORKBOOK_FILE_COLUMNS = ("file", "county", "as_of", "decision_set_sha256", "decisions", "prefilled")
 
 
 def build_run_files(
@@ -291,14 +295,7 @@ def build_run_files(
         "export_lines": export_lines.collect(root, placed),
         "review_workbooks": pl.DataFrame(
             sorted(workbooks, key=lambda w: w["file"]),
-            schema={
-                "file": pl.String,
-                "county": pl.String,
-                "as_of": pl.Date,
-                "decision_set_sha256": pl.String,
-                "decisions": pl.Int64,
-                "prefilled": pl.Int64,
-            },
+            schema={k: WORKBOOK_SCHEMA[k] for k in WORKBOOK_FILE_COLUMNS},
         ),
         "reviewed_out": int(left_out(decisions).sum()),
     }
