@@ -10,6 +10,7 @@ by the generator, so they do not share its assumptions.
 
 import csv
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -120,13 +121,13 @@ def test_a_higher_limit_lets_a_known_share_through(baseline, tmp_path):
     # a law that needs the statute decides nothing from an unread text: PC 1203.425 is all
     # needs_review, Prop 64 has nothing in scope (PC 851.93 relieves arrests whatever the
     # offense, so it still decides)
+    # the summary's lines: "  <title> (<program>): N decisions: 12 needs review, 3 eligible"
     decided = {
-        line.split(":")[0].strip(): json.loads(line.split(" ", 4)[-1])
-        for line in result.output.splitlines()
-        if line.startswith("  us_ca_")
+        m[1]: {part.split(" ", 1)[1] for part in m[2].split(", ")}
+        for m in re.finditer(r"^  .* \((us_ca_\w+)\): [\d,]+ decisions: (.*)$", result.output, re.M)
     }
-    assert set(decided["us_ca_pc_1203_425"]) == {"needs_review"}, decided
-    assert "eligible" not in decided.get("us_ca_prop64", {}), decided
+    assert decided["us_ca_pc_1203_425"] == {"needs review"}, decided
+    assert "eligible" not in decided.get("us_ca_prop64", set()), decided
     summaries = list((tmp_path / "out").glob("*/summary.json"))
     assert all(json.loads(f.read_text())["unread_offense_texts"] >= 0 for f in summaries)
     assert "Unread offense texts" in (tmp_path / "out" / "report" / "report.html").read_text()
