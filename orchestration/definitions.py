@@ -1,9 +1,5 @@
 """The one Dagster entry point: every asset, check, job and resource of the code location."""
 
-import shutil
-import sys
-from pathlib import Path
-
 from dagster import (
     AssetSelection,
     Definitions,
@@ -11,7 +7,6 @@ from dagster import (
     define_asset_job,
     in_process_executor,
 )
-from dagster_dbt import DbtCliResource
 
 from orchestration.audit.assets import decision_history
 from orchestration.catalog import SIDE_TABLES, with_owners
@@ -39,14 +34,8 @@ from orchestration.service import (
 )
 from orchestration.service.assets import DELIVERIES_KEY
 from orchestration.transform.assets import warehouse_models
+from orchestration.transform.dbt_cli import dbt_resource
 from orchestration.transform.project import dbt_project
-
-
-def _dbt_executable() -> str:
-    """dbt from this interpreter's environment, so an un-activated .venv works too."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
-
 
 # The main job: ingest -> rules -> dbt (staging, intermediate, marts) -> gates -> exports.
 clearance_job = define_asset_job(
@@ -89,7 +78,7 @@ defs = Definitions(
     schedules=SERVICE_SCHEDULES,
     resources={
         "warehouse": Warehouse(),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable()),
+        "dbt": dbt_resource(dbt_project),
     },
     # DuckDB allows one writing process: run steps in one process, one at a time.
     executor=in_process_executor,

@@ -194,11 +194,10 @@ def test_the_dbt_step_stops_without_the_key(monkeypatch, tmp_path):
     """UI and service runs: the dbt step fails naming the variable before dbt starts (and so
     before anything downstream, the exports among them, runs)."""
     from dagster import DagsterInstance, materialize
-    from dagster_dbt import DbtCliResource
 
-    from orchestration.definitions import _dbt_executable
     from orchestration.resources import Warehouse
     from orchestration.transform.assets import warehouse_models
+    from orchestration.transform.dbt_cli import dbt_resource
     from orchestration.transform.project import dbt_project
 
     monkeypatch.delenv("CLEANSLATE_PSEUDONYM_KEY", raising=False)
@@ -206,7 +205,7 @@ def test_the_dbt_step_stops_without_the_key(monkeypatch, tmp_path):
     result = materialize(
         [warehouse_models],
         resources={
-            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable()),
+            "dbt": dbt_resource(dbt_project),
             "warehouse": Warehouse(path=str(warehouse)),
         },
         instance=DagsterInstance.ephemeral(),
