@@ -13,14 +13,10 @@ import polars as pl
 import pytest
 import yaml
 
-from orchestration.cli import (
-    EXIT_BUSY,
-    RUN_QUEUE_YAML,
-    TELEMETRY_YAML,
-    ensure_dagster_home,
-    lock_file,
-)
 from orchestration.generate.extract import generate_extract
+from orchestration.launch.environment import RUN_QUEUE_YAML, TELEMETRY_YAML, ensure_dagster_home
+from orchestration.launch.lock import EXIT_BUSY
+from orchestration.lib.locking import lock_file
 
 pytestmark = pytest.mark.integration
 

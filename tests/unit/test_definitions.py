@@ -1,6 +1,6 @@
-"""The one Definitions entry point loads, and its graph is wired end to end."""
+"""The one Definitions entry point loads, merges the stages, and its graph is wired end to end."""
 
-from dagster import AssetKey
+from dagster import AssetCheckKey, AssetKey, AssetsDefinition
 
 from orchestration.definitions import defs
 
@@ -49,3 +49,73 @@ def test_definitions_load_and_the_graph_is_connected():
     } <= checks
     job = defs.resolve_job_def("clearance")
     assert job.executor_def.name == "in_process"
+
+
+def _asset_keys(stage_defs) -> set[AssetKey]:
+    keys: set[AssetKey] = set()
+    for a in stage_defs.assets or []:
+        keys |= set(a.keys) if isinstance(a, AssetsDefinition) else {a.key}
+    return keys
+
+
+def _check_keys(stage_defs) -> set[AssetCheckKey]:
+    keys: set[AssetCheckKey] = set()
+    for a in [*(stage_defs.assets or []), *(stage_defs.asset_checks or [])]:
+        if isinstance(a, AssetsDefinition):  # an asset's own checks (dbt tests) or a check's
+            keys |= set(a.check_keys)
+    return keys
+
+
+def _names(items) -> set[str]:
+    return {i.name for i in items or []}
+
+
+def test_the_entry_point_is_the_stages_merged_plus_what_they_share():
+    """Each stage's `defs` (orchestration/<stage>/definitions.py) holds its own assets, checks,
+    jobs, sensors and schedules; every asset and check is defined in exactly one stage, and the
+    merged code location has all of them, the `clearance` job and the shared resources,
+    executor and loggers, and nothing else."""
+    from orchestration.definitions import STAGES, shared
+
+    assert set(STAGES) == {
+        "ingest", "rules", "transform", "quality", "exports", "audit", "review", "service"
+    }  # fmt: skip
+    owner: dict[AssetKey, str] = {}
+    check_owner: dict[AssetCheckKey, str] = {}
+    for stage, stage_defs in STAGES.items():
+        for key in _asset_keys(stage_defs):
+            assert key not in owner, f"{key} is defined by {owner[key]} and {stage}"
+            owner[key] = stage
+        for key in _check_keys(stage_defs):
+            assert key not in check_owner, f"{key} is defined by {check_owner[key]} and {stage}"
+            check_owner[key] = stage
+        # what the stages share is the entry point's alone
+        assert not stage_defs.resources and not stage_defs.loggers and not stage_defs.executor
+
+    repo = defs.get_repository_def()
+    assert set(repo.asset_graph.get_all_asset_keys()) == set(owner)
+    assert set(repo.asset_graph.asset_check_keys) == set(check_owner)
+    stage_jobs = set().union(*(_names(d.jobs) for d in STAGES.values()))
+    assert stage_jobs == {"delivery", "statewide"} and _names(shared.jobs) == {"clearance"}
+    assert {j.name for j in repo.get_all_jobs()} - {"__ASSET_JOB"} == stage_jobs | {"clearance"}
+    assert _names(repo.sensor_defs) == {"landing_sensor", "run_failure_alerts"}
+    assert _names(repo.sensor_defs) == set().union(*(_names(d.sensors) for d in STAGES.values()))
+    assert _names(repo.schedule_defs) == {"statewide_monthly"}
+    assert _names(repo.schedule_defs) == set().union(
+        *(_names(d.schedules) for d in STAGES.values())
+    )
+    assert set(repo.get_top_level_resources()) == {"warehouse", "dbt"}
+    assert set(defs.loggers) == {"console", "progress"}
+    assert defs.executor.name == "in_process"
+
+    # a few landmarks: each asset lives in its stage's package
+    assert owner[AssetKey(["raw", "doj_extract"])] == "ingest"
+    assert owner[AssetKey(["rules", "rules"])] == "rules"
+    assert owner[AssetKey("fct_decisions")] == "transform"
+    assert owner[AssetKey(["exports", "published"])] == "exports"
+    assert owner[AssetKey(["audit", "decision_history"])] == "audit"
+    assert owner[AssetKey(["audit", "review_outcomes"])] == "review"
+    assert owner[AssetKey(["landing", "deliveries"])] == "service"
+    assert {k.name for k, s in check_owner.items() if s == "quality"} >= {
+        "ge_doj_extract", "ge_decision_table", "county_would_vanish"
+    }  # fmt: skip

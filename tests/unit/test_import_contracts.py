@@ -33,6 +33,8 @@ def test_the_package_keeps_its_layers():
     [
         # shared code reaching up to an entry point (the cycle definitions -> service -> cli had)
         ("lib/locking.py", "from orchestration.cli import app", "Layers"),
+        # the run launcher reaching up to the command line it serves
+        ("launch/lock.py", "from orchestration.cli.common import fail", "Layers"),
         # ingest reaching up into the exports stage
         ("ingest/staging.py", "import orchestration.exports.bundle", "Layers"),
         # the runtime importing a development tool

@@ -360,7 +360,7 @@ def test_service_runs_wait_for_the_warehouse_lock(tmp_path, monkeypatch):
     import logging
     import time
 
-    from orchestration.cli import lock_file
+    from orchestration.lib.locking import lock_file
     from orchestration.service.jobs import hold_warehouse_lock
 
     monkeypatch.setenv("CLEANSLATE_WAREHOUSE", str(tmp_path / "wh.duckdb"))

@@ -1,0 +1,129 @@
+"""The clearance job executed in this process: its run config, the run, what failed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from orchestration.launch.processes import child_processes, stop_processes
+from orchestration.launch.run_log import quiet_stdout, run_log_path
+
+if TYPE_CHECKING:
+    from dagster import AssetCheckEvaluation, ExecuteInProcessResult
+
+
+def clearance_run_config(
+    extracts: list[Path],
+    as_of: str,
+    county: str | None,
+    options: Path | None,
+    out_dir: Path,
+    verbose: bool,
+    gates: dict[str, dict] | None = None,
+    forecast: bool = False,
+    supervision: list[Path] | None = None,
+    supervision_complete: bool = False,
+) -> dict:
+    """The run config of one clearance run: its loggers and every configurable op."""
+    # -v: Dagster's log and dbt's per-node log; otherwise one line per stage (console.py)
+    loggers: dict = {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}}
+    if not verbose:
+        loggers["progress"] = {}
+    return {
+        "loggers": loggers,
+        "ops": {
+            # files are CA DOJ research-file extracts; folders are canonical extracts
+            "doj_extracts": {"config": {"extracts": [str(p) for p in extracts if p.is_file()]}},
+            "canonical_extracts": {
+                "config": {"extracts": [str(p) for p in extracts if p.is_dir()]}
+            },
+            # supervision files for the DOJ subjects (--supervision, --supervision-complete)
+            "doj_supervision": {
+                "config": {
+                    "files": [str(p) for p in supervision or []],
+                    "complete": supervision_complete,
+                }
+            },
+            "rulebook": {
+                "config": {
+                    "as_of": as_of,
+                    "options_file": str(options.resolve()) if options else None,
+                    "forecast": forecast,  # --forecast: a future as-of, no court documents
+                }
+            },
+            "exports__staged_files": {"config": {"out_dir": str(out_dir), "county": county}},
+            # the run gates' settings (--max-unread-share, --expect-empty); defaults otherwise
+            **(gates or {}),
+        },
+    }
+
+
+@dataclass(frozen=True)
+class Executed:
+    """A finished clearance run: Dagster's result, where its log went, what was stopped."""
+
+    result: ExecuteInProcessResult
+    run_log: Path
+    stopped: list[tuple[int, str]]  # (pid, command) a failed step left running, stopped
+
+    @property
+    def failed_checks(self) -> list[AssetCheckEvaluation]:
+        return [e for e in self.result.get_asset_check_evaluations() if not e.passed]
+
+    @property
+    def succeeded(self) -> bool:
+        return self.result.success and not self.failed_checks
+
+    def step_failures(self) -> list[tuple[str, str]]:
+        """(step key, the first line of the root cause's message) of every failed step."""
+        failures = []
+        for event in self.result.all_events:
+            if event.event_type_value == "STEP_FAILURE":
+                err = event.step_failure_data.error
+                while err is not None and err.cause is not None:  # the root cause says why
+                    err = err.cause
+                msg = err.message.strip().splitlines()[0] if err else "unknown error"
+                failures.append((event.step_key, msg))
+        return failures
+
+
+def execute_clearance(run_config: dict, warehouse_file: Path, verbose: bool) -> Executed:
+    """Execute the `clearance` job in this process, on the DAGSTER_HOME instance."""
+    from dagster import DagsterInstance
+
+    unsynced_sqlite_run_history()
+
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("clearance")
+    children_before = child_processes()
+    run_log = run_log_path(warehouse_file)
+    with DagsterInstance.get() as instance, quiet_stdout(run_log, verbose):
+        result = job.execute_in_process(
+            run_config=run_config, instance=instance, raise_on_error=False
+        )
+    # A step that fails while dbt runs leaves dbt writing to the warehouse: stop it before the
+    # warehouse lock is released, so the next run finds the warehouse free and consistent.
+    leftover = {p: c for p, c in child_processes().items() if p not in children_before}
+    return Executed(result, run_log, stop_processes(leftover))
+
+
+def unsynced_sqlite_run_history() -> None:
+    """Dagster's default (SQLite) run storage opens, commits with fsync and closes a database
+    for every event: about 500 events a run, 10-14 s of a 100-row run on this machine class
+    (py-spy; docs/benchmarks.md). In this process, skip the fsync (a per-connection setting;
+    changing the journal mode would need a lock that other connections may hold). What that
+    risks is the Dagster run history of a run cut short by an OS crash, never the warehouse
+    (DuckDB has its own WAL) nor the audit tables inside it. A production instance keeps its
+    history in PostgreSQL (deploy/dagster.yaml) and is unaffected.
+    """
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "connect")
+    def _pragmas(dbapi_connection, _record) -> None:
+        if type(dbapi_connection).__module__.startswith("sqlite3"):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("pragma synchronous = off")
+            cursor.close()
