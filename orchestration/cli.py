@@ -1,6 +1,5 @@
-"""`cleanslate`: fabricate extracts and run the clearance job through Dagster.
+"""`cleanslate`: run the clearance job through Dagster.
 
-cleanslate generate --rows 20000 --seed 7 --out data/extract.csv
 cleanslate run --extract data/extract.csv --as-of 2025-07-01 [--forecast] [--county "San Joaquin"]
                [--supervision supervision.csv [--supervision-complete]]
                [--options eligibility_options.json] [--out DIR] [--warehouse FILE] [--no-wait]
@@ -22,7 +21,6 @@ from typing import Annotated
 import typer
 
 from orchestration.exports.writers import county_folder, normalize_county
-from orchestration.generate.cli import register as register_generate
 from orchestration.lib.locking import hold_lock, lock_file
 from orchestration.settings import (
     DEFAULT_MAX_UNREAD_SHARE,
@@ -33,7 +31,6 @@ from orchestration.settings import (
 )
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-register_generate(app)
 
 
 # `cleanslate run --no-wait` while another run holds the warehouse (EX_TEMPFAIL: try later).

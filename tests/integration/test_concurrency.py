@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 import yaml
 
+from devtools.generate.extract import generate_extract
 from orchestration.cli import (
     EXIT_BUSY,
     RUN_QUEUE_YAML,
@@ -20,7 +21,6 @@ from orchestration.cli import (
     ensure_dagster_home,
     lock_file,
 )
-from orchestration.generate.extract import generate_extract
 
 pytestmark = pytest.mark.integration
 

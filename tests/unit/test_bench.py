@@ -6,8 +6,8 @@ import time
 
 import psutil
 
-from orchestration.bench.__main__ import MARK_END, MARK_START, SizeResult, render, write_page
-from orchestration.bench.measure import RunMeasure, run_measured, tree_rss
+from devtools.bench.__main__ import MARK_END, MARK_START, SizeResult, render, write_page
+from devtools.bench.measure import RunMeasure, run_measured, tree_rss
 
 
 def test_tree_rss_counts_children():
@@ -77,7 +77,7 @@ def test_collected_rebuilds_the_results_from_the_runs_on_disk(tmp_path):
 
     import duckdb
 
-    from orchestration.bench.__main__ import SEED, collected
+    from devtools.bench.__main__ import SEED, collected
 
     (tmp_path / f"extract-100-seed{SEED}.csv").write_text("x" * 1234)
     with duckdb.connect(str(tmp_path / "warehouse-100.duckdb")) as con:
@@ -94,7 +94,7 @@ def test_collected_rebuilds_the_results_from_the_runs_on_disk(tmp_path):
 
 def test_the_kept_ingested_warehouse_is_named_by_the_code_that_made_it(tmp_path, monkeypatch):
     # A rules.* column renamed since the warehouse was ingested must not be benchmarked against.
-    from orchestration.bench import dbt_step
+    from devtools.bench import dbt_step
 
     for folder in dbt_step.INGEST_INPUTS:
         (tmp_path / folder).mkdir(parents=True)

@@ -1,4 +1,4 @@
-"""`make bench` (python -m orchestration.bench): generate deterministic CA DOJ extracts, run the
+"""`make bench` (python -m devtools.bench): generate deterministic CA DOJ extracts, run the
 whole job on each as a user would (`cleanslate run`: Dagster, dbt, gates, exports), several times,
 and write the figures into docs/benchmarks.md between its bench markers (the analysis around
 them is kept).
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.bench.measure import RUN_ID, RunMeasure, run_measured, step_times, summarize
+from devtools.bench.measure import RUN_ID, RunMeasure, run_measured, step_times, summarize
 from orchestration.settings import PROJECT_ROOT, settings
 
 AS_OF = "2025-07-01"
@@ -58,11 +58,13 @@ def ensure_extract(folder: Path, rows: int) -> Path:
     path = folder / f"extract-{rows}-seed{SEED}.csv"
     if not path.exists():
         tmp = path.with_suffix(".partial")
-        argv = [bin_path("cleanslate"), "generate", "--rows", str(rows), "--seed", str(SEED)]
+        # the generator is a development tool (devtools/generate): from the repository root
+        argv = [sys.executable, "-m", "devtools.generate", "--rows", str(rows), "--seed", str(SEED)]
         subprocess.run(
             [*argv, "--out", str(tmp)],
             check=True,
             stdout=subprocess.DEVNULL,
+            cwd=PROJECT_ROOT,
         )
         tmp.rename(path)
     return path
@@ -99,7 +101,7 @@ def bench_size(folder: Path, rows: int, repeats: int, profile: bool) -> SizeResu
             print(f"  {rows:>10,} rows: profiled run (not counted) {wall:.1f} s", flush=True)
             continue
         runs.append(measure)
-        # Each run on disk as soon as it ends: `python -m orchestration.bench render` rebuilds
+        # Each run on disk as soon as it ends: `python -m devtools.bench render` rebuilds
         # the page from these if a long bench is cut short.
         (folder / f"run-{rows}-{i}.json").write_text(json.dumps(measure.__dict__))
         counts = decided(warehouse)
