@@ -1,5 +1,8 @@
 """Shared test set-up: the dbt manifest must exist before the Dagster definitions import."""
 
+import os
+from pathlib import Path
+
 import __main__
 
 # pytest-xdist's workers run with a main module that has neither __spec__ nor __file__: PySpark
@@ -31,6 +34,49 @@ def _isolated_environment(tmp_path_factory):
     # no default outside the demo (orchestration/settings.py): the tests set theirs, which the
     # CLI and dbt subprocesses they start inherit
     mp.setenv("CLEANSLATE_PSEUDONYM_KEY", TEST_PSEUDONYM_KEY)
+    yield
+    mp.undo()
+
+
+_current_test = {"integration": True}  # until a test's set-up says otherwise
+
+
+def pytest_runtest_setup(item):
+    # read by _dbt_runs_only_in_integration_tests (module fixtures are set up in this phase too)
+    _current_test["integration"] = item.get_closest_marker("integration") is not None
+    _current_test["name"] = item.nodeid
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _dbt_runs_only_in_integration_tests():
+    """A test that starts dbt (in process, or as `dbt` in a subprocess such as dagster-dbt's)
+    must be marked integration: `make test-unit` stays fast, and the rule is checked, not hoped
+    for. Such a test fails here naming itself."""
+    import subprocess
+
+    from dbt.cli.main import dbtRunner
+
+    def refuse(what: str) -> None:
+        if not _current_test["integration"]:
+            raise AssertionError(
+                f"{_current_test.get('name')} runs {what}: mark it pytest.mark.integration"
+            )
+
+    real_invoke, real_popen_init = dbtRunner.invoke, subprocess.Popen.__init__
+
+    def invoke(self, args, **kwargs):
+        refuse("dbt in process")
+        return real_invoke(self, args, **kwargs)
+
+    def popen_init(self, args, *rest, **kwargs):
+        argv0 = args[0] if isinstance(args, list | tuple) and args else args
+        if isinstance(argv0, str | os.PathLike) and Path(argv0).name == "dbt":
+            refuse("dbt in a subprocess")
+        real_popen_init(self, args, *rest, **kwargs)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(dbtRunner, "invoke", invoke)
+    mp.setattr(subprocess.Popen, "__init__", popen_init)
     yield
     mp.undo()
 
