@@ -69,7 +69,7 @@ RELIABILITY_TESTS := tests/unit/test_hostile_reader.py tests/unit/test_property_
 
 reliability: manifest  ## hostile inputs, conservation, crashes, concurrency, privacy, fail-closed gates: a table
 	mkdir -p data && rm -f data/reliability.jsonl
-	CLEANSLATE_RELIABILITY_LOG=$(CURDIR)/data/reliability.jsonl $(BIN)/pytest -q -p no:cacheprovider $(RELIABILITY_TESTS) || true
+	CLEANSLATE_RELIABILITY_LOG=$(CURDIR)/data/reliability.jsonl $(BIN)/pytest $(PARALLEL) -q -p no:cacheprovider $(RELIABILITY_TESTS) || true
 	$(BIN)/python -m devtools.reliability.report data/reliability.jsonl
 
 # Repeats each size (BENCH_REPEATS, default 3) on a fresh warehouse; BENCH_SIZES=100,100000
@@ -98,19 +98,25 @@ readme-images: ## render page 1 of a demo court document and of the report into 
 law-cases: $(VENV)/.installed  ## every law case (rules/*/cases) against the decision models (under a minute)
 	$(BIN)/python -m scripts.law_cases $(LAW_CASES_ARGS)
 
+# Two workers (TEST_WORKERS): a run keeps one core busy (dbt, or Dagster's Python), so two
+# runs side by side halve the suite on 2 cores. tests/conftest.py keeps each file on one worker
+# (a module's warehouse is built once) and the engine suite on one (one PostgreSQL, one Spark).
+TEST_WORKERS ?= 2
+PARALLEL = -n $(TEST_WORKERS) --dist loadgroup
+
 test: manifest lint  ## lint, then unit + integration tests (what CI runs)
 	scripts/ensure_chromium.sh
-	$(BIN)/pytest
+	$(BIN)/pytest $(PARALLEL)
 
 test-fast: manifest lint  ## lint + every test except the engine suite (no PostgreSQL / Spark)
 	scripts/ensure_chromium.sh
-	$(BIN)/pytest -m "not engines"
+	$(BIN)/pytest $(PARALLEL) -m "not engines"
 
 test-engines: manifest  ## the same models on PostgreSQL and Spark: throwaway servers, equal answers, roles
 	$(BIN)/pytest -m engines
 
 test-unit: manifest  ## fast tests only
-	$(BIN)/pytest -m "not integration"
+	$(BIN)/pytest $(PARALLEL) -m "not integration"
 
 # DuckDB has one writer: runs launched from the UI queue one at a time (run_queue below; the
 # CLI writes the same block, and takes <warehouse>.lock for its own runs). A dagster.yaml that
