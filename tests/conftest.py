@@ -81,6 +81,7 @@ def _dbt_runs_only_in_integration_tests():
     mp.undo()
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
 def pytest_collection_modifyitems(config, items):
     """For pytest-xdist (`make test`: -n 2 --dist loadgroup): each test file runs on one worker,
     so a module's fixtures (a built warehouse) are built once; every engine test shares one
