@@ -16,7 +16,7 @@ AS_OF ?= 2025-07-01
 DEMO_PSEUDONYM_KEY := demo-only-not-a-secret
 DEMO_KEY := CLEANSLATE_PSEUDONYM_KEY=$(DEMO_PSEUDONYM_KEY)
 
-.PHONY: demo-inputs demo-run-args env-example bench-dbt same-answers help install manifest demo readme-images reliability test test-unit dev lint lock clean docs bench serve ui-images test-fast test-engines law-cases
+.PHONY: test-integration demo-inputs demo-run-args env-example bench-dbt same-answers help install manifest demo readme-images reliability test test-unit dev lint lock clean docs bench serve ui-images test-fast test-engines law-cases
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -108,9 +108,12 @@ test: manifest lint  ## lint, then unit + integration tests (what CI runs)
 	scripts/ensure_chromium.sh
 	$(BIN)/pytest $(PARALLEL)
 
-test-fast: manifest lint  ## lint + every test except the engine suite (no PostgreSQL / Spark)
+test-fast: manifest lint  ## lint + the unit tests: no dbt build, no end-to-end run (a few minutes; before each commit)
+	$(BIN)/pytest $(PARALLEL) -m "not integration"
+
+test-integration: manifest  ## every end-to-end test except the engine suite (no PostgreSQL / Spark)
 	scripts/ensure_chromium.sh
-	$(BIN)/pytest $(PARALLEL) -m "not engines"
+	$(BIN)/pytest $(PARALLEL) -m "integration and not engines"
 
 test-engines: manifest  ## the same models on PostgreSQL and Spark: throwaway servers, equal answers, roles
 	$(BIN)/pytest -m engines
