@@ -16,7 +16,7 @@ AS_OF ?= 2025-07-01
 DEMO_PSEUDONYM_KEY := demo-only-not-a-secret
 DEMO_KEY := CLEANSLATE_PSEUDONYM_KEY=$(DEMO_PSEUDONYM_KEY)
 
-.PHONY: demo-inputs demo-run-args env-example bench-dbt same-answers help install manifest demo readme-images reliability test test-unit dev lint lock clean docs bench serve ui-images test-fast test-engines law-cases
+.PHONY: test-integration demo-inputs demo-run-args env-example bench-dbt same-answers help install manifest demo readme-images reliability test test-unit dev lint lock clean docs bench serve ui-images test-fast test-engines law-cases
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -51,11 +51,11 @@ demo: manifest demo-inputs  ## fabricate CA DOJ (+ its supervision file) and can
 
 demo-inputs: $(VENV)/.installed  ## fabricate the demo's extracts into DEMO_DIR (no run)
 	mkdir -p $(DEMO_DIR)
-	$(BIN)/cleanslate generate --rows $(DEMO_ROWS) --seed 7 --out $(DEMO_DIR)/extract.csv
-	$(BIN)/cleanslate generate --format supervision --extract $(DEMO_DIR)/extract.csv --seed 7 --out $(DEMO_DIR)/supervision.csv
-	$(BIN)/cleanslate generate --format canonical --state UT --rows 5000 --seed 7 --out $(DEMO_DIR)/ut_courts
-	$(BIN)/cleanslate generate --format canonical --state PA --rows 5000 --seed 7 --out $(DEMO_DIR)/pa_aopc
-	$(BIN)/cleanslate generate --format canonical --state CA --rows 5000 --seed 7 --out $(DEMO_DIR)/ca_canonical
+	$(BIN)/python -m devtools.generate --rows $(DEMO_ROWS) --seed 7 --out $(DEMO_DIR)/extract.csv
+	$(BIN)/python -m devtools.generate --format supervision --extract $(DEMO_DIR)/extract.csv --seed 7 --out $(DEMO_DIR)/supervision.csv
+	$(BIN)/python -m devtools.generate --format canonical --state UT --rows 5000 --seed 7 --out $(DEMO_DIR)/ut_courts
+	$(BIN)/python -m devtools.generate --format canonical --state PA --rows 5000 --seed 7 --out $(DEMO_DIR)/pa_aopc
+	$(BIN)/python -m devtools.generate --format canonical --state CA --rows 5000 --seed 7 --out $(DEMO_DIR)/ca_canonical
 
 demo-run-args:  ## print the demo's `cleanslate run` input options for DEMO_DIR
 	@echo $(DEMO_INPUTS)
@@ -69,8 +69,8 @@ RELIABILITY_TESTS := tests/unit/test_hostile_reader.py tests/unit/test_property_
 
 reliability: manifest  ## hostile inputs, conservation, crashes, concurrency, privacy, fail-closed gates: a table
 	mkdir -p data && rm -f data/reliability.jsonl
-	CLEANSLATE_RELIABILITY_LOG=$(CURDIR)/data/reliability.jsonl $(BIN)/pytest -q -p no:cacheprovider $(RELIABILITY_TESTS) || true
-	$(BIN)/python -m orchestration.reliability.report data/reliability.jsonl
+	CLEANSLATE_RELIABILITY_LOG=$(CURDIR)/data/reliability.jsonl $(BIN)/pytest $(PARALLEL) -q -p no:cacheprovider $(RELIABILITY_TESTS) || true
+	$(BIN)/python -m devtools.reliability.report data/reliability.jsonl
 
 # Repeats each size (BENCH_REPEATS, default 3) on a fresh warehouse; BENCH_SIZES=100,100000
 # picks sizes; BENCH_PROFILE=1 adds a py-spy profile per size. Figures go to docs/benchmarks.md.
@@ -79,18 +79,18 @@ same-answers: manifest  ## decision tables of this checkout vs BASE, on the demo
 	$(DEMO_KEY) $(BIN)/python scripts/same_answers.py --base $(or $(BASE),HEAD)
 
 bench: manifest  ## benchmark 100 / 100k / 1M rows end to end, then the dbt step alone at 1M (BENCH_LARGE=1 adds 10M)
-	$(DEMO_KEY) $(BIN)/python -m orchestration.bench
-	$(DEMO_KEY) $(BIN)/python -m orchestration.bench.dbt_step
+	$(DEMO_KEY) $(BIN)/python -m devtools.bench
+	$(DEMO_KEY) $(BIN)/python -m devtools.bench.dbt_step
 
 bench-dbt: manifest  ## the dbt step alone: dbt build on an ingested 1M-row warehouse under 2 GB (BENCH_LARGE=1 adds 10M under 3 GB)
-	$(DEMO_KEY) $(BIN)/python -m orchestration.bench.dbt_step
+	$(DEMO_KEY) $(BIN)/python -m devtools.bench.dbt_step
 
 ui-images: manifest  ## screenshots of the Dagster UI (asset graph, decision table) from the demo run into docs/images
 	scripts/ensure_chromium.sh
-	$(BIN)/python -m orchestration.ui_screenshots docs/images
+	$(BIN)/python -m devtools.ui_screenshots docs/images
 
 readme-images: ## render page 1 of a demo court document and of the report into docs/images
-	$(BIN)/python -m orchestration.exports.readme_images $(DEMO_DIR)/exports docs/images
+	$(BIN)/python -m devtools.readme_images $(DEMO_DIR)/exports docs/images
 
 # One scratch warehouse and one in-process `dbt build` per group of cases: no Dagster, no CLI,
 # no exports (scripts/law_cases.py). LAW_CASES_ARGS="-k U1" picks cases; "--keep DIR" keeps
@@ -98,19 +98,28 @@ readme-images: ## render page 1 of a demo court document and of the report into 
 law-cases: $(VENV)/.installed  ## every law case (rules/*/cases) against the decision models (under a minute)
 	$(BIN)/python -m scripts.law_cases $(LAW_CASES_ARGS)
 
+# Two workers (TEST_WORKERS): a run keeps one core busy (dbt, or Dagster's Python), so two
+# runs side by side halve the suite on 2 cores. tests/conftest.py keeps each file on one worker
+# (a module's warehouse is built once) and the engine suite on one (one PostgreSQL, one Spark).
+TEST_WORKERS ?= 2
+PARALLEL = -n $(TEST_WORKERS) --dist loadgroup
+
 test: manifest lint  ## lint, then unit + integration tests (what CI runs)
 	scripts/ensure_chromium.sh
-	$(BIN)/pytest
+	$(BIN)/pytest $(PARALLEL)
 
-test-fast: manifest lint  ## lint + every test except the engine suite (no PostgreSQL / Spark)
+test-fast: manifest lint  ## lint + the unit tests: no dbt build, no end-to-end run (a few minutes; before each commit)
+	$(BIN)/pytest $(PARALLEL) -m "not integration"
+
+test-integration: manifest  ## every end-to-end test except the engine suite (no PostgreSQL / Spark)
 	scripts/ensure_chromium.sh
-	$(BIN)/pytest -m "not engines"
+	$(BIN)/pytest $(PARALLEL) -m "integration and not engines"
 
 test-engines: manifest  ## the same models on PostgreSQL and Spark: throwaway servers, equal answers, roles
 	$(BIN)/pytest -m engines
 
 test-unit: manifest  ## fast tests only
-	$(BIN)/pytest -m "not integration"
+	$(BIN)/pytest $(PARALLEL) -m "not integration"
 
 # DuckDB has one writer: runs launched from the UI queue one at a time (run_queue below; the
 # CLI writes the same block, and takes <warehouse>.lock for its own runs). A dagster.yaml that
@@ -130,9 +139,9 @@ SERVE_PORT ?= 3000
 serve: manifest  ## Dagster webserver + daemon on PostgreSQL: landing sensor, monthly run, alerts
 	DAGSTER_HOME=$(SERVE_HOME) $(BIN)/python -m orchestration.service.serve all --host $(SERVE_HOST) --port $(SERVE_PORT)
 
-lint: install  ## ruff lint + format check + the package's layers (.importlinter)
-	$(BIN)/ruff check orchestration tests scripts
-	$(BIN)/ruff format --check orchestration tests scripts
+lint: install  ## ruff lint + format check + the package's layers, runtime never imports devtools (.importlinter)
+	$(BIN)/ruff check orchestration devtools tests scripts
+	$(BIN)/ruff format --check orchestration devtools tests scripts
 	$(BIN)/lint-imports --no-cache
 
 env-example: $(VENV)/.installed  ## rewrite .env.example from orchestration/settings.py (every variable, its default)

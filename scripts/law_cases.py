@@ -4,7 +4,7 @@
     .venv/bin/python -m scripts.law_cases -k U1     # cases whose program:id or file has "U1"
     .venv/bin/python -m scripts.law_cases --keep data/law_cases   # keep the warehouses
 
-The law cases (rules/<state>/cases/*.yaml, orchestration/rules/cases.py) run in groups: cases
+The law cases (rules/<state>/cases/*.yaml, devtools/law_cases.py) run in groups: cases
 with the same as_of and options share one rulebook (the models hold one rulebook, one as_of and
 one set of options, per warehouse). For each group a fresh DuckDB file in a scratch folder gets
 
@@ -61,6 +61,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from devtools.law_cases import LoadedCase, load_case_files, write_case_extract
 from orchestration.engines import TableReplacer
 from orchestration.ingest.staging import (
     stage_canonical_extracts,
@@ -68,7 +69,6 @@ from orchestration.ingest.staging import (
     stage_supervision_files,
 )
 from orchestration.rules.as_of import AsOfError, check_as_of
-from orchestration.rules.cases import LoadedCase, load_case_files, write_case_extract
 from orchestration.rules.compile import compile_rulebook
 from orchestration.rules.load import (
     LoadedCodeInference,

@@ -43,7 +43,7 @@ def sh(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
 def inputs(keep: Path, name: str) -> list[str]:
     """A data set's run arguments; its files are generated once, by this checkout's generator."""
     d = keep / "inputs" / name
-    gen = [str(BIN / "cleanslate"), "generate"]
+    gen = [str(BIN / "python"), "-m", "devtools.generate"]  # from ROOT: devtools is beside it
     if name == "demo":
         # the Makefile's demo recipe, not a copy of it: its inputs and its run options
         make = ["make", "-s", "--no-print-directory", "-o", ".venv/.installed", f"DEMO_DIR={d}"]

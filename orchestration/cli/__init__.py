@@ -1,6 +1,5 @@
-"""`cleanslate`: fabricate extracts and run the clearance job through Dagster.
+"""`cleanslate`: run the clearance job through Dagster.
 
-cleanslate generate --rows 20000 --seed 7 --out data/extract.csv
 cleanslate run --extract data/extract.csv --as-of 2025-07-01 [--forecast] [--county "San Joaquin"]
                [--supervision supervision.csv [--supervision-complete]]
                [--options eligibility_options.json] [--out DIR] [--warehouse FILE] [--no-wait]
@@ -13,10 +12,8 @@ import sys
 import typer
 
 from orchestration.cli import audit, review, run
-from orchestration.generate.cli import register as register_generate
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-register_generate(app)
 
 app.command("run")(run.run_command)
 app.command("explain")(audit.explain_command)

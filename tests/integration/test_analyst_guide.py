@@ -18,9 +18,9 @@ import pytest
 from dbt.cli.main import dbtRunner
 from typer.testing import CliRunner
 
+from devtools.generate.canonical import generate_canonical
+from devtools.generate.extract import generate_extract
 from orchestration.cli import app
-from orchestration.generate.canonical import generate_canonical
-from orchestration.generate.extract import generate_extract
 from orchestration.settings import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.integration

@@ -10,10 +10,10 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
+from devtools.generate.canonical import generate_canonical
+from devtools.generate.extract import generate_extract
 from orchestration.cli import app
 from orchestration.exports.repository import read_repository_csv, read_repository_jsonl
-from orchestration.generate.canonical import generate_canonical
-from orchestration.generate.extract import generate_extract
 from orchestration.ingest.reader import sha256_of
 
 pytestmark = pytest.mark.integration

@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 import yaml
 
-from orchestration.generate.extract import generate_extract
+from devtools.generate.extract import generate_extract
 from orchestration.launch.environment import RUN_QUEUE_YAML, TELEMETRY_YAML, ensure_dagster_home
 from orchestration.launch.lock import EXIT_BUSY
 from orchestration.lib.locking import lock_file

@@ -84,7 +84,7 @@ def test_a_lost_record_stops_the_run(tmp_path, monkeypatch, record_property):
     """If ingest ever dropped a record, the recount from the file's bytes would not match
     staged + quarantined: the blocking check fails and nothing is exported."""
     import orchestration.ingest.assets as ingest
-    from orchestration.generate.extract import generate_extract
+    from devtools.generate.extract import generate_extract
 
     extract = tmp_path / "x.csv"
     generate_extract(extract, rows=200, seed=3)

@@ -17,9 +17,9 @@ import pytest
 from dagster_dbt import DbtCliResource
 from typer.testing import CliRunner
 
+from devtools.generate.extract import generate_extract
 from orchestration.cli import app
 from orchestration.exports.publish import clear_leftovers, staging_dir
-from orchestration.generate.extract import generate_extract
 from orchestration.resources import Warehouse
 
 pytestmark = pytest.mark.integration

@@ -6,9 +6,9 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from devtools.generate.extract import generate_extract
+from devtools.generate.supervision import generate_supervision
 from orchestration.cli import app
-from orchestration.generate.extract import generate_extract
-from orchestration.generate.supervision import generate_supervision
 from orchestration.ingest.recount import count_input_records
 
 pytestmark = pytest.mark.integration

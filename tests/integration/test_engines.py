@@ -26,9 +26,9 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from devtools.law_cases import load_case_files, write_case_extract
 from orchestration.cli import app
 from orchestration.engines import SparkSettings
-from orchestration.rules.cases import load_case_files, write_case_extract
 from orchestration.settings import PROJECT_ROOT
 from tests.integration.test_prop64_pipeline import _write_inputs
 

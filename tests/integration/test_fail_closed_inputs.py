@@ -16,8 +16,8 @@ import pytest
 from dagster import materialize
 from typer.testing import CliRunner
 
+from devtools.generate.extract import generate_extract
 from orchestration.cli import app
-from orchestration.generate.extract import generate_extract
 from orchestration.resources import Warehouse
 from orchestration.rules.as_of import enabled_laws
 from orchestration.rules.assets import rulebook

@@ -18,8 +18,8 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from devtools.generate.extract import generate_extract
 from orchestration.cli import app
-from orchestration.generate.extract import generate_extract
 from orchestration.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration

@@ -1,4 +1,4 @@
-"""The hostile corpus (orchestration/reliability/corpus.py) through the whole pipeline.
+"""The hostile corpus (devtools/reliability/corpus.py) through the whole pipeline.
 
 Every Quarantine case's files go through ONE `cleanslate run` together (distinct file names,
 distinct subjects): the run must succeed with exactly the expected rejects per file and line,
@@ -15,8 +15,8 @@ import pytest
 from dagster import AssetKey, DagsterInstance
 from typer.testing import CliRunner
 
+from devtools.reliability.corpus import AS_OF, CASES, RUN_OPTIONS, Failure, Quarantine
 from orchestration.cli import app
-from orchestration.reliability.corpus import AS_OF, CASES, RUN_OPTIONS, Failure, Quarantine
 
 pytestmark = pytest.mark.integration
 

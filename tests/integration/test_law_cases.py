@@ -17,8 +17,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from devtools.law_cases import LoadedCase, load_case_files, write_case_extract
 from orchestration.cli import app
-from orchestration.rules.cases import LoadedCase, load_case_files, write_case_extract
 from orchestration.rules.load import load_rules_dir
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 from scripts import law_cases as runner

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from devtools.generate.extract import generate_extract
 from orchestration.cli import app
 from orchestration.exports.publish import history_dir
-from orchestration.generate.extract import generate_extract
 from orchestration.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration

@@ -19,8 +19,8 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from devtools.generate.extract import generate_extract
 from orchestration.cli import app
-from orchestration.generate.extract import generate_extract
 
 pytestmark = pytest.mark.integration
 

@@ -25,12 +25,12 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
+from devtools.generate.canonical import generate_canonical
+from devtools.generate.extract import generate_extract
 from orchestration.cli import app
 from orchestration.exports.bundle import build_run_files
 from orchestration.exports.load import load_export_frames
 from orchestration.exports.review_workbook import HEADINGS
-from orchestration.generate.canonical import generate_canonical
-from orchestration.generate.extract import generate_extract
 from orchestration.resources import Warehouse
 from orchestration.review import store
 

@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from orchestration.cli import app
-from orchestration.generate.canonical import generate_canonical
-from orchestration.generate.extract import generate_extract
-from orchestration.ui_screenshots import (
+from devtools.generate.canonical import generate_canonical
+from devtools.generate.extract import generate_extract
+from devtools.ui_screenshots import (
     CHROMIUM,
     DECISION_TABLE,
     EXPANDED_GROUPS,
@@ -25,6 +24,7 @@ from orchestration.ui_screenshots import (
     graphql,
     webserver,
 )
+from orchestration.cli import app
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 

@@ -22,6 +22,9 @@ from orchestration.rules.compile import TABLES as RULE_TABLES
 from orchestration.rules.compile import compile_code_inference
 from orchestration.rules.load import load_code_inference
 
+# builds stg_doj__events and int_charge_codes_normalized with dbt once per module
+pytestmark = pytest.mark.integration
+
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 

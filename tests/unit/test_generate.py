@@ -1,4 +1,4 @@
-"""Tests for the fabricated DOJ research-file generator (orchestration/generate)."""
+"""Tests for the fabricated DOJ research-file generator (devtools/generate)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from orchestration.generate.cli import register
-from orchestration.generate.extract import (
+from devtools.generate.cli import app
+from devtools.generate.extract import (
     CODE_VARIANTS,
     DEFAULT_COUNTIES,
     HARD_CASES,
@@ -367,22 +366,11 @@ def test_memory_is_flat(tmp_path: Path) -> None:
 # ---- CLI -----------------------------------------------------------------------------------
 
 
-def make_app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def _root() -> None:
-        """cleanslate"""
-
-    register(app)
-    return app
-
-
 def test_cli_generate(tmp_path: Path) -> None:
     out = tmp_path / "cli.csv"
     result = CliRunner().invoke(
-        make_app(),
-        ["generate", "--rows", "300", "--seed", "4", "--out", str(out),
+        app,
+        ["--rows", "300", "--seed", "4", "--out", str(out),
          "--counties", "YOLO,FRESNO", "--counties", "ALAMEDA"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -399,13 +387,11 @@ def test_cli_generate(tmp_path: Path) -> None:
 def test_cli_no_header_and_errors(tmp_path: Path) -> None:
     out = tmp_path / "cli.csv"
     runner = CliRunner()
-    result = runner.invoke(
-        make_app(), ["generate", "--rows", "50", "--out", str(out), "--no-header"]
-    )
+    result = runner.invoke(app, ["--rows", "50", "--out", str(out), "--no-header"])
     assert result.exit_code == 0, result.output
     assert read(out)[0] is None and len(read(out)[1]) == 50
-    assert runner.invoke(make_app(), ["generate", "--out", str(out)]).exit_code != 0
-    assert runner.invoke(make_app(), ["generate", "--rows", "-5", "--out", str(out)]).exit_code != 0
+    assert runner.invoke(app, ["--out", str(out)]).exit_code != 0
+    assert runner.invoke(app, ["--rows", "-5", "--out", str(out)]).exit_code != 0
 
 
 def test_placeholder_fills_every_empty_cell_and_changes_nothing_else(tmp_path: Path) -> None:

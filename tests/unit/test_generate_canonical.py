@@ -1,4 +1,4 @@
-"""Tests for the fabricated canonical-extract generator (orchestration/generate/canonical.py).
+"""Tests for the fabricated canonical-extract generator (devtools/generate/canonical.py).
 
 Edge cases are detected from the files alone (clearance-law.md 9.2 CA, 9.3 UT, 9.4 PA).
 """
@@ -16,13 +16,13 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from orchestration.cli import app
-from orchestration.generate.canonical import (
+from devtools.generate.canonical import (
     EDGE_CASES,
     GENERATED_STATES,
     CanonicalStats,
     generate_canonical,
 )
+from devtools.generate.cli import app
 from orchestration.ingest.canonical_format import (
     DISPOSITIONS,
     GRADES,
@@ -616,7 +616,7 @@ def test_cli_canonical(tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "ut"
     result = runner.invoke(
-        app, ["generate", "--format", "canonical", "--state", "UT", "--rows", "300",
+        app, ["--format", "canonical", "--state", "UT", "--rows", "300",
               "--seed", "4", "--out", str(out)],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -629,7 +629,7 @@ def test_cli_canonical(tmp_path: Path) -> None:
 
     pq = tmp_path / "pa"
     result = runner.invoke(
-        app, ["generate", "--format", "canonical", "--state", "pa", "--file-format", "parquet",
+        app, ["--format", "canonical", "--state", "pa", "--file-format", "parquet",
               "--rows", "50", "--out", str(pq)],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -639,7 +639,7 @@ def test_cli_canonical(tmp_path: Path) -> None:
 def test_cli_errors(tmp_path: Path) -> None:
     runner = CliRunner()
     out = str(tmp_path / "x")
-    base = ["generate", "--rows", "10", "--out", out]
+    base = ["--rows", "10", "--out", out]
     result = runner.invoke(app, [*base, "--format", "canonical"])
     assert result.exit_code == 2 and "--state" in result.output
     assert "required with --format canonical" in result.output
@@ -649,7 +649,7 @@ def test_cli_errors(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "--state" in result.output
     assert not Path(out).exists()
     # the DOJ format is unchanged: --out is a file, and a folder is refused
-    result = runner.invoke(app, ["generate", "--rows", "20", "--out", str(tmp_path / "d.csv")])
+    result = runner.invoke(app, ["--rows", "20", "--out", str(tmp_path / "d.csv")])
     assert result.exit_code == 0 and "wrote 20 rows" in result.output
-    result = runner.invoke(app, ["generate", "--rows", "20", "--out", str(tmp_path)])
+    result = runner.invoke(app, ["--rows", "20", "--out", str(tmp_path)])
     assert result.exit_code == 2

@@ -10,9 +10,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from devtools.reliability.corpus import BY_NAME, CASES, Failure, Quarantine
 from orchestration.ingest.reader import read_extract
 from orchestration.ingest.recount import count_input_records
-from orchestration.reliability.corpus import BY_NAME, CASES, Failure, Quarantine
 
 QUARANTINE = [c for c in CASES if isinstance(c.expect, Quarantine)]
 
@@ -112,7 +112,7 @@ def test_bom_is_removed_header_or_not(tmp_path):
 def test_bom_in_the_middle_is_data_whatever_the_chunking(tmp_path):
     """polars drops a BOM at the start of its input: the reader must not depend on which
     record opens a chunk, so a BOM inside the file stays where it is, at any chunk size."""
-    from orchestration.reliability.corpus import _misd, line, write
+    from devtools.reliability.corpus import _misd, line, write
 
     path = write(
         tmp_path / "mid_bom.csv",

@@ -37,16 +37,16 @@ def test_the_package_keeps_its_layers():
         ("launch/lock.py", "from orchestration.cli.common import fail", "Layers"),
         # ingest reaching up into the exports stage
         ("ingest/staging.py", "import orchestration.exports.bundle", "Layers"),
-        # the runtime importing a development tool
-        ("exports/bundle.py", "import orchestration.bench", "development tools"),
+        # the runtime importing a development tool (devtools/), the CLI included
+        ("exports/bundle.py", "import devtools.bench", "development tools"),
+        ("cli/__init__.py", "from devtools.generate.cli import app", "development tools"),
     ],
 )
 def test_an_import_that_crosses_the_layers_the_wrong_way_fails(
     tmp_path, module, wrong_import, contract
 ):
-    shutil.copytree(
-        ROOT / "orchestration", tmp_path / "orchestration", ignore=shutil.ignore_patterns("*.pyc")
-    )
+    for package in ("orchestration", "devtools"):
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("*.pyc"))
     shutil.copy(ROOT / ".importlinter", tmp_path / ".importlinter")
     target = tmp_path / "orchestration" / module
     target.write_text(target.read_text() + f"\n\ndef _wrong():\n    {wrong_import}\n")

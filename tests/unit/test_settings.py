@@ -28,6 +28,7 @@ from orchestration.settings import (
 # documented.
 SCANNED = [
     *PROJECT_ROOT.glob("orchestration/**/*.py"),
+    *PROJECT_ROOT.glob("devtools/**/*.py"),
     *PROJECT_ROOT.glob("scripts/*"),
     *PROJECT_ROOT.glob("dbt_project/*.yml"),
     *PROJECT_ROOT.glob("dbt_project/macros/**/*.sql"),
@@ -73,7 +74,11 @@ def test_every_variable_the_project_reads_is_a_setting():
 def test_no_module_reads_the_variables_around_the_settings():
     direct = [
         f"{p.relative_to(PROJECT_ROOT)}: {m.group(0)}"
-        for p in [*PROJECT_ROOT.glob("orchestration/**/*.py"), *PROJECT_ROOT.glob("scripts/*.py")]
+        for p in [
+            *PROJECT_ROOT.glob("orchestration/**/*.py"),
+            *PROJECT_ROOT.glob("devtools/**/*.py"),
+            *PROJECT_ROOT.glob("scripts/*.py"),
+        ]
         if p.name != "settings.py"
         for m in DIRECT_READ.finditer(p.read_text())
     ]

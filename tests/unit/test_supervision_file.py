@@ -8,9 +8,10 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from devtools.generate.cli import app as generate_app
+from devtools.generate.extract import generate_extract
+from devtools.generate.supervision import generate_supervision
 from orchestration.cli import app
-from orchestration.generate.extract import generate_extract
-from orchestration.generate.supervision import generate_supervision
 from orchestration.ingest.canonical_format import TABLES
 from orchestration.ingest.canonical_reader import CanonicalFormatError, read_table_file
 from orchestration.ingest.recount import count_input_records
@@ -136,17 +137,17 @@ def test_cli_generate_and_run_arguments(extract, tmp_path):
     runner = CliRunner()
     out = tmp_path / "s.csv"
     result = runner.invoke(
-        app,
-        ["generate", "--format", "supervision", "--extract", str(extract), "--out", str(out)],
+        generate_app,
+        ["--format", "supervision", "--extract", str(extract), "--out", str(out)],
     )
     assert result.exit_code == 0, result.output
     assert "supervision rows" in result.output and out.is_file()
     result = runner.invoke(
-        app, ["generate", "--format", "supervision", "--rows", "5", "--extract", str(extract),
-              "--out", str(out)],
+        generate_app, ["--format", "supervision", "--rows", "5", "--extract", str(extract),
+                       "--out", str(out)],
     )  # fmt: skip
     assert result.exit_code != 0 and "--rows" in result.output
-    result = runner.invoke(app, ["generate", "--format", "supervision", "--out", str(out)])
+    result = runner.invoke(generate_app, ["--format", "supervision", "--out", str(out)])
     assert result.exit_code != 0 and "--extract" in result.output
     # --supervision-complete needs a file; a missing file stops before anything runs
     base = ["run", "--extract", str(extract), "--as-of", "2025-07-01"]

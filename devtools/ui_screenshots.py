@@ -1,6 +1,6 @@
 """Screenshots of the Dagster UI: the asset graph and the decision table's asset page.
 
-    python -m orchestration.ui_screenshots docs/images     # `make ui-images`, after `make demo`
+    python -m devtools.ui_screenshots docs/images     # `make ui-images`, after `make demo`
 
 Starts the Dagster webserver on a free port of 127.0.0.1 against $DAGSTER_HOME (an instance
 holding a clearance run, e.g. the demo's .dagster_home), drives Debian's headless Chromium

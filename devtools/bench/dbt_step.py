@@ -1,4 +1,4 @@
-"""The dbt step alone at statewide size (issue 15): `python -m orchestration.bench.dbt_step`.
+"""The dbt step alone at statewide size (issue 15): `python -m devtools.bench.dbt_step`.
 
 For each size, the benchmark extract (seed 11, every California law) is ingested once into a
 warehouse by the job's own ingest and rulebook assets (Dagster, in process; no dbt, no exports),
@@ -25,8 +25,8 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.bench.__main__ import AS_OF, bin_path, ensure_extract, machine
-from orchestration.bench.measure import run_measured
+from devtools.bench.__main__ import AS_OF, bin_path, ensure_extract, machine
+from devtools.bench.measure import run_measured
 from orchestration.settings import PROJECT_ROOT, settings
 
 MARK_START = "<!-- bench-dbt:start (written by make bench; edits here are overwritten) -->"
@@ -233,7 +233,7 @@ def main() -> None:
     if settings().bench_large and 10_000_000 not in sizes:
         sizes.append(10_000_000)
     repeats = settings().bench_repeats
-    # `python -m orchestration.bench.dbt_step render`: the page from the figures already kept
+    # `python -m devtools.bench.dbt_step render`: the page from the figures already kept
     if sys.argv[1:] != ["render"]:
         for n in sizes:
             r = bench(folder, n, 1 if n >= 10_000_000 else repeats)

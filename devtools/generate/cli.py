@@ -1,4 +1,4 @@
-"""`cleanslate generate`: write a fabricated extract.
+"""`python -m devtools.generate`: write a fabricated extract.
 
 `--format doj` (default): a CA DOJ research-file CSV (`--out` is a file).
 `--format canonical --state UT|PA|CA`: a canonical extract folder (docs/canonical-format.md;
@@ -7,8 +7,8 @@
 columns) for the subjects of a DOJ extract, keyed by SUBJECT_ID or CII (`--out` is a file; no
 `--rows`: one row per supervision period the extract's convictions imply).
 
-The console script's app lives in `orchestration/cli.py`; it wires this command in with
-`register(app)`.
+A development tool, not part of the runtime `cleanslate` CLI: run it from the repository root
+(`python -m` puts the root on sys.path), e.g. `make demo-inputs`.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from typing import Annotated
 
 import typer
 
-from orchestration.generate.canonical import GENERATED_STATES, generate_canonical
-from orchestration.generate.extract import generate_extract
-from orchestration.generate.supervision import generate_supervision
+from devtools.generate.canonical import GENERATED_STATES, generate_canonical
+from devtools.generate.extract import generate_extract
+from devtools.generate.supervision import generate_supervision
 
 
 class ExtractFormat(StrEnum):
@@ -224,6 +224,5 @@ def _generate_supervision(
     )
 
 
-def register(app: typer.Typer) -> None:
-    """Add the `generate` command to the `cleanslate` app."""
-    app.command("generate")(generate_command)
+app = typer.Typer(add_completion=False)
+app.command()(generate_command)

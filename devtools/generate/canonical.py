@@ -53,7 +53,7 @@ from datetime import date
 from itertools import accumulate
 from pathlib import Path
 
-from orchestration.generate.extract import _FIRST_F, _FIRST_M, _LAST, _Perm
+from devtools.generate.extract import _FIRST_F, _FIRST_M, _LAST, _Perm
 from orchestration.ingest.canonical_format import TABLES
 
 __all__ = [

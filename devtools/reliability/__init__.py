@@ -8,7 +8,7 @@ and stage the rest (`Quarantine`), or fail the run with a message naming the pro
 hold the pipeline to it.
 """
 
-from orchestration.reliability.corpus import (
+from devtools.reliability.corpus import (
     AS_OF,
     CASES,
     RUN_OPTIONS,

@@ -1,6 +1,6 @@
 """Fabricated supervision file for the subjects of a (fabricated) CA DOJ extract.
 
-`cleanslate generate --format supervision --extract EXTRACT.csv --seed S --out supervision.csv`
+`python -m devtools.generate --format supervision --extract EXTRACT.csv --seed S --out FILE`
 reads the extract's subjects and convictions and writes a canonical `supervision` table
 (docs/canonical-format.md: person_id, supervision_type, agency, start_date, end_date) keyed by
 SUBJECT_ID or CII_NUMBER, as a Supervised Release File for those subjects would be:

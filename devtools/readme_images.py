@@ -1,6 +1,6 @@
 """Render page 1 of a published court document and of the report to PNGs for the README.
 
-python -m orchestration.exports.readme_images data/demo/exports docs/images
+python -m devtools.readme_images data/demo/exports docs/images
 """
 
 import sys

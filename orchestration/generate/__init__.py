@@ -1,1 +1,0 @@
-"""Fabricated CA DOJ research-file extracts: see `extract.generate_extract` and `cli.register`."""
