@@ -99,10 +99,10 @@ law-cases: $(VENV)/.installed  ## every law case (rules/*/cases) against the dec
 	$(BIN)/python -m scripts.law_cases $(LAW_CASES_ARGS)
 
 # Two workers (TEST_WORKERS): a run keeps one core busy (dbt, or Dagster's Python), so two
-# runs side by side halve the suite on 2 cores. tests/conftest.py keeps each file on one worker
-# (a module's warehouse is built once) and the engine suite on one (one PostgreSQL, one Spark).
+# runs side by side halve the suite on 2 cores. Each test file runs on one worker (a module's
+# warehouse is built once); tests/conftest.py hands out the slowest files first.
 TEST_WORKERS ?= 2
-PARALLEL = -n $(TEST_WORKERS) --dist loadgroup
+PARALLEL = -n $(TEST_WORKERS) --dist loadfile
 
 test: manifest lint  ## lint, then unit + integration tests (what CI runs)
 	scripts/ensure_chromium.sh

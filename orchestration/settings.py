@@ -158,8 +158,7 @@ class _Postgres(BaseModel):
     pg_host: str = Field("127.0.0.1", description="The warehouse server.")
     pg_port: Port = Field(
         5432,
-        description="Its port (scripts/postgres.sh start: the first free port from 55432 when"
-        " unset).",
+        description="Its port (scripts/postgres.sh start: a free port the OS picks when unset).",
     )
     pg_database: str = Field("cleanslate", description="The warehouse database.")
     pg_sslmode: Literal["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] = (

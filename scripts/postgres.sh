@@ -9,7 +9,8 @@
 #   scripts/postgres.sh stop     stop the server and delete its directory
 #
 # CLEANSLATE_PG_DIR   where the server lives (default: ${TMPDIR:-/tmp}/cleanslate-pg)
-# CLEANSLATE_PG_PORT  the port (default: the first free port from 55432)
+# CLEANSLATE_PG_PORT  the port (default: a free port the OS picks; two servers started at
+#                     once, as two test workers may, never pick the same one)
 # Role passwords are throwaway ones (CLEANSLATE_PG_PASSWORD, default cleanslate-local); the
 # superuser `postgres` connects over the Unix socket in the directory only.
 set -euo pipefail
@@ -44,14 +45,9 @@ as_postgres() {
 free_port() {
     python3 - <<'PY'
 import socket
-for port in range(55432, 55532):
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        print(port)
-        break
+with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    print(s.getsockname()[1])
 PY
 }
 

@@ -81,13 +81,12 @@ def _dbt_runs_only_in_integration_tests():
     mp.undo()
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups
 def pytest_collection_modifyitems(config, items):
-    """For pytest-xdist (`make test`: -n 2 --dist loadgroup): each test file runs on one worker,
-    so a module's fixtures (a built warehouse) are built once; every engine test shares one
-    worker, so one PostgreSQL server and one Spark start; the slowest groups are handed out
-    first (the engine suite, the browser, then the other runs), so no long file starts last.
-    Order within a file is kept."""
+    """For pytest-xdist (`make test`: -n 2 --dist loadfile, each file on one worker, so a
+    module's fixtures, a built warehouse, are built once): the slowest files are handed out
+    first (the engine suite, the browser, then the other end-to-end runs), so no long file
+    starts last. Order within a file is kept. (--dist loadgroup would put the engine files on
+    one worker, but pytest-xdist 3.8 cannot set its groups under pytest 9.)"""
 
     def rank(item) -> int:
         if item.get_closest_marker("engines"):
@@ -96,9 +95,6 @@ def pytest_collection_modifyitems(config, items):
             return 1
         return 2 if item.get_closest_marker("integration") else 3
 
-    for item in items:
-        group = "engines" if item.get_closest_marker("engines") else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
     items.sort(key=rank)  # stable: files and tests keep their order within a rank
 
 
