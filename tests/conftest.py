@@ -7,9 +7,14 @@ import __main__
 
 # pytest-xdist's workers run with a main module that has neither __spec__ nor __file__: PySpark
 # (imported by Great Expectations) takes that for its own doctest runner and calls sys.exit(0)
-# on import. Name the worker's main module so GE imports as it does under `cleanslate`.
+# on import. Import GE once with the worker's main module named, then unname it again:
+# multiprocessing's spawn (the export workers) would try to import a main module by that name.
 if getattr(__main__, "__spec__", None) is None and not hasattr(__main__, "__file__"):
     __main__.__file__ = "<pytest-xdist worker>"
+    try:
+        import great_expectations  # noqa: F401
+    finally:
+        del __main__.__file__
 
 from orchestration.transform.project import dbt_project
 
