@@ -5,8 +5,8 @@ type (int_rule_conditions_evaluated; tests/unit/test_condition_unit_test_coverag
 every type has its met / not met / unknown cases). They must not depend on what a warehouse
 holds: their inputs are typed from macros/unit_test_fixtures.sql when the warehouse has no such
 relation, and the evaluator runs every condition type's SQL when the rule tables are unit
-test fixtures (condition_types_in_use). test_prop64_pipeline.py runs every unit test again on a
-built warehouse and checks the declared column types against it.
+test fixtures (condition_types_in_use). test_prop64_pipeline.py runs the other unit tests on a
+built warehouse and checks these declared column types against it.
 """
 
 from __future__ import annotations
