@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from orchestration.ingest.reader import sha256_of
+from orchestration.lib.hashing import sha256_of
 from orchestration.resources import Warehouse
 
 # Columns audit.runs gained for reproduction (older warehouses get them added, NULL).

@@ -43,7 +43,7 @@ from orchestration.exports.court_pdf import REF_LENGTH
 from orchestration.exports.gogen_bundle import CONDENSED_COLUMNS
 from orchestration.ingest.canonical_format import TABLES
 from orchestration.ingest.doj_format import COLUMNS as DOJ_COLUMNS
-from orchestration.ingest.reader import sha256_of
+from orchestration.lib.hashing import sha256_of
 from orchestration.review import store as review_store
 from orchestration.settings import rules_dir as default_rules_dir
 

@@ -317,7 +317,7 @@ def reconcile(root: Path, decisions: pl.DataFrame, forecast: bool = False) -> li
     import fastexcel
     import pypdfium2 as pdfium
 
-    from orchestration.ingest.reader import sha256_of
+    from orchestration.lib.hashing import sha256_of
 
     problems: list[str] = []
     out = left_out(decisions)

@@ -46,7 +46,7 @@ from typing import Any
 
 import polars as pl
 
-from orchestration.ingest.reader import sha256_of
+from orchestration.lib.hashing import sha256_of
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100

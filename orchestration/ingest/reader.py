@@ -15,7 +15,6 @@ Exact duplicate records are not this module's business: the ingest asset quarant
 SQL once every file is staged (orchestration/ingest/assets.py).
 """
 
-import hashlib
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from pathlib import Path
 import polars as pl
 
 from orchestration.ingest.doj_format import COLUMNS, FIELD_COUNT, HEADER_PREFIX
+from orchestration.lib.hashing import sha256_of
 
 CHUNK_BYTES = 32 * 1024 * 1024
 LINEAGE_COLUMNS = {"source_file": pl.String, "source_line": pl.Int64, "source_sha256": pl.String}
@@ -53,14 +53,6 @@ class FileStats:
     blank_lines: int = 0
     bytes: int = 0
     errors: dict[str, int] = field(default_factory=dict)
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _lines(path: Path, chunk_bytes: int) -> Iterator[tuple[int, list[bytes]]]:

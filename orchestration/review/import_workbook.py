@@ -27,7 +27,7 @@ import duckdb
 import polars as pl
 
 from orchestration.exports.review_workbook import HEADINGS, LAYOUT
-from orchestration.ingest.reader import sha256_of
+from orchestration.lib.hashing import sha256_of
 from orchestration.review import store
 
 SUMMARY = "Summary"

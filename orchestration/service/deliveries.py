@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo
 from dagster import DynamicPartitionsDefinition
 
 from orchestration.ingest.assets import EXTRACT_SUFFIXES
+from orchestration.lib.hashing import sha256_and_size
 from orchestration.settings import exports_dir, settings
 
 DELIVERIES = DynamicPartitionsDefinition(name="deliveries")
@@ -177,25 +178,15 @@ def fingerprint(path: Path) -> str:
     return h.hexdigest()[:32]
 
 
-def _file_sha256(path: Path) -> tuple[str, int]:
-    h = hashlib.sha256()
-    size = 0
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-            size += len(chunk)
-    return h.hexdigest(), size
-
-
 def content_digest(path: Path) -> Digest:
     """SHA-256 of a file; of a folder, SHA-256 over its files' relative paths and SHA-256s."""
     if path.is_file():
-        sha, size = _file_sha256(path)
+        sha, size = sha256_and_size(path)
         return Digest(sha, {path.name: sha}, size)
     files: dict[str, str] = {}
     total = 0
     for f in _files(path):
-        files[f.relative_to(path).as_posix()], size = _file_sha256(f)
+        files[f.relative_to(path).as_posix()], size = sha256_and_size(f)
         total += size
     h = hashlib.sha256()
     for rel, sha in sorted(files.items()):

@@ -14,7 +14,7 @@ from devtools.generate.canonical import generate_canonical
 from devtools.generate.extract import generate_extract
 from orchestration.cli import app
 from orchestration.exports.repository import read_repository_csv, read_repository_jsonl
-from orchestration.ingest.reader import sha256_of
+from orchestration.lib.hashing import sha256_of
 
 pytestmark = pytest.mark.integration
 
