@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from orchestration.launch import run_history
 from orchestration.launch.processes import child_processes, stop_processes
 from orchestration.launch.run_log import quiet_stdout, run_log_path
 
@@ -92,38 +93,21 @@ def execute_clearance(run_config: dict, warehouse_file: Path, verbose: bool) -> 
     """Execute the `clearance` job in this process, on the DAGSTER_HOME instance."""
     from dagster import DagsterInstance
 
-    unsynced_sqlite_run_history()
+    run_history.install()
 
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def("clearance")
     children_before = child_processes()
     run_log = run_log_path(warehouse_file)
-    with DagsterInstance.get() as instance, quiet_stdout(run_log, verbose):
-        result = job.execute_in_process(
-            run_config=run_config, instance=instance, raise_on_error=False
-        )
+    try:
+        with DagsterInstance.get() as instance, quiet_stdout(run_log, verbose):
+            result = job.execute_in_process(
+                run_config=run_config, instance=instance, raise_on_error=False
+            )
+    finally:
+        run_history.release()
     # A step that fails while dbt runs leaves dbt writing to the warehouse: stop it before the
     # warehouse lock is released, so the next run finds the warehouse free and consistent.
     leftover = {p: c for p, c in child_processes().items() if p not in children_before}
     return Executed(result, run_log, stop_processes(leftover))
-
-
-def unsynced_sqlite_run_history() -> None:
-    """Dagster's default (SQLite) run storage opens, commits with fsync and closes a database
-    for every event: about 500 events a run, 10-14 s of a 100-row run on this machine class
-    (py-spy; docs/benchmarks.md). In this process, skip the fsync (a per-connection setting;
-    changing the journal mode would need a lock that other connections may hold). What that
-    risks is the Dagster run history of a run cut short by an OS crash, never the warehouse
-    (DuckDB has its own WAL) nor the audit tables inside it. A production instance keeps its
-    history in PostgreSQL (deploy/dagster.yaml) and is unaffected.
-    """
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
-    @event.listens_for(Engine, "connect")
-    def _pragmas(dbapi_connection, _record) -> None:
-        if type(dbapi_connection).__module__.startswith("sqlite3"):
-            cursor = dbapi_connection.cursor()
-            cursor.execute("pragma synchronous = off")
-            cursor.close()
