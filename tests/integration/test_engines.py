@@ -2,8 +2,9 @@
 
 The hand-written CA DOJ extract of test_prop64_pipeline.py goes through the whole pipeline
 (`cleanslate run`: ingest, rules, dbt build, gates, exports) once per engine (DBT_TARGET dev,
-pg, spark). Every law-case group of rules/*/cases runs through the pipeline on DuckDB; the same
-staged records and compiled rules are then built on PostgreSQL and on Spark
+pg, spark). Every law-case group of rules/*/cases is staged and built on DuckDB by the law-case
+runner (scripts/law_cases.py); the same staged records and compiled rules are then built on
+PostgreSQL and on Spark
 (tests/integration/engine_batch.py: the dbt step's own publish / fetch). The decision tables
 (fct_decisions, fct_decision_criteria) must be equal row for row and value for
 value: ids, determinations, reliefs, reasons, dates, facts, rule traces. The county files the
@@ -12,7 +13,6 @@ three pipelines publish must be byte-identical.
 Servers: a throwaway PostgreSQL and a local Spark (fixtures in conftest.py).
 """
 
-import json
 import shutil
 import subprocess
 import sys
@@ -26,10 +26,11 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from devtools.law_cases import load_case_files, write_case_extract
+from devtools.law_cases import load_case_files
 from orchestration.cli import app
 from orchestration.engines import SparkSettings
 from orchestration.settings import PROJECT_ROOT
+from scripts import law_cases as law_case_runner
 from tests.integration.test_prop64_pipeline import _write_inputs
 
 pytestmark = [pytest.mark.integration, pytest.mark.engines]
@@ -39,8 +40,9 @@ TABLES = {
     "fct_decisions": ("decision_id",),
     "fct_decision_criteria": ("program", "charge_key", "rule_id", "condition_seq"),
 }
+CASES = load_case_files(PROJECT_ROOT / "rules")
 CASE_GROUPS: dict[str, list] = defaultdict(list)
-for _lc in load_case_files(PROJECT_ROOT / "rules"):
+for _lc in CASES:
     CASE_GROUPS[_lc.group].append(_lc)
 
 
@@ -72,26 +74,25 @@ def runs(tmp_path_factory, postgres_server, spark_env, pytestconfig):
             _cli_run(mp, target, extracts, db, tmp / f"out_{target}")
             seconds[target] += time.monotonic() - started
             built["prop64"][target] = db
-        # 2. The law cases: each group through the pipeline on DuckDB ...
-        for n, (group, cases) in enumerate(sorted(CASE_GROUPS.items())):
-            started = time.monotonic()
-            folder = tmp / f"cases{n}"
-            paths = [write_case_extract(lc, folder / "extracts") for lc in cases]
-            # hand-made cases, some deliberately unreadable or out of every law's scope: the run
-            # gates are for real extracts (as in test_law_cases)
-            extra = [cases[0].as_of.isoformat(), "--max-unread-share", "1", "--expect-empty"]
-            if cases[0].options:
-                options = folder / "options.json"
-                options.write_text(json.dumps(cases[0].options))
-                extra += ["--options", str(options)]
-            db = folder / "dev.duckdb"
-            _cli_run(mp, "dev", paths, db, folder / "out", *extra)
-            seconds["dev"] += time.monotonic() - started
+        # 2. The law cases: each group's staged records and compiled rules in a scratch
+        # warehouse, built on DuckDB by the law-case runner (one in-process dbt build per
+        # group; test_law_cases proves it decides as the pipeline does, whose every stage ran
+        # on each engine above) ...
+        started = time.monotonic()
+        keep = tmp / "cases"
+        results = law_case_runner.run_cases(CASES, PROJECT_ROOT / "rules", keep=keep)
+        for n, ((group, _), result) in enumerate(
+            zip(sorted(CASE_GROUPS.items()), results, strict=True)
+        ):
+            assert result.group.cases == CASE_GROUPS[group], group
+            assert not result.problems, f"{group}: " + "\n".join(result.problems)
+            db = keep / f"group{n}" / law_case_runner.WAREHOUSE_NAME
             built[f"cases:{group}"]["dev"] = db
             for target in TARGETS[1:]:
-                copy = folder / f"{target}.duckdb"
+                copy = db.with_name(f"{target}.duckdb")
                 shutil.copyfile(db, copy)
                 built[f"cases:{group}"][target] = copy
+        seconds["dev"] += time.monotonic() - started
         # ... and the same staged records and rules built on PostgreSQL and on Spark.
         for target in TARGETS[1:]:
             started = time.monotonic()
