@@ -15,9 +15,8 @@ produced the file is recorded in manifest.json.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +25,11 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from orchestration.exports.publish import decision_set_reference
+from orchestration.lib.pdf import FONT_DIR, fix_creation_date, use_fonts
 from orchestration.review.store import agreed, left_out
 
-# A Unicode TTF font (names and citations carry "§", accents, curly quotes); monkeypatch in tests.
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
-FONT_NAME = "DejaVu"
-CORE_FONT = "Helvetica"
-
+# Fonts (lib/pdf.py): DejaVu where installed, as names and citations carry "§", accents and
+# curly quotes. FONT_DIR is read when a document is drawn: tests monkeypatch it here.
 PAGE_FORMAT = "Letter"
 MARGIN = 15.0  # mm
 BODY_SIZE = 10.0
@@ -142,47 +138,6 @@ TABLE_WIDTHS = (21, 36, 17, 28, 17, 27, 27)
 # decision id: clerks can quote it, and reconciliation finds every decision in the text.
 REF_LENGTH = 10
 
-# Latin-1 fallback for the core font: typographic characters that are not in Latin-1
-_LATIN1_MAP = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2026": "...",
-        "\u00a0": " ",
-        "\u2022": "*",
-        "Ł": "L",
-        "ł": "l",
-        "Đ": "D",
-        "đ": "d",
-        "Œ": "OE",
-        "œ": "oe",
-        "ı": "i",
-    }
-)
-
-
-def latin1(text: str) -> str:
-    """Text the core (Latin-1) fonts can draw: '§' and 'é' survive, the rest degrade."""
-    text = text.translate(_LATIN1_MAP)
-    try:
-        text.encode("latin-1")
-        return text
-    except UnicodeEncodeError:
-        pass
-    out = []
-    for ch in text:
-        try:
-            ch.encode("latin-1")
-            out.append(ch)
-        except UnicodeEncodeError:
-            base = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
-            out.append(base or "?")
-    return "".join(out)
-
 
 def fmt_date(d: date | None, raw: str | None = None) -> str:
     """MM/DD/YYYY; the raw source string when the date was not parseable; '' when neither."""
@@ -232,19 +187,13 @@ def _plural(n: int, word: str) -> str:
 
 
 class _CourtPDF(FPDF):
-    def __init__(self, running: str, program_line: str, footer_text: str, unicode: bool) -> None:
+    def __init__(self, running: str, program_line: str, footer_text: str) -> None:
         super().__init__(orientation="P", unit="mm", format=PAGE_FORMAT)
         self.running = running
         self.program_line = program_line
         self.footer_text = footer_text
-        self.font_family_name = FONT_NAME if unicode else CORE_FONT
-        self.unicode = unicode
-        if unicode:
-            for style, file in FONT_FILES.items():
-                self.add_font(FONT_NAME, style=style, fname=str(FONT_DIR / file))
-
-    def t(self, text: str) -> str:
-        return text if self.unicode else latin1(text)
+        # DejaVu when installed, else Helvetica with every string folded to Latin-1
+        self.font_family_name, self.t = use_fonts(self, FONT_DIR)
 
     def header(self) -> None:
         self.set_font(self.font_family_name, "B", 8)
@@ -422,18 +371,16 @@ def write_court_document(
     doc_title = f"MOTION AND [PROPOSED] ORDER FOR {relief_title(program_id, reliefs)}"
     full_title = f"{doc_title} PURSUANT TO {citations}"
 
-    unicode = all((FONT_DIR / f).is_file() for f in FONT_FILES.values())
     pdf = _CourtPDF(
         running=court,
         program_line=f"{title_text} ({program_id})  ·  County: {county_name}  ·  "
         f"Determinations as of {as_of.isoformat()}",
         footer_text=f"Decision set {reference}  ·  Rules version {rules_text}  ·  "
         f"Generated from decision table; {_plural(len(records), 'listed charge')}",
-        unicode=unicode,
     )
     t = pdf.t
     fam = pdf.font_family_name
-    pdf.set_creation_date(datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC))
+    fix_creation_date(pdf, as_of)
     pdf.set_title(t(full_title))
     pdf.set_author(t(fill(style.movant)))
     pdf.set_subject(t(f"{program_id} {county_name} {as_of.isoformat()}"))
@@ -606,7 +553,7 @@ def write_court_document(
         "pages": pdf.pages_count,
         "bytes": len(data),
         "charge_keys": charge_keys,
-        "font": FONT_NAME if unicode else CORE_FONT,
+        "font": pdf.font_family_name,
         "reference": reference,
         "placements": placements,
     }

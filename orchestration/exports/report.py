@@ -48,15 +48,15 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import unicodedata
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from orchestration.exports.publish import decision_set_reference
+from orchestration.lib.pdf import FONT_DIR, fix_creation_date, use_fonts
 
 DETERMINATIONS = ("eligible", "not_yet_eligible", "needs_review", "not_eligible")
 DETERMINATION_LABELS = {
@@ -88,8 +88,6 @@ PDF_FILE = "report.pdf"
 CHARTS_DIR = "charts"
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 TEMPLATE = "report.html.j2"
-DEJAVU_DIR = Path("/usr/share/fonts/truetype/dejavu")
-
 DECISION_COLUMNS = (
     "charge_key",
     "person_key",
@@ -947,28 +945,7 @@ def render_html(data: dict[str, Any]) -> str:
     return env.get_template(TEMPLATE).render(**data)
 
 
-_LATIN1_MAP = str.maketrans(
-    {
-        "…": "...",
-        "–": "-",
-        "—": "-",
-        "≥": ">=",
-        "≤": "<=",
-        "’": "'",
-        "‘": "'",
-        "“": '"',
-        "”": '"',
-        "×": "x",
-    }
-)
-
-
-def _latin1(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text.translate(_LATIN1_MAP))
-    return text.encode("latin-1", "replace").decode("latin-1")
-
-
-def render_pdf(data: dict[str, Any], out_dir: Path, font_dir: Path | None = DEJAVU_DIR) -> bytes:
+def render_pdf(data: dict[str, Any], out_dir: Path, font_dir: Path | None = FONT_DIR) -> bytes:
     """The same sections as the HTML, drawn with fpdf2: tables (paged, headings repeated) and
     the chart PNGs under out_dir. DejaVu Sans when present (Unicode), else Helvetica with text
     folded to Latin-1. The creation date is the as-of date (midnight UTC), so bytes repeat."""
@@ -977,7 +954,7 @@ def render_pdf(data: dict[str, Any], out_dir: Path, font_dir: Path | None = DEJA
 
     meta = data["meta"]
     pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.set_creation_date(datetime.combine(_as_date(meta["as_of"]), time(0, 0), tzinfo=UTC))
+    fix_creation_date(pdf, _as_date(meta["as_of"]))
     pdf.set_title(meta["title"])
     pdf.set_subject(f"Decisions as of {meta['as_of']}, decision set {meta['decision_set']}")
     pdf.set_author("Clean Slate Warehouse")
@@ -985,14 +962,7 @@ def render_pdf(data: dict[str, Any], out_dir: Path, font_dir: Path | None = DEJA
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.set_margins(12, 12, 12)
 
-    regular = font_dir / "DejaVuSans.ttf" if font_dir else None
-    bold = font_dir / "DejaVuSans-Bold.ttf" if font_dir else None
-    if regular and bold and regular.is_file() and bold.is_file():
-        pdf.add_font("DejaVu", "", str(regular))
-        pdf.add_font("DejaVu", "B", str(bold))
-        family, text = "DejaVu", (lambda s: s)
-    else:
-        family, text = "Helvetica", _latin1
+    family, text = use_fonts(pdf, font_dir)
 
     def footer() -> None:
         pdf.set_y(-10)
