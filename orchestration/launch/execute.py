@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from orchestration.launch import run_history
 from orchestration.launch.processes import child_processes, stop_processes
 from orchestration.launch.run_log import quiet_stdout, run_log_path
+from orchestration.lib.run_config import clearance_ops
 
 if TYPE_CHECKING:
     from dagster import AssetCheckEvaluation, ExecuteInProcessResult
@@ -31,33 +32,21 @@ def clearance_run_config(
     loggers: dict = {"console": {"config": {"log_level": "DEBUG" if verbose else "WARNING"}}}
     if not verbose:
         loggers["progress"] = {}
-    return {
-        "loggers": loggers,
-        "ops": {
-            # files are CA DOJ research-file extracts; folders are canonical extracts
-            "doj_extracts": {"config": {"extracts": [str(p) for p in extracts if p.is_file()]}},
-            "canonical_extracts": {
-                "config": {"extracts": [str(p) for p in extracts if p.is_dir()]}
-            },
-            # supervision files for the DOJ subjects (--supervision, --supervision-complete)
-            "doj_supervision": {
-                "config": {
-                    "files": [str(p) for p in supervision or []],
-                    "complete": supervision_complete,
-                }
-            },
-            "rulebook": {
-                "config": {
-                    "as_of": as_of,
-                    "options_file": str(options.resolve()) if options else None,
-                    "forecast": forecast,  # --forecast: a future as-of, no court documents
-                }
-            },
-            "exports__staged_files": {"config": {"out_dir": str(out_dir), "county": county}},
-            # the run gates' settings (--max-unread-share, --expect-empty); defaults otherwise
-            **(gates or {}),
-        },
-    }
+    ops = clearance_ops(
+        # files are CA DOJ research-file extracts; folders are canonical extracts
+        doj=[p for p in extracts if p.is_file()],
+        canonical=[p for p in extracts if p.is_dir()],
+        as_of=as_of,
+        out_dir=out_dir,
+        options_file=str(options.resolve()) if options else None,
+        county=county,
+        forecast=forecast,  # --forecast: a future as-of, no court documents
+        # --supervision, --supervision-complete: none unless named (never the landing folder's)
+        supervision=supervision or [],
+        supervision_complete=supervision_complete,
+    )
+    # the run gates' settings (--max-unread-share, --expect-empty); defaults otherwise
+    return {"loggers": loggers, "ops": {**ops, **(gates or {})}}
 
 
 @dataclass(frozen=True)

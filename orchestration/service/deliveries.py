@@ -41,6 +41,7 @@ from dagster import DynamicPartitionsDefinition
 
 from orchestration.ingest.assets import EXTRACT_SUFFIXES
 from orchestration.lib.hashing import sha256_and_size
+from orchestration.lib.run_config import clearance_ops
 from orchestration.settings import exports_dir, settings
 
 DELIVERIES = DynamicPartitionsDefinition(name="deliveries")
@@ -312,16 +313,13 @@ def run_config(extracts: list[Delivery], as_of: str) -> dict:
     CLEANSLATE_OPTIONS (optional) names a county eligibility-options JSON for service runs.
     """
     configured = settings().options
-    options = str(configured) if configured else None
     return {
-        "ops": {
-            "doj_extracts": {
-                "config": {"extracts": [str(d.path) for d in extracts if d.kind == "doj"]}
-            },
-            "canonical_extracts": {
-                "config": {"extracts": [str(d.path) for d in extracts if d.kind == "canonical"]}
-            },
-            "rulebook": {"config": {"as_of": as_of, "options_file": options}},
-            "exports__staged_files": {"config": {"out_dir": str(exports_dir()), "county": None}},
-        }
+        "ops": clearance_ops(
+            doj=[d.path for d in extracts if d.kind == "doj"],
+            canonical=[d.path for d in extracts if d.kind == "canonical"],
+            as_of=as_of,
+            out_dir=exports_dir(),
+            options_file=str(configured) if configured else None,
+            # supervision: the asset's default, the landing folder's supervision/ files
+        )
     }
