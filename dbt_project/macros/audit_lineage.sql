@@ -30,7 +30,7 @@ create table if not exists {{ export_lines_relation() }} (
   against the source line. The record's fields in the staged table's column order (the file's
   own order for the CA DOJ research file; docs/canonical-format.md's order for canonical
   tables), lineage columns (source_*) left out, NULL as '', joined with '|':
-      md5('|'.join(fields))      (orchestration/audit/trace.py: row_hash)
+      md5('|'.join(fields))      (orchestration/lib/keys.py: row_hash)
   The columns are read from the warehouse at run time, so a column added to a format is in the
   hash without editing this macro.
 -#}

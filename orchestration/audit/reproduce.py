@@ -13,7 +13,6 @@ revision is only a warning (the comparison of the decisions will tell). `compare
 the re-run's decisions against the recorded audit.decisions, decision by decision.
 """
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +23,7 @@ import duckdb
 import polars as pl
 
 from orchestration.lib.hashing import sha256_of
+from orchestration.lib.keys import decision_id
 from orchestration.resources import Warehouse
 
 # Columns audit.runs gained for reproduction (older warehouses get them added, NULL).
@@ -318,8 +318,8 @@ def code_warnings(run: RecordedRun, revision: str, dirty: bool) -> list[str]:
 
 def _with_ids(frame: pl.DataFrame) -> pl.DataFrame:
     """decision_id where an older record lacks it (md5 of program | charge_key, as in dbt)."""
-    computed = pl.concat_str("program", pl.lit("|"), "charge_key").map_elements(
-        lambda s: hashlib.md5(s.encode()).hexdigest(), return_dtype=pl.String
+    computed = pl.struct("program", "charge_key").map_elements(
+        lambda r: decision_id(r["program"], r["charge_key"]), return_dtype=pl.String
     )
     if "decision_id" not in frame.columns:
         return frame.with_columns(decision_id=computed)

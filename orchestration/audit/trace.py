@@ -19,7 +19,6 @@ canonical extracts the person_id and the charge_id (`charge_ref` in the marts).
 """
 
 import csv
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +43,7 @@ from orchestration.exports.gogen_bundle import CONDENSED_COLUMNS
 from orchestration.ingest.canonical_format import TABLES
 from orchestration.ingest.doj_format import COLUMNS as DOJ_COLUMNS
 from orchestration.lib.hashing import sha256_of
+from orchestration.lib.keys import row_hash
 from orchestration.review import store as review_store
 from orchestration.settings import rules_dir as default_rules_dir
 
@@ -126,12 +126,6 @@ class Chain:
 
 # --------------------------------------------------------------------------------------------
 # Pure helpers
-
-
-def row_hash(fields: list[str | None]) -> str:
-    """md5 of a staged record: its fields joined with '|', None as '' (the dbt macro's recipe,
-    dbt_project/macros/audit_lineage.sql staged_row_hash)."""
-    return hashlib.md5("|".join("" if f is None else f for f in fields).encode()).hexdigest()
 
 
 def doj_fields(line: str) -> list[str]:

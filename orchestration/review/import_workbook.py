@@ -15,7 +15,6 @@ Only counts, sheet names and row numbers are printed: never a field of a record.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ import polars as pl
 
 from orchestration.exports.review_workbook import HEADINGS, LAYOUT
 from orchestration.lib.hashing import sha256_of
+from orchestration.lib.keys import decision_id
 from orchestration.review import store
 
 SUMMARY = "Summary"
@@ -418,7 +418,7 @@ def plan(con: duckdb.DuckDBPyConnection, workbook: Workbook, reviewer: str) -> P
             result.edited.append((r, "the Decision id is not one this project writes"))
         elif current is None and not d["known_before"]:
             unknown.append(f"{r.where}: {ref} is no decision of this warehouse")
-        elif _decision_id(r.program, r.charge_key) != r.decision_id:
+        elif decision_id(r.program, r.charge_key) != r.decision_id:
             result.edited.append((r, f"{ref}: Program or Charge key edited (not {ref}'s)"))
         elif current is None:
             result.stale.append((r, f"{ref}: no longer decided (not in this run's decisions)"))
@@ -447,13 +447,6 @@ def plan(con: duckdb.DuckDBPyConnection, workbook: Workbook, reviewer: str) -> P
             unknown,
         )
     return result
-
-
-def _decision_id(program: str | None, charge_key: str | None) -> str | None:
-    """fct_decisions' decision_id: md5(program | charge_key)."""
-    if program is None or charge_key is None:
-        return None
-    return hashlib.md5(f"{program}|{charge_key}".encode()).hexdigest()
 
 
 def record(con: duckdb.DuckDBPyConnection, p: Plan) -> str:
