@@ -112,6 +112,8 @@ class Settings:
 
     verbose: bool = False
     model_tests: bool = True
+    # models to build besides the decision table (test_engines: fct_decision_criteria)
+    also_build: tuple[str, ...] = ()
 
 
 @dataclass
@@ -322,7 +324,7 @@ def build(manifest: Any, warehouse: Path, target: Path, settings: Settings) -> A
         *_dbt_args("build", target, settings.verbose),
         "--no-write-json",
         "--select",
-        *selection(manifest, settings.model_tests),
+        *selection(manifest, settings.model_tests, settings.also_build),
         "--exclude-resource-type",
         "unit_test",
         # a test runs when every model it reads is built (never on a missing table); without
@@ -337,8 +339,11 @@ def build(manifest: Any, warehouse: Path, target: Path, settings: Settings) -> A
             _release_duckdb()
 
 
-def selection(manifest: Any, model_tests: bool = True) -> list[str]:
-    """What one build selects: the decision table and every model it reads; with the model
+def selection(
+    manifest: Any, model_tests: bool = True, also_build: tuple[str, ...] = ()
+) -> list[str]:
+    """What one build selects: the decision table (and `also_build`) and every model they
+    read; with the model
     tests, also any model one of their tests reads besides them (a relationships test to a
     model the decisions do not read, e.g. stg_rules__condition_types), with what it reads;
     and the law-case test."""
@@ -347,11 +352,9 @@ def selection(manifest: Any, model_tests: bool = True) -> list[str]:
     def parents(uid: str) -> list[str]:  # a seed depends on macros only
         return getattr(nodes[uid].depends_on, "nodes", [])
 
-    root = next(
-        uid for uid, n in nodes.items() if n.resource_type == "model" and n.name == DECISION_MODEL
-    )
+    roots = (DECISION_MODEL, *also_build)
     needed: set[str] = set()
-    todo = [root]
+    todo = [uid for uid, n in nodes.items() if n.resource_type == "model" and n.name in roots]
     while todo:
         uid = todo.pop()
         if uid in nodes and uid not in needed:
@@ -366,7 +369,7 @@ def selection(manifest: Any, model_tests: bool = True) -> list[str]:
                     for p in parents(uid)
                     if p in nodes and p not in needed and nodes[p].resource_type == "model"
                 }
-    return [f"+{DECISION_MODEL}", *sorted(f"+{nodes[p].name}" for p in extra), TEST_NAME]
+    return [*(f"+{m}" for m in roots), *sorted(f"+{nodes[p].name}" for p in extra), TEST_NAME]
 
 
 def _release_duckdb() -> None:

@@ -80,7 +80,12 @@ def runs(tmp_path_factory, postgres_server, spark_env, pytestconfig):
         # on each engine above) ...
         started = time.monotonic()
         keep = tmp / "cases"
-        results = law_case_runner.run_cases(CASES, PROJECT_ROOT / "rules", keep=keep)
+        results = law_case_runner.run_cases(
+            CASES,
+            PROJECT_ROOT / "rules",
+            keep=keep,
+            settings=law_case_runner.Settings(also_build=tuple(TABLES)),
+        )
         for n, ((group, _), result) in enumerate(
             zip(sorted(CASE_GROUPS.items()), results, strict=True)
         ):
