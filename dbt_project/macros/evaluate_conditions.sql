@@ -174,6 +174,9 @@
 -#}
 {% macro condition_types_in_use(rule_kind) -%}
     {%- if not execute -%}{{ return(none) }}{%- endif -%}
+    {#- a condition type's dbt unit tests (condition_unit_tests/) name their one type:
+        the evaluator compiles with that type only (never set in a real build) -#}
+    {%- if var('unit_condition_types', none) is not none -%}{{ return(var('unit_condition_types')) }}{%- endif -%}
     {#- not built yet (dbt compile on an empty warehouse), or a dbt unit test (ref gives the
         fixture's CTE, which has no schema): keep every evaluator -#}
     {%- for model in ['stg_rules__conditions', 'stg_rules__rules'] -%}

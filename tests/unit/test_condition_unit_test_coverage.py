@@ -5,7 +5,9 @@ one condition type on int_rule_conditions_evaluated, named test_cond_<type>__<ca
 __met (true), __not_met (false) and __unknown (NULL with its missing fact), plus __edge_...
 cases. A type that cannot be unknown is listed below with the reason, and its file says so.
 dbt runs them (`dbt test --select test_type:unit`, tests/integration/test_dbt_unit_tests.py);
-this test only checks that they are there and well-formed.
+this test only checks that they are there and well-formed. Each test names its type in
+`overrides: {vars: {unit_condition_types: [<type>]}}`: the evaluator then compiles with that
+type's SQL only (a fourth of the time of compiling every type, for each of ~100 tests).
 """
 
 from __future__ import annotations
@@ -89,6 +91,12 @@ def test_condition_type_has_unit_tests(condition_type: str):
         for row in conditions:
             assert row["condition_type"] == condition_type, (t["name"], row)
             assert row.get("is_negated") in (True, False), (t["name"], row)
+        # the evaluator compiles with this type only (condition_types_in_use): a wrong or
+        # missing name would leave the type without its SQL, and the test would not test it
+        overrides = (t.get("overrides") or {}).get("vars") or {}
+        assert overrides.get("unit_condition_types") == [condition_type], (
+            f"{t['name']}: overrides: {{vars: {{unit_condition_types: [{condition_type}]}}}}"
+        )
         # and asserts the value of every row it expects
         rows = t["expect"]["rows"]
         assert rows and all("value" in r for r in rows), t["name"]
