@@ -127,16 +127,28 @@ def canonical_extracts(
 def canonical_staged_plus_rejected_equals_input(warehouse: Warehouse) -> AssetCheckResult:
     """Recount every canonical file's rows from the file itself; compare with the tables."""
     files = warehouse.query("select * from raw.canonical_files where present")
+    # staged rows per (table, extract, file) and rejected rows per (extract, file), each in one
+    # query (a query per file cost a connection each: 15 s for the ~650 files of 93 extracts)
+    staged_sql = " union all ".join(
+        f"select '{t}' as table_name, source_extract, source_file, count(*) as n"
+        f" from raw.canonical_{t} group by all"
+        for t in sorted(set(files["table_name"]))
+    )
+    staged = {}
+    if staged_sql:
+        staged = {(r[0], r[1], r[2]): r[3] for r in warehouse.query(staged_sql).iter_rows()}
+    rejected = {
+        (r[0], r[1]): r[2]
+        for r in warehouse.query(
+            "select source_extract, source_file, count(*) as n from raw.canonical_rejects"
+            " group by all"
+        ).iter_rows()
+    }
     problems = []
     for f in files.iter_rows(named=True):
-        got = warehouse.query(
-            f"select (select count(*) from raw.canonical_{f['table_name']}"
-            "  where source_extract = $1 and source_file = $2)"
-            " + (select count(*) from raw.canonical_rejects"
-            "  where source_extract = $1 and source_file = $2) as n",
-            [f["source_extract"], Path(f["path"]).name],
-        )["n"][0]
         path = Path(f["path"])
+        got = staged.get((f["table_name"], f["source_extract"], path.name), 0)
+        got += rejected.get((f["source_extract"], path.name), 0)
         if path.suffix == ".parquet":
             expected = pq.ParquetFile(path).metadata.num_rows
         else:
