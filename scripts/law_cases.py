@@ -343,16 +343,15 @@ def selection(
     manifest: Any, model_tests: bool = True, also_build: tuple[str, ...] = ()
 ) -> list[str]:
     """What one build selects: the decision table (and `also_build`) and every model they
-    read; with the model
-    tests, also any model one of their tests reads besides them (a relationships test to a
-    model the decisions do not read, e.g. stg_rules__condition_types), with what it reads;
-    and the law-case test."""
+    read; with the model tests, also any model one of their tests reads besides them (a
+    relationships test to a model the decisions do not read, e.g. stg_rules__condition_types),
+    with what it reads; and the law-case test."""
     nodes = manifest.nodes
 
     def parents(uid: str) -> list[str]:  # a seed depends on macros only
         return getattr(nodes[uid].depends_on, "nodes", [])
 
-    roots = (DECISION_MODEL, *also_build)
+    roots = tuple(dict.fromkeys((DECISION_MODEL, *also_build)))  # each model selected once
     needed: set[str] = set()
     todo = [uid for uid, n in nodes.items() if n.resource_type == "model" and n.name in roots]
     while todo:
