@@ -53,28 +53,49 @@ def limit_for(rows: int) -> str:
 
 
 def ingest(extract: Path, warehouse: Path, home: Path) -> None:
-    """raw.* and rules.* tables of one extract, by the job's own assets (no dbt, no export)."""
-    code = f"""
-import os
-os.environ["CLEANSLATE_WAREHOUSE"] = {str(warehouse)!r}
-from dagster import AssetKey, AssetSelection, DagsterInstance
-from orchestration.definitions import defs
-graph = defs.resolve_asset_graph()
-keys = [k for k in graph.get_all_asset_keys()
-        if graph.get(k).group_name in ("ingest", "rules") and not graph.get(k).is_external]
-job = defs.resolve_job_def("clearance")
-config = {{"ops": {{
-    "doj_extracts": {{"config": {{"extracts": [{str(extract)!r}]}}}},
-    "canonical_extracts": {{"config": {{"extracts": []}}}},
-    "doj_supervision": {{"config": {{"files": [], "complete": False}}}},
-    "rulebook": {{"config": {{"as_of": {AS_OF!r}, "options_file": None, "forecast": False}}}},
-}}}}
-with DagsterInstance.get() as instance:
-    r = job.execute_in_process(run_config=config, instance=instance, asset_selection=keys)
-assert r.success
-"""
-    env = {**os.environ, "DAGSTER_HOME": str(home)}
-    subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=PROJECT_ROOT)
+    """raw.* and rules.* tables of one extract, by the job's own assets (no dbt, no export).
+
+    In a child process run as a module (`-m`, so that its __main__ has a spec: under `python -c`
+    pyspark's Spark Connect import, which Great Expectations makes, takes the interpreter for a
+    doctest runner and calls sys.exit(0) mid-run, and a half-ingested warehouse looked done).
+    The child writes a marker only after the run succeeded, and the marker is what counts.
+    """
+    done = warehouse.with_suffix(".ingested")
+    done.unlink(missing_ok=True)
+    env = {**os.environ, "DAGSTER_HOME": str(home), "CLEANSLATE_WAREHOUSE": str(warehouse)}
+    argv = [sys.executable, "-m", "devtools.bench.dbt_step", "ingest", str(extract), str(done)]
+    subprocess.run(argv, check=True, env=env, cwd=PROJECT_ROOT)
+    if not done.exists():
+        raise SystemExit(f"ingesting {extract.name} did not complete (see the log above)")
+    done.unlink()
+
+
+def _ingest_in_process(extract: str, done: str) -> None:
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    keys = [
+        k
+        for k in graph.get_all_asset_keys()
+        if graph.get(k).group_name in ("ingest", "rules") and not graph.get(k).is_external
+    ]
+    job = defs.resolve_job_def("clearance")
+    config = {
+        "ops": {
+            "doj_extracts": {"config": {"extracts": [extract]}},
+            "canonical_extracts": {"config": {"extracts": []}},
+            "doj_supervision": {"config": {"files": [], "complete": False}},
+            "rulebook": {"config": {"as_of": AS_OF, "options_file": None, "forecast": False}},
+        }
+    }
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            run_config=config, instance=instance, asset_selection=keys, raise_on_error=True
+        )
+    if result.success:
+        Path(done).write_text("ok\n")
 
 
 # What the ingested warehouse depends on: a change here (a renamed rules.* column, say) makes a
@@ -233,6 +254,9 @@ def main() -> None:
     if settings().bench_large and 10_000_000 not in sizes:
         sizes.append(10_000_000)
     repeats = settings().bench_repeats
+    if sys.argv[1:2] == ["ingest"]:  # the child process of ingest()
+        _ingest_in_process(*sys.argv[2:4])
+        return
     # `python -m devtools.bench.dbt_step render`: the page from the figures already kept
     if sys.argv[1:] != ["render"]:
         for n in sizes:
