@@ -258,7 +258,74 @@ supervision_ends_possible as (
     group by p.charge_key
 ),
 
-cc as {{ not_materialized() }} (
+{#- One evaluator per condition type: the condition__<type> macros of orchestration/rules/conditions -#}
+{%- set evaluators = {} -%}
+{%- for name in context -%}
+    {%- if name.startswith('condition__') -%}{%- do evaluators.update({name[11:]: name}) -%}{%- endif -%}
+{%- endfor -%}
+{#- only those the rules of this kind use, when that is known (condition_types_in_use) -#}
+{%- set in_use = condition_types_in_use(rule_kind) if rule_kind else none -%}
+{%- set needed = [] -%}
+{%- for t in evaluators | sort -%}
+    {%- if in_use is none or t in in_use -%}{%- do needed.append(t) -%}{%- endif -%}
+{%- endfor -%}
+{#- a type in use without an evaluator gets no evaluation rows: its conditions count as unknown -#}
+{%- for t in (in_use or []) | sort if t not in evaluators -%}
+    {%- do log("evaluate_conditions: condition type " ~ t ~ " (" ~ rule_kind ~ " rules) has no SQL"
+               ~ " evaluator (no macro condition__" ~ t ~ ", orchestration/rules/conditions/" ~ t
+               ~ ".sql): its conditions are not evaluated, so they count as unknown (needs_review)",
+               info=True) -%}
+{%- endfor -%}
+{% for t in needed %}
+evaluated_{{ t }} as (
+    with cc as (
+        {{- charge_condition_facts(candidates, conditions, t, per_rule) }}
+    ),
+    {{ context.get(evaluators[t])() }}
+    select * from cond_{{ t }}
+),
+{% endfor %}
+
+evaluated as (
+    {%- for t in needed %}
+    select
+        program, charge_key, rule_id, condition_seq, condition_type, description,
+        is_negated, is_time_condition,
+        case when is_negated then not raw_value else raw_value end as value,
+        case when not is_negated and raw_value is distinct from true then ready_on end as ready_on,
+        fact,
+        case when raw_value is null then missing end as missing_fact
+    from evaluated_{{ t }}
+    {% if not loop.last %}union all{% endif %}
+    {%- else %}
+    -- no condition type to evaluate: no rows, with the columns and their types
+    select
+        program, charge_key, rule_id, condition_seq, condition_type, description,
+        is_negated, is_time_condition,
+        cast(null as {{ dbt.type_boolean() }}) as value,
+        cast(null as date) as ready_on,
+        cast(null as {{ dbt.type_string() }}) as fact,
+        cast(null as {{ dbt.type_string() }}) as missing_fact
+    from ({{ charge_condition_facts(candidates, conditions, '', per_rule) }}) as cc
+    where false
+    {%- endfor %}
+)
+{% endmacro %}
+
+{#-
+  The facts one condition type's evaluator reads: one row per candidate charge x condition of
+  that type (`condition_type`), with the charge's and the person's facts. Each evaluator gets
+  its own `cc`, a CTE nested in its branch of `evaluated`, not one `cc` shared by every branch:
+  DuckDB materializes a CTE that several branches read, and then every branch scans the whole
+  wide join of every condition (2 s a branch at 1,000,000 rows, ~25 branches). A shared `cc`
+  marked `not materialized` avoided that only until the view was stored: DuckDB drops the hint
+  from a stored view's SQL (1.5.5), so a later session (`explain`, `trace` reading
+  int_rule_conditions_evaluated) materialized it all (one person's explanation at 1,000,000
+  rows: over 4 minutes; with this and macros/on_demand.sql, ~15 s). The filter on the type is
+  written here, so it holds whatever the engine decides.
+-#}
+{% macro charge_condition_facts(candidates, conditions, condition_type, per_rule=false) %}
+
     select
         k.program,
         k.charge_key,
@@ -339,52 +406,5 @@ cc as {{ not_materialized() }} (
     inner join {{ ref('int_persons_unioned') }} as s on s.person_key = c.person_key
     left join supervision_ends as se on se.charge_key = c.charge_key
     left join supervision_ends_possible as sp on sp.charge_key = c.charge_key
-),
-
-{#- One evaluator per condition type: the condition__<type> macros of orchestration/rules/conditions -#}
-{%- set evaluators = {} -%}
-{%- for name in context -%}
-    {%- if name.startswith('condition__') -%}{%- do evaluators.update({name[11:]: name}) -%}{%- endif -%}
-{%- endfor -%}
-{#- only those the rules of this kind use, when that is known (condition_types_in_use) -#}
-{%- set in_use = condition_types_in_use(rule_kind) if rule_kind else none -%}
-{%- set needed = [] -%}
-{%- for t in evaluators | sort -%}
-    {%- if in_use is none or t in in_use -%}{%- do needed.append(t) -%}{%- endif -%}
-{%- endfor -%}
-{#- a type in use without an evaluator gets no evaluation rows: its conditions count as unknown -#}
-{%- for t in (in_use or []) | sort if t not in evaluators -%}
-    {%- do log("evaluate_conditions: condition type " ~ t ~ " (" ~ rule_kind ~ " rules) has no SQL"
-               ~ " evaluator (no macro condition__" ~ t ~ ", orchestration/rules/conditions/" ~ t
-               ~ ".sql): its conditions are not evaluated, so they count as unknown (needs_review)",
-               info=True) -%}
-{%- endfor -%}
-{% for t in needed %}
-{{ context.get(evaluators[t])() }},
-{% endfor %}
-
-evaluated as (
-    {%- for t in needed %}
-    select
-        program, charge_key, rule_id, condition_seq, condition_type, description,
-        is_negated, is_time_condition,
-        case when is_negated then not raw_value else raw_value end as value,
-        case when not is_negated and raw_value is distinct from true then ready_on end as ready_on,
-        fact,
-        case when raw_value is null then missing end as missing_fact
-    from cond_{{ t }}
-    {% if not loop.last %}union all{% endif %}
-    {%- else %}
-    -- no condition type to evaluate: no rows, with the columns and their types
-    select
-        program, charge_key, rule_id, condition_seq, condition_type, description,
-        is_negated, is_time_condition,
-        cast(null as {{ dbt.type_boolean() }}) as value,
-        cast(null as date) as ready_on,
-        cast(null as {{ dbt.type_string() }}) as fact,
-        cast(null as {{ dbt.type_string() }}) as missing_fact
-    from cc
-    where false
-    {%- endfor %}
-)
+    where d.condition_type = '{{ condition_type }}'
 {% endmacro %}

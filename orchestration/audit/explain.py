@@ -5,6 +5,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from orchestration.audit.on_demand import only_charges
 from orchestration.review import store as review_store
 
 MARK = {"met": "[met]    ", "not_met": "[not met]", "unknown": "[unknown]"}
@@ -25,6 +26,7 @@ def load(warehouse: Path, subject: str, program: str | None) -> tuple[pl.DataFra
             {"subject": subject, "program": program},
         ).pl()
         con.register("_wanted", decisions.select("program", "charge_key"))
+        only_charges(con, decisions["charge_key"])  # else the view evaluates every charge
         criteria = con.execute(
             "select c.* from main.fct_decision_criteria c"
             " join _wanted w on w.program = c.program and w.charge_key = c.charge_key"

@@ -38,6 +38,7 @@ from orchestration.audit.export_lines import (
     REVIEW_WORKBOOK,
     REVIEWED_OUT,
 )
+from orchestration.audit.on_demand import only_charges
 from orchestration.exports.court_pdf import REF_LENGTH
 from orchestration.exports.gogen_bundle import CONDENSED_COLUMNS
 from orchestration.ingest.canonical_format import TABLES
@@ -200,6 +201,7 @@ def load(warehouse: Path, subject: str, count: str, program: str | None = None) 
         if rows.height == 0:
             raise TraceError(_not_found(con, subject, count, program))
         latest_run = _latest_run(con)
+        only_charges(con, rows["charge_key"])  # else the criteria view evaluates every charge
         chains = []
         for r in rows.iter_rows(named=True):
             criteria = _query(

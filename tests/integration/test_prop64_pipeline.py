@@ -10,9 +10,11 @@ import json
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from orchestration.audit.on_demand import CHARGE_KEYS_VARIABLE, only_charges
 from orchestration.cli import app
 from tests.fixtures.doj import rec, write_extract
 
@@ -370,6 +372,31 @@ def test_decisions_explain_themselves(default_run):
     # Normalization made it through: attempt flag and canonical statute.
     s09 = got[("S09", "101002001000")]
     assert (s09["statute"], s09["is_attempt"]) == ("CA:HS:11357(c)", True)
+
+
+def test_on_demand_views_restricted_to_named_charges_give_the_same_rows(default_run):
+    """`explain` and `trace` name their charges (audit/on_demand.py) so the criteria views
+    evaluate only those: the rows for those charges are the views' own, none missing, no other
+    charge's, and unsetting the variable makes the views whole again."""
+    tmp, _ = default_run
+    con = duckdb.connect(str(tmp / "wh.duckdb"), read_only=True)
+    try:
+        views = ("fct_decision_criteria", "int_rule_conditions_evaluated")
+        whole = {v: con.execute(f"select * from main.{v}").pl() for v in views}
+        keys = sorted(set(whole["fct_decision_criteria"]["charge_key"].to_list()))[:3]
+        assert len(keys) == 3
+        only_charges(con, keys)
+        for v in views:
+            some = con.execute(f"select * from main.{v}").pl()
+            expected = whole[v].filter(pl.col("charge_key").is_in(keys))
+            assert expected.height > 0, v
+            assert some.sort(some.columns).equals(expected.sort(expected.columns)), v
+        con.execute(f"reset variable {CHARGE_KEYS_VARIABLE}")
+        assert con.execute("select count(*) from main.fct_decision_criteria").fetchone()[0] == (
+            whole["fct_decision_criteria"].height
+        )
+    finally:
+        con.close()
 
 
 def test_ingest_keeps_every_record(default_run):

@@ -3,12 +3,14 @@
 -- used (fact), the fact that was missing, and the rule's citation. `cleanslate explain` prints it.
 -- A condition that gave no evaluation row is listed as unknown (fail closed).
 -- A view, computed on demand from int_rule_conditions_evaluated (itself a view): `explain` and
--- `trace` read one decision at a time, and DuckDB pushes that filter into the evaluation. The
--- deciding rule's facts are also in the decision table (facts, missing_facts). Spark reads
--- models back from their files, so there it stays a table.
+-- `trace` name the charges they print (macros/on_demand.sql) and only those are evaluated; read
+-- whole, it evaluates every rule for every charge. The deciding rule's facts are also in the
+-- decision table (facts, missing_facts). Spark reads models back from their files, so there it
+-- stays a table.
 {{ config(materialized=('table' if target.type == 'spark' else 'view'), meta={'on_demand': true}) }}
 with decisions as (
     select program, charge_key, decisive_rule from {{ ref('fct_decisions') }}
+    where {{ only_requested_charges('charge_key') }}  -- explain / trace: their charges only
 ),
 
 rules as (
@@ -25,6 +27,7 @@ incomplete as (
     select program, charge_key, rule_id
     from {{ ref('int_rule_results') }}
     where conditions_unevaluated <> 0
+      and {{ only_requested_charges('charge_key') }}
 ),
 
 evaluations as (
