@@ -195,69 +195,16 @@
   per_rule: `candidates` has a rule_id column too, and only that rule's conditions are evaluated
   for the charge (fct_decisions: the deciding rule's facts, ~4 conditions a
   decision instead of every condition of every rule).
+  facts: where the candidates' facts come from. none: joined here from the charges, the persons
+  and the supervision periods, for each condition type (int_rule_conditions_evaluated, the scope,
+  the unit tests). A relation of int_rule_candidate_facts rows: read from it (the rule waves and
+  fct_decisions, at statewide size: one join per type instead of five, none when `candidates`
+  is that relation itself).
 -#}
-{% macro evaluate_conditions(candidates, conditions, rule_kind=none, per_rule=false) %}
-{#-
-  The end of supervision of a charge (cc.supervision_end_date_earliest / _latest: the anchor of
-  PC 1203.425 route (III)'s 4 years and window, a range like the other dates): the later of the
-  sentence end and the ends of the person's supervision periods that began with or after the
-  judgment. Whether a period began with or after it is three-valued, from the date ranges of its
-  start and of the disposition date:
-    true   start_date_earliest >= disposition_date_latest: it counts, as before;
-    false  start_date_latest < disposition_date_earliest: it began before, not this charge's;
-    NULL   a start not recorded, or a partial start (or judgment date) around the judgment.
-  The certain end (sentence and true periods) is the earliest the supervision can have ended; a
-  NULL period that ends later moves the latest to its end, and one with no end (or an unreadable
-  one) leaves the latest unknown (NULL). anchor_date() gives NULL when the latest is unknown,
-  else the range, so a waiting period or window is decided where every possible end agrees and
-  is unknown (needs_review) where they do not, naming the period's dates
-  (supervision_end_missing). Leaving such a period out read the supervision as ended too early,
-  so a wait could read as over (fail open); one that ends on or before the certain end changes
-  nothing.
--#}
-supervision_periods_after as (
-    select
-        c.charge_key,
-        c.sentence_end_date,
-        case when s.start_date_earliest >= c.disposition_date_latest then true
-             when s.start_date_latest < c.disposition_date_earliest then false end as began_after,
-        s.end_date_latest,
-        {{ supervision_period_text('s') }} as period_text
-    from {{ ref('int_charges_assembled') }} as c
-    inner join {{ ref('int_supervision_unioned') }} as s
-        on s.person_key = c.person_key
-        and (s.start_date_latest >= c.disposition_date_earliest
-             or s.start_date_latest is null or c.disposition_date_earliest is null)
-),
-
-supervision_ends as (
-    -- Per charge: the periods that certainly began with or after the judgment.
-    select
-        charge_key,
-        bool_or(began_after and end_date_latest is null) as has_open_period,
-        max(case when began_after then end_date_latest end) as last_end,
-        {{ dbt.listagg("case when began_after and end_date_latest is null then period_text end", "'; '",
-                       "order by period_text") }} as open_periods
-    from supervision_periods_after
-    group by charge_key
-),
-
-supervision_ends_possible as (
-    -- Per charge: the periods that may have begun with or after the judgment and would end
-    -- the supervision later than the certain end (or have no end).
-    select
-        p.charge_key,
-        bool_or(p.end_date_latest is null) as has_open_period,
-        max(p.end_date_latest) as last_end,
-        {{ dbt.listagg("p.period_text", "'; '", "order by p.period_text") }} as possible_periods
-    from supervision_periods_after as p
-    left join supervision_ends as e on e.charge_key = p.charge_key
-    where p.began_after is null
-        and (p.end_date_latest is null
-             or p.end_date_latest > greatest(p.sentence_end_date, coalesce(e.last_end, p.sentence_end_date)))
-    group by p.charge_key
-),
-
+{% macro evaluate_conditions(candidates, conditions, rule_kind=none, per_rule=false, facts=none) %}
+{% if facts is none %}
+{{ supervision_end_ctes() }}
+{% endif %}
 {#- One evaluator per condition type: the condition__<type> macros of orchestration/rules/conditions -#}
 {%- set evaluators = {} -%}
 {%- for name in context -%}
@@ -279,7 +226,7 @@ supervision_ends_possible as (
 {% for t in needed %}
 evaluated_{{ t }} as (
     with cc as (
-        {{- charge_condition_facts(candidates, conditions, t, per_rule) }}
+        {{- charge_condition_facts(candidates, conditions, t, per_rule, facts) }}
     ),
     {{ context.get(evaluators[t])() }}
     select * from cond_{{ t }}
@@ -306,7 +253,7 @@ evaluated as (
         cast(null as date) as ready_on,
         cast(null as {{ dbt.type_string() }}) as fact,
         cast(null as {{ dbt.type_string() }}) as missing_fact
-    from ({{ charge_condition_facts(candidates, conditions, '', per_rule) }}) as cc
+    from ({{ charge_condition_facts(candidates, conditions, '', per_rule, facts) }}) as cc
     where false
     {%- endfor %}
 )
@@ -324,12 +271,47 @@ evaluated as (
   rows: over 4 minutes; with this and macros/on_demand.sql, ~15 s). The filter on the type is
   written here, so it holds whatever the engine decides.
 -#}
-{% macro charge_condition_facts(candidates, conditions, condition_type, per_rule=false) %}
-
+{% macro charge_condition_facts(candidates, conditions, condition_type, per_rule=false, facts=none) %}
+{%- if facts is none %}
+    -- the facts joined here, from the charge, the person and the supervision periods
     select
         k.program,
         k.charge_key,
         {{ star_except(ref('stg_rules__conditions'), ['program'], 'd') }},
+        {{ charge_fact_columns() }}
+    from {{ candidates }} as k
+    inner join {{ conditions }} as d
+        on d.program = k.program {% if per_rule %}and d.rule_id = k.rule_id{% endif %}
+    {{ charge_fact_joins('k') }}
+{%- elif facts == candidates %}
+    -- the candidates are rows of the facts table (int_rule_candidate_facts): no join
+    select
+        f.*,
+        {{ star_except(ref('stg_rules__conditions'), ['program'], 'd') }}
+    from {{ candidates }} as f
+    inner join {{ conditions }} as d on d.program = f.program
+{%- else %}
+    -- the facts read from the facts table (int_rule_candidate_facts): one join
+    select
+        f.*,
+        {{ star_except(ref('stg_rules__conditions'), ['program'], 'd') }}
+    from {{ candidates }} as k
+    inner join {{ facts }} as f on f.program = k.program and f.charge_key = k.charge_key
+    inner join {{ conditions }} as d
+        on d.program = k.program {% if per_rule %}and d.rule_id = k.rule_id{% endif %}
+{%- endif %}
+    where d.condition_type = '{{ condition_type }}'
+{% endmacro %}
+
+{#-
+  The facts of a candidate charge (`c` its int_charges_assembled row, `s` its person, `p` the
+  program, `se` / `sp` its supervision ends from supervision_end_ctes()), as the evaluators read
+  them from `cc`: the select list and the joins that give it, for the candidate `k`. Written once
+  for both places that use it: charge_condition_facts (joined per condition type) and
+  int_rule_candidate_facts (one row per in-scope charge, which the rule waves and fct_decisions
+  read instead of joining again: one join per condition type instead of five).
+-#}
+{% macro charge_fact_columns() %}
         p.as_of_date,
         c.person_key,
         c.arrest_key,
@@ -398,13 +380,78 @@ evaluated as (
         s.has_supervision_data,
         s.supervision_data,
         s.has_registration_data
-    from {{ candidates }} as k
-    inner join {{ conditions }} as d
-        on d.program = k.program {% if per_rule %}and d.rule_id = k.rule_id{% endif %}
-    inner join {{ ref('stg_rules__programs') }} as p on p.program = k.program
-    inner join {{ ref('int_charges_assembled') }} as c on c.charge_key = k.charge_key
+{% endmacro %}
+
+{% macro charge_fact_joins(k) %}
+    inner join {{ ref('stg_rules__programs') }} as p on p.program = {{ k }}.program
+    inner join {{ ref('int_charges_assembled') }} as c on c.charge_key = {{ k }}.charge_key
     inner join {{ ref('int_persons_unioned') }} as s on s.person_key = c.person_key
     left join supervision_ends as se on se.charge_key = c.charge_key
     left join supervision_ends_possible as sp on sp.charge_key = c.charge_key
-    where d.condition_type = '{{ condition_type }}'
 {% endmacro %}
+
+{#-
+  The end of supervision of a charge (cc.supervision_end_date_earliest / _latest: the anchor of
+  PC 1203.425 route (III)'s 4 years and window, a range like the other dates): the later of the
+  sentence end and the ends of the person's supervision periods that began with or after the
+  judgment. Whether a period began with or after it is three-valued, from the date ranges of its
+  start and of the disposition date:
+    true   start_date_earliest >= disposition_date_latest: it counts, as before;
+    false  start_date_latest < disposition_date_earliest: it began before, not this charge's;
+    NULL   a start not recorded, or a partial start (or judgment date) around the judgment.
+  The certain end (sentence and true periods) is the earliest the supervision can have ended; a
+  NULL period that ends later moves the latest to its end, and one with no end (or an unreadable
+  one) leaves the latest unknown (NULL). anchor_date() gives NULL when the latest is unknown,
+  else the range, so a waiting period or window is decided where every possible end agrees and
+  is unknown (needs_review) where they do not, naming the period's dates
+  (supervision_end_missing). Leaving such a period out read the supervision as ended too early,
+  so a wait could read as over (fail open); one that ends on or before the certain end changes
+  nothing.
+  Used by evaluate_conditions (facts joined per type) and int_rule_candidate_facts. CTEs, each
+  followed by a comma.
+-#}
+{% macro supervision_end_ctes() %}
+supervision_periods_after as (
+    select
+        c.charge_key,
+        c.sentence_end_date,
+        case when s.start_date_earliest >= c.disposition_date_latest then true
+             when s.start_date_latest < c.disposition_date_earliest then false end as began_after,
+        s.end_date_latest,
+        {{ supervision_period_text('s') }} as period_text
+    from {{ ref('int_charges_assembled') }} as c
+    inner join {{ ref('int_supervision_unioned') }} as s
+        on s.person_key = c.person_key
+        and (s.start_date_latest >= c.disposition_date_earliest
+             or s.start_date_latest is null or c.disposition_date_earliest is null)
+),
+
+supervision_ends as (
+    -- Per charge: the periods that certainly began with or after the judgment.
+    select
+        charge_key,
+        bool_or(began_after and end_date_latest is null) as has_open_period,
+        max(case when began_after then end_date_latest end) as last_end,
+        {{ dbt.listagg("case when began_after and end_date_latest is null then period_text end", "'; '",
+                       "order by period_text") }} as open_periods
+    from supervision_periods_after
+    group by charge_key
+),
+
+supervision_ends_possible as (
+    -- Per charge: the periods that may have begun with or after the judgment and would end
+    -- the supervision later than the certain end (or have no end).
+    select
+        p.charge_key,
+        bool_or(p.end_date_latest is null) as has_open_period,
+        max(p.end_date_latest) as last_end,
+        {{ dbt.listagg("p.period_text", "'; '", "order by p.period_text") }} as possible_periods
+    from supervision_periods_after as p
+    left join supervision_ends as e on e.charge_key = p.charge_key
+    where p.began_after is null
+        and (p.end_date_latest is null
+             or p.end_date_latest > greatest(p.sentence_end_date, coalesce(e.last_end, p.sentence_end_date)))
+    group by p.charge_key
+),
+{% endmacro %}
+

@@ -124,7 +124,8 @@ chosen_conditions as (
     {{ decision_rule_conditions() }}
 ),
 
-{{ evaluate_conditions(chosen, 'chosen_conditions', rule_kind='decision', per_rule=true) }}
+{{ evaluate_conditions(chosen, 'chosen_conditions', rule_kind='decision', per_rule=true,
+                       facts=ref('int_rule_candidate_facts')) }}
 {%- endmacro %}
 
 {% macro spark__deciding_rule_evaluations(chosen) -%}

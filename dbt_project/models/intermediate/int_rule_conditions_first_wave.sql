@@ -4,15 +4,13 @@
 -- A view read once, by int_rule_results_first_wave (Spark: a table, read back from its files).
 {{ config(materialized=('table' if target.type == 'spark' else 'view'), meta={'on_demand': true}) }}
 
-with candidates as (
-    select program, charge_key from {{ ref('int_program_charges_scoped') }}
-),
-
-conditions as (
+with conditions as (
     {{ decision_rule_conditions(wave=1) }}
 ),
 
-{{ evaluate_conditions('candidates', 'conditions', rule_kind='decision') }}
+-- every in-scope charge, with its facts (one row per charge and law)
+{{ evaluate_conditions(ref('int_rule_candidate_facts'), 'conditions', rule_kind='decision',
+                       facts=ref('int_rule_candidate_facts')) }}
 
 select program, charge_key, rule_id, condition_seq, is_time_condition, value, ready_on
 from evaluated

@@ -12,7 +12,8 @@ conditions as (
     {{ decision_rule_conditions(wave=2) }}
 ),
 
-{{ evaluate_conditions('candidates', 'conditions', rule_kind='decision') }}
+{{ evaluate_conditions('candidates', 'conditions', rule_kind='decision',
+                       facts=ref('int_rule_candidate_facts')) }}
 
 select program, charge_key, rule_id, condition_seq, is_time_condition, value, ready_on
 from evaluated
