@@ -12,7 +12,7 @@ DEMO_DIR := data/demo
 DEMO_ROWS ?= 20000
 AS_OF ?= 2025-07-01
 # The demo's pseudonym key: fabricated data only, so not a secret. Every other run needs
-# CLEANSLATE_PSEUDONYM_KEY set to a real secret (no default; orchestration/settings.py).
+# CLEANSLATE_PSEUDONYM_KEY set to a real secret (no default; orchestration/lib/settings.py).
 DEMO_PSEUDONYM_KEY := demo-only-not-a-secret
 DEMO_KEY := CLEANSLATE_PSEUDONYM_KEY=$(DEMO_PSEUDONYM_KEY)
 
@@ -144,8 +144,8 @@ lint: install  ## ruff lint + format check + the package's layers, runtime never
 	$(BIN)/ruff format --check orchestration devtools tests scripts
 	$(BIN)/lint-imports --no-cache
 
-env-example: $(VENV)/.installed  ## rewrite .env.example from orchestration/settings.py (every variable, its default)
-	$(BIN)/python -m orchestration.settings --env-example
+env-example: $(VENV)/.installed  ## rewrite .env.example from orchestration/lib/settings.py (every variable, its default)
+	$(BIN)/python -m orchestration.lib.settings --env-example
 
 lock:  ## re-resolve requirements.lock from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements.lock --python-version 3.11

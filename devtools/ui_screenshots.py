@@ -25,7 +25,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from orchestration.settings import PROJECT_ROOT, settings
+from orchestration.lib.settings import PROJECT_ROOT, settings
 
 CHROMIUM = str(settings().chromium)
 DECISION_TABLE = "fct_decisions"

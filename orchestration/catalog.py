@@ -18,8 +18,8 @@ import duckdb
 import polars as pl
 from dagster import AssetKey, AssetSpec, TableColumn, TableSchema, map_asset_specs
 
+from orchestration.lib.settings import settings
 from orchestration.resources import Warehouse
-from orchestration.settings import settings
 
 # Who to ask about an asset (Dagster `owners`; dbt models get theirs from the translator).
 DATA_ENGINEERING = "team:data-engineering"

@@ -39,7 +39,7 @@ from typing import Any, Protocol
 import duckdb
 import polars as pl
 
-from orchestration.settings import settings
+from orchestration.lib.settings import settings
 
 # dbt target -> engine
 TARGET_ENGINES = {"dev": "duckdb", "pg": "postgres", "spark": "spark", "spark_thrift": "spark"}

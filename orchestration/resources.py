@@ -24,7 +24,7 @@ from orchestration.engines import (
     engine_for,
     engine_of,
 )
-from orchestration.settings import settings, warehouse_path
+from orchestration.lib.settings import settings, warehouse_path
 
 # Run tags: which warehouse file and dbt target a run used (the UI shows them on the run).
 WAREHOUSE_TAG = "cleanslate/warehouse"

@@ -68,6 +68,7 @@ from orchestration.ingest.staging import (
     stage_no_doj_extract,
     stage_supervision_files,
 )
+from orchestration.lib.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 from orchestration.rules.as_of import AsOfError, check_as_of
 from orchestration.rules.compile import compile_rulebook
 from orchestration.rules.load import (
@@ -78,7 +79,6 @@ from orchestration.rules.load import (
     load_rules_dir,
 )
 from orchestration.rules.options import CountyOptions, read_options_file
-from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
 TEST_NAME = "assert_law_cases_hold"
 DECISION_MODEL = "fct_decisions"

@@ -36,7 +36,7 @@ def _isolated_environment(tmp_path_factory):
     mp.setenv("CLEANSLATE_WAREHOUSE", str(home / "default.duckdb"))
     mp.setenv("CLEANSLATE_EXPORTS", str(home / "exports"))
     mp.setenv("CLEANSLATE_LANDING", str(home / "landing"))
-    # no default outside the demo (orchestration/settings.py): the tests set theirs, which the
+    # no default outside the demo (orchestration/lib/settings.py): the tests set theirs, which the
     # CLI and dbt subprocesses they start inherit
     mp.setenv("CLEANSLATE_PSEUDONYM_KEY", TEST_PSEUDONYM_KEY)
     yield

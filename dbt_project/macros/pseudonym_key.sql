@@ -3,7 +3,7 @@
     from CLEANSLATE_PSEUDONYM_KEY through the var `pseudonym_key` (dbt_project.yml). It has no
     default: compiling a model that uses it without the key is a compiler error naming the
     variable, while `dbt parse` (execute is false) needs no key. `make demo` and the tests set a
-    demo key; orchestration/settings.py checks it before a run starts.
+    demo key; orchestration/lib/settings.py checks it before a run starts.
 #}
 {% macro pseudonym_key() -%}
     {%- set key = var("pseudonym_key", "") -%}

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from devtools.bench.measure import RUN_ID, RunMeasure, run_measured, step_times, summarize
-from orchestration.settings import PROJECT_ROOT, settings
+from orchestration.lib.settings import PROJECT_ROOT, settings
 
 AS_OF = "2025-07-01"
 SEED = 11

@@ -27,7 +27,7 @@ import duckdb
 
 from devtools.bench.__main__ import AS_OF, bin_path, ensure_extract, machine
 from devtools.bench.measure import run_measured
-from orchestration.settings import PROJECT_ROOT, settings
+from orchestration.lib.settings import PROJECT_ROOT, settings
 
 MARK_START = "<!-- bench-dbt:start (written by make bench; edits here are overwritten) -->"
 MARK_END = "<!-- bench-dbt:end -->"

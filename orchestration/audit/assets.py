@@ -15,9 +15,9 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from orchestration.audit.reproduce import RUN_EXTRA_SCHEMA, add_missing_columns, run_extras
 from orchestration.catalog import OWNERS, ROW_COUNT, code_version
+from orchestration.lib.settings import PROJECT_ROOT, rules_dir
 from orchestration.quality.checks import DECISION_TABLE
 from orchestration.resources import Warehouse
-from orchestration.settings import PROJECT_ROOT, rules_dir
 
 HISTORY_COLUMNS = (
     "program",
@@ -62,7 +62,7 @@ def git_revision() -> tuple[str, bool]:
         return rev, bool(status.strip())
     except (OSError, subprocess.SubprocessError):
         # A container image has no .git: its build stamps the revision (Dockerfile).
-        from orchestration.settings import settings
+        from orchestration.lib.settings import settings
 
         return settings().git_revision, False
 

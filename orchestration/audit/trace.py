@@ -45,8 +45,8 @@ from orchestration.ingest.canonical_format import TABLES
 from orchestration.ingest.doj_format import COLUMNS as DOJ_COLUMNS
 from orchestration.lib.hashing import sha256_of
 from orchestration.lib.keys import row_hash
+from orchestration.lib.settings import rules_dir as default_rules_dir
 from orchestration.review import store as review_store
-from orchestration.settings import rules_dir as default_rules_dir
 
 TEXT_SUFFIXES = {".csv", ".dat", ".txt"}
 UTF8_BOM = b"\xef\xbb\xbf"

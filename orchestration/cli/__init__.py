@@ -30,7 +30,7 @@ review_app.command("import")(review.review_import_command)
 
 
 def main() -> None:
-    from orchestration.settings import SettingsError
+    from orchestration.lib.settings import SettingsError
 
     try:
         app()

@@ -8,7 +8,7 @@ from typing import NoReturn
 import typer
 
 from orchestration.launch import Refused
-from orchestration.settings import warehouse_path
+from orchestration.lib.settings import warehouse_path
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

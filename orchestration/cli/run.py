@@ -13,7 +13,7 @@ import typer
 from orchestration.cli.common import note, refusals
 from orchestration.launch import environment, preflight, summary
 from orchestration.launch.lock import EXIT_BUSY, warehouse_lock
-from orchestration.settings import DEFAULT_MAX_UNREAD_SHARE, exports_dir, warehouse_path
+from orchestration.lib.settings import DEFAULT_MAX_UNREAD_SHARE, exports_dir, warehouse_path
 
 
 def run_command(

@@ -58,12 +58,12 @@ from orchestration.exports.publish import (
     publish,
     staging_dir,
 )
+from orchestration.lib.settings import exports_dir
 from orchestration.quality.checks import DECISION_TABLE
 from orchestration.quality.gates import unread_share
 from orchestration.resources import Warehouse
 from orchestration.review import store as review_store
 from orchestration.review.assets import REVIEW_OUTCOMES
-from orchestration.settings import exports_dir
 
 STAGED = AssetKey(["exports", "staged_files"])
 PUBLISHED = AssetKey(["exports", "published"])

@@ -77,7 +77,7 @@ PARALLEL_MIN_DECISIONS = 50_000  # below this, starting worker processes costs m
 def export_workers(decisions: int, counties: int) -> int:
     """Worker processes for the county documents: CLEANSLATE_EXPORT_WORKERS, else one per core
     for a large set (1 = in this process)."""
-    from orchestration.settings import settings
+    from orchestration.lib.settings import settings
 
     configured = settings().export_workers
     if configured:

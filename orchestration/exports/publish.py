@@ -218,7 +218,7 @@ def check_out_dir(out_dir: Path, warehouse_file: Path, inputs: Iterable[Path] = 
     """`out_dir_problem` with this project's paths: the checkout (PROJECT_ROOT), the warehouse
     file, DAGSTER_HOME, the landing folder and the run's inputs. The CLI calls it before a run
     starts, the exports/staged_files asset before it writes anything (UI and sensor runs)."""
-    from orchestration.settings import PROJECT_ROOT, landing_dir, settings
+    from orchestration.lib.settings import PROJECT_ROOT, landing_dir, settings
 
     home = settings().dagster_home or PROJECT_ROOT / ".dagster_home"
     protected = [

@@ -38,8 +38,8 @@ from orchestration.ingest.doj_format import COLUMNS, FIELD_COUNT
 from orchestration.ingest.reader import REJECT_SCHEMA, STAGED_SCHEMA, FileStats, read_extract
 from orchestration.ingest.recount import count_input_records
 from orchestration.ingest.staging import DOJ_FILES_SCHEMA, stage_no_doj_extract
+from orchestration.lib.settings import landing_dir
 from orchestration.resources import Warehouse
-from orchestration.settings import landing_dir
 
 # the code that stages the extract: a change marks earlier materializations as older code
 INGEST_CODE_VERSION = code_version(sys.modules[__name__], reader, doj_format, staging)

@@ -23,8 +23,8 @@ from orchestration.ingest.canonical_format import TABLES
 from orchestration.ingest.canonical_reader import REJECT_SCHEMA, staged_schema
 from orchestration.ingest.recount import count_input_records
 from orchestration.ingest.staging import stage_canonical_extracts
+from orchestration.lib.settings import landing_dir
 from orchestration.resources import Warehouse
-from orchestration.settings import landing_dir
 
 CANONICAL_CODE_VERSION = code_version(
     sys.modules[__name__], canonical_reader, canonical_format, staging

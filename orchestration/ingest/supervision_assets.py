@@ -47,8 +47,8 @@ from orchestration.ingest.staging import (
     SUPERVISION_TABLE,
     stage_supervision_files,
 )
+from orchestration.lib.settings import landing_dir
 from orchestration.resources import Warehouse
-from orchestration.settings import landing_dir
 
 SUPERVISION_CODE_VERSION = code_version(
     sys.modules[__name__], canonical_reader, canonical_format, staging

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from orchestration.settings import PROJECT_ROOT
+from orchestration.lib.settings import PROJECT_ROOT
 
 # Runs launched from the Dagster UI (`make dev`) queue one at a time: DuckDB has one writer.
 RUN_QUEUE_YAML = """\

@@ -4,14 +4,14 @@ from datetime import date
 from pathlib import Path
 
 from orchestration.launch import Notify, Refused
-from orchestration.settings import rules_dir
+from orchestration.lib.settings import rules_dir
 
 
 def check_run(
     as_of: str, options: Path | None, extracts: list[Path], notify: Notify, forecast: bool = False
 ) -> None:
     """The settings, the as-of date, the extracts, the rule files and the options file."""
-    from orchestration.settings import run_settings_problem
+    from orchestration.lib.settings import run_settings_problem
 
     problem = run_settings_problem()  # a variable of the wrong type, no pseudonym key
     if problem:

@@ -11,9 +11,9 @@ read: `.env.example` is a template for the real environment (systemd `Environmen
 `docker run --env-file`, `set -a; . ./.env`). It is generated from this module, and a unit test
 fails when it is stale:
 
-    python -m orchestration.settings --env-example    # rewrite .env.example
-    python -m orchestration.settings --check          # exit 1 when .env.example is stale
-    python -m orchestration.settings                  # the values in effect (secrets hidden)
+    python -m orchestration.lib.settings --env-example    # rewrite .env.example
+    python -m orchestration.lib.settings --check          # exit 1 when .env.example is stale
+    python -m orchestration.lib.settings                  # the values in effect (secrets hidden)
 
 CLEANSLATE_PSEUDONYM_KEY has no default: `cleanslate run`, the service and the dbt step refuse
 to run without it (`require_pseudonym_key`). `make demo` and the tests set a demo key.
@@ -43,7 +43,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 ENV_EXAMPLE = PROJECT_ROOT / ".env.example"
@@ -430,7 +430,7 @@ def _describe(error: ValidationError) -> str:
         message = e["msg"].removeprefix("Value error, ")
         found.append((order.index(var) if var in order else len(order), f"{var}{shown}: {message}"))
     lines = [line for _, line in sorted(found)]  # in the order of .env.example
-    head = "invalid environment (orchestration/settings.py, .env.example):"
+    head = "invalid environment (orchestration/lib/settings.py, .env.example):"
     return f"{head} {lines[0]}" if len(lines) == 1 else head + "\n  " + "\n  ".join(lines)
 
 
@@ -494,7 +494,7 @@ def default_as_of() -> str:
 
 _HEADER = """\
 # Every environment variable Clean Slate Warehouse reads, with its default.
-# Generated from orchestration/settings.py: `python -m orchestration.settings --env-example`
+# Generated from orchestration/lib/settings.py: `python -m orchestration.lib.settings --env-example`
 # (make env-example); do not edit by hand (tests/unit/test_settings.py fails when it is stale).
 # A commented-out variable has no default (its description says what applies when unset).
 # CLEANSLATE_PSEUDONYM_KEY has none and is required for every run. Secrets belong in the real
@@ -544,7 +544,7 @@ def _shown(field: str, value: Any) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m orchestration.settings", description=__doc__.splitlines()[0]
+        prog="python -m orchestration.lib.settings", description=__doc__.splitlines()[0]
     )
     parser.add_argument(
         "--env-example", action="store_true", help=f"write {ENV_EXAMPLE.name} from the settings"
@@ -560,7 +560,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         if not ENV_EXAMPLE.exists() or ENV_EXAMPLE.read_text() != env_example():
             print(
-                f"{ENV_EXAMPLE} is stale: python -m orchestration.settings --env-example",
+                f"{ENV_EXAMPLE} is stale: python -m orchestration.lib.settings --env-example",
                 file=sys.stderr,
             )
             return 1

@@ -24,9 +24,9 @@ from dagster import AssetCheckResult, AssetCheckSeverity, AssetKey, Config, asse
 
 from orchestration.ingest.assets import RAW_EXTRACT, RAW_REJECTS
 from orchestration.ingest.canonical_assets import CANONICAL_KEYS, CANONICAL_REJECTS
+from orchestration.lib.settings import DEFAULT_MAX_UNREAD_SHARE
 from orchestration.quality.checks import DECISION_TABLE
 from orchestration.resources import Warehouse
-from orchestration.settings import DEFAULT_MAX_UNREAD_SHARE
 
 CHARGES = AssetKey(["int_charges_assembled"])
 STAGED = AssetKey(["exports", "staged_files"])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from orchestration.settings import EXPECTATIONS_DIR
+from orchestration.lib.settings import EXPECTATIONS_DIR
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from orchestration.catalog import (
     polars_schema,
     rulebook_hash,
 )
+from orchestration.lib.settings import default_as_of, rules_dir
 from orchestration.resources import Warehouse
 from orchestration.rules import as_of as _as_of
 from orchestration.rules import compile as _compile
@@ -34,7 +35,6 @@ from orchestration.rules.as_of import AsOfError, check_as_of
 from orchestration.rules.compile import TABLES, compile_rulebook
 from orchestration.rules.load import RuleFileError, load_code_inference, load_rules_dir
 from orchestration.rules.options import CountyOptions, read_options_file
-from orchestration.settings import default_as_of, rules_dir
 
 # the code that reads, validates and compiles the rule files (their text is the rules_version)
 RULEBOOK_CODE_VERSION = code_version(

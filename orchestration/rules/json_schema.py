@@ -9,8 +9,8 @@ import json
 import sys
 from pathlib import Path
 
+from orchestration.lib.settings import PROJECT_ROOT
 from orchestration.rules.schema import CodeInferenceFile, RuleFile
-from orchestration.settings import PROJECT_ROOT
 
 SCHEMA_FILE = PROJECT_ROOT / "rules" / "_schema" / "clearance-rules.v1.schema.json"
 CODE_INFERENCE_SCHEMA_FILE = (

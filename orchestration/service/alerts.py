@@ -34,8 +34,8 @@ from dagster import (
     run_failure_sensor,
 )
 
+from orchestration.lib.settings import PROJECT_ROOT, settings
 from orchestration.service.sensors import service_default_status
-from orchestration.settings import PROJECT_ROOT, settings
 
 
 def alert_log_path() -> Path:

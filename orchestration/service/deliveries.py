@@ -42,7 +42,7 @@ from dagster import DynamicPartitionsDefinition
 from orchestration.ingest.assets import EXTRACT_SUFFIXES
 from orchestration.lib.hashing import sha256_and_size
 from orchestration.lib.run_config import clearance_ops
-from orchestration.settings import exports_dir, settings
+from orchestration.lib.settings import exports_dir, settings
 
 DELIVERIES = DynamicPartitionsDefinition(name="deliveries")
 MARKER_SUFFIX = ".done"

@@ -14,9 +14,9 @@ from contextlib import contextmanager
 from dagster import AssetSelection, Executor, define_asset_job, executor, in_process_executor
 
 from orchestration.lib.locking import hold_lock, lock_file
+from orchestration.lib.settings import settings, warehouse_path
 from orchestration.service.assets import DELIVERIES_KEY
 from orchestration.service.deliveries import DELIVERIES
-from orchestration.settings import settings, warehouse_path
 
 
 @contextmanager

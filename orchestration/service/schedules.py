@@ -17,6 +17,7 @@ from dagster import (
     schedule,
 )
 
+from orchestration.lib.settings import settings
 from orchestration.service.deliveries import (
     archive_dir,
     current_extracts,
@@ -25,7 +26,6 @@ from orchestration.service.deliveries import (
     service_timezone,
 )
 from orchestration.service.jobs import statewide_job
-from orchestration.settings import settings
 
 STATEWIDE_CRON = settings().statewide_cron
 

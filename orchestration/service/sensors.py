@@ -29,6 +29,7 @@ from dagster import (
     sensor,
 )
 
+from orchestration.lib.settings import landing_dir, settings
 from orchestration.service.deliveries import (
     DELIVERIES,
     archive_delivery,
@@ -42,7 +43,6 @@ from orchestration.service.deliveries import (
     scan_landing,
 )
 from orchestration.service.jobs import delivery_job
-from orchestration.settings import landing_dir, settings
 
 
 def service_default_status() -> DefaultSensorStatus:

@@ -24,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from orchestration.settings import PROJECT_ROOT, SettingsError, run_settings_problem, settings
+from orchestration.lib.settings import PROJECT_ROOT, SettingsError, run_settings_problem, settings
 
 DEPLOY_YAML = PROJECT_ROOT / "deploy" / "dagster.yaml"
 WORKSPACE = PROJECT_ROOT / "workspace.yaml"

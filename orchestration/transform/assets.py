@@ -19,8 +19,8 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.catalog import OWNERS, table_metadata
 from orchestration.console import report
+from orchestration.lib.settings import settings
 from orchestration.resources import Warehouse
-from orchestration.settings import settings
 from orchestration.transform.project import dbt_project
 
 DECISION_TABLE_ID = "model.clean_slate.fct_decisions"

@@ -2,7 +2,7 @@
 
 from dagster_dbt import DbtProject
 
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.lib.settings import DBT_PROJECT_DIR
 
 # No fixed target: profiles.yml reads DBT_TARGET (dev, pg, spark, spark_thrift) each time dbt
 # runs, as the Warehouse resource does, so both always agree on the engine.

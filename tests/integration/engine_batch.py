@@ -21,8 +21,8 @@ def build(target: str, files: list[Path], work: Path, select: list[str]) -> dict
     os.environ["DBT_TARGET"] = target
     from dbt.cli.main import dbtRunner
 
+    from orchestration.lib.settings import DBT_PROJECT_DIR
     from orchestration.resources import Warehouse
-    from orchestration.settings import DBT_PROJECT_DIR
     from orchestration.transform.project import dbt_project
 
     sources = json.loads(dbt_project.manifest_path.read_text())

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from devtools.generate.canonical import generate_canonical
 from devtools.generate.extract import generate_extract
 from orchestration.cli import app
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.lib.settings import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.integration
 

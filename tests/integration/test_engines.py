@@ -29,7 +29,7 @@ from typer.testing import CliRunner
 from devtools.law_cases import load_case_files
 from orchestration.cli import app
 from orchestration.engines import SparkSettings
-from orchestration.settings import PROJECT_ROOT
+from orchestration.lib.settings import PROJECT_ROOT
 from scripts import law_cases as law_case_runner
 from tests.integration.test_prop64_pipeline import _write_inputs
 

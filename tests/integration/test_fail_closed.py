@@ -34,10 +34,10 @@ from devtools.law_cases import load_case_files, write_case_extract
 from orchestration.ingest.assets import doj_extracts
 from orchestration.ingest.canonical_assets import canonical_extracts
 from orchestration.ingest.supervision_assets import doj_supervision
+from orchestration.lib.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 from orchestration.resources import Warehouse
 from orchestration.rules.assets import rulebook
 from orchestration.rules.conditions import FOLDER as CONDITIONS_FOLDER
-from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
 

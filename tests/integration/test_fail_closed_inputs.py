@@ -18,11 +18,11 @@ from typer.testing import CliRunner
 
 from devtools.generate.extract import generate_extract
 from orchestration.cli import app
+from orchestration.lib.settings import rules_dir
 from orchestration.resources import Warehouse
 from orchestration.rules.as_of import enabled_laws
 from orchestration.rules.assets import rulebook
 from orchestration.rules.load import load_rules_dir
-from orchestration.settings import rules_dir
 
 pytestmark = pytest.mark.integration
 

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from devtools.generate.extract import generate_extract
 from orchestration.cli import app
-from orchestration.settings import PROJECT_ROOT
+from orchestration.lib.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
 

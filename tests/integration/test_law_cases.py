@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 
 from devtools.law_cases import LoadedCase, load_case_files, write_case_extract
 from orchestration.cli import app
+from orchestration.lib.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 from orchestration.rules.load import load_rules_dir
-from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 from scripts import law_cases as runner
 
 pytestmark = pytest.mark.integration

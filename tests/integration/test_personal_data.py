@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from orchestration.cli import app
 from orchestration.ingest.doj_format import INDEX
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.lib.settings import DBT_PROJECT_DIR
 from tests.fixtures.doj import rec, write_extract
 
 pytestmark = pytest.mark.integration

@@ -514,7 +514,7 @@ def test_dbt_unit_tests_pass(default_run):
     import subprocess
     import sys
 
-    from orchestration.settings import DBT_PROJECT_DIR
+    from orchestration.lib.settings import DBT_PROJECT_DIR
 
     tmp, _ = default_run
     dbt = Path(sys.executable).parent / "dbt"
@@ -537,7 +537,7 @@ def test_unit_test_fixture_columns_match_the_warehouse(default_run):
     models' own, as a built warehouse has them."""
     import yaml
 
-    from orchestration.settings import DBT_PROJECT_DIR
+    from orchestration.lib.settings import DBT_PROJECT_DIR
 
     tmp, _ = default_run
     macro = (Path(DBT_PROJECT_DIR) / "macros" / "unit_test_fixtures.sql").read_text()

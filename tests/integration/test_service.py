@@ -20,11 +20,11 @@ from dagster import DagsterInstance, RunRequest, build_schedule_context, build_s
 from dagster._core.definitions.reconstruct import reconstructable
 from dagster._core.execution.api import execute_job
 
+from orchestration.lib.settings import PROJECT_ROOT
 from orchestration.service.assets import DELIVERIES_KEY
 from orchestration.service.deliveries import DELIVERIES, archive_dir, load_deliveries
 from orchestration.service.schedules import statewide_monthly
 from orchestration.service.sensors import landing_sensor
-from orchestration.settings import PROJECT_ROOT
 from tests.fixtures.doj import rec, write_extract
 
 pytestmark = pytest.mark.integration

@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 from orchestration.cli import app
 from orchestration.exports.gogen_bundle import CONDENSED_COLUMNS
 from orchestration.ingest.doj_format import COLUMNS as DOJ_COLUMNS
-from orchestration.settings import PROJECT_ROOT
+from orchestration.lib.settings import PROJECT_ROOT
 from tests.fixtures.doj import rec, write_extract
 
 pytestmark = pytest.mark.integration

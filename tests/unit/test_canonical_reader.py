@@ -118,7 +118,7 @@ def test_the_placeholder_pattern_is_the_one_dbt_uses():
     import re
 
     from orchestration.ingest.canonical_reader import PLACEHOLDER_PATTERN
-    from orchestration.settings import PROJECT_ROOT
+    from orchestration.lib.settings import PROJECT_ROOT
 
     macro = (PROJECT_ROOT / "dbt_project" / "macros" / "cleaning.sql").read_text()
     sql = re.search(r"macro placeholder_pattern\(\) -%\}\n(.+)\n\{%- endmacro", macro)

@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 import yaml
 
+from orchestration.lib.settings import PROJECT_ROOT
 from orchestration.rules.compile import TABLES, compile_code_inference, compile_rulebook
 from orchestration.rules.load import (
     RuleFileError,
@@ -25,7 +26,6 @@ from orchestration.rules.load import (
 )
 from orchestration.rules.options import CountyOptions
 from orchestration.rules.schema import section_number
-from orchestration.settings import PROJECT_ROOT
 
 RULES = PROJECT_ROOT / "rules"
 TABLE = RULES / "us_ca" / "code_inference.yaml"

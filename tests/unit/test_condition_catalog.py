@@ -13,10 +13,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from orchestration.lib.settings import DBT_PROJECT_DIR
 from orchestration.rules import conditions, schema
 from orchestration.rules.compile import TABLES, _condition_row, compile_condition_types
 from orchestration.rules.conditions import FOLDER, TYPES, CatalogError, ConditionType
-from orchestration.settings import DBT_PROJECT_DIR
 from orchestration.transform.project import dbt_project
 
 MACRO_RE = re.compile(r"\{%-?\s*macro\s+(\w+)\s*\(")

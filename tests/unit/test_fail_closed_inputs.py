@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from orchestration.lib.settings import PROJECT_ROOT
 from orchestration.rules.as_of import AsOfError, check_as_of, enabled_laws, is_future
 from orchestration.rules.load import RuleFileError, load_rules_dir
 from orchestration.rules.options import (
@@ -22,7 +23,6 @@ from orchestration.rules.options import (
     read_options_file,
     resolve_parameters,
 )
-from orchestration.settings import PROJECT_ROOT
 
 TODAY = date(2026, 12, 3)
 

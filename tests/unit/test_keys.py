@@ -5,7 +5,7 @@ import re
 import duckdb
 
 from orchestration.lib.keys import decision_id, row_hash
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.lib.settings import DBT_PROJECT_DIR
 
 
 def test_decision_id_is_the_recipe_of_fct_decisions():

@@ -11,7 +11,7 @@ import polars as pl
 
 from orchestration.audit import export_lines, reproduce, trace
 from orchestration.lib.keys import row_hash
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.lib.settings import DBT_PROJECT_DIR
 
 # --------------------------------------------------------------------------------------------
 # audit.export_lines

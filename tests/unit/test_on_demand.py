@@ -19,7 +19,7 @@ def test_only_charges_sets_the_variable_the_views_read():
 
 
 def test_the_macro_reads_the_same_variable():
-    from orchestration.settings import PROJECT_ROOT
+    from orchestration.lib.settings import PROJECT_ROOT
 
     sql = (PROJECT_ROOT / "dbt_project" / "macros" / "on_demand.sql").read_text()
     assert sql.count(f"getvariable('{CHARGE_KEYS_VARIABLE}')") == 2

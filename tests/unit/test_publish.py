@@ -25,7 +25,7 @@ from orchestration.exports.publish import (
     staging_dir,
     write_manifest,
 )
-from orchestration.settings import PROJECT_ROOT
+from orchestration.lib.settings import PROJECT_ROOT
 
 SET_A = {
     "FRESNO/prop64_convictions.csv": b"a,b\n1,2\n",

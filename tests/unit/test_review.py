@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from orchestration.exports.court_pdf import write_court_document
 from orchestration.exports.review_workbook import HEADINGS, write_review_workbook
 from orchestration.exports.reviewed_out import read_reviewed_out, write_reviewed_out
+from orchestration.lib.settings import DBT_PROJECT_DIR
 from orchestration.resources import models_over_unlanded_sources
 from orchestration.review import store
 from orchestration.review.import_workbook import (
@@ -23,7 +24,6 @@ from orchestration.review.import_workbook import (
     parse_mark,
     read_workbook,
 )
-from orchestration.settings import DBT_PROJECT_DIR
 from tests.unit.test_exports_documents import AS_OF, PROP64, make_decisions
 
 COL = {h: i + 1 for i, h in enumerate(HEADINGS)}

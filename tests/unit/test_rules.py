@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 import yaml
 
+from orchestration.lib.settings import PROJECT_ROOT
 from orchestration.rules.compile import compile_rulebook
 from orchestration.rules.load import RuleFileError, load_rule_file, load_rules_dir
 from orchestration.rules.options import (
@@ -16,7 +17,6 @@ from orchestration.rules.options import (
     read_options_file,
     resolve_parameters,
 )
-from orchestration.settings import PROJECT_ROOT
 
 RULES = PROJECT_ROOT / "rules"
 PROP64 = RULES / "us_ca" / "prop64.yaml"

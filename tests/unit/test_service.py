@@ -22,6 +22,7 @@ from dagster import (
     op,
 )
 
+from orchestration.lib.settings import PROJECT_ROOT
 from orchestration.service import alerts, serve
 from orchestration.service.deliveries import (
     DELIVERIES,
@@ -36,7 +37,6 @@ from orchestration.service.deliveries import (
 from orchestration.service.jobs import delivery_job, statewide_job
 from orchestration.service.schedules import statewide_monthly
 from orchestration.service.sensors import LandingCursor, evaluate_landing, landing_sensor
-from orchestration.settings import PROJECT_ROOT
 from tests.fixtures.doj import rec, write_extract
 
 LA = ZoneInfo("America/Los_Angeles")

@@ -1,4 +1,4 @@
-"""orchestration/settings.py: one typed object for every environment variable.
+"""orchestration/lib/settings.py: one typed object for every environment variable.
 
 .env.example is generated from it, every CLEANSLATE_* name in the code is one of its fields,
 no module reads those variables around it, a wrong type names the variable, and a run without
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from orchestration.settings import (
+from orchestration.lib.settings import (
     ENV_EXAMPLE,
     ENV_NAMES,
     PROJECT_ROOT,
@@ -60,7 +60,7 @@ def _names_in(path: Path) -> set[str]:
 
 def test_env_example_is_generated_from_the_settings():
     assert ENV_EXAMPLE.read_text() == env_example(), (
-        ".env.example is stale: python -m orchestration.settings --env-example"
+        ".env.example is stale: python -m orchestration.lib.settings --env-example"
     )
     for name in ENV_NAMES:  # every variable has its line, set or commented out
         assert re.search(rf"^(# )?{name}=", env_example(), re.M), name
@@ -68,7 +68,7 @@ def test_env_example_is_generated_from_the_settings():
 
 def test_every_variable_the_project_reads_is_a_setting():
     found = set().union(*(_names_in(p) for p in SCANNED))
-    assert found - ENV_NAMES == set(), "add these to orchestration/settings.py"
+    assert found - ENV_NAMES == set(), "add these to orchestration/lib/settings.py"
 
 
 def test_no_module_reads_the_variables_around_the_settings():
@@ -82,7 +82,7 @@ def test_no_module_reads_the_variables_around_the_settings():
         if p.name != "settings.py"
         for m in DIRECT_READ.finditer(p.read_text())
     ]
-    assert direct == [], "read these through orchestration.settings.settings()"
+    assert direct == [], "read these through orchestration.lib.settings.settings()"
 
 
 def test_every_field_has_a_description_and_a_variable():
@@ -181,7 +181,7 @@ def test_the_service_does_not_start_without_the_key(monkeypatch, capsys):
 
 
 def test_the_env_example_command_writes_and_checks(monkeypatch, tmp_path, capsys):
-    from orchestration import settings as module
+    from orchestration.lib import settings as module
 
     target = tmp_path / ".env.example"
     monkeypatch.setattr(module, "ENV_EXAMPLE", target)

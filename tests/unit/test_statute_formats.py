@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.lib.settings import DBT_PROJECT_DIR
 from orchestration.transform.project import dbt_project
 
 SEED = DBT_PROJECT_DIR / "seeds" / "statute_formats.csv"

@@ -26,8 +26,8 @@ import pytest
 
 from orchestration.ingest import canonical_format
 from orchestration.lib import vocabularies
+from orchestration.lib.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, PROJECT_ROOT
 from orchestration.lib.vocabularies import VOCABULARIES
-from orchestration.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, PROJECT_ROOT
 from orchestration.transform.project import dbt_project
 
 
