@@ -268,7 +268,7 @@ evaluated as (
   marked `not materialized` avoided that only until the view was stored: DuckDB drops the hint
   from a stored view's SQL (1.5.5), so a later session (`explain`, `trace` reading
   int_rule_conditions_evaluated) materialized it all (one person's explanation at 1,000,000
-  rows: over 4 minutes; with this and macros/on_demand.sql, ~15 s). The filter on the type is
+  rows: over 4 minutes; with this and macros/on_demand.sql, ~6 s). The filter on the type is
   written here, so it holds whatever the engine decides.
 -#}
 {% macro charge_condition_facts(candidates, conditions, condition_type, per_rule=false, facts=none) %}

@@ -30,11 +30,16 @@ incomplete as (
       and {{ only_requested_charges('charge_key') }}
 ),
 
-evaluations as (
+evaluated as (
+    -- read once: the missing evaluations below are looked up here, not in the view again
     select
         program, charge_key, rule_id, condition_seq, condition_type, description,
         value, ready_on, fact, missing_fact
     from {{ ref('int_rule_conditions_evaluated') }}
+),
+
+evaluations as (
+    select * from evaluated
     union all
     -- Fail closed: a condition the SQL evaluator gave no result for is listed as unknown
     -- (int_rule_results counts it so), not left out.
@@ -44,7 +49,7 @@ evaluations as (
         cast(null as date) as ready_on,
         'not evaluated (the SQL evaluator gave no result)' as fact,
         missing_fact
-    from ({{ unevaluated_conditions('incomplete') }}) as u
+    from ({{ unevaluated_conditions('incomplete', 'evaluated') }}) as u
 )
 
 select
