@@ -180,13 +180,8 @@ int_rule_results_first_wave:
   charge_key: varchar
   rule_id: varchar
   rule_order: integer
-  outcome: varchar
-  relief: varchar
-  reason: varchar
-  citation_ids: varchar
-  citations: varchar
-  on_unknown: varchar
   verdict: varchar
+  decides: boolean
   eligible_on: date
   conditions_unevaluated: bigint
 stg_rules__programs:

@@ -18,11 +18,15 @@ decisive as (
         *,
         row_number() over (partition by program, charge_key order by rule_order) as pick
     from results as r
-    where {{ is_decisive('r') }}
+    where r.decides
 ),
 
 chosen as (
-    select * from decisive where pick = 1
+    -- the deciding rule, with its own columns from the rulebook (int_rule_results keeps verdicts)
+    select d.*, r.outcome, r.relief, r.reason, r.citations
+    from decisive as d
+    inner join {{ ref('stg_rules__rules') }} as r on r.program = d.program and r.rule_id = d.rule_id
+    where d.pick = 1
 ),
 
 chosen_rules as (
@@ -62,14 +66,7 @@ chosen_unevaluated as (
 
 trace as (
     -- Every rule tried up to and including the decisive one, for the audit trail.
-    select
-        r.program,
-        r.charge_key,
-        {{ seq_listagg("r.rule_id || '=' || r.verdict", "r.rule_order", "'; '", max_from='rule_order') }} as rules_trace
-    from results as r
-    inner join chosen as c
-        on c.program = r.program and c.charge_key = r.charge_key and r.rule_order <= c.rule_order
-    group by r.program, r.charge_key
+    {{ rules_trace('results', 'chosen') }}
 ),
 
 decided as (
