@@ -53,11 +53,43 @@ def _not_yet_eligible_outcome() -> str:
     )
 
 
+# What a research note says and a citation never does: a citation's `ref` is quoted in reasons,
+# `explain`, `trace` and the review workbook, so a note about the research ("open question",
+# "not re-read", "flag for counsel", a pointer to clearance-law.md, "pending" as a bill's status)
+# goes in the citation's `note`, which nothing prints. "pending" before what is pending (a
+# pending charge, case, proceeding, plea) is law, not a note.
+RESEARCH_NOTE_RE = re.compile(
+    r"clearance-law|open question|flag for counsel|not re-read|\bverify\b|\bTODO\b"
+    r"|\bpending\b(?!\s+(?:criminal|misdemeanor|felony|charges?|cases?|proceedings?|pleas?)\b)",
+    re.IGNORECASE,
+)
+
+
+def research_note_in(text: str) -> str | None:
+    """The research note in `text` (the matched words), or None when there is none."""
+    m = RESEARCH_NOTE_RE.search(text)
+    return m.group(0) if m else None
+
+
 class Citation(Strict):
     id: Annotated[str, Field(pattern=ID_RE)]
-    ref: str
+    ref: str  # the citation as a reader quotes it: printed wherever the rule is explained
     url: str | None = None
     confidence: Literal["T", "S", "M"]
+    # what the research left open about it (what to verify, where the research file discusses
+    # it): for the file's reviewers, never printed
+    note: str | None = None
+
+    @field_validator("ref")
+    @classmethod
+    def _no_research_note(cls, v: str) -> str:
+        found = research_note_in(v)
+        if found:
+            raise ValueError(
+                f"ref {v!r} carries a research note ({found!r}): the ref is printed in reasons, "
+                "explain and trace; move the note into the citation's `note`"
+            )
+        return v
 
 
 class Parameter(Strict):
