@@ -185,8 +185,9 @@ class _CourtPDF(FPDF):
         beyond that): a running header or footer never runs off the page."""
         self.set_font(self.font_family_name, style, size)
         w = self.get_string_width(text)
-        if w > width:
-            self.set_font_size(max(HEADER_MIN_SIZE, size * width / w * 0.999))
+        room = width - 2 * self.c_margin  # multi_cell's inner width
+        if w > room:
+            self.set_font_size(max(HEADER_MIN_SIZE, size * room / w * 0.999))
         self.multi_cell(width, 4, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def header(self) -> None:
@@ -593,9 +594,10 @@ def write_court_document(
             f' (marked "Reviewed" under the item number) and confirms the relief for each.'
         )
     if any(flagged):
+        lines = "its line is" if sum(flagged) == 1 else "their lines are"
         intro += (
             f" The records give no case number for {_plural(sum(flagged), 'listed charge')}: "
-            f'their lines are shaded and marked "{p.identifiers.missing_case_number}".'
+            f'{lines} shaded and marked "{p.identifiers.missing_case_number}".'
         )
     pdf.set_font(fam, "", BODY_SIZE)
     pdf.multi_cell(pdf.epw, 5, t(intro), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
