@@ -71,6 +71,23 @@ def research_note_in(text: str) -> str | None:
     return m.group(0) if m else None
 
 
+def without_research_notes(text: str | None) -> str | None:
+    """Citations as `explain` and `trace` print them: of a "; "-separated list (a rule's or a
+    law's citations, or the bracketed ones ending a decision's reasons), those carrying a research
+    note dropped. The rule files cannot hold one any more (Citation.ref); a warehouse built from
+    older files still may."""
+    if not text:
+        return text
+
+    def clean(citations: str) -> str:
+        return "; ".join(c for c in citations.split("; ") if research_note_in(c) is None)
+
+    if text.endswith("]") and "[" in text:  # reasons: "<why> [<citations>]"
+        head, _, cited = text[:-1].rpartition("[")
+        return f"{head}[{clean(cited)}]"
+    return clean(text)
+
+
 class Citation(Strict):
     id: Annotated[str, Field(pattern=ID_RE)]
     ref: str  # the citation as a reader quotes it: printed wherever the rule is explained
