@@ -140,7 +140,8 @@ def county_documents(
             programs[program],
             eligible,
             as_of,
-            (presentations or {}).get((jurisdiction, county)),
+            # checked before any file was written (presentations_for); None: read it here
+            None if presentations is None else presentations[(jurisdiction, county)],
         )
         rows_by_file[name] = info["rows"]
         placed.append(export_lines.from_court_document(name, info))

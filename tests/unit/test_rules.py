@@ -324,7 +324,7 @@ def test_conditions_compile_to_literal_arguments(tmp_path):
 
 
 def test_citation_refs_are_what_a_reader_quotes_and_notes_stay_in_note(tmp_path):
-    """"pending" is law before what is pending; a research note in `note` loads and is kept."""
+    """A "pending" before what is pending is law; a research note in `note` loads and is kept."""
     from orchestration.rules.schema import research_note_in
 
     assert research_note_in("no pending misdemeanor or felony proceeding") is None
