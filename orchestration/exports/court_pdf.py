@@ -179,16 +179,24 @@ class _CourtPDF(FPDF):
         self.footer_text = footer_text
         # DejaVu when installed, else Helvetica with every string folded to Latin-1
         self.font_family_name, self.t = use_fonts(self, FONT_DIR)
+        self._fit_sizes: dict[tuple[str, str, float, float], tuple[float, bool]] = {}
 
     def _fitted(self, text: str, style: str, size: float, width: float, align: str) -> None:
         """`text` on one line of `width` (smaller down to HEADER_MIN_SIZE; wrapped between words
         beyond that): a running header or footer never runs off the page."""
-        self.set_font(self.font_family_name, style, size)
-        w = self.get_string_width(text)
-        room = width - 2 * self.c_margin  # multi_cell's inner width
-        if w > room:
-            self.set_font_size(max(HEADER_MIN_SIZE, size * room / w * 0.999))
-        self.multi_cell(width, 4, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        key = (text, style, size, width)
+        if key not in self._fit_sizes:  # the same on every page: measured once
+            self.set_font(self.font_family_name, style, size)
+            w = self.get_string_width(text)
+            room = width - 2 * self.c_margin  # the cell's inner width
+            fitted = max(HEADER_MIN_SIZE, size * room / w * 0.999) if w > room else size
+            self._fit_sizes[key] = (fitted, w * fitted / size <= room)
+        fitted, fits = self._fit_sizes[key]
+        self.set_font(self.font_family_name, style, fitted)
+        if fits:
+            self.cell(width, 4, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        else:
+            self.multi_cell(width, 4, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def header(self) -> None:
         w = self.epw
@@ -236,16 +244,23 @@ class _Table:
         # width of each character at 1 pt, per font style: string widths are sums of these
         # (fpdf2 does not kern unshaped text), computed once per character
         self._units: dict[str, dict[str, float]] = {}
+        self._strings: dict[tuple[str, str], float] = {}
 
     def _width(self, text: str) -> float:
         pdf = self.pdf
-        units = self._units.setdefault(pdf.font_style, {})
-        total = 0.0
-        for ch in text:
-            u = units.get(ch)
-            if u is None:
-                u = units[ch] = pdf.get_string_width(" " if ch == NBSP else ch) / pdf.font_size_pt
-            total += u
+        key = (pdf.font_style, text)
+        total = self._strings.get(key)
+        if total is None:
+            units = self._units.setdefault(pdf.font_style, {})
+            total = 0.0
+            for ch in text:
+                u = units.get(ch)
+                if u is None:
+                    w = pdf.get_string_width(" " if ch == NBSP else ch)
+                    u = units[ch] = w / pdf.font_size_pt
+                total += u
+            if len(self._strings) < 200_000:  # headings, reliefs, code sections repeat
+                self._strings[key] = total
         return total * pdf.font_size_pt
 
     def _set_font(self, bold: bool, size: float) -> None:
@@ -335,7 +350,8 @@ class _Table:
             if fill is not None:
                 pdf.set_fill_color(fill)
             pdf.rect(x, self.y, w, height, style="DF" if fill is not None else "D")
-            pdf.set_font_size(size)
+            if size != pdf.font_size_pt:
+                pdf.set_font_size(size)
             baseline = self.PAD_Y + (self.LINE_H + pdf.font_size) / 2 - 0.15 * pdf.font_size
             for k, line in enumerate(lines):
                 if line:
