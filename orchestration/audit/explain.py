@@ -7,6 +7,7 @@ import polars as pl
 
 from orchestration.audit.on_demand import only_charges
 from orchestration.review import store as review_store
+from orchestration.rules.schema import without_research_notes
 
 MARK = {"met": "[met]    ", "not_met": "[not met]", "unknown": "[unknown]"}
 
@@ -70,7 +71,7 @@ def render(decisions: pl.DataFrame, criteria: pl.DataFrame) -> str:
             f"    charge {d['charge_ref']}: {d['offense_raw']} ({d['statute'] or 'statute ?'}),"
             f" {d['disposition']} {date}, {level}  [{d['source_file']}:{d['source_line']}]"
         )
-        lines.append(f"      => {verdict(d)}: {d['reasons']}")
+        lines.append(f"      => {verdict(d)}: {without_research_notes(d['reasons'])}")
         if d["missing_facts"]:
             lines.append(f"         missing: {d['missing_facts']}")
         review = review_store.describe(d)
@@ -80,7 +81,8 @@ def render(decisions: pl.DataFrame, criteria: pl.DataFrame) -> str:
             if c["rule_id"] != rule:
                 rule = c["rule_id"]
                 star = " <- decided here" if c["is_decisive_rule"] else ""
-                cite = f"  [{c['citations']}]" if c["citations"] else ""
+                cited = without_research_notes(c["citations"])
+                cite = f"  [{cited}]" if cited else ""
                 lines.append(f"         rule {rule}{star}{cite}")
             extra = f" (true from {c['ready_on']})" if c["ready_on"] else ""
             lines.append(f"           {MARK[c['result']]} {c['description']}: {c['fact']}{extra}")

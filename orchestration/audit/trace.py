@@ -47,6 +47,7 @@ from orchestration.lib.hashing import sha256_of
 from orchestration.lib.keys import row_hash
 from orchestration.lib.settings import rules_dir as default_rules_dir
 from orchestration.review import store as review_store
+from orchestration.rules.schema import without_research_notes
 
 TEXT_SUFFIXES = {".csv", ".dat", ".txt"}
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -310,7 +311,9 @@ def _chain(
                 "reasons",
                 "missing_facts",
             )
-        },
+        }
+        # a citation's research note (an older warehouse's rule files) is never printed
+        | {"reasons": without_research_notes(r["reasons"])},
         source={
             "extract": r["source_extract"],
             "file": r["source_file"],
@@ -330,8 +333,8 @@ def _chain(
             "law_version": r["law_version"],
             "decisive_rule": r["decisive_rule"],
             "reason_codes": r["reason_codes"],
-            "citations": r["decisive_rule_citations"],
-            "program_citations": r["program_citations"],
+            "citations": without_research_notes(r["decisive_rule_citations"]),
+            "program_citations": without_research_notes(r["program_citations"]),
         },
         exports={
             "run_id": r["export_run_id"],
@@ -487,7 +490,7 @@ def render(chains: list[Chain]) -> str:
             f" count {d['charge_ref']} ({d['source_system']}, {d['jurisdiction']}),"
             f" as of {d['as_of']}"
         )
-        out.append(f"  => {verdict(d)}: {d['reasons']}")
+        out.append(f"  => {verdict(d)}: {without_research_notes(d['reasons'])}")
         if d["missing_facts"]:
             out.append(f"     missing: {d['missing_facts']}")
         review = c.review and review_store.describe(
@@ -562,10 +565,10 @@ def render(chains: list[Chain]) -> str:
         out.append(f"              sha256 {ru['sha256']}  version {ru['rules_version']}")
         out.append(
             f"              deciding rule {ru['decisive_rule']} ({ru['reason_codes']}):"
-            f" {ru['citations'] or '-'}"
+            f" {without_research_notes(ru['citations']) or '-'}"
         )
         if ru["program_citations"]:
-            out.append(f"              law: {ru['program_citations']}")
+            out.append(f"              law: {without_research_notes(ru['program_citations'])}")
 
         if not ex["run_id"]:
             out.append("  6 exports   in no published export set (none published since)")

@@ -12,6 +12,7 @@ Idempotent: the run id and the wall-clock time go into manifest.json only, never
 document, so the same extracts, rules, options and as-of date give byte-identical files.
 """
 
+import contextlib
 import json
 import sys
 import time
@@ -41,6 +42,7 @@ from orchestration.exports import (
     court_pdf,
     gogen_bundle,
     load,
+    presentation,
     report,
     repository,
     review_workbook,
@@ -50,6 +52,7 @@ from orchestration.exports import (
 from orchestration.exports import publish as _publish
 from orchestration.exports.bundle import build_run_files, reconcile, scope
 from orchestration.exports.load import load_export_frames, load_reconcile_frame
+from orchestration.exports.presentation import PresentationError
 from orchestration.exports.publish import (
     OutDirRefused,
     PublishRefused,
@@ -78,6 +81,7 @@ EXPORT_READS = [
     AssetKey(["int_charge_code_set_matches"]),
     AssetKey(["int_registrations_unioned"]),
     AssetKey(["stg_doj__events"]),
+    AssetKey(["stg_canonical__arrests"]),  # the OTN of PA court documents
     AssetKey(["raw", "doj_extract"]),
     AssetKey(["raw", "canonical_rejects"]),  # raw.canonical_files: the input counts
     AssetKey(["rules", "programs"]),
@@ -87,8 +91,8 @@ EXPORT_READS = [
 ]
 # the code that writes, reads back and publishes the files
 EXPORTS_CODE_VERSION = code_version(
-    sys.modules[__name__], bundle, court_pdf, gogen_bundle, load, _publish, report, repository,
-    review_workbook, reviewed_out, writers, export_lines, review_store,
+    sys.modules[__name__], bundle, court_pdf, gogen_bundle, load, presentation, _publish, report,
+    repository, review_workbook, reviewed_out, writers, export_lines, review_store,
 )  # fmt: skip
 
 
@@ -205,15 +209,24 @@ def staged_files(
         "report": {"inputs": _inputs(warehouse), "quality": _quality(context)},
         "unread_by_county": _unread_by_county(warehouse),
     }
-    result = build_run_files(
-        staging,
-        frames,
-        run,
-        config.county,
-        progress=lambda done, total: console.report(
-            context, "counties", f"{done} of {total} counties written", force=done == total
-        ),
-    )
+    try:
+        result = build_run_files(
+            staging,
+            frames,
+            run,
+            config.county,
+            progress=lambda done, total: console.report(
+                context, "counties", f"{done} of {total} counties written", force=done == total
+            ),
+        )
+    except PresentationError as e:
+        # checked before any file is written: the staging folder is still empty (else the next
+        # run clears it)
+        with contextlib.suppress(OSError):
+            staging.rmdir()
+        raise Failure(
+            description=f"court documents cannot be written: {e}\nNothing was written."
+        ) from None
     files = len(result["rows_by_file"])
     context.log.info(f"staged {files} files for {result['decisions']} decisions in {staging}")
     # where each decision is in the files (audit.export_lines), stamped when published

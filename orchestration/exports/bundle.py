@@ -41,6 +41,7 @@ from orchestration.audit import export_lines
 from orchestration.exports.court_pdf import REF_LENGTH, write_court_document
 from orchestration.exports.gogen_bundle import prepare_gogen, write_gogen_county
 from orchestration.exports.load import ExportFrames
+from orchestration.exports.presentation import Presentation, presentations_for
 from orchestration.exports.publish import decision_set_digest, owner_only, write_manifest
 from orchestration.exports.report import build_report_data, write_report
 from orchestration.exports.repository import (
@@ -57,6 +58,7 @@ from orchestration.exports.writers import (
     normalize_county_column,
     write_county_exports,
 )
+from orchestration.lib.settings import presentation_dir
 from orchestration.review.store import REVIEW_COLUMNS, WORKBOOK_SCHEMA, left_out
 
 PROP64 = "us_ca_prop64"
@@ -87,6 +89,24 @@ def export_workers(decisions: int, counties: int) -> int:
     return max(1, min(wanted, counties))
 
 
+def court_documents_to_write(
+    decisions: pl.DataFrame, programs: dict[str, dict], forecast: bool
+) -> list[tuple[str, str | None, str, list[str]]]:
+    """(jurisdiction, county, program, reliefs) of every court document the run writes: each
+    program with an eligible charge filed (not kept out by the review) in a county; none in a
+    forecast. `decisions` has the normalized county as `_county`."""
+    if forecast:
+        return []
+    filed = decisions.filter((pl.col("determination") == "eligible") & ~left_out(decisions))
+    out = []
+    for (county, program), rows in sorted(
+        filed.group_by("_county", "program"), key=lambda g: (g[0][0] or "", g[0][1])
+    ):
+        reliefs = sorted({r for r in rows["relief"].to_list() if r})
+        out.append((str(programs[program]["jurisdiction"]), county, program, reliefs))
+    return out
+
+
 def county_documents(
     root: Path,
     county: str | None,
@@ -94,12 +114,14 @@ def county_documents(
     programs: dict[str, dict],
     as_of: date,
     forecast: bool = False,
+    presentations: dict[tuple[str, str | None], Presentation] | None = None,
 ) -> tuple[dict[str, int], list[pl.DataFrame], dict[str, Any]]:
     """One county's court documents (one per program with eligible charges; none in a forecast:
     a court cannot act on a future date), the list of eligible charges the prosecutor's review
     keeps out of them (reviewed_out.csv, when any) and its review workbook (every decision).
-    Returns rows per file, the places of its decisions and the workbook's record (for
-    audit.review_workbooks)."""
+    `presentations`: each (jurisdiction, county)'s profile (presentations_for), checked before
+    any file is written; read from the presentation folder when not given. Returns rows per
+    file, the places of its decisions and the workbook's record (for audit.review_workbooks)."""
     folder = root / county_folder(county)
     rows_by_file: dict[str, int] = {}
     placed: list[pl.DataFrame] = []
@@ -111,7 +133,16 @@ def county_documents(
         if eligible.height == 0:
             continue
         name = f"{county_folder(county)}/{program}_court_order.pdf"
-        info = write_court_document(root / name, county, programs[program], eligible, as_of)
+        jurisdiction = str(programs[program]["jurisdiction"])
+        info = write_court_document(
+            root / name,
+            county,
+            programs[program],
+            eligible,
+            as_of,
+            # checked before any file was written (presentations_for); None: read it here
+            None if presentations is None else presentations[(jurisdiction, county)],
+        )
         rows_by_file[name] = info["rows"]
         placed.append(export_lines.from_court_document(name, info))
     if not forecast:
@@ -144,6 +175,7 @@ def build_run_files(
     run: dict[str, Any],
     county: str | None = None,
     progress: Callable[[int, int], None] = lambda done, total: None,
+    presentation_folder: Path | None = None,
 ) -> dict[str, Any]:
     """Write every file of the run under `root`; return rows per file and what went where.
 
@@ -151,7 +183,9 @@ def build_run_files(
     report's inputs: inputs, quality, ...) go into the documents; run_id and generated_at go
     into manifest.json only. forecast (default false): an explicit forecast (as_of after the
     run's day): no court document and no repository update is written, the report and
-    manifest.json say so.
+    manifest.json say so. presentation_folder: the court documents' profiles (default
+    CLEANSLATE_PRESENTATION); a court document without one stops the run before any file is
+    written (PresentationError).
     """
     as_of: date = run["as_of"]
     forecast = bool(run.get("forecast", False))
@@ -159,13 +193,24 @@ def build_run_files(
     rows_by_file: dict[str, int | None] = {}
     placed: list[pl.DataFrame] = []  # where each decision is, for audit.export_lines
 
+    programs = {r["program"]: r for r in frames.programs.iter_rows(named=True)}
+    # every court document's presentation profile, before any is written: a jurisdiction
+    # without one (or a law or relief it does not word) stops the run here (PresentationError)
+    presentations = presentations_for(
+        presentation_folder or presentation_dir(),
+        court_documents_to_write(decisions, programs, forecast),
+    )
+    profile_files = sorted(
+        {f: sha for p in presentations.values() for f, sha in p.files.items()}.items()
+    )
+
     # Issue-2 files: the Prop 64 decision rows and summary per county.
     prop64 = decisions.filter(pl.col("program") == PROP64).drop("_county")
     # the decision table's rows: not the person's identifiers, nor the review (reviewed_out.csv)
     p64_cols = [
         c
         for c in prop64.columns
-        if c not in ("person_name", "cii_number", "dob_raw", "dob", "gender", "race")
+        if c not in ("person_name", "cii_number", "dob_raw", "dob", "gender", "race", "otn")
         and c not in REVIEW_COLUMNS
     ]
     summaries = write_county_exports(
@@ -177,7 +222,6 @@ def build_run_files(
     counties = sorted({c for c in decisions["_county"].to_list()}, key=lambda c: c or "")
     if county is not None:
         counties = [normalize_county(county)]
-    programs = {r["program"]: r for r in frames.programs.iter_rows(named=True)}
     per_county = {
         c: decisions.filter(
             pl.col("_county").is_null() if c is None else pl.col("_county") == c
@@ -207,9 +251,20 @@ def build_run_files(
     ]
     try:
         documents = [
-            pool.submit(county_documents, root, c, per_county.pop(c), programs, as_of, forecast)
+            pool.submit(
+                county_documents,
+                root,
+                c,
+                per_county.pop(c),
+                programs,
+                as_of,
+                forecast,
+                presentations,
+            )
             if pool
-            else county_documents(root, c, per_county.pop(c), programs, as_of, forecast)
+            else county_documents(
+                root, c, per_county.pop(c), programs, as_of, forecast, presentations
+            )
             # largest first; popped: a worker's county frame is not kept here as well
             for c in sorted(counties, key=lambda c: -per_county[c].height)
         ]
@@ -286,6 +341,8 @@ def build_run_files(
             "git_revision": run["git_revision"],
             "git_dirty": run["git_dirty"],
             "rules_versions": run["rules_versions"],
+            # the court documents' presentation profiles (their bytes make the documents' bytes)
+            "presentation_profiles": [{"file": f, "sha256": sha} for f, sha in profile_files],
         },
     )
     owner_only(root)
@@ -304,6 +361,22 @@ def build_run_files(
 _REF = re.compile(r"\bR([0-9a-f]{" + str(REF_LENGTH) + r"})\b")
 
 
+def court_document_refs(pdf: Path) -> list[str]:
+    """The decision references (R + the decision id's first REF_LENGTH characters, without the
+    R) listed in a court document, in document order, read from its text. The table never
+    breaks an identifier or a reference across lines, so each is read whole."""
+    import pypdfium2 as pdfium
+
+    # PDFium's text layer: the same references as pypdf's, read 10x faster (measured on a
+    # 27-page order: 0.09 s against 0.95 s), and a court order can run to thousands of pages.
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        text = "\n".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
+    finally:
+        doc.close()
+    return _REF.findall(text)
+
+
 def reconcile(root: Path, decisions: pl.DataFrame, forecast: bool = False) -> list[str]:
     """Problems found by reading the files back; empty when every check holds.
 
@@ -315,7 +388,6 @@ def reconcile(root: Path, decisions: pl.DataFrame, forecast: bool = False) -> li
     its current SHA-256.
     """
     import fastexcel
-    import pypdfium2 as pdfium
 
     from orchestration.lib.hashing import sha256_of
 
@@ -341,14 +413,7 @@ def reconcile(root: Path, decisions: pl.DataFrame, forecast: bool = False) -> li
                 f"forecast: {len(court_documents)} court document(s) written, none expected"
             )
     for pdf in court_documents:
-        # PDFium's text layer: the same references as pypdf's, read 10x faster (measured on a
-        # 27-page order: 0.09 s against 0.95 s), and a court order can run to thousands of pages.
-        doc = pdfium.PdfDocument(pdf)
-        try:
-            text = "\n".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
-        finally:
-            doc.close()
-        got_refs.update(_REF.findall(text))
+        got_refs.update(court_document_refs(pdf))
     if got_refs != want_refs:
         missing = sum((want_refs - got_refs).values())
         extra = sum((got_refs - want_refs).values())

@@ -2,19 +2,29 @@
 
 This is the shape the Prop 64 pilots filed (clearance-law.md 1.4 and 6.3): the prosecutor moves
 the court, in one document, for relief on many cases at once, with the cases in a table, and the
-judge signs the order at the end. The writer is a pure function of the decision rows: no Dagster,
-no warehouse. The caller filters the rows to one county and one program and publishes the file
-atomically; this module only writes bytes to the path it is given.
+judge signs the order at the end. The writer is a pure function of the decision rows and the
+state's presentation profile (exports/presentation.py: caption, filing party, identifiers,
+relief wording, the citation; no state's wording lives here): no Dagster, no warehouse. The
+caller filters the rows to one county and one program and publishes the file atomically; this
+module only writes bytes to the path it is given.
+
+What a clerk reads: the law's title, never its internal id, rule ids or rule hashes; dates as a
+person writes them ("March 1998, day unknown", never 19980300); each charge on its own line with
+its count; identifiers (CII, OTN, case or docket number) whole on one line, never broken inside
+(a column is given the width its longest identifier needs, and a cell that still cannot hold one
+is drawn smaller); a line without a case number shaded and flagged; names in alphabetical order
+whatever their case; left-aligned text.
 
 Output is deterministic: the creation date comes from `as_of`, rows are sorted on a total order
 (ending in charge_key) and fonts are subset the same way each time, so the same input gives the
 same bytes. No run id and no wall-clock time are printed: the footer's reference ("Decision set
 <digest>") is derived from the listed decisions (`publish.decision_set_reference`); the run that
-produced the file is recorded in manifest.json.
+produced the file, with the rules versions, is recorded in manifest.json.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -24,6 +34,7 @@ import polars as pl
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from orchestration.exports.presentation import BLANK, Presentation, load_presentation
 from orchestration.exports.publish import decision_set_reference
 from orchestration.lib.pdf import FONT_DIR, fix_creation_date, use_fonts
 from orchestration.review.store import agreed, left_out
@@ -33,117 +44,71 @@ from orchestration.review.store import agreed, left_out
 PAGE_FORMAT = "Letter"
 MARGIN = 15.0  # mm
 BODY_SIZE = 10.0
-TABLE_SIZE = 7.5
+TABLE_SIZE = 7.5  # pt; smaller (down to MIN_TABLE_SIZE) when the identifiers need the room
+MIN_TABLE_SIZE = 6.0
+HEADER_MIN_SIZE = 5.5
 
 NOT_RECORDED = "(COUNTY NOT RECORDED)"
 
 
 @dataclass(frozen=True)
-class CourtStyle:
-    """How a jurisdiction names its court, the parties, the movant and the judge.
-
-    `{county}` in any field is replaced by the upper-case county name.
-    """
-
-    court: str
-    plaintiff: str
-    movant: str
-    movant_signer: str
-    judge: str
-    records_clause: str
+class _Column:
+    heading: str
+    weight: float  # share of the usable width (portrait Letter, 15 mm margins: ~186 mm)
+    # widened to its longest word: identifiers, references, counts and dates are never shrunk
+    # below what they need (other columns wrap between words, and a word too long for one is
+    # drawn smaller)
+    fit: bool
 
 
-COURT_STYLES: dict[str, CourtStyle] = {
-    "US-CA": CourtStyle(
-        court="SUPERIOR COURT OF CALIFORNIA, COUNTY OF {county}",
-        plaintiff="THE PEOPLE OF THE STATE OF CALIFORNIA",
-        movant="DISTRICT ATTORNEY, COUNTY OF {county}",
-        movant_signer="Deputy District Attorney",
-        judge="Judge of the Superior Court",
-        records_clause=(
-            "The clerk shall update the records of this Court and report the disposition of "
-            "each listed charge to the Department of Justice."
-        ),
-    ),
-    "US-UT": CourtStyle(
-        court="DISTRICT COURT, STATE OF UTAH",
-        plaintiff="STATE OF UTAH",
-        movant="PROSECUTING ATTORNEY, {county} COUNTY",
-        movant_signer="Prosecuting Attorney",
-        judge="District Court Judge",
-        records_clause=(
-            "The clerk shall update the records of this Court and notify the Bureau of "
-            "Criminal Identification of each listed case."
-        ),
-    ),
-    "US-PA": CourtStyle(
-        court="COURT OF COMMON PLEAS, {county} COUNTY, PENNSYLVANIA",
-        plaintiff="COMMONWEALTH OF PENNSYLVANIA",
-        movant="DISTRICT ATTORNEY OF {county} COUNTY",
-        movant_signer="Assistant District Attorney",
-        judge="Judge, Court of Common Pleas",
-        records_clause=(
-            "The clerk shall update the records of this Court and notify the Pennsylvania "
-            "State Police Central Repository of each listed case."
-        ),
-    ),
-    "US-MI": CourtStyle(
-        court="CIRCUIT COURT FOR THE COUNTY OF {county}, STATE OF MICHIGAN",
-        plaintiff="PEOPLE OF THE STATE OF MICHIGAN",
-        movant="PROSECUTING ATTORNEY, COUNTY OF {county}",
-        movant_signer="Assistant Prosecuting Attorney",
-        judge="Circuit Judge",
-        records_clause="The clerk shall update the records of this Court accordingly.",
-    ),
-}
-DEFAULT_STYLE = CourtStyle(
-    court="COURT OF COMPETENT JURISDICTION, {county} COUNTY",
-    plaintiff="THE STATE",
-    movant="PROSECUTING ATTORNEY, {county} COUNTY",
-    movant_signer="Prosecuting Attorney",
-    judge="Judge",
-    records_clause="The clerk shall update the records of this Court accordingly.",
+IDENTIFIERS_COLUMN = 3  # its heading comes from the state's profile
+COLUMNS = (
+    _Column("# / Ref", 13, True),
+    _Column("Name", 30, False),
+    _Column("Date of birth", 14, True),
+    _Column("", 24, True),
+    _Column("Count", 8, True),
+    _Column("Disposition date", 14, True),
+    _Column("Code section", 22, False),
+    _Column("Relief granted", 21, False),
 )
-
-# relief code -> (wording in the title, wording in the table). Order = order in the title.
-RELIEF_WORDING: dict[str, tuple[str, str]] = {
-    "dismiss": ("DISMISSAL AND SEALING", "Dismiss and seal"),
-    "reduce": ("REDESIGNATION", "Redesignate / reduce"),
-    "conviction_relief": ("CONVICTION RECORD RELIEF", "Conviction relief"),
-    "arrest_relief": ("ARREST RECORD RELIEF", "Arrest relief"),
-    "expunge": ("EXPUNGEMENT", "Expunge"),
-    "limited_access": ("LIMITED ACCESS", "Limited access"),
-}
-# title wording when no eligible row carries a relief code
-PROGRAM_RELIEF: dict[str, str] = {
-    "us_ca_prop64": "DISMISSAL, SEALING OR REDESIGNATION",
-    "us_ca_pc_1203_425": "CONVICTION RECORD RELIEF",
-    "us_ca_pc_851_93": "ARREST RECORD RELIEF",
-    "us_ut_clean_slate": "EXPUNGEMENT",
-    "us_pa_clean_slate": "LIMITED ACCESS",
-}
-
-TABLE_HEADINGS = (
-    "# / Ref",
-    "Name",
-    "Date of birth",
-    "CII / Case no.",
-    "Conviction date",
-    "Code section",
-    "Relief granted",
-)
-# fractions of the usable width (portrait Letter, 15 mm margins: ~186 mm)
-TABLE_WIDTHS = (21, 36, 17, 28, 17, 27, 27)
 # The decision reference printed under the item number, "R" + the first characters of the
 # decision id: clerks can quote it, and reconciliation finds every decision in the text.
 REF_LENGTH = 10
+# A space inside one identifier ("OTN N 123456-1"): the table never breaks a line there.
+NBSP = "\u00a0"
+
+MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+_DIGITS8 = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_ISO = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_CNT_ORDER = re.compile(r"^\d{12}$")
 
 
 def fmt_date(d: date | None, raw: str | None = None) -> str:
-    """MM/DD/YYYY; the raw source string when the date was not parseable; '' when neither."""
+    """A date as a person reads it: MM/DD/YYYY; a partial one says what is unknown ("1998, month
+    and day unknown", "March 1998, day unknown"; from 19980000, 19980300, 1998 or 1998-03); a
+    value that is no date says so; nothing recorded says so. Never the raw 8 digits."""
     if d is not None:
         return f"{d.month:02d}/{d.day:02d}/{d.year:04d}"
-    return raw or ""
+    text = (raw or "").strip()
+    if not text:
+        return "not recorded"
+    m = _DIGITS8.match(text) or _ISO.match(text)
+    if m:
+        year, month, day = (int(g) if g else 0 for g in m.groups())
+        if year and not month and not day:
+            return f"{year}, month and day unknown"
+        if year and 1 <= month <= 12 and not day:
+            return f"{MONTHS[month - 1]} {year}, day unknown"
+        try:
+            return fmt_date(date(year, month, day))
+        except ValueError:
+            pass
+    if _DIGITS8.match(text):
+        text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
+    return f"not a valid date ({text})"
 
 
 def long_date(d: date) -> str:
@@ -169,17 +134,37 @@ def fmt_statute(statute: str | None, offense_raw: str | None, jurisdiction: str)
     return " ".join(p for p in parts if p)
 
 
-def relief_title(program_id: str, reliefs: list[str]) -> str:
-    known = [RELIEF_WORDING[r][0] for r in RELIEF_WORDING if r in set(reliefs)]
+def count_label(row: dict[str, Any]) -> str:
+    """The charge's count within its case: the count of a DOJ CNT_ORDER (cycle, step, count, then
+    three more digits, printed after a dash when not 000); for a canonical extract the charge id
+    without its case number's prefix ('22190001828-2' in case 22190001828: '2'), else whole."""
+    cnt = str(row.get("cnt_order") or "").strip()
+    if _CNT_ORDER.match(cnt):
+        count, rest = int(cnt[6:9]), cnt[9:]
+        return str(count) if rest == "000" else f"{count}-{rest}"
+    if cnt:
+        return cnt
+    ref = str(row.get("charge_ref") or "").strip()
+    if not ref or row.get("source_system") == "doj":
+        return "not recorded"
+    case = str(row.get("case_number") or "").strip()
+    if case and ref.startswith(case) and len(ref) > len(case) + 1 and ref[len(case)] in "-_/.: ":
+        return ref[len(case) + 1 :].strip()
+    return ref
+
+
+def relief_title(presentation: Presentation, program_id: str, reliefs: list[str]) -> str:
+    """The document title's relief: the profile's wording of each relief its rows grant (in the
+    profile's order), else the law's."""
+    wanted = set(reliefs)
+    for r in sorted(wanted):
+        presentation.relief(r)  # fail closed: a relief the profile cannot word
+    known = [w.title for r, w in presentation.reliefs.items() if r in wanted]
     if not known:
-        return PROGRAM_RELIEF.get(program_id, "RELIEF")
+        return presentation.program(program_id).relief_title
     if len(known) == 1:
         return known[0]
     return ", ".join(known[:-1]) + " OR " + known[-1]
-
-
-def style_for(jurisdiction: str | None) -> CourtStyle:
-    return COURT_STYLES.get((jurisdiction or "").upper(), DEFAULT_STYLE)
 
 
 def _plural(n: int, word: str) -> str:
@@ -194,15 +179,34 @@ class _CourtPDF(FPDF):
         self.footer_text = footer_text
         # DejaVu when installed, else Helvetica with every string folded to Latin-1
         self.font_family_name, self.t = use_fonts(self, FONT_DIR)
+        self._fit_sizes: dict[tuple[str, str, float, float], tuple[float, bool]] = {}
+
+    def _fitted(self, text: str, style: str, size: float, width: float, align: str) -> None:
+        """`text` on one line of `width` (smaller down to HEADER_MIN_SIZE; wrapped between words
+        beyond that): a running header or footer never runs off the page."""
+        key = (text, style, size, width)
+        if key not in self._fit_sizes:  # the same on every page: measured once
+            self.set_font(self.font_family_name, style, size)
+            w = self.get_string_width(text)
+            room = width - 2 * self.c_margin  # the cell's inner width
+            fitted = max(HEADER_MIN_SIZE, size * room / w * 0.999) if w > room else size
+            self._fit_sizes[key] = (fitted, w * fitted / size <= room)
+        fitted, fits = self._fit_sizes[key]
+        self.set_font(self.font_family_name, style, fitted)
+        if fits:
+            self.cell(width, 4, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        else:
+            self.multi_cell(width, 4, text, align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def header(self) -> None:
-        self.set_font(self.font_family_name, "B", 8)
         w = self.epw
-        self.cell(w * 0.75, 4, self.t(self.running), new_x=XPos.RIGHT, new_y=YPos.TOP)
+        top = self.get_y()
+        self.set_font(self.font_family_name, "B", 8)
+        self.set_xy(self.l_margin + w * 0.75, top)
         self.cell(w * 0.25, 4, f"Page {self.page_no()} of {{nb}}", align="R")
-        self.ln(4)
-        self.set_font(self.font_family_name, "", 7.5)
-        self.cell(w, 4, self.t(self.program_line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_xy(self.l_margin, top)
+        self._fitted(self.t(self.running), "B", 8, w * 0.75 - 2, "L")
+        self._fitted(self.t(self.program_line), "", 7.5, w, "L")
         self.set_draw_color(120)
         self.line(self.l_margin, self.get_y() + 1, self.l_margin + w, self.get_y() + 1)
         self.set_draw_color(0)
@@ -210,9 +214,8 @@ class _CourtPDF(FPDF):
 
     def footer(self) -> None:
         self.set_y(-12)
-        self.set_font(self.font_family_name, "", 7)
         self.set_text_color(90)
-        self.cell(self.epw, 4, self.t(self.footer_text), align="C")
+        self._fitted(self.t(self.footer_text), "", 7, self.epw, "C")
         self.set_text_color(0)
 
 
@@ -221,7 +224,9 @@ class _Table:
 
     fpdf2's `pdf.table()` lays out each cell twice with `multi_cell` (about 4 s per 1,000 rows);
     county motions run to tens of thousands of rows, so rows are wrapped and placed here
-    directly (about 20x faster). Long cells wrap on spaces and are capped at MAX_LINES lines.
+    directly (about 20x faster). Cells wrap between words only, never inside one (an identifier
+    keeps its inner spaces as NBSP while the row is laid out), and are capped at MAX_LINES
+    lines. `layout` gives each `fit` column the width of its longest word first.
     """
 
     LINE_H = 3.4
@@ -229,21 +234,78 @@ class _Table:
     PAD_Y = 0.8
     MAX_LINES = 12
 
-    def __init__(self, pdf: _CourtPDF, widths: list[float]) -> None:
+    def __init__(self, pdf: _CourtPDF, columns: tuple[_Column, ...]) -> None:
         self.pdf = pdf
-        self.widths = widths
+        self.columns = columns
+        self.widths = [c.weight * pdf.epw / sum(c.weight for c in columns) for c in columns]
+        self.size = TABLE_SIZE
         self.headings: list[str] = []
         self.y = pdf.get_y()
-        self._width_cache: dict[tuple[str, str], float] = {}
+        # width of each character at 1 pt, per font style: string widths are sums of these
+        # (fpdf2 does not kern unshaped text), computed once per character
+        self._units: dict[str, dict[str, float]] = {}
+        self._strings: dict[tuple[str, str], float] = {}
 
     def _width(self, text: str) -> float:
-        key = (self.pdf.font_style, text)
-        w = self._width_cache.get(key)
-        if w is None:
-            w = self.pdf.get_string_width(text)
-            if len(self._width_cache) < 200_000:
-                self._width_cache[key] = w
-        return w
+        pdf = self.pdf
+        key = (pdf.font_style, text)
+        total = self._strings.get(key)
+        if total is None:
+            units = self._units.setdefault(pdf.font_style, {})
+            total = 0.0
+            for ch in text:
+                u = units.get(ch)
+                if u is None:
+                    w = pdf.get_string_width(" " if ch == NBSP else ch)
+                    u = units[ch] = w / pdf.font_size_pt
+                total += u
+            if len(self._strings) < 200_000:  # headings, reliefs, code sections repeat
+                self._strings[key] = total
+        return total * pdf.font_size_pt
+
+    def _set_font(self, bold: bool, size: float) -> None:
+        self.pdf.set_font(self.pdf.font_family_name, "B" if bold else "", size)
+
+    def _widest_words(self, rows: list[list[str]], bold: bool) -> list[float]:
+        self._set_font(bold, TABLE_SIZE)
+        need = [0.0] * len(self.columns)
+        for cells in rows:
+            for i, text in enumerate(cells):
+                for word in text.replace("\n", " ").split(" "):
+                    if word:
+                        need[i] = max(need[i], self._width(word))
+        return need
+
+    def layout(self, headings: list[str], rows: list[list[str]]) -> None:
+        """Column widths and the table's font size for these cells: each `fit` column as wide as
+        its longest word (an identifier, a reference, a date), taken from the other columns down
+        to what their words need (at most their share); when even that is too wide, a smaller
+        font (down to MIN_TABLE_SIZE). A word still too wide is drawn smaller in its cell."""
+        epw = self.pdf.epw
+        pad = 2 * self.PAD_X
+        base = list(self.widths)
+        head = self._widest_words([headings], bold=True)
+        body = self._widest_words(rows, bold=False)
+        text_need = [
+            max(h, b) if col.fit else min(max(h, b), base[i] - pad)
+            for i, (col, h, b) in enumerate(zip(self.columns, head, body, strict=True))
+        ]
+        room = epw - pad * len(self.columns)
+        size = TABLE_SIZE
+        if sum(text_need) > room:
+            size = max(MIN_TABLE_SIZE, TABLE_SIZE * room / sum(text_need))
+        need = [t * size / TABLE_SIZE + pad for t in text_need]
+        widths = [max(b, n) for b, n in zip(base, need, strict=True)]
+        excess = sum(widths) - epw
+        slack = {i: widths[i] - need[i] for i in range(len(widths)) if widths[i] > need[i]}
+        if excess > 0 and slack:
+            take = min(excess, sum(slack.values()))
+            total = sum(slack.values())
+            for i, s in slack.items():
+                widths[i] -= take * s / total
+        if sum(widths) > epw:  # at the smallest font: every column in proportion
+            widths = [w * epw / sum(widths) for w in widths]
+        self.widths, self.size = widths, size
 
     def _wrap(self, text: str, width: float) -> list[str]:
         lines: list[str] = []
@@ -254,59 +316,72 @@ class _Table:
             current = ""
             for word in para.split(" "):
                 candidate = f"{current} {word}" if current else word
-                if self._width(candidate) <= width:
-                    current = candidate
+                if not current or self._width(candidate) <= width:
+                    current = candidate  # a word is never broken: alone, it may overflow
                     continue
-                if current:
-                    lines.append(current)
-                while self._width(word) > width and len(word) > 1:  # break an over-long word
-                    cut = len(word) - 1
-                    while cut > 1 and self._width(word[:cut]) > width:
-                        cut -= 1
-                    lines.append(word[:cut])
-                    word = word[cut:]
+                lines.append(current)
                 current = word
             lines.append(current)
         if len(lines) > self.MAX_LINES:
             lines = [*lines[: self.MAX_LINES - 1], lines[self.MAX_LINES - 1] + " ..."]
         return lines
 
-    def _draw(self, cells: list[str], bold: bool, fill: bool) -> None:
+    def _draw(self, cells: list[str], bold: bool, fill: int | None) -> None:
         pdf = self.pdf
-        pdf.set_font(pdf.font_family_name, "B" if bold else "", TABLE_SIZE)
+        self._set_font(bold, self.size)
         wrapped = [
             self._wrap(c, w - 2 * self.PAD_X) for c, w in zip(cells, self.widths, strict=True)
         ]
+        # a line wider than its cell (one long word) draws the whole cell smaller
+        sizes = []
+        for lines, w in zip(wrapped, self.widths, strict=True):
+            widest = max((self._width(line) for line in lines), default=0.0)
+            room = w - 2 * self.PAD_X
+            sizes.append(self.size if widest <= room else self.size * room / widest * 0.999)
         height = max(len(ls) for ls in wrapped) * self.LINE_H + 2 * self.PAD_Y
         if self.y + height > pdf.page_break_trigger:
             pdf.add_page()
             self.y = pdf.get_y()
             if not bold and self.headings:
-                self._draw(self.headings, bold=True, fill=True)
-                pdf.set_font(pdf.font_family_name, "", TABLE_SIZE)
-        baseline = self.PAD_Y + (self.LINE_H + pdf.font_size) / 2 - 0.15 * pdf.font_size
+                self._draw(self.headings, bold=True, fill=225)
+                self._set_font(bold, self.size)
         x = pdf.l_margin
-        for lines, w in zip(wrapped, self.widths, strict=True):
-            pdf.rect(x, self.y, w, height, style="DF" if fill else "D")
+        for lines, w, size in zip(wrapped, self.widths, sizes, strict=True):
+            if fill is not None:
+                pdf.set_fill_color(fill)
+            pdf.rect(x, self.y, w, height, style="DF" if fill is not None else "D")
+            if size != pdf.font_size_pt:
+                pdf.set_font_size(size)
+            baseline = self.PAD_Y + (self.LINE_H + pdf.font_size) / 2 - 0.15 * pdf.font_size
             for k, line in enumerate(lines):
                 if line:
-                    pdf.text(x + self.PAD_X, self.y + baseline + k * self.LINE_H, line)
+                    pdf.text(
+                        x + self.PAD_X, self.y + baseline + k * self.LINE_H, line.replace(NBSP, " ")
+                    )
             x += w
         self.y += height
 
     def heading(self, cells: list[str]) -> None:
         self.headings = cells
-        self.pdf.set_fill_color(225)
-        self._draw(cells, bold=True, fill=True)
+        self._draw(cells, bold=True, fill=225)
 
-    def row(self, cells: list[str]) -> None:
-        self._draw(cells, bold=False, fill=False)
+    def row(self, cells: list[str], flagged: bool = False) -> None:
+        self._draw(cells, bold=False, fill=240 if flagged else None)
 
 
 def _sorted_eligible(rows: pl.DataFrame) -> pl.DataFrame:
     # not a charge the prosecutor's review keeps out (it is in the county's reviewed_out.csv)
     eligible = rows.filter((pl.col("determination") == "eligible") & ~left_out(rows))
-    keys = [
+    # alphabetical whatever the case: the printed name ('LAST, FIRST'), lower case
+    by_name = (
+        pl.col("person_name")
+        .cast(pl.String)
+        .str.replace(r"^\s*([^,]*?)\s*,\s*", "${1}, ")
+        .str.strip_chars()
+        .str.to_lowercase()
+        .alias("_name_key")
+    )
+    keys = ["_name_key"] + [
         c
         for c in (
             "person_name",
@@ -315,11 +390,32 @@ def _sorted_eligible(rows: pl.DataFrame) -> pl.DataFrame:
             "conviction_date",
             "case_number",
             "cnt_order",
+            "charge_ref",
             "charge_key",
         )
         if c in eligible.columns
     ]
-    return eligible.sort(keys, nulls_last=True, maintain_order=True)
+    if "person_name" not in eligible.columns:
+        return eligible.sort(keys[1:], nulls_last=True, maintain_order=True)
+    return (
+        eligible.with_columns(by_name)
+        .sort(keys, nulls_last=True, maintain_order=True)
+        .drop("_name_key")
+    )
+
+
+def _identifiers(r: dict[str, Any], p: Presentation, t: Any) -> tuple[str, bool]:
+    """The identifiers cell (one identifier a line, unbreakable) and whether the case number is
+    missing (the line is flagged)."""
+    lines, missing = [], False
+    for ident in p.identifiers.lines:
+        value = str(r.get(ident.field) or "").strip()
+        if value:
+            lines.append(t(f"{ident.label} {value}").replace(" ", NBSP))
+        elif ident.field == "case_number":
+            missing = True
+            lines.append(t(p.identifiers.missing_case_number))
+    return "\n".join(lines), missing
 
 
 def write_court_document(
@@ -328,29 +424,40 @@ def write_court_document(
     program: dict[str, Any],
     rows: pl.DataFrame,
     as_of: date,
+    presentation: Presentation | None = None,
 ) -> dict[str, Any]:
     """Write a motion and [proposed] order for every eligible charge in `rows` to `path`.
 
-    `program` is one row of the programs table (program, jurisdiction, title, law_version,
-    rules_version, citations_text). `rows` are decision rows for that program and county; the
+    `program` is one row of the programs table (program, jurisdiction, title, law_version).
+    `presentation` is the state's profile with the county's override (exports/presentation.py);
+    when not given it is read from the presentation folder (CLEANSLATE_PRESENTATION), and a
+    jurisdiction without one stops here (PresentationError), as does a law or relief the profile
+    does not word. `rows` are decision rows for that program and county; the
     caller is expected to pass eligible rows only, but rows whose determination is not
     'eligible' are dropped here too (defensively): a court document must never ask for relief
     the rules did not grant, nor for relief the prosecutor's review (still applying) disagreed
     with or asked more information on. An item whose review agreed is marked "Reviewed" under
     its reference. The file is written to `path` directly (not atomically).
 
-    Returns {"rows", "pages", "bytes", "charge_keys", "font", "reference"} (charge_keys in
-    document order; reference: the decision-set digest printed in the footer) so the caller can
-    reconcile the document with the decision table. Rows are listed by name,
-    date of birth, subject, conviction date, case number, count order and charge key.
+    Returns {"rows", "pages", "bytes", "charge_keys", "font", "reference", "placements"}
+    (charge_keys in document order; reference: the decision-set digest printed in the footer)
+    so the caller can reconcile the document with the decision table. Rows are listed by name
+    (case-insensitively), date of birth, subject, conviction date, case number, count and
+    charge key.
     """
     program_id = str(program.get("program") or "")
     jurisdiction = str(program.get("jurisdiction") or "")
-    title_text = str(program.get("title") or program_id)
-    citations = str(program.get("citations_text") or program_id)
+    if presentation is None:
+        from orchestration.lib.settings import presentation_dir
+
+        presentation = load_presentation(presentation_dir(), jurisdiction, county)
+    p = presentation
+    law = p.program(program_id)  # fail closed before anything is drawn
+    title_text = str(program.get("title") or law.relief_title)
+    citation = law.citation
     law_version = program.get("law_version")
-    style = style_for(jurisdiction)
     county_name = " ".join(county.split()).upper() if county else NOT_RECORDED
+    cap, party = p.caption, p.filing_party
 
     def fill(template: str) -> str:
         return template.replace("{county}", county_name)
@@ -358,32 +465,27 @@ def write_court_document(
     eligible = _sorted_eligible(rows)
     reviewed = agreed(eligible).to_list()
     records = eligible.to_dicts()
-    rules_versions = sorted(
-        {str(v) for v in eligible["rules_version"].to_list() if v is not None}
-        if "rules_version" in eligible.columns
-        else set()
-    ) or ([str(program["rules_version"])] if program.get("rules_version") else [])
-    rules_text = ", ".join(rules_versions) or "unknown"
     reference = decision_set_reference(eligible)
     reliefs = [r["relief"] for r in records if r.get("relief")]
-    default_relief = PROGRAM_RELIEF.get(program_id, "Relief as stated in the motion").capitalize()
-    court = fill(style.court)
-    doc_title = f"MOTION AND [PROPOSED] ORDER FOR {relief_title(program_id, reliefs)}"
-    full_title = f"{doc_title} PURSUANT TO {citations}"
+    doc_title = f"MOTION AND [PROPOSED] ORDER FOR {relief_title(p, program_id, reliefs)}"
+    full_title = f"{doc_title} PURSUANT TO {citation}"
+    court = fill(cap.court)
+    movant = fill(cap.movant)
 
     pdf = _CourtPDF(
         running=court,
-        program_line=f"{title_text} ({program_id})  ·  County: {county_name}  ·  "
+        program_line=f"{title_text}  ·  County: {county_name}  ·  "
         f"Determinations as of {as_of.isoformat()}",
-        footer_text=f"Decision set {reference}  ·  Rules version {rules_text}  ·  "
-        f"Generated from decision table; {_plural(len(records), 'listed charge')}",
+        footer_text=f"Decision set {reference}  ·  "
+        f"{_plural(len(records), 'listed charge')}, from the decision table as of "
+        f"{as_of.isoformat()}",
     )
     t = pdf.t
     fam = pdf.font_family_name
     fix_creation_date(pdf, as_of)
     pdf.set_title(t(full_title))
-    pdf.set_author(t(fill(style.movant)))
-    pdf.set_subject(t(f"{program_id} {county_name} {as_of.isoformat()}"))
+    pdf.set_author(t(movant))
+    pdf.set_subject(t(f"{title_text}; {county_name}; {as_of.isoformat()}"))
     pdf.set_creator("clean-slate-warehouse")
     pdf.set_producer("clean-slate-warehouse (fpdf2)")
     pdf.set_lang("en-US")
@@ -392,14 +494,24 @@ def write_court_document(
     pdf.alias_nb_pages()
     pdf.add_page()
 
-    # -- movant block, court, caption -------------------------------------------------------
+    # -- filing party, court, caption -------------------------------------------------------
+    def known(value: str | None, width: str = BLANK) -> str:
+        return fill(value) if value else width
+
+    bar_number = known(party.bar_number, "__________")
+    address = [fill(a) for a in party.address] if party.address else [f"Address: {BLANK}"]
+    filer = [
+        f"{known(party.attorney_name)}, {party.bar_number_label} {bar_number}",
+        cap.movant_signer,
+        movant,
+        *address,
+        f"Telephone: {known(party.telephone, '______________')}",
+        f"Email: {known(party.email)}",
+        party.attorney_for,
+    ]
     pdf.set_font(fam, "", 9)
     pdf.multi_cell(
-        pdf.epw / 2,
-        4.5,
-        t(f"{fill(style.movant)}\nAttorney for the Plaintiff"),
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
+        pdf.epw * 0.6, 4.5, t("\n".join(filer)), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
     )
     pdf.ln(4)
     pdf.set_font(fam, "B", 12)
@@ -413,16 +525,27 @@ def write_court_document(
         half - 4,
         5,
         t(
-            f"{style.plaintiff},\n          Plaintiff,\n\n     v.\n\n"
-            f"THE PERSONS LISTED IN THE TABLE BELOW,\n          Defendants."
+            f"{cap.plaintiff},\n          Plaintiff,\n\n     v.\n\n"
+            f"{cap.defendants},\n          Defendants."
         ),
+        align="L",
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )
     left_bottom = pdf.get_y()
-    pdf.set_xy(pdf.l_margin + half + 2, top)
-    pdf.set_font(fam, "B", 10)
     right = pdf.l_margin + half + 2
+    pdf.set_xy(right, top)
+    pdf.set_font(fam, "", 10)
+    pdf.multi_cell(
+        half - 2,
+        5,
+        t(f"{party.case_number_label} {known(party.case_number)}"),
+        align="L",
+        new_x=XPos.LEFT,
+        new_y=YPos.NEXT,
+    )
+    pdf.set_xy(right, pdf.get_y() + 2)
+    pdf.set_font(fam, "B", 10)
     pdf.multi_cell(half - 2, 5, t(full_title), align="L", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_xy(right, pdf.get_y() + 2)
     pdf.set_font(fam, "", 9)
@@ -431,8 +554,9 @@ def write_court_document(
         4.5,
         t(
             f"Bulk motion: {_plural(len(records), 'charge')}\n"
-            f"Program: {program_id}\nDeterminations as of: {long_date(as_of)}"
+            f"Law: {title_text}\nDeterminations as of: {long_date(as_of)}"
         ),
+        align="L",
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )
@@ -441,6 +565,27 @@ def write_court_document(
     pdf.line(pdf.l_margin + half, top, pdf.l_margin + half, bottom)
     pdf.line(pdf.l_margin, bottom, pdf.l_margin + half, bottom)
     pdf.set_y(bottom + 5)
+
+    # -- the table's cells (laid out before the introduction: it counts the flagged lines) ----
+    cells: list[list[str]] = []
+    flagged: list[bool] = []
+    for i, (r, is_reviewed) in enumerate(zip(records, reviewed, strict=True), start=1):
+        ids, no_case = _identifiers(r, p, t)
+        relief = r.get("relief")
+        ref = str(r.get("decision_id") or "")[:REF_LENGTH]
+        cells.append(
+            [
+                (f"{i}\nR{ref}" if ref else str(i)) + ("\nReviewed" if is_reviewed else ""),
+                t(fmt_name(r.get("person_name"))),
+                fmt_date(r.get("dob"), r.get("dob_raw")),
+                ids or "-",
+                t(count_label(r)).replace(" ", NBSP),
+                fmt_date(r.get("conviction_date"), r.get("conviction_date_raw")),
+                t(fmt_statute(r.get("statute"), r.get("offense_raw"), jurisdiction)),
+                t(p.relief(relief).table if relief else law.relief_title.capitalize()),
+            ]
+        )
+        flagged.append(no_case)
 
     # -- introduction ----------------------------------------------------------------------
     persons = len({r.get("subject_id") for r in records})
@@ -451,73 +596,69 @@ def write_court_document(
         else ""
     )
     intro = (
-        f"TO THE COURT: {style.plaintiff}, by the {fill(style.movant)}, moves "
-        f"pursuant to {citations} for an order granting the relief stated in the table below "
+        f"TO THE COURT: {cap.plaintiff}, by the {movant}, moves "
+        f"pursuant to {citation} for an order granting the relief stated in the table below "
         f"for each of the {_plural(len(records), 'charge')} listed "
         f"({_plural(cases, 'case')}, {_plural(persons, 'person')}). Each charge was identified "
         f"from state criminal history records and determined eligible under {title_text} as "
-        f"of {long_date(as_of)}{law_clause} (rules version {rules_text}). The movant asks the "
-        f"Court to grant the listed relief for each charge without further hearing."
+        f"of {long_date(as_of)}{law_clause}. The movant asks the Court to grant the listed "
+        f"relief for each charge without further hearing."
     )
     if any(reviewed):
         intro += (
             f" The movant reviewed {_plural(sum(reviewed), 'listed charge')} individually"
             f' (marked "Reviewed" under the item number) and confirms the relief for each.'
         )
+    if any(flagged):
+        lines = "its line is" if sum(flagged) == 1 else "their lines are"
+        intro += (
+            f" The records give no case number for {_plural(sum(flagged), 'listed charge')}: "
+            f'{lines} shaded and marked "{p.identifiers.missing_case_number}".'
+        )
     pdf.set_font(fam, "", BODY_SIZE)
-    pdf.multi_cell(pdf.epw, 5, t(intro), align="J", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(pdf.epw, 5, t(intro), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
 
     # -- table of charges ------------------------------------------------------------------
-    table = _Table(pdf, [w * pdf.epw / sum(TABLE_WIDTHS) for w in TABLE_WIDTHS])
-    table.heading([t(h) for h in TABLE_HEADINGS])
+    headings = [t(c.heading) for c in COLUMNS]
+    headings[IDENTIFIERS_COLUMN] = t(p.identifiers.heading)
+    table = _Table(pdf, COLUMNS)
+    table.y = pdf.get_y()
+    table.layout(headings, cells)
+    table.heading(headings)
     charge_keys: list[str] = []
     placements: list[dict[str, Any]] = []
     if not records:
-        table.row(["", t("No eligible charges."), "", "", "", "", ""])
-    for i, (r, is_reviewed) in enumerate(zip(records, reviewed, strict=True), start=1):
-        ids = []
-        if r.get("cii_number"):
-            ids.append(f"CII {r['cii_number']}")
-        if r.get("case_number"):
-            ids.append(f"Case {r['case_number']}")
-        relief = r.get("relief")
-        ref = str(r.get("decision_id") or "")[:REF_LENGTH]
-        table.row(
-            [
-                (f"{i}\nR{ref}" if ref else str(i)) + ("\nReviewed" if is_reviewed else ""),
-                t(fmt_name(r.get("person_name"))),
-                fmt_date(r.get("dob"), r.get("dob_raw")),
-                t("\n".join(ids) or "-"),
-                fmt_date(r.get("conviction_date"), r.get("conviction_date_raw")),
-                t(fmt_statute(r.get("statute"), r.get("offense_raw"), jurisdiction)),
-                t(RELIEF_WORDING[relief][1] if relief in RELIEF_WORDING else default_relief),
-            ]
-        )
+        table.row(["", t("No eligible charges."), "", "", "", "", "", ""])
+    for i, (r, row_cells, no_case) in enumerate(zip(records, cells, flagged, strict=True), 1):
+        table.row(row_cells, flagged=no_case)
         charge_keys.append(str(r["charge_key"]))
         # where the item is, for audit.export_lines (the row is on the page it ended on)
+        ref = str(r.get("decision_id") or "")[:REF_LENGTH]
         placements.append(
             {"decision_id": r.get("decision_id"), "item": i, "page": pdf.page_no(), "ref": ref}
         )
     pdf.set_y(table.y)
 
     # -- signature block + order (kept together on the last page) ---------------------------
-    block_height = 105
+    block_height = 120
     if pdf.get_y() + block_height > pdf.page_break_trigger:
         pdf.add_page()
     else:
         pdf.ln(8)
     pdf.set_font(fam, "", BODY_SIZE)
     lw = pdf.epw / 2
-    sig_left = "Dated: ______________________"
+    sig_left = f"Dated: {BLANK}"
     sig_right = (
-        f"Respectfully submitted,\n{fill(style.movant)}\n\n\n"
-        f"By: ________________________________\n      {style.movant_signer}"
+        f"Respectfully submitted,\n{movant}\n\n\n"
+        f"By: ________________________________\n"
+        f"{known(party.attorney_name)}\n{cap.movant_signer}\n"
+        f"{party.bar_number_label} {bar_number}"
     )
     y = pdf.get_y()
-    pdf.multi_cell(lw, 5, sig_left, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(lw, 5, sig_left, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_xy(pdf.l_margin + lw, y)
-    pdf.multi_cell(lw, 5, t(sig_right), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(lw, 5, t(sig_right), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(8)
 
     pdf.set_font(fam, "B", 11)
@@ -525,23 +666,24 @@ def write_court_document(
     pdf.ln(2)
     pdf.set_font(fam, "", BODY_SIZE)
     order = (
-        f"Good cause appearing, and pursuant to {citations}, the Court grants the relief stated "
+        f"Good cause appearing, and pursuant to {citation}, the Court grants the relief stated "
         f"in the table above for each of the {_plural(len(records), 'listed charge')} "
-        f"(items 1 through {len(records):,}). {style.records_clause}"
+        f"(items 1 through {len(records):,}). {fill(cap.records_clause)}"
     )
-    pdf.multi_cell(pdf.epw, 5, t(order), align="J", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(pdf.epw, 5, t(order), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
     pdf.set_font(fam, "B", BODY_SIZE)
     pdf.cell(pdf.epw, 6, "IT IS SO ORDERED.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(10)
     pdf.set_font(fam, "", BODY_SIZE)
     y = pdf.get_y()
-    pdf.multi_cell(lw, 5, "Dated: ______________________", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(lw, 5, f"Dated: {BLANK}", align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_xy(pdf.l_margin + lw, y)
     pdf.multi_cell(
         lw,
         5,
-        t(f"________________________________\n{style.judge}"),
+        t(f"________________________________\n{cap.judge}"),
+        align="L",
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )

@@ -10,7 +10,8 @@ from orchestration.review import store as review_store
 
 @dataclass(frozen=True)
 class ExportFrames:
-    # the decision table + the person's name, DOB, CII, gender, race + the latest review
+    # the decision table + the person's name, DOB, CII, gender, race, the arrest's OTN + the
+    # latest review
     # (review_mark, review_note, reviewer, reviewed_on, review_applies: orchestration/review)
     decisions: pl.DataFrame
     programs: pl.DataFrame  # program, jurisdiction, title, law_version, rules_version, ...
@@ -19,22 +20,32 @@ class ExportFrames:
     people: pl.DataFrame  # per DOJ person: the facts the earlier tool's columns report
 
 
+# otn: the offense tracking number, a canonical arrest's episode_id (the court documents of a
+# state whose profile lists it print it); NULL for DOJ records and arrests without one
 DECISIONS_SQL = """
+with otn as (
+    select arrest_key,
+           min(case when episode_key <> 'canonical:' || source_extract || ':arrest:' || arrest_id
+                    then substr(episode_key, length('canonical:' || source_extract || ':') + 1)
+               end) as otn
+    from main.stg_canonical__arrests
+    group by arrest_key
+)
 select d.* exclude (is_undecided), d.is_undecided,
        p.person_name, p.cii_number, p.dob_raw, p.gender, p.race,
        case when p.dob_precision = 'day' then p.dob_earliest end as dob,
+       o.otn,
        {review_columns}
 from main.fct_decisions d
 join main.int_persons_unioned p on p.person_key = d.person_key
+left join otn o on o.arrest_key = d.arrest_key
 left join ({latest_reviews}) r on r.decision_id = d.decision_id
 order by d.program, d.county, d.subject_id, d.charge_ref
 """
 
 PROGRAMS_SQL = """
 select p.program, p.jurisdiction, p.title, p.law_version, p.rules_version, p.as_of_date,
-       p.rule_file_sha256,
-       (select c.ref from rules.citations c
-         where c.program = p.program order by c.position limit 1) as citations_text
+       p.rule_file_sha256
 from rules.programs p
 order by p.program
 """

@@ -105,6 +105,11 @@ class _Paths(BaseModel):
     rules: ProjectPath = Field(
         Path("rules"), description="Rule files, one folder per law (`--rules` overrides)."
     )
+    presentation: ProjectPath = Field(
+        Path("presentation"),
+        description="Court documents' presentation profiles: one per state, county overrides"
+        " beside them (docs/court-documents.md).",
+    )
     archive: ProjectPath | None = Field(
         None,
         description="Delivered extracts, archived by the landing sensor (default"
@@ -483,6 +488,11 @@ def exports_dir() -> Path:
 
 def rules_dir() -> Path:
     return settings().rules
+
+
+def presentation_dir() -> Path:
+    """The court documents' presentation profiles (orchestration/exports/presentation.py)."""
+    return settings().presentation
 
 
 def default_as_of() -> str:

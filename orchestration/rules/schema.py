@@ -53,11 +53,60 @@ def _not_yet_eligible_outcome() -> str:
     )
 
 
+# What a research note says and a citation never does: a citation's `ref` is quoted in reasons,
+# `explain`, `trace` and the review workbook, so a note about the research ("open question",
+# "not re-read", "flag for counsel", a pointer to clearance-law.md, "pending" as a bill's status)
+# goes in the citation's `note`, which nothing prints. "pending" before what is pending (a
+# pending charge, case, proceeding, plea) is law, not a note.
+RESEARCH_NOTE_RE = re.compile(
+    r"clearance-law|open question|flag for counsel|not re-read|\bverify\b|\bTODO\b"
+    r"|\bpending\b(?!\s+(?:criminal|misdemeanor|felony|charges?|cases?|proceedings?|pleas?)\b)",
+    re.IGNORECASE,
+)
+
+
+def research_note_in(text: str) -> str | None:
+    """The research note in `text` (the matched words), or None when there is none."""
+    m = RESEARCH_NOTE_RE.search(text)
+    return m.group(0) if m else None
+
+
+def without_research_notes(text: str | None) -> str | None:
+    """Citations as `explain` and `trace` print them: of a "; "-separated list (a rule's or a
+    law's citations, or the bracketed ones ending a decision's reasons), those carrying a research
+    note dropped. The rule files cannot hold one any more (Citation.ref); a warehouse built from
+    older files still may."""
+    if not text:
+        return text
+
+    def clean(citations: str) -> str:
+        return "; ".join(c for c in citations.split("; ") if research_note_in(c) is None)
+
+    if text.endswith("]") and "[" in text:  # reasons: "<why> [<citations>]"
+        head, _, cited = text[:-1].rpartition("[")
+        return f"{head}[{clean(cited)}]"
+    return clean(text)
+
+
 class Citation(Strict):
     id: Annotated[str, Field(pattern=ID_RE)]
-    ref: str
+    ref: str  # the citation as a reader quotes it: printed wherever the rule is explained
     url: str | None = None
     confidence: Literal["T", "S", "M"]
+    # what the research left open about it (what to verify, where the research file discusses
+    # it): for the file's reviewers, never printed
+    note: str | None = None
+
+    @field_validator("ref")
+    @classmethod
+    def _no_research_note(cls, v: str) -> str:
+        found = research_note_in(v)
+        if found:
+            raise ValueError(
+                f"ref {v!r} carries a research note ({found!r}): the ref is printed in reasons, "
+                "explain and trace; move the note into the citation's `note`"
+            )
+        return v
 
 
 class Parameter(Strict):

@@ -13,18 +13,20 @@ from pypdf import PdfReader
 
 from orchestration.exports import court_pdf
 from orchestration.exports.court_pdf import write_court_document
+from orchestration.exports.presentation import PresentationError
 from orchestration.exports.publish import decision_set_reference
 from orchestration.exports.review_workbook import write_review_workbook
 
 AS_OF = date(2025, 7, 1)
 CITATION = "Cal. Health & Safety Code §§ 11361.8, 11361.9"
+# what the court documents cite for Prop 64 (presentation/us-ca.yaml)
+COURT_CITATION = "Cal. Health & Safety Code § 11361.9(b)-(c)"
 PROP64 = {
     "program": "us_ca_prop64",
     "jurisdiction": "US-CA",
     "title": "California Proposition 64 (AUMA)",
     "law_version": date(2018, 9, 30),
     "rules_version": "prop64-test-1",
-    "citations_text": CITATION,
 }
 
 SYLLABLES = ["ka", "lo", "mer", "vin", "to", "sa", "bre", "dul", "ni", "qua", "ro", "zel"]
@@ -149,23 +151,33 @@ def test_pdf_pages_have_running_header_and_footer(court_doc):
     for i, text in enumerate(pages, start=1):
         assert f"Page {i} of {n}" in text
         assert "SUPERIOR COURT OF CALIFORNIA, COUNTY OF SAN JOAQUIN" in text
-        assert "prop64-test-1" in text
+        assert "California Proposition 64 (AUMA)" in text  # the law's title, not its id
         assert f"Decision set {court_doc['result']['reference']}" in text
         assert "Run " not in text  # the run id lives in manifest.json, never in a document
+        # rules versions (program id, rule-file hash) live in manifest.json too
+        assert "prop64-test-1" not in text and "us_ca_prop64" not in text
 
 
 def test_pdf_first_page_has_caption_title_intro_and_first_rows(court_doc):
     page1 = _norm(court_doc["pages"][0])
     assert "THE PEOPLE OF THE STATE OF CALIFORNIA" in page1
     assert "MOTION AND [PROPOSED] ORDER FOR DISMISSAL AND SEALING OR REDESIGNATION" in page1
-    assert f"PURSUANT TO {CITATION}" in page1
+    assert f"PURSUANT TO {COURT_CITATION}" in page1
     assert "July 1, 2025" in page1 and "2,000 charges" in page1
     names = dict(
         zip(court_doc["eligible"]["charge_key"], court_doc["eligible"]["person_name"], strict=True)
     )
     for key in court_doc["result"]["charge_keys"][:5]:
         assert _last(names[key]) + "," in page1
-    for heading in ("Name", "Date of birth", "CII / Case no.", "Code section", "Relief granted"):
+    for heading in (
+        "Name",
+        "Date of birth",
+        "CII / Case no.",
+        "Count",
+        "Disposition date",
+        "Code section",
+        "Relief granted",
+    ):
         assert heading in page1
 
 
@@ -242,7 +254,6 @@ def test_pdf_same_input_same_bytes(tmp_path):
          "LIMITED ACCESS"),
         ("US-CA", "us_ca_pc_851_93", None, "SUPERIOR COURT OF CALIFORNIA, COUNTY OF (COUNTY",
          "arrest_relief", "ARREST RECORD RELIEF"),
-        ("US-ZZ", "zz_program", "SOMEWHERE", "COURT OF COMPETENT JURISDICTION", None, "RELIEF"),
     ],
 )  # fmt: skip
 def test_pdf_caption_is_driven_by_jurisdiction(
@@ -260,6 +271,14 @@ def test_pdf_caption_is_driven_by_jurisdiction(
     assert result["rows"] == 12
 
 
+def test_pdf_for_a_state_without_a_profile_is_refused_naming_the_file(tmp_path):
+    """Fail closed: no default caption for a jurisdiction nobody described."""
+    program = {**PROP64, "program": "zz_program", "jurisdiction": "US-ZZ"}
+    with pytest.raises(PresentationError, match=r"no presentation profile for US-ZZ: .*us-zz.yaml"):
+        write_court_document(tmp_path / "zz.pdf", "SOMEWHERE", program, make_decisions(3), AS_OF)
+    assert not (tmp_path / "zz.pdf").exists()
+
+
 def test_pdf_without_dejavu_falls_back_to_latin1_core_font(tmp_path, monkeypatch):
     monkeypatch.setattr(court_pdf, "FONT_DIR", tmp_path / "no-fonts")
     rows = make_decisions(40, seed=6).with_columns(
@@ -272,7 +291,7 @@ def test_pdf_without_dejavu_falls_back_to_latin1_core_font(tmp_path, monkeypatch
     result = write_court_document(path, "SAN JOAQUIN", PROP64, rows, AS_OF)
     assert result["font"] == "Helvetica"
     text = _norm("\n".join(p.extract_text() for p in PdfReader(path).pages))
-    assert CITATION in text  # '§' is Latin-1
+    assert COURT_CITATION in text  # '§' is Latin-1
     assert 'LUKASZEWICZ, ZOË "Q"' in text
 
 

@@ -203,6 +203,21 @@ def test_render_names_every_link_and_to_json_round_trips():
     assert back["source"]["line"] == 3 and back["decision"]["as_of"] == "2025-07-01"
 
 
+def test_render_prints_no_research_note_of_a_citation():
+    """A warehouse built from older rule files may hold a citation with a research note: trace
+    prints the citations without it (rule files refuse one now: test_rules.py)."""
+    noted = "Reading of the window (clearance-law.md 9.2 C5: open question, flag for counsel)"
+    chain = _chain()
+    chain.rule["citations"] = f"H&S 11361.8(e); {noted}"
+    chain.rule["program_citations"] = f"{noted}; H&S 11361.8"
+    chain.decision["reasons"] = f"Misdemeanor [H&S 11361.8; {noted}]"
+    text = trace.render([chain])
+    assert "law: H&S 11361.8\n" in text + "\n" and ": H&S 11361.8(e)\n" in text
+    assert ": Misdemeanor [H&S 11361.8]\n" in text
+    for note in ("clearance-law", "open question", "flag for counsel"):
+        assert note not in text
+
+
 # --------------------------------------------------------------------------------------------
 # reproduce
 

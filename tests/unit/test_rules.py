@@ -116,6 +116,17 @@ def test_rules_version_follows_the_file_text(tmp_path, prop64):
             lambda d: d["rules"][0].update(outcome={"param": "priors_must_precede"}),
             "outcome parameter 'priors_must_precede' must be an enum of eligible, not_eligible",
         ),
+        # a citation's ref is printed (reasons, explain, trace): research notes go in `note`
+        (
+            lambda d: d["citations"][0].update(ref="H&S 11361.8 (open question: flag for counsel)"),
+            "citations.0.ref: ref 'H&S 11361.8 (open question: flag for counsel)' carries a "
+            "research note ('open question')",
+        ),
+        (
+            lambda d: d["citations"][0].update(ref="SB 9 (2025-26, pending)"),
+            "carries a research note ('pending')",
+        ),
+        (lambda d: d["citations"][0].update(ref="See clearance-law.md 9.2"), "'clearance-law'"),
     ],
 )
 def test_invalid_rule_files_name_the_field(tmp_path, change, message):
@@ -310,3 +321,21 @@ def test_conditions_compile_to_literal_arguments(tmp_path):
     assert rows[2]["description"] == (
         "at least 5 separate episodes (level not infraction, not traffic)"
     )
+
+
+def test_citation_refs_are_what_a_reader_quotes_and_notes_stay_in_note(tmp_path):
+    """A "pending" before what is pending is law; a research note in `note` loads and is kept."""
+    from orchestration.rules.schema import research_note_in
+
+    assert research_note_in("no pending misdemeanor or felony proceeding") is None
+    assert research_note_in("Indication of pending criminal charges") is None
+    assert research_note_in("SB 834 (2025-26, pending)") == "pending"
+    assert research_note_in("Current text (not re-read)") == "not re-read"
+    noted = _mutated(
+        tmp_path, lambda d: d["citations"][0].update(note="not re-read (clearance-law.md 10.2)")
+    )
+    assert load_rule_file(noted).rules.citations[0].note.startswith("not re-read")
+    for f in sorted((PROJECT_ROOT / "rules").glob("*/*.yaml")):
+        data = yaml.safe_load(f.read_text())
+        for c in data.get("citations", []):
+            assert research_note_in(c["ref"]) is None, (f.name, c["id"])

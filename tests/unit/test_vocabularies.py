@@ -314,6 +314,7 @@ def test_every_enum_of_the_rules_json_schemas_is_a_vocabulary():
 
 CANONICAL_DOC = PROJECT_ROOT / "docs" / "canonical-format.md"
 RULES_DOC = PROJECT_ROOT / "rules" / "README.md"
+PRESENTATION = PROJECT_ROOT / "presentation"
 
 
 def _backticked(text: str) -> list[str]:
@@ -450,7 +451,8 @@ def test_the_age_bands_of_the_analysts_mart_are_the_vocabulary():
 
 
 def test_the_exports_know_every_determination_and_only_reliefs():
-    from orchestration.exports import court_pdf, report, review_workbook
+    from orchestration.exports import report, review_workbook
+    from orchestration.exports.presentation import load_state_profile
 
     copies: dict[str, tuple[list[str], Spec]] = {
         "report.DETERMINATIONS": (list(report.DETERMINATIONS), Whole("DETERMINATIONS")),
@@ -474,14 +476,14 @@ def test_the_exports_know_every_determination_and_only_reliefs():
             sorted(report.FELONY_CLEARING_RELIEF),
             Part("RELIEFS", "the removing reliefs and reduce"),
         ),
-        "court_pdf.RELIEF_WORDING": (
-            list(court_pdf.RELIEF_WORDING),
-            Part(
-                "RELIEFS",
-                "recall_resentence and set_aside have no motion wording (no rule grants them "
-                "yet): such a motion takes its law's wording (PROGRAM_RELIEF)",
-            ),
-        ),
     }
+    # each state's court documents word the reliefs its laws grant (presentation/<state>.yaml;
+    # tests/unit/test_court_documents.py checks that every relief a rule file grants is worded)
+    for f in sorted(PRESENTATION.glob("*.yaml")):
+        profile, _ = load_state_profile(f)
+        copies[f"presentation/{f.name} reliefs"] = (
+            list(profile.reliefs),
+            Part("RELIEFS", "a state words the reliefs its laws grant"),
+        )
     bad = [p for k, (v, spec) in copies.items() for p in problems(k, v, spec)]
     assert not bad, "\n".join(bad)
