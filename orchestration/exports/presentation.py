@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from orchestration.lib.vocabularies import Relief
+from orchestration.lib.yaml_files import read_mapping
 from orchestration.rules.load import format_validation_error
 from orchestration.rules.schema import ID_RE, research_note_in
 
@@ -224,13 +224,7 @@ def county_file(folder: Path, jurisdiction: str, county: str) -> Path:
 
 
 def _read(path: Path, model: type[BaseModel]) -> tuple[Any, str]:
-    raw = path.read_bytes()
-    try:
-        data = yaml.safe_load(raw)
-    except yaml.YAMLError as e:
-        raise PresentationError(f"{path}: not valid YAML: {e}") from None
-    if not isinstance(data, dict):
-        raise PresentationError(f"{path}: expected a mapping at the top level")
+    raw, data = read_mapping(path, PresentationError)
     try:
         return model.model_validate(data), hashlib.sha256(raw).hexdigest()
     except ValidationError as e:

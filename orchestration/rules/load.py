@@ -8,6 +8,7 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from orchestration.lib.yaml_files import read_mapping
 from orchestration.rules.schema import CODE_INFERENCE_SCHEMA, CodeInferenceFile, RuleFile
 
 M = TypeVar("M", bound=BaseModel)
@@ -56,14 +57,7 @@ class LoadedCodeInference:
 
 
 def _read_yaml(path: Path) -> tuple[bytes, dict]:
-    raw = path.read_bytes()
-    try:
-        data = yaml.safe_load(raw)
-    except yaml.YAMLError as e:
-        raise RuleFileError(f"{path}: not valid YAML: {e}") from None
-    if not isinstance(data, dict):
-        raise RuleFileError(f"{path}: expected a mapping at the top level")
-    return raw, data
+    return read_mapping(path, RuleFileError)
 
 
 def _yaml_files(rules_dir: Path) -> list[Path]:
