@@ -51,7 +51,7 @@ from orchestration.exports import (
 )
 from orchestration.exports import publish as _publish
 from orchestration.exports.bundle import build_run_files, reconcile, scope
-from orchestration.exports.load import load_export_frames, load_reconcile_frame
+from orchestration.exports.load import forecast_run, load_export_frames, load_reconcile_frame
 from orchestration.exports.presentation import PresentationError
 from orchestration.exports.publish import (
     OutDirRefused,
@@ -63,7 +63,7 @@ from orchestration.exports.publish import (
 )
 from orchestration.lib.settings import exports_dir
 from orchestration.quality.checks import DECISION_TABLE
-from orchestration.quality.gates import unread_share
+from orchestration.quality.gates import CHARGES
 from orchestration.resources import Warehouse
 from orchestration.review import store as review_store
 from orchestration.review.assets import REVIEW_OUTCOMES
@@ -71,24 +71,18 @@ from orchestration.review.assets import REVIEW_OUTCOMES
 STAGED = AssetKey(["exports", "staged_files"])
 PUBLISHED = AssetKey(["exports", "published"])
 HISTORY = AssetKey(["audit", "decision_history"])
-# What the export reads (orchestration/exports/load.py): it runs after all of it, and the UI's
-# lineage shows every table a clearance file is made from.
+# What the export reads (orchestration/exports/load.py): the exports models (exp_*, every
+# one a contract-enforced dbt model, dbt_project/models/exports) and the prosecutor's reviews.
+# The export runs after all of them, and the UI's lineage shows what each file is made of.
 EXPORT_READS = [
-    DECISION_TABLE,
-    AssetKey(["fct_decision_criteria"]),
-    AssetKey(["int_persons_unioned"]),
-    AssetKey(["int_charges_assembled"]),
-    AssetKey(["int_charge_code_set_matches"]),
-    AssetKey(["int_registrations_unioned"]),
-    AssetKey(["stg_doj__events"]),
-    AssetKey(["stg_canonical__arrests"]),  # the OTN of PA court documents
-    AssetKey(["raw", "doj_extract"]),
-    AssetKey(["raw", "canonical_rejects"]),  # raw.canonical_files: the input counts
-    AssetKey(["rules", "programs"]),
-    AssetKey(["rules", "citations"]),
-    AssetKey(["rules", "parameters"]),
+    *(AssetKey([model]) for model in load.EXPORT_MODELS),
     REVIEW_OUTCOMES,  # the prosecutor's reviews: who is filed, who is reviewed out
 ]
+# Dagster holds an asset back only for the blocking checks of its direct parents: the models
+# the dbt step builds that carry the run gates (orchestration/quality: nothing_to_decide,
+# ge_decision_table on the decision table, offense_text_unread on the charges) are parents too,
+# though the export reads them only through the exp_* models.
+GATED_BY = [DECISION_TABLE, CHARGES]
 # the code that writes, reads back and publishes the files
 EXPORTS_CODE_VERSION = code_version(
     sys.modules[__name__], bundle, court_pdf, gogen_bundle, load, presentation, _publish, report,
@@ -121,38 +115,17 @@ def _quality(context: AssetExecutionContext) -> list[dict]:
     return sorted(out, key=lambda q: q["check"])
 
 
-def forecast_run(warehouse: Warehouse) -> bool:
-    """The run is an explicit forecast (the rulebook's rules.programs.is_forecast)."""
-    found = warehouse.query("select bool_or(is_forecast) as f from rules.programs")
-    return bool(found["f"][0])
-
-
 def _inputs(warehouse: Warehouse) -> list[dict]:
-    doj = warehouse.query(
-        "select source_file as file, source_sha256 as sha256, input_records as rows, rejected"
-        " from raw.doj_files order by 1"
-    )
-    canonical = warehouse.query(
-        "select source_extract || '/' || table_name as file, source_sha256 as sha256,"
-        " input_records as rows, rejected from raw.canonical_files where present order by 1"
-    )
-    # conviction records whose offense text read to no statute (the gate's figure, shown
-    # below its limit too; the texts themselves: rpt_charge_codes_unparsed)
-    unread = dict(unread_share(warehouse).select("report_file", "unread").iter_rows())
-    return [
-        {**i, "unread_offense_texts": unread.get(i["file"])}
-        for i in doj.to_dicts() + canonical.to_dicts()
-    ]
+    """The report's input table (exp_input_files): each input file, its SHA-256, records read
+    and rejected, and its conviction records whose offense text read to no statute (the gate's
+    figure, shown below its limit too; the texts themselves: rpt_charge_codes_unparsed)."""
+    return load.load_inputs(warehouse)
 
 
 def _unread_by_county(warehouse: Warehouse) -> dict[str | None, int]:
     """Conviction records whose offense text reads to no statute, per normalized county."""
-    frame = warehouse.query(
-        "select county, count(*) as n from main.int_charges_assembled"
-        " where is_convicted and parse_status <> 'parsed' group by county"
-    )
     out: dict[str | None, int] = {}
-    for county, n in frame.iter_rows():
+    for county, n in load.load_unread_by_county(warehouse).iter_rows():
         key = None if county is None else writers.normalize_county(county)
         out[key] = out.get(key, 0) + n
     return out
@@ -160,7 +133,7 @@ def _unread_by_county(warehouse: Warehouse) -> dict[str | None, int]:
 
 @asset(
     key=STAGED,
-    deps=EXPORT_READS,
+    deps=[*EXPORT_READS, *GATED_BY],
     group_name="exports",
     owners=OWNERS["exports"],
     code_version=EXPORTS_CODE_VERSION,
@@ -191,9 +164,7 @@ def staged_files(
     as_of: date = programs["as_of_date"][0] if programs.height else date.today()
     revision, dirty = git_revision()
     rules_versions = dict(zip(programs["program"], programs["rules_version"], strict=True))
-    params = warehouse.query(
-        "select name, value_json from rules.parameters where program = 'us_ca_prop64'"
-    )
+    params = load.load_parameters(warehouse, bundle.PROP64)
     run = {
         # run_id and generated_at: manifest.json only (documents repeat byte for byte)
         "run_id": context.run_id,
