@@ -324,7 +324,10 @@ def build_run_files(
         "git_dirty": run["git_dirty"],
         "rules_versions": run["rules_versions"],
     }
-    data = build_report_data(decisions.drop("_county"), frames.convictions, report_run)
+    counts = frames.decision_counts
+    if counts is not None and county is not None:  # rpt_decision_counts' county is normalized
+        counts = counts.filter(pl.col("county") == normalize_county(county))
+    data = build_report_data(decisions.drop("_county"), frames.convictions, report_run, counts)
     write_report(root / "report", data)
 
     # The only file that names the run and the time: everything else repeats byte for byte.

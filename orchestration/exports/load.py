@@ -18,15 +18,18 @@ class ExportFrames:
     convictions: pl.DataFrame  # every conviction on record: person_key, charge_key, is_felony
     raw_doj: pl.DataFrame  # staged DOJ records + charge_key of their conviction (gogen bundle)
     people: pl.DataFrame  # per DOJ person: the facts the earlier tool's columns report
+    # the report's decision counts (rpt_decision_counts: per county, program, jurisdiction,
+    # section, determination, relief); None: the report derives them from `decisions`
+    decision_counts: pl.DataFrame | None = None
 
 
 # Every table the writers read is a model of dbt_project/models/exports (exp_*: contract-enforced,
-# documented in _exports__models.yml, queryable by analysts) or of marts/reporting (rpt_*). The
-# one exception is the prosecutor's latest review: audit.review_outcomes is written between runs
-# by `cleanslate review import` (not by dbt, and only in the DuckDB file when dbt runs on
-# PostgreSQL or Spark), so it is joined here, by the rule of dbt's int_review_latest
-# (review_store.latest_sql), and an import shows in the next files whether or not dbt ran since.
-# tests/unit/test_exports_reads.py checks that nothing else is read.
+# documented in _exports__models.yml, queryable by analysts) or of marts/reporting (rpt_*: the
+# report's figures). The one exception is the prosecutor's latest review: audit.review_outcomes
+# is written between runs by `cleanslate review import` (not by dbt, and only in the DuckDB file
+# when dbt runs on PostgreSQL or Spark), so it is joined here, by the rule of dbt's
+# int_review_latest (review_store.latest_sql), and an import shows in the next files whether or
+# not dbt ran since. tests/unit/test_exports_reads.py checks that nothing else is read.
 EXPORT_MODELS = (
     "exp_decisions",
     "exp_programs",
@@ -36,6 +39,7 @@ EXPORT_MODELS = (
     "exp_gogen_people",
     "exp_input_files",
     "exp_unread_by_county",
+    "rpt_decision_counts",
 )
 
 DECISIONS_SQL = """
@@ -62,6 +66,11 @@ select * from main.exp_gogen_research_rows order by source_file, source_line
 
 PEOPLE_SQL = """
 select * from main.exp_gogen_people
+"""
+
+DECISION_COUNTS_SQL = """
+select county, program, jurisdiction, section, determination, relief, decisions
+from main.rpt_decision_counts
 """
 
 # what the reconciliation compares the files with: a few columns of every decision
@@ -130,4 +139,5 @@ def load_export_frames(warehouse: Warehouse) -> ExportFrames:
             convictions=con.execute(CONVICTIONS_SQL).pl(),
             raw_doj=con.execute(RAW_DOJ_SQL).pl(),
             people=con.execute(PEOPLE_SQL).pl(),
+            decision_counts=con.execute(DECISION_COUNTS_SQL).pl(),
         )

@@ -239,14 +239,30 @@ def _prepare(decisions: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+# rpt_decision_counts' grain (dbt_project/models/marts/reporting): section 2's tables are sums
+COUNT_KEYS = ("county", "program", "jurisdiction", "section", "determination", "relief")
+
+
+def decision_counts(decisions: pl.DataFrame) -> pl.DataFrame:
+    """rpt_decision_counts of a decision frame (the warehouse's model computes the same for a
+    run; this is for a frame without it): decisions per county, program, jurisdiction, section,
+    determination and relief, labelled as the report prints them."""
+    return _prepare(decisions).group_by(COUNT_KEYS).agg(pl.len().cast(pl.Int64).alias("decisions"))
+
+
 def _count_matrix(
-    d: pl.DataFrame, keys: Sequence[str], col: str, values: Sequence[str]
+    counts: pl.DataFrame, keys: Sequence[str], col: str, values: Sequence[str]
 ) -> dict[tuple, dict[str, int]]:
-    """{key tuple: {value: count}} with every value present (0 when none), keys sorted."""
+    """{key tuple: {value: count}} with every value present (0 when none), keys sorted, summed
+    from decision counts (rpt_decision_counts' rows)."""
     out: dict[tuple, dict[str, int]] = {}
-    if d.height == 0:
+    if counts.height == 0:
         return out
-    g = d.group_by([*keys, col]).agg(pl.len().alias("n")).sort([*keys, col], nulls_last=True)
+    g = (
+        counts.group_by([*keys, col])
+        .agg(pl.col("decisions").sum().alias("n"))
+        .sort([*keys, col], nulls_last=True)
+    )
     for row in g.iter_rows(named=True):
         k = tuple(row[x] for x in keys)
         out.setdefault(k, dict.fromkeys(values, 0))
@@ -410,13 +426,18 @@ FORECAST_NOTE = (
 
 
 def build_report_data(
-    decisions: pl.DataFrame, convictions: pl.DataFrame, run: dict[str, Any]
+    decisions: pl.DataFrame,
+    convictions: pl.DataFrame,
+    run: dict[str, Any],
+    counts: pl.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Every number of the report, laid out as sections of tables (display strings) and charts.
 
     Returns {"meta", "sections", "charts", "notes", "metrics"}: `sections` is what both renderers
     draw; `metrics` holds the raw numbers (ints and unrounded floats, unsuppressed: for checks,
-    not for publication). See the module docstring for the definitions.
+    not for publication). See the module docstring for the definitions. `counts`: the
+    decisions' rpt_decision_counts rows (section 2's tables are sums of them); derived from
+    `decisions` when not given.
     """
     _require(decisions, DECISION_COLUMNS, "decisions")
     _require(convictions, CONVICTION_COLUMNS, "convictions")
@@ -427,6 +448,9 @@ def build_report_data(
         pl.col("charge_key").cast(pl.String),
         pl.col("is_felony").cast(pl.Boolean),
     ).unique(subset="charge_key", keep="first", maintain_order=True)
+    counts = (
+        decision_counts(decisions) if counts is None else counts.select(*COUNT_KEYS, "decisions")
+    )
     programs = sorted(set(d["program"].drop_nulls().to_list()))
     det_cols = [DETERMINATION_LABELS[x] for x in DETERMINATIONS]
 
@@ -504,7 +528,7 @@ def build_report_data(
     )
 
     # ---- 2. Decisions -------------------------------------------------------------------
-    by_prog_det = _count_matrix(d, ["program"], "determination", DETERMINATIONS)
+    by_prog_det = _count_matrix(counts, ["program"], "determination", DETERMINATIONS)
     rows = []
     for (p,), c in by_prog_det.items():
         rows.append([p, *(_int(c.get(x, 0)) for x in DETERMINATIONS), _int(sum(c.values()))])
@@ -519,7 +543,7 @@ def build_report_data(
         widths=[2.2, 1, 1, 1, 1, 1],
     )
 
-    with_relief = d.filter(pl.col("relief").is_not_null())
+    with_relief = counts.filter(pl.col("relief").is_not_null())
     by_prog_relief = _count_matrix(
         with_relief, ["program", "relief"], "determination", DETERMINATIONS
     )
@@ -535,7 +559,7 @@ def build_report_data(
         note="Decisions that name a relief; not-eligible and needs-review decisions name none.",
     )
 
-    by_county = _count_matrix(d, ["county", "program"], "determination", DETERMINATIONS)
+    by_county = _count_matrix(counts, ["county", "program"], "determination", DETERMINATIONS)
     county_rows = sorted(by_county.items(), key=lambda kv: (kv[0][0] == NO_COUNTY, kv[0]))
     county_table = _table(
         "Decisions by county, program and determination",
@@ -549,13 +573,15 @@ def build_report_data(
     )
 
     section_counts = (
-        d.group_by(["jurisdiction", "section"])
-        .agg(pl.len().alias("n"))
+        counts.group_by(["jurisdiction", "section"])
+        .agg(pl.col("decisions").sum().alias("n"))
         .sort(["n", "jurisdiction", "section"], descending=[True, False, False])
         .head(TOP_SECTIONS)
     )
     top = [(r["jurisdiction"], r["section"]) for r in section_counts.iter_rows(named=True)]
-    by_section_all = _count_matrix(d, ["jurisdiction", "section"], "determination", DETERMINATIONS)
+    by_section_all = _count_matrix(
+        counts, ["jurisdiction", "section"], "determination", DETERMINATIONS
+    )
     by_section = {k: by_section_all[k] for k in top}
     n_sections = len(by_section_all)
     section_table = _table(
