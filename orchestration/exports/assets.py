@@ -63,7 +63,7 @@ from orchestration.exports.publish import (
 )
 from orchestration.lib.settings import exports_dir
 from orchestration.quality.checks import DECISION_TABLE
-from orchestration.quality.gates import CHARGES
+from orchestration.quality.gates import CHARGES, SUPERVISION
 from orchestration.resources import Warehouse
 from orchestration.review import store as review_store
 from orchestration.review.assets import REVIEW_OUTCOMES
@@ -79,10 +79,11 @@ EXPORT_READS = [
     REVIEW_OUTCOMES,  # the prosecutor's reviews: who is filed, who is reviewed out
 ]
 # Dagster holds an asset back only for the blocking checks of its direct parents: the models
-# the dbt step builds that carry the run gates (orchestration/quality: nothing_to_decide,
-# ge_decision_table on the decision table, offense_text_unread on the charges) are parents too,
-# though the export reads them only through the exp_* models.
-GATED_BY = [DECISION_TABLE, CHARGES]
+# the dbt step builds that carry the run gates (orchestration/quality: nothing_to_decide and
+# ge_decision_table on the decision table, offense_text_unread on the charges,
+# supervision_unmatched on the supervision rows) are parents too, though the export reads them
+# only through the exp_* models.
+GATED_BY = [DECISION_TABLE, CHARGES, SUPERVISION]
 # the code that writes, reads back and publishes the files
 EXPORTS_CODE_VERSION = code_version(
     sys.modules[__name__], bundle, court_pdf, gogen_bundle, load, presentation, _publish, report,
