@@ -1,3 +1,7 @@
+-- A view: the writers read it once per run, so a table would only copy the rows (at 1M
+-- rows, seconds of the dbt step) before they stream them.
+{{ config(materialized=('table' if target.type == 'spark' else 'view')) }}
+
 -- What the clearance files print of each decision: the decision table's row, the person's
 -- name, CII, DOB and recorded gender and race, and the arrest's offense tracking number.
 -- Grain: one row per decision (program and charge), unique on decision_id; every row of

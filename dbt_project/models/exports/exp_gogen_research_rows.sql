@@ -1,3 +1,7 @@
+-- A view: the writers read it once per run, so a table would only copy the rows (at 1M
+-- rows, seconds of the dbt step) before they stream them.
+{{ config(materialized=('table' if target.type == 'spark' else 'view')) }}
+
 -- The CA DOJ research-file records as delivered, for the earlier Prop 64 tool's files
 -- (gogen/All_Results_Condensed.csv quotes every record, Prop64_Results.csv the convictions):
 -- the 95 columns as text and the record's place in its file, with the charge_key of the
