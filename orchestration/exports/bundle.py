@@ -1,4 +1,5 @@
-"""A run's clearance files, all of them, written into one (staging) folder.
+"""A run's clearance files, all of them, written into one (staging) folder: every file kind
+registered in exports/file_kinds (KINDS), none named here. Today's kinds:
 
     <COUNTY>/prop64_convictions.csv, summary.json       the decision rows and counts (Prop 64)
     <COUNTY>/<program>_court_order.pdf                  motion and order: eligible charges
@@ -20,8 +21,8 @@
 Idempotent: every file but manifest.json is a function of the decisions, rules, options and
 as-of date alone (no run id, no wall clock inside a document), so re-running the same inputs
 gives byte-identical files. Pure with respect to Dagster: frames in, files out. `reconcile`
-reads the files back with real readers (PDFium, calamine, csv/json) and compares them with the
-decision table.
+has each kind read its files back with real readers (PDFium, calamine, csv/json) and compare
+them with the decision table.
 """
 
 import json
