@@ -153,21 +153,23 @@ def build_run_files(
         for table, records in written.audit.items():
             audit_rows.setdefault(table, []).extend(records)
 
-    counties = sorted({c for c in decisions["_county"].to_list()}, key=lambda c: c or "")
+    sizes = dict(decisions.group_by("_county").len().iter_rows())
+    counties = sorted(sizes, key=lambda c: c or "")
     if ctx.county is not None:
         counties = [ctx.county]
-    per_county = {
-        c: decisions.filter(
-            pl.col("_county").is_null() if c is None else pl.col("_county") == c
-        ).drop("_county")
-        for c in counties
-    }
     for c in counties:
         (root / county_folder(c)).mkdir(parents=True, exist_ok=True)
 
+    def county_rows(c: str | None) -> pl.DataFrame:
+        """The county's decision rows (taken when needed: a statewide run has millions)."""
+        here = decisions.filter(
+            pl.col("_county").is_null() if c is None else pl.col("_county") == c
+        )
+        return here.drop("_county")
+
     # The worker kinds (court documents, review workbooks: fpdf2 and xlsxwriter are pure
     # Python, one core each) per county, in worker processes for a large set, while this
-    # process writes the county's other kinds.
+    # process writes the counties' other kinds.
     in_worker = tuple(k for k in kinds if k.scope == "county" and k.in_worker)
     here_kinds = tuple(k for k in kinds if k.scope == "county" and not k.in_worker)
     worker_prepared = {k.name: prepared[k.name] for k in in_worker}
@@ -178,16 +180,14 @@ def build_run_files(
         else None
     )
     try:
-        documents = []
-        # largest first; popped: a worker's county frame is not kept here as well
-        for c in sorted(counties, key=lambda c: -per_county[c].height):
-            here = per_county.pop(c)
-            if pool:
-                documents.append(
-                    pool.submit(county_documents, root, c, here, in_worker, ctx, worker_prepared)
-                )
-            else:
-                documents.append(county_documents(root, c, here, in_worker, ctx, worker_prepared))
+        documents = [
+            pool.submit(county_documents, root, c, county_rows(c), in_worker, ctx, worker_prepared)
+            if pool
+            else county_documents(root, c, county_rows(c), in_worker, ctx, worker_prepared)
+            for c in sorted(counties, key=lambda c: -sizes.get(c, 0))  # largest first
+        ]
+        for c in counties:
+            here = county_rows(c)
             for k in here_kinds:
                 take(write_unit(k, root, c, [here], ctx, prepared[k.name]))
         for n, done in enumerate(documents, start=1):

@@ -7,7 +7,7 @@ import csv
 import json
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +44,29 @@ def _doj_prop64(decisions: pl.DataFrame) -> pl.DataFrame:
     return decisions.filter((pl.col("program") == PROP64) & (pl.col("source_system") == "doj"))
 
 
-@dataclass(frozen=True, eq=False)
 class _Prepared:
-    inputs: GogenInputs
-    ids: pl.DataFrame  # charge_key, decision_id of every Prop 64 decision (for the places)
+    """The run's CA DOJ Prop 64 work, done at the first county's write: in the main process
+    while the worker processes write the court documents (as it was before the file kinds)."""
+
+    def __init__(self, frames: Any, ctx: RunContext) -> None:
+        self._frames, self._ctx = frames, ctx
+
+    @cached_property
+    def inputs(self) -> GogenInputs:
+        frames = self._frames
+        return prepare_gogen(
+            frames.raw_doj,
+            _doj_prop64(frames.decisions),
+            frames.people,
+            all_convictions=frames.convictions,
+            parameters=self._ctx.run.get("prop64_parameters", {}),
+        )
+
+    @cached_property
+    def ids(self) -> pl.DataFrame:
+        """charge_key, decision_id of every Prop 64 decision (for the places)."""
+        decisions = self._frames.decisions
+        return decisions.filter(pl.col("program") == PROP64).select("charge_key", "decision_id")
 
 
 class GogenBundle(FileKind):
@@ -65,18 +84,7 @@ class GogenBundle(FileKind):
         """The run's CA DOJ Prop 64 work, once (None: no county in scope has such a decision)."""
         if _doj_prop64(decisions).filter(pl.col("_county").is_not_null()).is_empty():
             return None
-        return _Prepared(
-            inputs=prepare_gogen(
-                frames.raw_doj,
-                _doj_prop64(frames.decisions),
-                frames.people,
-                all_convictions=frames.convictions,
-                parameters=ctx.run.get("prop64_parameters", {}),
-            ),
-            ids=frames.decisions.filter(pl.col("program") == PROP64).select(
-                "charge_key", "decision_id"
-            ),
-        )
+        return _Prepared(frames, ctx)
 
     def write(
         self,
