@@ -1,22 +1,8 @@
-"""A run's clearance files, all of them, written into one (staging) folder: every file kind
-registered in exports/file_kinds (KINDS), none named here. Today's kinds:
-
-    <COUNTY>/prop64_convictions.csv, summary.json       the decision rows and counts (Prop 64)
-    <COUNTY>/<program>_court_order.pdf                  motion and order: eligible charges
-                                                         (none in a forecast: run["forecast"])
-                                                         but those the review keeps out
-    <COUNTY>/reviewed_out.csv                            those (disagreed, more information
-                                                         asked), with the reviewer's note
-    <COUNTY>/review.xlsx                                 every decision, one sheet per
-                                                         determination, earlier reviews that
-                                                         still apply filled in
-    <COUNTY>/gogen/Prop64_Results.csv, All_Results_Condensed.csv, gogen.json
-                                                         the earlier Prop 64 tool's files (CA DOJ)
-    repository/<program>_updates.csv, .jsonl            one record per granted relief
-                                                         (none in a forecast)
-    report/report.html, report.pdf, charts/*.png        the run's summary report
-    manifest.json                                        every file: rows, bytes, SHA-256, versions;
-                                                         the run id and generated_at (only here)
+"""A run's clearance files, all of them, written into one (staging) folder: every kind of file
+registered in exports/file_kinds (KINDS), none named here. The files are listed in the README
+("Clearance files"); each kind's module says what its files hold and when they are written.
+Besides them: manifest.json, every file with its rows, bytes and SHA-256, the versions, and the
+run id and generated_at (only here).
 
 Idempotent: every file but manifest.json is a function of the decisions, rules, options and
 as-of date alone (no run id, no wall clock inside a document), so re-running the same inputs
