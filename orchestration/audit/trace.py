@@ -28,21 +28,10 @@ import duckdb
 import polars as pl
 
 from orchestration.audit.explain import MARK, verdict
-from orchestration.audit.export_lines import (
-    COUNTY_CSV,
-    COURT_DOCUMENT,
-    GOGEN_CONDENSED,
-    GOGEN_RESULTS,
-    REPOSITORY_CSV,
-    REPOSITORY_JSONL,
-    REVIEW_WORKBOOK,
-    REVIEWED_OUT,
-)
 from orchestration.audit.on_demand import only_charges
-from orchestration.exports.court_pdf import REF_LENGTH
-from orchestration.exports.gogen_bundle import CONDENSED_COLUMNS
+from orchestration.exports import file_kinds
+from orchestration.exports.file_kinds.base import physical_lines as _physical_lines
 from orchestration.ingest.canonical_format import TABLES
-from orchestration.ingest.doj_format import COLUMNS as DOJ_COLUMNS
 from orchestration.lib.hashing import sha256_of
 from orchestration.lib.keys import row_hash
 from orchestration.lib.settings import rules_dir as default_rules_dir
@@ -50,7 +39,6 @@ from orchestration.review import store as review_store
 from orchestration.rules.schema import without_research_notes
 
 TEXT_SUFFIXES = {".csv", ".dat", ".txt"}
-UTF8_BOM = b"\xef\xbb\xbf"
 
 STAGED = {
     "staged_records": "records",
@@ -146,23 +134,6 @@ def canonical_fields(header_line: str, line: str, table: str) -> list[str | None
         v = by_name.get(col)
         out.append(None if v is None or v.strip() == "" else v)
     return out
-
-
-def _physical_lines(path: Path, wanted: set[int]) -> dict[int, str]:
-    """The text of the given 1-based physical lines (CR LF and LF; BOM dropped on line 1)."""
-    found: dict[int, str] = {}
-    if not wanted:
-        return found
-    last = max(wanted)
-    with path.open("rb") as f:
-        for n, raw in enumerate(f, start=1):
-            if n in wanted:
-                if n == 1:
-                    raw = raw.removeprefix(UTF8_BOM)
-                found[n] = raw.rstrip(b"\n").removesuffix(b"\r").decode("utf-8", "replace")
-            if n >= last:
-                break
-    return found
 
 
 # --------------------------------------------------------------------------------------------
@@ -411,54 +382,16 @@ def _check_row(chain: Chain) -> str:
 
 
 def _check_place(path: Path, p: dict[str, Any], decision: dict[str, Any], cache) -> str:
+    """The place checked by the file kind that holds it (exports/file_kinds)."""
     if not path.is_file():
         return "file not found"
-    did = decision["decision_id"]
-    kind, line = p["kind"], p["line"]
+    kind = file_kinds.for_place(p["kind"])
+    if kind is None:
+        return f"not checked: no file kind holds {p['kind']} places"
     try:
-        if kind in (COUNTY_CSV, REPOSITORY_CSV, REVIEWED_OUT):
-            text = _physical_lines(path, {line}).get(line, "")
-            return "verified" if did in text else "NOT at this line"
-        if kind == REPOSITORY_JSONL:
-            text = _physical_lines(path, {line}).get(line, "")
-            return "verified" if json.loads(text).get("record_id") == did else "NOT at this line"
-        if kind in (GOGEN_RESULTS, GOGEN_CONDENSED):
-            source = cache["source"]
-            if source is None:
-                return "not checked: the source file changed or is gone"
-            text = _physical_lines(path, {line}).get(line, "")
-            fields = next(csv.reader([text])) if text else []
-            if kind == GOGEN_RESULTS:  # the 95 research-file columns, then the tool's
-                want = source
-            else:  # the condensed columns, then the tool's
-                want = [source[DOJ_COLUMNS.index(c)] for c in CONDENSED_COLUMNS]
-            ok = fields[: len(want)] == want and decision["charge_ref"] in source
-            return "verified" if ok else "NOT at this line"
-        if kind == COURT_DOCUMENT:
-            if path not in cache:
-                from pypdf import PdfReader
-
-                cache[path] = PdfReader(path)
-            page = cache[path].pages[p["page"] - 1].extract_text() or ""
-            return "verified" if f"R{did[:REF_LENGTH]}" in page else "NOT on this page"
-        if kind == REVIEW_WORKBOOK:
-            from openpyxl import load_workbook
-
-            wb = load_workbook(path, read_only=True)
-            try:
-                ws = wb[p["sheet"]]
-                header = next(ws.iter_rows(min_row=1, max_row=1, values_only=True))
-                row = next(ws.iter_rows(min_row=line, max_row=line, values_only=True))
-            finally:
-                wb.close()
-            ok = (
-                row[header.index("Charge key")] == decision["charge_key"]
-                and row[header.index("Program")] == decision["program"]
-            )
-            return "verified" if ok else "NOT in this row"
+        return kind.check_place(path, p, decision, cache)
     except (OSError, ValueError, KeyError, IndexError, StopIteration) as e:
         return f"could not read: {type(e).__name__}"
-    return "not checked"
 
 
 # --------------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from orchestration.catalog import OWNERS, code_version
 from orchestration.exports import (
     bundle,
     court_pdf,
+    file_kinds,
     gogen_bundle,
     load,
     presentation,
@@ -84,10 +85,12 @@ EXPORT_READS = [
 # supervision_unmatched on the supervision rows) are parents too, though the export reads them
 # only through the exp_* models.
 GATED_BY = [DECISION_TABLE, CHARGES, SUPERVISION]
-# the code that writes, reads back and publishes the files
+# the code that writes, reads back and publishes the files (each registered file kind's module)
 EXPORTS_CODE_VERSION = code_version(
     sys.modules[__name__], bundle, court_pdf, gogen_bundle, load, presentation, _publish, report,
-    repository, review_workbook, reviewed_out, writers, export_lines, review_store,
+    repository, review_workbook, reviewed_out, writers, export_lines, review_store, file_kinds,
+    sys.modules[file_kinds.FileKind.__module__],
+    *sorted({sys.modules[type(k).__module__] for k in file_kinds.KINDS}, key=lambda m: m.__name__),
 )  # fmt: skip
 
 
@@ -245,8 +248,8 @@ def exports_reconciled(context, warehouse: Warehouse) -> AssetCheckResult:
         passed=not problems,
         severity=AssetCheckSeverity.ERROR,
         description="; ".join(problems)
-        or f"{decisions.height} decisions reconciled with the court documents, reviewed-out "
-        "lists, repository files and review workbooks",
+        or f"{decisions.height} decisions reconciled with the "
+        + ", ".join(k.title for k in file_kinds.KINDS),
         metadata={
             "decisions": decisions.height,
             "eligible": decisions.filter(pl.col("determination") == "eligible").height,

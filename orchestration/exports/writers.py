@@ -115,22 +115,39 @@ def write_county_exports(
     written: dict[str, dict[str, Any]] = {}
     for name in wanted:
         rows = (
-            (
-                decisions.filter(pl.col("_county").is_null())
-                if name is None
-                else decisions.filter(pl.col("_county") == name)
-            )
-            .drop("_county")
-            .sort(["subject_id", "cnt_order", "program"])
-        )
+            decisions.filter(pl.col("_county").is_null())
+            if name is None
+            else decisions.filter(pl.col("_county") == name)
+        ).drop("_county")
         folder = out_dir / county_folder(name)
-        with atomic_file(folder / CONVICTIONS_FILE) as f:
-            rows.write_csv(f)
-        summary = summarize(rows, name)
-        if unread is not None:
-            summary["unread_offense_texts"] = unread.get(name, 0)
-        with atomic_file(folder / SUMMARY_FILE) as f:
-            json.dump(summary, f, indent=2, sort_keys=False)
-            f.write("\n")
-        written[county_folder(name)] = summary
+        write_county_csv(folder / CONVICTIONS_FILE, rows)
+        written[county_folder(name)] = write_county_summary(
+            folder / SUMMARY_FILE, rows, name, unread
+        )
     return written
+
+
+def county_order(rows: pl.DataFrame) -> pl.DataFrame:
+    """A county's Prop 64 rows in the order its files list them."""
+    return rows.sort(["subject_id", "cnt_order", "program"])
+
+
+def write_county_csv(path: Path, rows: pl.DataFrame) -> int:
+    """One county's Prop 64 decision rows (prop64_convictions.csv); returns the rows written."""
+    rows = county_order(rows)
+    with atomic_file(path) as f:
+        rows.write_csv(f)
+    return rows.height
+
+
+def write_county_summary(
+    path: Path, rows: pl.DataFrame, county: str | None, unread: dict[str | None, int] | None
+) -> dict[str, Any]:
+    """One county's summary.json (`summarize`; `unread`: see write_county_exports); returns it."""
+    summary = summarize(county_order(rows), county)
+    if unread is not None:
+        summary["unread_offense_texts"] = unread.get(county, 0)
+    with atomic_file(path) as f:
+        json.dump(summary, f, indent=2, sort_keys=False)
+        f.write("\n")
+    return summary

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orchestration.exports.writers import county_folder, normalize_county
+from orchestration.exports.writers import SUMMARY_FILE, county_folder, normalize_county
 
 if TYPE_CHECKING:
     from dagster import ExecuteInProcessResult
@@ -87,9 +87,10 @@ def county_summaries(out_dir: Path, county: str | None) -> list[tuple[str, dict]
     ours = {f["file"] for f in json.loads((out_dir / "manifest.json").read_text())["files"]}
     found = []
     for folder in sorted(p for p in out_dir.iterdir() if p.is_dir()):
-        if (counties and folder.name not in counties) or f"{folder.name}/summary.json" not in ours:
+        listed = f"{folder.name}/{SUMMARY_FILE}" in ours
+        if (counties and folder.name not in counties) or not listed:
             continue
-        found.append((folder.name, json.loads((folder / "summary.json").read_text())))
+        found.append((folder.name, json.loads((folder / SUMMARY_FILE).read_text())))
     return found
 
 

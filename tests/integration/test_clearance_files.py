@@ -200,3 +200,67 @@ def test_files_do_not_depend_on_the_number_of_worker_processes(run, tmp_path, mo
     assert len(files1) > 10 and files1.keys() == files2.keys()
     assert [f for f in files1 if files1[f] != files2[f]] == []
     assert lines1.equals(lines2) and lines1.height > frames.decisions.height
+
+
+def test_every_file_is_of_one_registered_kind_and_each_kind_is_reconciled(run):
+    """The registry is the one list of file kinds: every file of a real run is claimed by
+    exactly one registered kind, every kind but the reviewed-out list (no review in this run)
+    wrote a file, and with any one kind taken out of the registry the reconciliation refuses
+    the set."""
+    from orchestration.exports import file_kinds
+    from orchestration.exports.bundle import reconcile
+    from orchestration.exports.load import load_reconcile_frame
+    from orchestration.resources import Warehouse
+
+    out, _ = run
+    manifest = json.loads((out / "manifest.json").read_text())
+    owner = {}
+    for f in manifest["files"]:
+        kinds = file_kinds.claiming(f["file"])
+        assert len(kinds) == 1, (f["file"], kinds)
+        owner[f["file"]] = kinds[0].name
+    assert set(owner.values()) == {k.name for k in file_kinds.KINDS} - {"reviewed_out"}
+
+    decisions = load_reconcile_frame(Warehouse(path=str(out.parent / "wh.duckdb")))
+    assert reconcile(out, decisions) == []
+    for kind in file_kinds.KINDS:
+        if kind.name not in owner.values():
+            continue
+        others = [k for k in file_kinds.KINDS if k is not kind]
+        problems = reconcile(out, decisions, kinds=others)
+        assert any("not of exactly one registered file kind" in p for p in problems), kind.name
+
+
+def test_a_new_kind_registered_beside_the_others_is_written_and_reconciled(
+    run, tmp_path, monkeypatch
+):
+    """docs/adding-a-file-kind.md's example added to the registry: the whole set is written
+    with it, reconciles, and its lines are in audit.export_lines' rows."""
+    from orchestration.exports import file_kinds
+    from orchestration.exports.bundle import build_run_files, reconcile
+    from orchestration.exports.load import load_export_frames, load_reconcile_frame
+    from orchestration.resources import Warehouse
+    from tests.unit.test_file_kinds import example_kind
+
+    out, decisions = run
+    monkeypatch.setattr(file_kinds, "KINDS", (*file_kinds.KINDS, example_kind()))
+    warehouse = Warehouse(path=str(out.parent / "wh.duckdb"))
+    run_info = {
+        "run_id": "r",
+        "generated_at": "t",
+        "as_of": date(2025, 7, 1),
+        "git_revision": "g",
+        "git_dirty": False,
+        "rules_versions": {},
+        "prop64_parameters": {},
+        "report": {"inputs": [], "quality": []},
+    }
+    root = tmp_path / "set"
+    root.mkdir()
+    result = build_run_files(root, load_export_frames(warehouse), run_info)
+    lists = sorted(root.glob("*/needs_review.csv"))
+    assert lists and all(f.relative_to(root).as_posix() in result["rows_by_file"] for f in lists)
+    assert reconcile(root, load_reconcile_frame(warehouse)) == []
+    placed = result["export_lines"].filter(pl.col("kind") == "needs_review_list")
+    needs_review = decisions.filter(pl.col("determination") == "needs_review")
+    assert sorted(placed["decision_id"]) == sorted(needs_review["decision_id"])

@@ -173,6 +173,12 @@ def test_trace_follows_every_link_of_a_published_decision(run):
     assert exports["run_id"] == run["run_id"] and Path(exports["out_dir"]) == run["out"]
     places = exports["places"]
     assert {p["kind"] for p in places} == ALL_KINDS
+    # ... every kind of place a registered file kind writes (but the reviewed-out list, which
+    # holds what the court documents leave out): removing a kind from the registry fails here
+    from orchestration.exports import file_kinds
+
+    registered = {p for k in file_kinds.KINDS for p in k.place_kinds}
+    assert registered - {"reviewed_out"} == ALL_KINDS
     assert all(p["check"] == "verified" for p in places), places
     did = d["decision_id"]
     for p in places:

@@ -10,6 +10,8 @@ from pathlib import Path
 import polars as pl
 
 from orchestration.audit import export_lines, reproduce, trace
+from orchestration.exports import file_kinds
+from orchestration.exports.file_kinds import Written
 from orchestration.lib.keys import row_hash
 from orchestration.lib.settings import DBT_PROJECT_DIR
 
@@ -44,7 +46,7 @@ def test_csv_and_jsonl_lines_name_each_record_by_its_id(tmp_path):
     assert export_lines.jsonl_lines(j, "record_id") == [("d1", 1), ("d2", 2)]
 
 
-def test_collect_places_every_kind(tmp_path):
+def test_every_kind_places_its_decisions(tmp_path):
     (tmp_path / "YOLO" / "gogen").mkdir(parents=True)
     (tmp_path / "repository").mkdir()
     (tmp_path / "YOLO" / "prop64_convictions.csv").write_text("decision_id,x\nd1,1\n")
@@ -54,20 +56,35 @@ def test_collect_places_every_kind(tmp_path):
     (tmp_path / "YOLO" / "gogen" / "All_Results_Condensed.csv").write_text("h\nother\nr\n")
     counts = {"rows_by_charge_key": {"c1": 1}, "Prop64_Results.csv": 1}
     counts["All_Results_Condensed.csv"] = 2
-    placed = [
-        export_lines.from_court_document(
-            "YOLO/p_court_order.pdf",
-            {"placements": [{"decision_id": "d1", "item": 4, "page": 2, "ref": "d1"}]},
+    kinds = {k.name: k for k in file_kinds.KINDS}
+    ids = pl.DataFrame({"charge_key": ["c1"], "decision_id": ["d1"]})
+    written = {
+        "court_document": Written(
+            files={"YOLO/p_court_order.pdf": 1},
+            info={
+                "documents": [
+                    (
+                        "YOLO/p_court_order.pdf",
+                        [{"decision_id": "d1", "item": 4, "page": 2, "ref": "d1"}],
+                    )
+                ]
+            },
         ),
-        export_lines.from_review_workbook(
-            "YOLO/review.xlsx",
-            {"placements": [{"decision_id": "d1", "sheet": "Eligible (1)", "row": 2}]},
+        "review_workbook": Written(
+            files={"YOLO/review.xlsx": 1},
+            info={
+                "file": "YOLO/review.xlsx",
+                "placements": [{"decision_id": "d1", "sheet": "Eligible (1)", "row": 2}],
+            },
         ),
-        export_lines.from_gogen(
-            tmp_path, "YOLO", counts, pl.DataFrame({"charge_key": ["c1"], "decision_id": ["d1"]})
+        "gogen": Written(info={"folder": "YOLO/gogen", "counts": counts, "ids": ids}),
+        "county_csv": Written(files={"YOLO/prop64_convictions.csv": 1}),
+        "repository_updates": Written(
+            files={"repository/p_updates.csv": 1, "repository/p_updates.jsonl": 1}
         ),
-    ]
-    got = export_lines.collect(tmp_path, placed)
+    }
+    placed = [kinds[name].places(tmp_path, w) for name, w in written.items()]
+    got = export_lines.collect(placed)
     assert got.columns == list(export_lines.PLACE_COLUMNS)
     by_kind = {r["kind"]: r for r in got.iter_rows(named=True)}
     assert set(by_kind) == {

@@ -1,0 +1,171 @@
+"""The file interface (orchestration/exports/file_kinds): the registry is the one list of file
+kinds, and docs/adding-a-file-kind.md is true: its example class, registered, is written by the
+bundle, read back by the reconciliation, placed in audit.export_lines and checked by trace.
+(tests/integration/test_clearance_files.py runs every registered kind on a real run.)"""
+
+import inspect
+import re
+import types
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from orchestration.audit import export_lines, trace
+from orchestration.exports import file_kinds
+from orchestration.exports.bundle import build_run_files, reconcile
+from orchestration.exports.file_kinds import FileKind
+from orchestration.exports.load import ExportFrames
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "adding-a-file-kind.md"
+
+# One path of each kind of file a run writes (the demo's manifest.json, plus a reviewed-out
+# list and a county without a name): every one claimed by exactly one registered kind.
+SAMPLE_FILES = (
+    "ALAMEDA/prop64_convictions.csv",
+    "ALAMEDA/summary.json",
+    "ALAMEDA/us_ca_prop64_court_order.pdf",
+    "SALT LAKE/us_ut_clean_slate_court_order.pdf",
+    "ALAMEDA/reviewed_out.csv",
+    "ALAMEDA/review.xlsx",
+    "_UNKNOWN_COUNTY/review.xlsx",
+    "ALAMEDA/gogen/Prop64_Results.csv",
+    "ALAMEDA/gogen/All_Results_Condensed.csv",
+    "ALAMEDA/gogen/gogen.json",
+    "repository/us_ca_prop64_updates.csv",
+    "repository/us_ca_prop64_updates.jsonl",
+    "report/report.html",
+    "report/report.pdf",
+    "report/charts/determinations_by_program.png",
+)
+
+
+def test_every_file_of_a_run_is_of_exactly_one_registered_kind():
+    for rel in SAMPLE_FILES:
+        assert [k.name for k in file_kinds.claiming(rel)] != [], f"{rel}: no kind claims it"
+        assert len(file_kinds.claiming(rel)) == 1, (rel, file_kinds.claiming(rel))
+    # nor is anything else: a stray file, a file one folder too deep, the manifest
+    for rel in ("ALAMEDA/notes.txt", "ALAMEDA/gogen/review.xlsx", "manifest.json", "x/report.pdf"):
+        assert file_kinds.claiming(rel) == [], rel
+
+
+def test_every_registered_kind_writes_a_file_of_the_samples():
+    """A kind added to the registry adds its file to SAMPLE_FILES (and a kind taken out of the
+    registry leaves its samples unclaimed: the test above fails)."""
+    claimed = {file_kinds.claiming(rel)[0].name for rel in SAMPLE_FILES}
+    assert claimed == {k.name for k in file_kinds.KINDS}
+
+
+def test_each_kind_implements_the_interface_once():
+    kinds = file_kinds.registered()
+    assert len(kinds) == len({type(k) for k in kinds})
+    for k in kinds:
+        assert isinstance(k, FileKind) and not inspect.isabstract(type(k)), k
+        assert re.fullmatch(r"[a-z][a-z0-9_]*", k.name), k.name
+        assert k.title and k.patterns, k.name
+        assert k.scope in ("county", "program", "run"), k.name
+        assert not k.in_worker or k.scope == "county", k.name  # workers write per county
+        # a kind that places decisions says where, and can check a place against its file
+        if k.place_kinds:
+            assert type(k).places is not FileKind.places, k.name
+            assert type(k).check_place is not FileKind.check_place, k.name
+        for place_kind in k.place_kinds:
+            assert file_kinds.for_place(place_kind) is k
+
+
+def test_a_kind_registered_twice_is_refused():
+    twice = (*file_kinds.KINDS, file_kinds.KINDS[0])
+    with pytest.raises(ValueError, match="registered twice"):
+        file_kinds.registered(twice)
+
+
+# --------------------------------------------------------------------------------------------
+# The documented example, registered
+
+
+def example_kind() -> FileKind:
+    """An instance of the class in docs/adding-a-file-kind.md, run from the document's text."""
+    text = DOC.read_text(encoding="utf-8")
+    code = re.search(r"```python\n(.*?)```", text, re.S)
+    assert code, "docs/adding-a-file-kind.md has no example class"
+    module = types.ModuleType("needs_review_example")
+    exec(compile(code.group(1), str(DOC), "exec"), module.__dict__)
+    return module.NeedsReviewList()
+
+
+def _frames() -> ExportFrames:
+    decisions = pl.DataFrame(
+        {
+            "decision_id": ["d1", "d2", "d3", "d4"],
+            "program": ["us_xx_law"] * 4,
+            "county": ["Yolo", "yolo ", "Alpine", "Yolo"],
+            "charge_key": ["c1", "c2", "c3", "c4"],
+            "determination": ["needs_review", "eligible", "not_eligible", "needs_review"],
+            "relief": [None, "dismiss", None, None],
+        }
+    )
+    empty = pl.DataFrame()
+    programs = pl.DataFrame({"program": ["us_xx_law"], "jurisdiction": ["us_xx"]})
+    return ExportFrames(decisions, programs, empty, empty, empty)
+
+
+RUN = {
+    "run_id": "r",
+    "generated_at": "t",
+    "as_of": date(2025, 7, 1),
+    "git_revision": "g",
+    "git_dirty": False,
+    "rules_versions": {},
+}
+
+
+def test_the_documented_example_is_written_reconciled_placed_and_traced(tmp_path, monkeypatch):
+    kind = example_kind()
+    # step 3: registered (here, alone: the other kinds need a warehouse's frames)
+    monkeypatch.setattr(file_kinds, "KINDS", (kind,))
+    frames = _frames()
+    root = tmp_path / "set"
+    root.mkdir()
+
+    result = build_run_files(root, frames, RUN)
+    assert result["rows_by_file"] == {"YOLO/needs_review.csv": 2, "ALPINE/needs_review.csv": 0}
+    assert (root / "YOLO" / "needs_review.csv").read_text() == (
+        "decision_id,program,charge_key\nd1,us_xx_law,c1\nd4,us_xx_law,c4\n"
+    )
+    assert reconcile(root, frames.decisions) == []
+
+    places = result["export_lines"]
+    assert places.columns == list(export_lines.PLACE_COLUMNS)
+    assert places.select("decision_id", "kind", "line").rows() == [
+        ("d1", "needs_review_list", 2),
+        ("d4", "needs_review_list", 3),
+    ]
+    place = places.row(1, named=True)
+    check = trace._check_place(root / place["file"], place, {"decision_id": "d4"}, {})
+    assert check == "verified"
+    assert trace._check_place(root / place["file"], place, {"decision_id": "d1"}, {}) != (
+        "verified"
+    )
+
+    # a line taken out of the file: the reconciliation says so
+    target = root / "YOLO" / "needs_review.csv"
+    target.write_text(target.read_text().replace("d4,us_xx_law,c4\n", ""))
+    assert "needs-review lists: 1 decisions missing, 0 extra" in reconcile(root, frames.decisions)
+
+
+def test_files_and_places_of_a_kind_no_longer_registered_are_refused(tmp_path, monkeypatch):
+    kind = example_kind()
+    monkeypatch.setattr(file_kinds, "KINDS", (kind,))
+    root = tmp_path / "set"
+    root.mkdir()
+    result = build_run_files(root, _frames(), RUN)
+
+    monkeypatch.setattr(file_kinds, "KINDS", ())
+    problems = reconcile(root, _frames().decisions)
+    assert any("not of exactly one registered file kind" in p for p in problems), problems
+    with pytest.raises(ValueError, match="needs_review_list"):
+        export_lines.collect([result["export_lines"]])
+    place = result["export_lines"].row(0, named=True)
+    check = trace._check_place(root / place["file"], place, {"decision_id": "d1"}, {})
+    assert check.startswith("not checked")
