@@ -7,6 +7,9 @@
 --   result for) and says on_unknown: review gives needs_review, naming the fact.
 -- Laws with `aggregate` (Utah: the case; CA 851.93: the arrest) roll the charges up: the group
 -- is eligible only if all its charges are, and `determination` is the group's.
+-- The deciding rule (with the rules trace) and its conditions' texts come from
+-- int_decision_rules and int_decision_facts: computed there, one at a time, so that each query
+-- fits the DuckDB memory limit (docs/benchmarks.md).
 -- The warehouse holds every county; the county filter belongs to the export.
 {% set group_key -%}
     case p.aggregate_to
