@@ -170,23 +170,27 @@
   The condition types the rules of one kind ('scope' or 'decision') use, read from the compiled
   rulebook while the model runs (none before: every evaluator is kept). evaluate_conditions drops
   the evaluators no rule needs: their rows would be empty anyway, and each is several joins (on
-  Spark, several stages: the scope model went from 25 blocks to 2).
+  Spark, several stages: the scope model went from 25 blocks to 2). `rules`: a built relation
+  of (program, rule_id) rows, e.g. int_decision_rules: only the types of the rules it names
+  (the deciding rules of this run: at 1M rows 11 of the 28 decision types, and each branch of
+  the union is a pipeline with hash tables of its own, all running side by side).
 -#}
-{% macro condition_types_in_use(rule_kind) -%}
+{% macro condition_types_in_use(rule_kind, rules=none) -%}
     {%- if not execute -%}{{ return(none) }}{%- endif -%}
     {#- a condition type's dbt unit tests (condition_unit_tests/) name their one type:
         the evaluator compiles with that type only (never set in a real build) -#}
     {%- if var('unit_condition_types', none) is not none -%}{{ return(var('unit_condition_types')) }}{%- endif -%}
     {#- not built yet (dbt compile on an empty warehouse), or a dbt unit test (ref gives the
         fixture's CTE, which has no schema): keep every evaluator -#}
-    {%- for model in ['stg_rules__conditions', 'stg_rules__rules'] -%}
-        {%- set relation = ref(model) -%}
+    {%- for relation in [ref('stg_rules__conditions'), ref('stg_rules__rules')] + ([rules] if rules is not none else []) -%}
         {%- if relation.schema is none or load_relation(relation) is none -%}{{ return(none) }}{%- endif -%}
     {%- endfor -%}
     {%- set rows = run_query(
         "select distinct d.condition_type from " ~ ref('stg_rules__conditions') ~ " d"
         ~ " inner join " ~ ref('stg_rules__rules') ~ " r"
         ~ " on r.program = d.program and r.rule_id = d.rule_id"
+        ~ (" inner join (select distinct program, rule_id from " ~ rules ~ ") u"
+           ~ " on u.program = d.program and u.rule_id = d.rule_id" if rules is not none else "")
         ~ " where r.kind = '" ~ rule_kind ~ "'") -%}
     {{ return(rows.columns[0].values() | list) }}
 {%- endmacro %}
@@ -200,8 +204,10 @@
   the unit tests). A relation of int_rule_candidate_facts rows: read from it (the rule waves and
   fct_decisions, at statewide size: one join per type instead of five, none when `candidates`
   is that relation itself).
+  types_of: a relation of (program, rule_id) rows (condition_types_in_use): evaluators only for
+  the types of those rules' conditions.
 -#}
-{% macro evaluate_conditions(candidates, conditions, rule_kind=none, per_rule=false, facts=none) %}
+{% macro evaluate_conditions(candidates, conditions, rule_kind=none, per_rule=false, facts=none, types_of=none) %}
 {% if facts is none %}
 {{ supervision_end_ctes() }}
 {% endif %}
@@ -211,7 +217,7 @@
     {%- if name.startswith('condition__') -%}{%- do evaluators.update({name[11:]: name}) -%}{%- endif -%}
 {%- endfor -%}
 {#- only those the rules of this kind use, when that is known (condition_types_in_use) -#}
-{%- set in_use = condition_types_in_use(rule_kind) if rule_kind else none -%}
+{%- set in_use = condition_types_in_use(rule_kind, types_of) if rule_kind else none -%}
 {%- set needed = [] -%}
 {%- for t in evaluators | sort -%}
     {%- if in_use is none or t in in_use -%}{%- do needed.append(t) -%}{%- endif -%}
@@ -284,12 +290,14 @@ evaluated as (
         on d.program = k.program {% if per_rule %}and d.rule_id = k.rule_id{% endif %}
     {{ charge_fact_joins('k') }}
 {%- elif facts == candidates %}
-    -- the candidates are rows of the facts table (int_rule_candidate_facts): no join
+    -- the candidates are rows of the facts table (int_rule_candidate_facts, or with per_rule
+    -- int_decision_candidates: the same rows with the deciding rule_id): no join
     select
-        f.*,
+        {% if per_rule %}{{ star_except(candidates, ['rule_id'], 'f') }}{% else %}f.*{% endif %},
         {{ star_except(ref('stg_rules__conditions'), ['program'], 'd') }}
     from {{ candidates }} as f
-    inner join {{ conditions }} as d on d.program = f.program
+    inner join {{ conditions }} as d
+        on d.program = f.program {% if per_rule %}and d.rule_id = f.rule_id{% endif %}
 {%- else %}
     -- the facts read from the facts table (int_rule_candidate_facts): one join
     select

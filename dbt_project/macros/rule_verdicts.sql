@@ -114,27 +114,29 @@ from (
 
 {#-
   The deciding rule's conditions with their texts, for the decision table's facts: CTEs ending
-  with `evaluated`. `chosen` names a CTE of (program, charge_key, rule_id). On DuckDB and
+  with `evaluated`. `chosen` is int_decision_candidates: the facts of each decided charge with
+  its deciding rule_id (each condition type's branch reads it and joins only the rulebook's
+  conditions). `types_of`: see condition_types_in_use. On DuckDB and
   PostgreSQL the rule's conditions are evaluated again, for that rule only (~4 conditions a
   decision: int_rule_conditions_evaluated is a view there, and computing it all would evaluate
   every condition of every rule). On Spark int_rule_conditions_evaluated is a table, and one query
   holding every evaluator's plan ran the driver out of heap: the rows are read from the table.
   The model that calls it declares `-- depends_on: int_rule_conditions_evaluated`.
 -#}
-{% macro deciding_rule_evaluations(chosen) -%}
-    {{ return(adapter.dispatch('deciding_rule_evaluations')(chosen)) }}
+{% macro deciding_rule_evaluations(chosen, types_of=none) -%}
+    {{ return(adapter.dispatch('deciding_rule_evaluations')(chosen, types_of)) }}
 {%- endmacro %}
 
-{% macro default__deciding_rule_evaluations(chosen) -%}
+{% macro default__deciding_rule_evaluations(chosen, types_of=none) -%}
 chosen_conditions as (
     {{ decision_rule_conditions() }}
 ),
 
 {{ evaluate_conditions(chosen, 'chosen_conditions', rule_kind='decision', per_rule=true,
-                       facts=ref('int_rule_candidate_facts')) }}
+                       facts=chosen, types_of=types_of) }}
 {%- endmacro %}
 
-{% macro spark__deciding_rule_evaluations(chosen) -%}
+{% macro spark__deciding_rule_evaluations(chosen, types_of=none) -%}
 evaluated as (
     select e.*
     from {{ ref('int_rule_conditions_evaluated') }} as e
@@ -144,52 +146,101 @@ evaluated as (
 {%- endmacro %}
 
 {#-
-  The rules trace of each decision: every rule tried, in order, up to and including the one
-  that decided ("rule_id=verdict; ..."), NULL when no rule decided. `results` are rows of
-  int_rule_results, `chosen` the deciding rule per (program, charge_key) with its rule_order.
-  One SELECT grouped by (program, charge_key).
+  The deciding rule of each charge (int_decision_rules): the first rule in rule_order whose
+  verdict decides (is_decisive), with its verdict, eligible_on and conditions_unevaluated, the
+  rule's own columns from the rulebook (outcome, relief, reason, citations) and the rules trace:
+  every rule tried, in order, up to and including the one that decided ("rule_id=verdict; ...").
+  `results` are rows of int_rule_results. One row per (program, charge_key) that some rule
+  decides. One SELECT, no CTE names of its own.
 -#}
-{% macro rules_trace(results, chosen) -%}
-    {{ return(adapter.dispatch('rules_trace')(results, chosen)) }}
+{% macro decision_rules(results) -%}
+    {{ return(adapter.dispatch('decision_rules')(results)) }}
 {%- endmacro %}
 
-{% macro default__rules_trace(results, chosen) -%}
+{% macro default__decision_rules(results) -%}
 select
-    r.program,
-    r.charge_key,
-    {{ seq_listagg("r.rule_id || '=' || r.verdict", "r.rule_order", "'; '", max_from='rule_order') }} as rules_trace
-from {{ results }} as r
-inner join {{ chosen }} as c
-    on c.program = r.program and c.charge_key = r.charge_key and r.rule_order <= c.rule_order
-group by r.program, r.charge_key
+    c.program,
+    c.charge_key,
+    c.rule_id,
+    c.rule_order,
+    c.verdict,
+    c.eligible_on,
+    c.conditions_unevaluated,
+    r.outcome,
+    r.relief,
+    r.reason,
+    r.citations,
+    t.rules_trace
+from (
+    select
+        d.*,
+        row_number() over (partition by d.program, d.charge_key order by d.rule_order) as pick
+    from {{ results }} as d
+    where d.decides
+) as c
+inner join {{ ref('stg_rules__rules') }} as r on r.program = c.program and r.rule_id = c.rule_id
+left join (
+    select
+        x.program,
+        x.charge_key,
+        {{ seq_listagg("x.rule_id || '=' || x.verdict", "x.rule_order", "'; '", max_from='rule_order') }} as rules_trace
+    from {{ results }} as x
+    inner join (
+        select program, charge_key, min(rule_order) as rule_order
+        from {{ results }}
+        where decides
+        group by program, charge_key
+    ) as u
+        on u.program = x.program and u.charge_key = x.charge_key and x.rule_order <= u.rule_order
+    group by x.program, x.charge_key
+) as t on t.program = c.program and t.charge_key = c.charge_key
+where c.pick = 1
 {%- endmacro %}
 
-{#- DuckDB: one pass over the results, no join on rule_order. Each position keeps the verdict
-    only (a short string DuckDB stores inline: the rule ids made the aggregate run out of a 2 GB
-    limit at 1M rows), up to the group's first decisive rule (the rule `chosen` picks: the lowest
-    rule_order that decides); the rule ids are the law's, joined from the rulebook by position.
-    The join with a `<=` condition above was ~40% of fct_decisions at 1M rows. -#}
-{% macro duckdb__rules_trace(results, chosen) -%}
+{#- DuckDB: one pass over the results, an aggregate of fixed-size states (which spill under the
+    memory limit), no window and no join on rule_order: the deciding rule is the group's lowest
+    rule_order that decides (`upto`), its eligible_on and conditions_unevaluated are arg_min_null
+    of that order, and each position keeps its verdict only (a short string DuckDB stores
+    inline: the rule ids made the aggregate run out of a 2 GB limit at 1M rows); the rule ids
+    and the rule's own columns are the law's, joined from the rulebook by position. The join
+    with a `<=` condition was ~40% of fct_decisions at 1M rows; the window, a third. -#}
+{% macro duckdb__decision_rules(results) -%}
     {%- set n = rulebook_max_position('rule_order') -%}
 select
     t.program,
     t.charge_key,
+    r.rule_id,
+    t.upto as rule_order,
+    case t.upto
+    {%- for i in range(0, n + 1) %}
+        when {{ i }} then t.verdict_{{ i }}
+    {%- endfor %}
+    end as verdict,
+    t.eligible_on,
+    t.conditions_unevaluated,
+    r.outcome,
+    r.relief,
+    r.reason,
+    r.citations,
     nullif(concat_ws('; '
     {%- for i in range(0, n + 1) %},
         case when {{ i }} <= t.upto then ids.rule_{{ i }} || '=' || t.verdict_{{ i }} end
     {%- endfor %}), '') as rules_trace
 from (
     select
-        r.program,
-        r.charge_key,
-        min(case when r.decides then r.rule_order end) as upto
+        x.program,
+        x.charge_key,
+        min(case when x.decides then x.rule_order end) as upto,
+        arg_min_null(x.eligible_on, x.rule_order) filter (where x.decides) as eligible_on,
+        arg_min_null(x.conditions_unevaluated, x.rule_order) filter (where x.decides) as conditions_unevaluated
         {%- for i in range(0, n + 1) %},
-        any_value(r.verdict) filter (where r.rule_order = {{ i }}) as verdict_{{ i }}
+        any_value(x.verdict) filter (where x.rule_order = {{ i }}) as verdict_{{ i }}
         {%- endfor %}
-    from {{ results }} as r
-    group by r.program, r.charge_key
-    having min(case when r.decides then r.rule_order end) is not null
+    from {{ results }} as x
+    group by x.program, x.charge_key
+    having min(case when x.decides then x.rule_order end) is not null
 ) as t
+inner join {{ ref('stg_rules__rules') }} as r on r.program = t.program and r.rule_order = t.upto
 inner join (
     select
         program

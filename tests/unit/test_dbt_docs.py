@@ -51,6 +51,8 @@ def output_columns(raw_sql: str) -> list[str]:
     """The final select's column names; Jinja is replaced by plain SQL first."""
     sql = re.sub(r"\{\{\s*ref\(\s*'(\w+)'\s*\)\s*\}\}", r"\1", raw_sql)
     sql = re.sub(r"\{\{\s*config\(.*?\)\s*\}\}", "", sql, flags=re.S)
+    # a `{% set name %}...{% endset %}` block (an expression used more than once)
+    sql = re.sub(r"\{%-?\s*set \w+\s*-?%\}.*?\{%-?\s*endset\s*-?%\}", "", sql, flags=re.S)
     # evaluate_conditions(...) and deciding_rule_evaluations(...) write CTEs, ending with
     # `evaluated` (the deciding rule's facts)
     sql = re.sub(

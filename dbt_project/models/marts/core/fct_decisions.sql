@@ -1,4 +1,3 @@
--- depends_on: {{ ref('int_rule_conditions_evaluated') }}
 -- The decision table. Grain: one row per in-scope charge and program (law): convictions for
 -- conviction relief, every charge of an arrest for arrest relief.
 -- Rules are tried in order; the first that decides wins:
@@ -8,68 +7,18 @@
 --   result for) and says on_unknown: review gives needs_review, naming the fact.
 -- Laws with `aggregate` (Utah: the case; CA 851.93: the arrest) roll the charges up: the group
 -- is eligible only if all its charges are, and `determination` is the group's.
+-- The deciding rule (with the rules trace) and its conditions' texts come from
+-- int_decision_rules and int_decision_facts: computed there, one at a time, so that each query
+-- fits the DuckDB memory limit (docs/benchmarks.md).
 -- The warehouse holds every county; the county filter belongs to the export.
-with results as (
-    select * from {{ ref('int_rule_results') }}
-),
+{% set group_key -%}
+    case p.aggregate_to
+        when 'case' then coalesce(c.case_key, c.charge_key)
+        when 'arrest' then coalesce(c.arrest_key, c.charge_key)
+    end
+{%- endset %}
 
-decisive as (
-    select
-        *,
-        row_number() over (partition by program, charge_key order by rule_order) as pick
-    from results as r
-    where r.decides
-),
-
-chosen as (
-    -- the deciding rule, with its own columns from the rulebook (int_rule_results keeps verdicts)
-    select d.*, r.outcome, r.relief, r.reason, r.citations
-    from decisive as d
-    inner join {{ ref('stg_rules__rules') }} as r on r.program = d.program and r.rule_id = d.rule_id
-    where d.pick = 1
-),
-
-chosen_rules as (
-    select program, charge_key, rule_id from chosen
-),
-
--- The deciding rule's conditions with their texts, as CTE `evaluated`
--- (macros/rule_verdicts.sql: evaluated again on DuckDB and PostgreSQL, read on Spark).
-{{ deciding_rule_evaluations('chosen_rules') }},
-
-chosen_facts as (
-    -- What the data said for the deciding rule's conditions (the "why" of the decision).
-    select
-        e.program,
-        e.charge_key,
-        {{ seq_listagg("e.fact", "e.condition_seq", "'; '") }} as facts,
-        {{ seq_listagg("e.missing_fact", "e.condition_seq", "'; '") }} as missing_facts
-    from evaluated as e
-    group by e.program, e.charge_key
-),
-
-incomplete as (
-    -- Fail closed: a deciding rule some of whose conditions gave no evaluation row is unknown
-    -- (int_rule_results); those conditions have no row, so no missing fact, in the
-    -- evaluation above: name them here.
-    select program, charge_key, rule_id from chosen where conditions_unevaluated <> 0
-),
-
-chosen_unevaluated as (
-    select
-        program,
-        charge_key,
-        {{ dbt.listagg("missing_fact", "'; '", "order by condition_seq") }} as missing_facts
-    from ({{ unevaluated_conditions('incomplete', 'evaluated') }}) as u
-    group by program, charge_key
-),
-
-trace as (
-    -- Every rule tried up to and including the decisive one, for the audit trail.
-    {{ rules_trace('results', 'chosen') }}
-),
-
-decided as (
+with decided as (
     select
         s.program,
         s.charge_key,
@@ -78,15 +27,7 @@ decided as (
         k.verdict,
         k.citations,
         f.facts,
-        case
-            when u.missing_facts is not null and f.missing_facts is not null
-                then f.missing_facts || '; ' || u.missing_facts
-            when u.missing_facts is not null then u.missing_facts
-            -- more evaluation rows than conditions: not one per condition, so not to be trusted
-            when k.conditions_unevaluated <> 0
-                then coalesce(f.missing_facts || '; ', '') || 'one evaluation per condition of rule ' || k.rule_id
-            else f.missing_facts
-        end as missing_facts,
+        f.missing_facts,
         s.scope_missing_facts,
         s.scope_facts,
         case
@@ -104,26 +45,29 @@ decided as (
             when s.in_scope is null then 'scope'
             else coalesce(k.rule_id, 'no_rule')
         end as decisive_rule,
-        k.reason
+        k.reason,
+        k.rules_trace
     from {{ ref('int_program_charges_scoped') }} as s
-    left join chosen as k on k.program = s.program and k.charge_key = s.charge_key
-    left join chosen_facts as f on f.program = s.program and f.charge_key = s.charge_key
-    left join chosen_unevaluated as u on u.program = s.program and u.charge_key = s.charge_key
+    -- the deciding rule (int_decision_rules) and what its conditions said (int_decision_facts)
+    left join {{ ref('int_decision_rules') }} as k on k.program = s.program and k.charge_key = s.charge_key
+    left join {{ ref('int_decision_facts') }} as f on f.program = s.program and f.charge_key = s.charge_key
 ),
 
 with_groups as (
+    -- The charges of laws that roll up (aggregate: case or arrest), with their group and what
+    -- the roll-up reads only: narrow, since DuckDB keeps a CTE read twice in memory.
     select
-        d.*,
-        c.subject_id,
+        d.program,
+        d.charge_key,
+        d.charge_determination,
+        d.eligible_on,
+        d.decisive_rule,
         c.charge_ref,
-        case p.aggregate_to
-            when 'case' then coalesce(c.case_key, c.charge_key)
-            when 'arrest' then coalesce(c.arrest_key, c.charge_key)
-        end as group_key,
-        p.aggregate_to
+        {{ group_key }} as group_key
     from decided as d
     inner join {{ ref('int_charges_assembled') }} as c on c.charge_key = d.charge_key
     inner join {{ ref('stg_rules__programs') }} as p on p.program = d.program
+    where p.aggregate_to is not null
 ),
 
 groups as (
@@ -139,14 +83,30 @@ groups as (
         end as group_determination,
         max(eligible_on) as group_eligible_on,
         count(*) as group_charges,
-        {{ dbt.listagg(
-            "case when charge_determination <> 'eligible'
-                  then 'charge ' || charge_ref || ' (' || charge_determination || ': ' || decisive_rule || ')' end",
-            "', '", "order by charge_key"
-        ) }} as group_blockers
+        -- charges that do not all say the same: only then can a charge's reasons name the others
+        min(charge_determination) <> max(charge_determination) as is_mixed
     from with_groups
     where group_key is not null
     group by program, group_key
+),
+
+group_blockers as (
+    -- The charges that hold a mixed group back, for the reasons of its other charges. A list
+    -- aggregate, which does not spill to disk under DuckDB's memory limit: over the mixed
+    -- groups only (1 in 10 of the groups at 1M rows; over every group it ran fct_decisions out of
+    -- a 300 MB limit at 1M rows).
+    select
+        w.program,
+        w.group_key,
+        {{ dbt.listagg(
+            "case when w.charge_determination <> 'eligible'
+                  then 'charge ' || w.charge_ref || ' (' || w.charge_determination || ': ' || w.decisive_rule || ')' end",
+            "', '", "order by w.charge_key"
+        ) }} as group_blockers
+    from with_groups as w
+    inner join groups as m on m.program = w.program and m.group_key = w.group_key
+    where m.is_mixed
+    group by w.program, w.group_key
 ),
 
 decisions as (
@@ -183,8 +143,8 @@ decisions as (
         c.is_felony,
         c.sentence_end_date,
         w.program,
-        w.aggregate_to,
-        w.group_key,
+        p.aggregate_to,
+        {{ group_key }} as group_key,
         coalesce(g.group_determination, w.charge_determination) as determination,
         case when coalesce(g.group_determination, w.charge_determination) in ('eligible', 'not_yet_eligible')
              then w.relief end as relief,
@@ -209,8 +169,8 @@ decisions as (
             else replace(w.reason, '{section}', coalesce(c.section_key, '?')) || ' [' || w.citations || ']'
         end
         || case when g.group_determination is not null and g.group_determination <> w.charge_determination
-                then '; the ' || w.aggregate_to || ' is ' || g.group_determination
-                     || coalesce(' because of ' || g.group_blockers, '')
+                then '; the ' || p.aggregate_to || ' is ' || g.group_determination
+                     || coalesce(' because of ' || b.group_blockers, '')
                 else '' end as reasons,
         w.citations,
         case when w.in_scope is null then w.scope_missing_facts else w.missing_facts end as missing_facts,
@@ -221,14 +181,14 @@ decisions as (
                   || ''' (' || c.code_inference_basis || ')'
                   || coalesce('; ' || coalesce(w.facts, w.scope_facts), '')
              else coalesce(w.facts, w.scope_facts) end as facts,
-        t.rules_trace,
+        w.rules_trace,
         p.as_of_date as as_of,
         p.rules_version
-    from with_groups as w
+    from decided as w
     inner join {{ ref('int_charges_assembled') }} as c on c.charge_key = w.charge_key
     inner join {{ ref('stg_rules__programs') }} as p on p.program = w.program
-    left join groups as g on g.program = w.program and g.group_key = w.group_key
-    left join trace as t on t.program = w.program and t.charge_key = w.charge_key
+    left join groups as g on g.program = w.program and g.group_key = {{ group_key }}
+    left join group_blockers as b on b.program = w.program and b.group_key = {{ group_key }}
 )
 
 select
