@@ -20,6 +20,7 @@ MARTS = {
     "fct_decision_lineage",
     "rpt_charge_codes_unparsed",
     "rpt_review_throughput",
+    "rpt_decision_counts",
     "fct_decisions_pseudonymized",
     "mart_decisions",  # deprecated view of fct_decisions_pseudonymized, removed next release
     "fct_conviction_eligibility",  # deprecated view of fct_decisions, removed next release
