@@ -1,11 +1,67 @@
 """Everything the export writers need, read from the warehouse in one place (read-only)."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
+import duckdb
 import polars as pl
 
+from orchestration.lib.settings import settings
 from orchestration.resources import Warehouse
 from orchestration.review import store as review_store
+
+BATCH_ROWS = 50_000  # rows per batch a writer takes (Arrow record batches from DuckDB)
+
+
+@dataclass(frozen=True)
+class ExportSource:
+    """Read-only, streaming access to the warehouse's exports models, for the writers: a query
+    of a unit's rows (a county's, a program's) as polars batches, never a whole table.
+
+    Picklable (a path and a memory limit), so a worker process opens its own read-only
+    connection and reads its county itself instead of being sent the rows. Only exp_* and
+    rpt_* models are read (and the latest review: `with_reviews`); tests/unit/
+    test_exports_reads.py checks that. Connections use the warehouse's configuration
+    (resources.Warehouse.connect): DuckDB refuses two configurations of one file in a process.
+    """
+
+    file: Path
+    memory_limit: str
+
+    @classmethod
+    def of(cls, warehouse: Warehouse) -> "ExportSource":
+        return cls(warehouse.file, settings().duckdb_memory)
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = duckdb.connect(
+            str(self.file), read_only=True, config={"memory_limit": self.memory_limit}
+        )
+        try:
+            con.execute("set python_enable_replacements = false")
+            yield con
+        finally:
+            con.close()
+
+    def query(self, sql: str, params: list | None = None) -> pl.DataFrame:
+        """A small result (a count, a unit's summary), whole."""
+        with self.connect() as con:
+            return con.execute(with_reviews(con, sql), params or []).pl()
+
+    def batches(
+        self, sql: str, params: list | None = None, rows: int = BATCH_ROWS
+    ) -> Iterator[pl.DataFrame]:
+        """The result in batches of at most `rows` rows, in the query's order (nothing but the
+        current batch is held; the connection closes when the iterator is exhausted or
+        closed). `{review_columns}` / `{latest_reviews}` in `sql` are filled as in
+        DECISIONS_SQL."""
+        with self.connect() as con:
+            reader = con.execute(with_reviews(con, sql), params or []).fetch_record_batch(rows)
+            for batch in reader:
+                if batch.num_rows:
+                    yield pl.from_arrow(batch)  # type: ignore[misc]
 
 
 @dataclass(frozen=True)
@@ -21,6 +77,8 @@ class ExportFrames:
     # the report's decision counts (rpt_decision_counts: per county, program, jurisdiction,
     # section, determination, relief); None: the report derives them from `decisions`
     decision_counts: pl.DataFrame | None = None
+    # the warehouse, for kinds that read their unit's rows themselves (ExportSource.batches)
+    source: "ExportSource | None" = None
 
 
 # Every table the writers read is a model of dbt_project/models/exports (exp_*: contract-enforced,
@@ -99,7 +157,11 @@ select name, value_json from main.exp_program_parameters where program = ? order
 FORECAST_SQL = "select coalesce(bool_or(is_forecast), false) as f from main.exp_programs"
 
 
-def _with_reviews(con, sql: str) -> str:
+def with_reviews(con, sql: str) -> str:
+    """`sql` with {review_columns} and {latest_reviews} filled (the latest review of each
+    decision: orchestration/review/store.py); other braces must be doubled."""
+    if "{review_columns}" not in sql and "{latest_reviews}" not in sql:
+        return sql
     return sql.format(
         review_columns=review_store.review_columns_sql("d", "r"),
         latest_reviews=review_store.latest_sql(con),
@@ -108,7 +170,7 @@ def _with_reviews(con, sql: str) -> str:
 
 def load_reconcile_frame(warehouse: Warehouse) -> pl.DataFrame:
     with warehouse.connect(read_only=True) as con:
-        return con.execute(_with_reviews(con, RECONCILE_SQL)).pl()
+        return con.execute(with_reviews(con, RECONCILE_SQL)).pl()
 
 
 def forecast_run(warehouse: Warehouse) -> bool:
@@ -134,10 +196,11 @@ def load_parameters(warehouse: Warehouse, program: str) -> pl.DataFrame:
 def load_export_frames(warehouse: Warehouse) -> ExportFrames:
     with warehouse.connect(read_only=True) as con:
         return ExportFrames(
-            decisions=con.execute(_with_reviews(con, DECISIONS_SQL)).pl(),
+            decisions=con.execute(with_reviews(con, DECISIONS_SQL)).pl(),
             programs=con.execute(PROGRAMS_SQL).pl(),
             convictions=con.execute(CONVICTIONS_SQL).pl(),
             raw_doj=con.execute(RAW_DOJ_SQL).pl(),
             people=con.execute(PEOPLE_SQL).pl(),
             decision_counts=con.execute(DECISION_COUNTS_SQL).pl(),
+            source=ExportSource.of(warehouse),
         )
