@@ -26,8 +26,19 @@ from orchestration.exports import file_kinds
 from orchestration.exports.file_kinds import FileKind, RunContext, Written
 from orchestration.exports.file_kinds.court_document import court_document_refs
 from orchestration.exports.file_kinds.review_workbook import AUDIT_TABLE as WORKBOOKS
-from orchestration.exports.load import ExportFrames
-from orchestration.exports.publish import decision_set_digest, owner_only, write_manifest
+from orchestration.exports.load import (
+    ExportFrames,
+    UnitRows,
+    county_predicate,
+    county_scope,
+    county_values,
+)
+from orchestration.exports.publish import (
+    DIGEST_COLUMNS,
+    decision_set_digest,
+    owner_only,
+    write_manifest,
+)
 from orchestration.exports.writers import county_folder, normalize_county, normalize_county_column
 from orchestration.review.store import WORKBOOK_SCHEMA, left_out
 
@@ -78,15 +89,16 @@ def write_unit(
 def county_documents(
     root: Path,
     county: str | None,
-    here: pl.DataFrame,
+    here: UnitRows,
     kinds: tuple[FileKind, ...],
     ctx: RunContext,
     prepared: dict[str, Any],
 ) -> list[Written]:
     """One county's files of the given kinds (the worker kinds: court documents, reviewed-out
-    list, review workbook), from its decision rows `here`; in a worker process for a large
-    run. The same function either way, so the files never depend on the number of workers."""
-    return [write_unit(k, root, county, [here], ctx, prepared.get(k.name)) for k in kinds]
+    list, review workbook), from its decision rows `here` (read from the warehouse by each
+    kind, in the process that writes it); in a worker process for a large run. The same
+    function either way, so the files never depend on the number of workers."""
+    return [write_unit(k, root, county, here, ctx, prepared.get(k.name)) for k in kinds]
 
 
 # audit.review_workbooks' columns that the files give (the run adds run_id, out_dir and times)
@@ -117,7 +129,7 @@ def build_run_files(
     without a decision), a "program" kind once per program of the rulebook, a "run" kind once.
     """
     kinds = file_kinds.registered(None if kinds is None else tuple(kinds))
-    decisions = scope(frames.decisions, county)
+    source = frames.source
     ctx = RunContext(
         as_of=run["as_of"],
         forecast=bool(run.get("forecast", False)),
@@ -126,6 +138,9 @@ def build_run_files(
         run=run,
         presentation_folder=presentation_folder,
     )
+    # The run's decisions are never held here: each kind reads its unit's rows (UnitRows)
+    # from the warehouse, a batch at a time, in the process that writes the unit's files.
+    decisions = county_scope(UnitRows(source), source, county)
     # every kind's run-wide work and checks, before any file is written (a kind may refuse)
     prepared = {k.name: k.prepare(frames, decisions, ctx) for k in kinds}
     rows_by_file: dict[str, int | None] = {}
@@ -139,19 +154,16 @@ def build_run_files(
         for table, records in written.audit.items():
             audit_rows.setdefault(table, []).extend(records)
 
-    sizes = dict(decisions.group_by("_county").len().iter_rows())
-    counties = sorted(sizes, key=lambda c: c or "")
+    spellings = county_values(source)
+    sizes = _county_sizes(decisions, spellings)
+    counties = sorted(spellings, key=lambda c: c or "")
     if ctx.county is not None:
         counties = [ctx.county]
     for c in counties:
         (root / county_folder(c)).mkdir(parents=True, exist_ok=True)
 
-    def county_rows(c: str | None) -> pl.DataFrame:
-        """The county's decision rows (taken when needed: a statewide run has millions)."""
-        here = decisions.filter(
-            pl.col("_county").is_null() if c is None else pl.col("_county") == c
-        )
-        return here.drop("_county")
+    def county_rows(c: str | None) -> UnitRows:
+        return UnitRows(source).narrowed(*_flat(county_predicate(c, spellings.get(c, []))))
 
     # The worker kinds (court documents, review workbooks: fpdf2 and xlsxwriter are pure
     # Python, one core each) per county, in worker processes for a large set, while this
@@ -159,7 +171,8 @@ def build_run_files(
     in_worker = tuple(k for k in kinds if k.scope == "county" and k.in_worker)
     here_kinds = tuple(k for k in kinds if k.scope == "county" and not k.in_worker)
     worker_prepared = {k.name: prepared[k.name] for k in in_worker}
-    workers = export_workers(decisions.height, len(counties))
+    total = sum(sizes.values())
+    workers = export_workers(total, len(counties))
     pool = (
         ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
         if workers > 1
@@ -173,9 +186,8 @@ def build_run_files(
             for c in sorted(counties, key=lambda c: -sizes.get(c, 0))  # largest first
         ]
         for c in counties:
-            here = county_rows(c)
             for k in here_kinds:
-                take(write_unit(k, root, c, [here], ctx, prepared[k.name]))
+                take(write_unit(k, root, c, county_rows(c), ctx, prepared[k.name]))
         for n, done in enumerate(documents, start=1):
             for written in done.result() if pool else done:
                 take(written)
@@ -184,19 +196,18 @@ def build_run_files(
         if pool:
             pool.shutdown(cancel_futures=True)
 
-    unscoped = decisions.drop("_county")
     for k in (k for k in kinds if k.scope == "program"):
         for program in sorted(ctx.programs):
-            rows = unscoped.filter(pl.col("program") == program)
-            take(write_unit(k, root, program, [rows], ctx, prepared[k.name]))
+            rows = decisions.narrowed("d.program = ?", program)
+            take(write_unit(k, root, program, rows, ctx, prepared[k.name]))
     for k in (k for k in kinds if k.scope == "run"):
-        take(write_unit(k, root, None, [unscoped], ctx, prepared[k.name]))
+        take(write_unit(k, root, None, decisions, ctx, prepared[k.name]))
 
     # The only file that names the run and the time: everything else repeats byte for byte.
     meta: dict[str, Any] = {
         "run_id": run.get("run_id"),
         "generated_at": run.get("generated_at"),
-        "decision_set_sha256": decision_set_digest(unscoped),
+        "decision_set_sha256": decision_set_digest(decisions.select(*DIGEST_COLUMNS)),
         "as_of": ctx.as_of.isoformat(),
         "forecast": ctx.forecast,
         "county": county,
@@ -210,14 +221,39 @@ def build_run_files(
     owner_only(root)
     return {
         "rows_by_file": rows_by_file,
-        "decisions": decisions.height,
+        "decisions": total,
         "export_lines": export_lines.collect(placed, kinds),
         "review_workbooks": pl.DataFrame(
             sorted(audit_rows.get(WORKBOOKS, []), key=lambda w: w["file"]),
             schema={k: WORKBOOK_SCHEMA[k] for k in WORKBOOK_FILE_COLUMNS},
         ),
-        "reviewed_out": int(left_out(decisions).sum()),
+        "reviewed_out": _reviewed_out(decisions),
     }
+
+
+def _flat(predicate: tuple[str, tuple]) -> tuple:
+    return (predicate[0], *predicate[1])
+
+
+def _county_sizes(
+    decisions: UnitRows, spellings: dict[str | None, list[str]]
+) -> dict[str | None, int]:
+    """Decisions per normalized county in the run's scope."""
+    by_spelling = decisions.select("d.county", "count(*) as n", group_by="d.county")
+    unit_of = {s: c for c, names in spellings.items() for s in names}
+    sizes: dict[str | None, int] = {}
+    for spelling, n in by_spelling.iter_rows():
+        unit = None if spelling is None else unit_of[spelling]
+        sizes[unit] = sizes.get(unit, 0) + n
+    return sizes
+
+
+def _reviewed_out(decisions: UnitRows) -> int:
+    """Eligible decisions in scope that the prosecutor's review keeps out of the filings."""
+    eligible = decisions.narrowed("d.determination = 'eligible'").select(
+        "d.determination", "review_applies", "review_mark"
+    )
+    return int(left_out(eligible).sum())
 
 
 def reconcile(

@@ -2,12 +2,15 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
 
+from orchestration.exports.writers import normalize_county
 from orchestration.lib.settings import settings
 from orchestration.resources import Warehouse
 from orchestration.review import store as review_store
@@ -58,27 +61,115 @@ class ExportSource:
         closed). `{review_columns}` / `{latest_reviews}` in `sql` are filled as in
         DECISIONS_SQL."""
         with self.connect() as con:
-            reader = con.execute(with_reviews(con, sql), params or []).fetch_record_batch(rows)
+            reader = con.execute(with_reviews(con, sql), params or []).to_arrow_reader(rows)
             for batch in reader:
                 if batch.num_rows:
                     yield pl.from_arrow(batch)  # type: ignore[misc]
 
 
+DECISION_ORDER = "d.program, d.county, d.subject_id, d.charge_ref"
+
+# one unit's decision rows (exp_decisions + the latest review), narrowed in SQL
+UNIT_SQL = """
+select d.*, {{review_columns}}
+from main.exp_decisions d
+left join ({{latest_reviews}}) r on r.decision_id = d.decision_id
+where {where}
+order by {order}
+"""
+
+
 @dataclass(frozen=True)
+class UnitRows:
+    """One unit's decision rows (a county's, a program's: exp_decisions' columns and the latest
+    review), read from the warehouse only when iterated, as polars batches in `order` (the
+    decision table's order by default). What a kind's `write` gets as `batches`: iterating
+    holds one batch at a time; `where` narrows the rows in SQL (a kind that prints only the
+    eligible decisions reads only those) and `ordered` re-orders them, so a kind can write a
+    file batch by batch in the file's own order. Picklable: a worker process reads its own.
+
+    `where` and `order` are SQL over `d` (exp_decisions) and `r` (the latest review), with `?`
+    parameters; no braces.
+    """
+
+    source: "ExportSource"
+    where: str = "true"
+    params: tuple = ()
+    order: str = DECISION_ORDER
+
+    def __iter__(self) -> Iterator[pl.DataFrame]:
+        sql = UNIT_SQL.format(where=self.where, order=self.order)
+        return self.source.batches(sql, list(self.params))
+
+    def narrowed(self, where: str, *params: Any) -> "UnitRows":
+        """These rows, and only those where `where` holds."""
+        return replace(self, where=f"({self.where}) and ({where})", params=self.params + params)
+
+    def ordered(self, order: str) -> "UnitRows":
+        return replace(self, order=order)
+
+    def frame(self) -> pl.DataFrame:
+        """Every row at once (a writer that needs the unit whole: a PDF, a workbook)."""
+        batches = list(self)
+        if not batches:
+            return self.source.query(
+                UNIT_SQL.format(where="false", order=self.order), list(self.params)
+            )
+        return batches[0] if len(batches) == 1 else pl.concat(batches, how="vertical")
+
+    def select(self, *columns: str, group_by: str | None = None) -> pl.DataFrame:
+        """A narrow or aggregated result over these rows, whole: `columns` are SQL over `d`
+        (the rows, review columns included), e.g. select("d.county", "count(*) as n",
+        group_by="d.county")."""
+        inner = UNIT_SQL.format(where=self.where, order="1")
+        sql = f"select {', '.join(columns)} from ({inner}) d"
+        if group_by:
+            sql += f" group by {group_by}"
+        return self.source.query(sql, list(self.params))
+
+    def count(self) -> int:
+        return int(self.select("count(*) as n")[0, 0])
+
+
 class ExportFrames:
-    # the decision table + the person's name, DOB, CII, gender, race, the arrest's OTN + the
-    # latest review
-    # (review_mark, review_note, reviewer, reviewed_on, review_applies: orchestration/review)
-    decisions: pl.DataFrame
-    programs: pl.DataFrame  # program, jurisdiction, title, law_version, rules_version, ...
-    convictions: pl.DataFrame  # every conviction on record: person_key, charge_key, is_felony
-    raw_doj: pl.DataFrame  # staged DOJ records + charge_key of their conviction (gogen bundle)
-    people: pl.DataFrame  # per DOJ person: the facts the earlier tool's columns report
-    # the report's decision counts (rpt_decision_counts: per county, program, jurisdiction,
-    # section, determination, relief); None: the report derives them from `decisions`
-    decision_counts: pl.DataFrame | None = None
-    # the warehouse, for kinds that read their unit's rows themselves (ExportSource.batches)
-    source: "ExportSource | None" = None
+    """What the export reads for a run: `source` (the warehouse, read a unit at a time:
+    UnitRows), the rulebook's programs and the report's decision counts.
+
+    decisions, convictions, raw_doj, people: whole tables, read on first use only (kinds not
+    yet reading their units through `source` use them; a statewide run should not).
+    """
+
+    def __init__(
+        self,
+        source: "ExportSource",
+        programs: pl.DataFrame | None = None,
+        decision_counts: pl.DataFrame | None = None,
+    ) -> None:
+        self.source = source
+        self.programs = source.query(PROGRAMS_SQL) if programs is None else programs
+        self.decision_counts = decision_counts
+
+    @cached_property
+    def decisions(self) -> pl.DataFrame:
+        # the decision table + the person's name, DOB, CII, gender, race, the arrest's OTN +
+        # the latest review (review_mark, review_note, reviewer, reviewed_on, review_applies)
+        return self.source.query(DECISIONS_SQL)
+
+    @cached_property
+    def convictions(self) -> pl.DataFrame:  # every conviction: person_key, charge_key, is_felony
+        return self.source.query(CONVICTIONS_SQL)
+
+    @cached_property
+    def raw_doj(self) -> pl.DataFrame:  # staged DOJ records + their conviction's charge_key
+        return self.source.query(RAW_DOJ_SQL)
+
+    @cached_property
+    def people(self) -> pl.DataFrame:  # per DOJ person: the earlier tool's facts
+        return self.source.query(PEOPLE_SQL)
+
+    def units(self, county: str | None = None) -> "UnitRows":
+        """The run's scope of decisions: every decision, or one county's (normalized)."""
+        return county_scope(UnitRows(self.source), self.source, county)
 
 
 # Every table the writers read is a model of dbt_project/models/exports (exp_*: contract-enforced,
@@ -194,13 +285,36 @@ def load_parameters(warehouse: Warehouse, program: str) -> pl.DataFrame:
 
 
 def load_export_frames(warehouse: Warehouse) -> ExportFrames:
-    with warehouse.connect(read_only=True) as con:
-        return ExportFrames(
-            decisions=con.execute(with_reviews(con, DECISIONS_SQL)).pl(),
-            programs=con.execute(PROGRAMS_SQL).pl(),
-            convictions=con.execute(CONVICTIONS_SQL).pl(),
-            raw_doj=con.execute(RAW_DOJ_SQL).pl(),
-            people=con.execute(PEOPLE_SQL).pl(),
-            decision_counts=con.execute(DECISION_COUNTS_SQL).pl(),
-            source=ExportSource.of(warehouse),
-        )
+    source = ExportSource.of(warehouse)
+    return ExportFrames(source, decision_counts=source.query(DECISION_COUNTS_SQL))
+
+
+def county_values(source: ExportSource) -> dict[str | None, list[str]]:
+    """Each normalized county of the decisions (None: none recorded) and the spellings that
+    read as it (" yolo" and "YOLO" are one county)."""
+    found: dict[str | None, list[str]] = {}
+    names = source.query("select distinct county from main.exp_decisions")["county"].to_list()
+    for name in sorted(n for n in names if n is not None):
+        found.setdefault(normalize_county(name), []).append(name)
+    if None in names:
+        found[None] = []
+    return found
+
+
+def county_predicate(unit: str | None, spellings: list[str]) -> tuple[str, tuple]:
+    """SQL over `d` for one county's decisions (unit None: no county recorded), given the
+    spellings that read as it (county_values; none: no decision at all)."""
+    if unit is None:
+        return "d.county is null", ()
+    if not spellings:
+        return "false", ()
+    return f"d.county in ({', '.join('?' for _ in spellings)})", tuple(spellings)
+
+
+def county_scope(rows: UnitRows, source: ExportSource, county: str | None) -> UnitRows:
+    """`rows` narrowed to one county (case/space-insensitive), or all of them (None)."""
+    if county is None:
+        return rows
+    unit = normalize_county(county)
+    where, params = county_predicate(unit, county_values(source).get(unit, []))
+    return rows.narrowed(where, *params)

@@ -57,6 +57,13 @@ def atomic_file(path: Path) -> Iterator[IO[str]]:
         raise
 
 
+# what `summarize` reads of a county's rows
+SUMMARY_COLUMNS = (
+    "subject_id", "cnt_order", "program", "as_of", "rules_version", "determination", "relief",
+    "section", "reason_codes",
+)  # fmt: skip
+
+
 def summarize(rows: pl.DataFrame, county: str | None) -> dict[str, Any]:
     """Counts by determination, relief, section and reason; people with relief."""
 

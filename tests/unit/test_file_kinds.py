@@ -9,6 +9,7 @@ import types
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 
@@ -16,7 +17,7 @@ from orchestration.audit import export_lines, trace
 from orchestration.exports import file_kinds
 from orchestration.exports.bundle import build_run_files, reconcile
 from orchestration.exports.file_kinds import FileKind
-from orchestration.exports.load import ExportFrames
+from orchestration.exports.load import ExportFrames, ExportSource
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "adding-a-file-kind.md"
 
@@ -94,20 +95,40 @@ def example_kind() -> FileKind:
     return module.NeedsReviewList()
 
 
-def _frames() -> ExportFrames:
+def _frames(folder: Path) -> ExportFrames:
+    """A warehouse with the two exports models the bundle reads (exp_decisions, exp_programs),
+    holding four decisions: two spellings of one county, and another county."""
     decisions = pl.DataFrame(
         {
             "decision_id": ["d1", "d2", "d3", "d4"],
             "program": ["us_xx_law"] * 4,
             "county": ["Yolo", "yolo ", "Alpine", "Yolo"],
+            "subject_id": ["s1", "s2", "s3", "s4"],
+            "charge_ref": ["1", "1", "1", "1"],
             "charge_key": ["c1", "c2", "c3", "c4"],
             "determination": ["needs_review", "eligible", "not_eligible", "needs_review"],
             "relief": [None, "dismiss", None, None],
+            "decision_digest": ["g1", "g2", "g3", "g4"],
+            "eligible_on": [None, date(2025, 1, 2), None, None],
+            "rules_version": ["1"] * 4,
         }
     )
-    empty = pl.DataFrame()
-    programs = pl.DataFrame({"program": ["us_xx_law"], "jurisdiction": ["us_xx"]})
-    return ExportFrames(decisions, programs, empty, empty, empty)
+    programs = pl.DataFrame(
+        {"program": ["us_xx_law"], "jurisdiction": ["us_xx"], "title": ["A law"]},
+        schema_overrides={"title": pl.String},
+    )
+    file = folder / "wh.duckdb"
+    if not file.exists():
+        with duckdb.connect(str(file)) as con:
+            con.register("decisions", decisions)
+            con.register("programs", programs)
+            con.execute("create table main.exp_decisions as select * from decisions")
+            con.execute(
+                "create table main.exp_programs as select *, null as law_version,"
+                " null as rules_version, null::date as as_of_date, null as rule_file_sha256,"
+                " false as is_forecast from programs"
+            )
+    return ExportFrames(ExportSource(file, "256MB"))
 
 
 RUN = {
@@ -124,7 +145,7 @@ def test_the_documented_example_is_written_reconciled_placed_and_traced(tmp_path
     kind = example_kind()
     # step 3: registered (here, alone: the other kinds need a warehouse's frames)
     monkeypatch.setattr(file_kinds, "KINDS", (kind,))
-    frames = _frames()
+    frames = _frames(tmp_path)
     root = tmp_path / "set"
     root.mkdir()
 
@@ -159,10 +180,10 @@ def test_files_and_places_of_a_kind_no_longer_registered_are_refused(tmp_path, m
     monkeypatch.setattr(file_kinds, "KINDS", (kind,))
     root = tmp_path / "set"
     root.mkdir()
-    result = build_run_files(root, _frames(), RUN)
+    result = build_run_files(root, _frames(tmp_path), RUN)
 
     monkeypatch.setattr(file_kinds, "KINDS", ())
-    problems = reconcile(root, _frames().decisions)
+    problems = reconcile(root, _frames(tmp_path).decisions)
     assert any("not of exactly one registered file kind" in p for p in problems), problems
     with pytest.raises(ValueError, match="needs_review_list"):
         export_lines.collect([result["export_lines"]])

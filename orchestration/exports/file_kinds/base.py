@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import polars as pl
 
 if TYPE_CHECKING:
-    from orchestration.exports.load import ExportFrames
+    from orchestration.exports.load import ExportFrames, UnitRows
 
 Scope = Literal["county", "program", "run"]
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -93,8 +93,8 @@ class Written:
 
 
 def concat_batches(batches: Iterable[pl.DataFrame]) -> pl.DataFrame | None:
-    """The batches as one frame (None when there are none). The writers of today take a whole
-    unit; a kind that streams iterates `batches` instead."""
+    """The batches as one frame (None when there are none): for a writer that needs the unit
+    whole (a PDF, a workbook); a kind that can write a batch at a time iterates `batches`."""
     frames = list(batches)
     if not frames:
         return None
@@ -129,11 +129,12 @@ class FileKind(ABC):
 
     # ---- writing ----------------------------------------------------------------------------
 
-    def prepare(self, frames: ExportFrames, decisions: pl.DataFrame, ctx: RunContext) -> Any:
+    def prepare(self, frames: ExportFrames, decisions: UnitRows, ctx: RunContext) -> Any:
         """What every unit's `write` shares, done once per run in the main process before any
         file of the run is written; raise to refuse the run (nothing is written). `decisions`:
-        the run's scope of frames.decisions, with the normalized county as `_county`. The
-        result goes to `write` as `prepared` (pickled for a worker kind)."""
+        the run's scope of the decisions, read when asked (UnitRows: `select` a narrow or
+        grouped result, `narrowed` to some). The result goes to `write` as `prepared`
+        (pickled for a worker kind)."""
         return None
 
     def manifest_fields(self, prepared: Any) -> dict[str, Any]:
@@ -145,14 +146,16 @@ class FileKind(ABC):
         self,
         root: Path,
         unit: str | None,
-        batches: Iterable[pl.DataFrame],
+        batches: UnitRows,
         ctx: RunContext,
         prepared: Any = None,
     ) -> Written:
         """Write the unit's files under `root`. unit: the normalized county (None: no county
         recorded) for scope "county", the program for "program", None for "run". batches: the
-        unit's decision rows (frames.decisions' columns), in the table's order. A unit with
-        nothing to write returns Written() and writes no file."""
+        unit's decision rows (exp_decisions' columns and the latest review), read from the
+        warehouse as polars batches when iterated, in the table's order; `narrowed` reads only
+        some of them, `ordered` in another order (load.UnitRows). A unit with nothing to write
+        returns Written() and writes no file."""
 
     def places(self, root: Path, written: Written) -> pl.DataFrame:
         """Where each decision is in the files `write` wrote (PLACE_COLUMNS); run right after

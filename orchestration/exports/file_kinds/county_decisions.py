@@ -6,7 +6,7 @@ Prop 64 decision, and for the run's --county even when it has none (a header-onl
 "none").
 """
 
-from collections.abc import Iterable
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +16,13 @@ from orchestration.exports.file_kinds.base import (
     FileKind,
     RunContext,
     Written,
-    concat_batches,
     csv_lines,
     empty_places,
     lines_read_back,
     physical_lines,
 )
-from orchestration.exports.writers import CONVICTIONS_FILE, county_folder, write_county_csv
+from orchestration.exports.load import UnitRows
+from orchestration.exports.writers import CONVICTIONS_FILE, atomic_file, county_folder
 from orchestration.review.store import REVIEW_COLUMNS
 
 PROP64 = "us_ca_prop64"
@@ -32,15 +32,17 @@ IDENTIFIERS = ("person_name", "cii_number", "dob_raw", "dob", "gender", "race", 
 FIELDS = ["charge_key", "determination", "relief", "decisive_rule", "reasons"]
 
 
-def county_prop64_rows(batches: Iterable[pl.DataFrame]) -> pl.DataFrame | None:
-    """The unit's Prop 64 rows, the file's columns (None: no rows at all)."""
-    rows = concat_batches(batches)
-    if rows is None:
-        return None
-    rows = rows.filter(pl.col("program") == PROP64)
-    return rows.select(
-        [c for c in rows.columns if c not in IDENTIFIERS and c not in REVIEW_COLUMNS]
+def county_prop64_rows(batches: UnitRows) -> UnitRows:
+    """The unit's Prop 64 rows, in the order the county's files list them (writers.county_order:
+    subject, count, program; the charge breaks ties)."""
+    return batches.narrowed("d.program = ?", PROP64).ordered(
+        "d.subject_id nulls first, d.cnt_order nulls first, d.program nulls first, d.charge_ref"
     )
+
+
+def file_columns(columns: list[str]) -> list[str]:
+    """The file's columns: not the person's identifiers, not the review."""
+    return [c for c in columns if c not in IDENTIFIERS and c not in REVIEW_COLUMNS]
 
 
 class CountyDecisions(FileKind):
@@ -54,15 +56,27 @@ class CountyDecisions(FileKind):
         self,
         root: Path,
         unit: str | None,
-        batches: Iterable[pl.DataFrame],
+        batches: UnitRows,
         ctx: RunContext,
         prepared: Any = None,
     ) -> Written:
-        rows = county_prop64_rows(batches)
-        if rows is None or (rows.height == 0 and ctx.county is None):
+        # a batch at a time, in the file's order (sorted by the warehouse); the run's --county
+        # gets a header-only file when it has no Prop 64 decision, other counties none
+        ordered = county_prop64_rows(batches)
+        stream = iter(ordered)
+        first = next(stream, None)
+        if first is None and ctx.county is None:
             return Written()
         rel = f"{county_folder(unit)}/{CONVICTIONS_FILE}"
-        return Written(files={rel: write_county_csv(root / rel, rows)})
+        rows = 0
+        with atomic_file(root / rel) as f:
+            if first is None:
+                empty = ordered.frame()
+                empty.select(file_columns(empty.columns)).write_csv(f)
+            for batch in chain([first], stream) if first is not None else ():
+                batch.select(file_columns(batch.columns)).write_csv(f, include_header=rows == 0)
+                rows += batch.height
+        return Written(files={rel: rows})
 
     def places(self, root: Path, written: Written) -> pl.DataFrame:
         if not written.files:

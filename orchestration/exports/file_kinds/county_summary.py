@@ -3,7 +3,6 @@ reason; people with relief), written beside prop64_convictions.csv, from the sam
 
 import json
 from collections import Counter
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,9 @@ import polars as pl
 
 from orchestration.exports.file_kinds.base import FileKind, RunContext, Written
 from orchestration.exports.file_kinds.county_decisions import PROP64, county_prop64_rows
+from orchestration.exports.load import UnitRows
 from orchestration.exports.writers import (
+    SUMMARY_COLUMNS,
     SUMMARY_FILE,
     county_folder,
     normalize_county_column,
@@ -29,12 +30,13 @@ class CountySummary(FileKind):
         self,
         root: Path,
         unit: str | None,
-        batches: Iterable[pl.DataFrame],
+        batches: UnitRows,
         ctx: RunContext,
         prepared: Any = None,
     ) -> Written:
-        rows = county_prop64_rows(batches)
-        if rows is None or (rows.height == 0 and ctx.county is None):
+        # only the columns the summary counts (writers.summarize), not the rows' text
+        rows = county_prop64_rows(batches).select(*(f"d.{c}" for c in SUMMARY_COLUMNS))
+        if rows.height == 0 and ctx.county is None:
             return Written()
         rel = f"{county_folder(unit)}/{SUMMARY_FILE}"
         write_county_summary(root / rel, rows, unit, ctx.run.get("unread_by_county"))

@@ -10,7 +10,6 @@ which reconciliation and `trace` read back.
 
 import re
 from collections import Counter
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +26,9 @@ from orchestration.exports.file_kinds.base import (
     empty_places,
     place_rows,
 )
+from orchestration.exports.load import UnitRows
 from orchestration.exports.presentation import Presentation, presentations_for
-from orchestration.exports.writers import county_folder
+from orchestration.exports.writers import county_folder, normalize_county_column
 from orchestration.lib.settings import presentation_dir
 from orchestration.review.store import left_out
 
@@ -41,7 +41,8 @@ def court_documents_to_write(
 ) -> list[tuple[str, str | None, str, list[str]]]:
     """(jurisdiction, county, program, reliefs) of every court document the run writes: each
     program with an eligible charge filed (not kept out by the review) in a county; none in a
-    forecast. `decisions` has the normalized county as `_county`."""
+    forecast. `decisions`: eligible decisions (or groups of them) with the normalized county as
+    `_county`, the program, the relief and the review columns."""
     if forecast:
         return []
     filed = decisions.filter((pl.col("determination") == "eligible") & ~left_out(decisions))
@@ -79,13 +80,18 @@ class CourtDocument(FileKind):
     in_worker = True
 
     def prepare(
-        self, frames: Any, decisions: pl.DataFrame, ctx: RunContext
+        self, frames: Any, decisions: UnitRows, ctx: RunContext
     ) -> dict[tuple[str, str | None], Presentation]:
         """Every court document's presentation profile, before any file is written: a
         jurisdiction without one (or a law or relief it does not word) stops the run here."""
+        filed = decisions.narrowed("d.determination = 'eligible'").select(
+            "d.county", "d.program", "d.relief", "d.determination", "d.review_applies",
+            "d.review_mark", "count(*) as decisions", group_by="all",
+        )  # fmt: skip
+        filed = filed.with_columns(normalize_county_column(filed["county"]).alias("_county"))
         return presentations_for(
             ctx.presentation_folder or presentation_dir(),
-            court_documents_to_write(decisions, ctx.programs, ctx.forecast),
+            court_documents_to_write(filed, ctx.programs, ctx.forecast),
         )
 
     def manifest_fields(self, prepared: Any) -> dict[str, Any]:
@@ -97,11 +103,12 @@ class CourtDocument(FileKind):
         self,
         root: Path,
         unit: str | None,
-        batches: Iterable[pl.DataFrame],
+        batches: UnitRows,
         ctx: RunContext,
         prepared: Any = None,
     ) -> Written:
-        here = concat_batches(batches)
+        # only the eligible decisions are listed: only those are read
+        here = concat_batches(batches.narrowed("d.determination = 'eligible'"))
         written = Written(info={"documents": []})
         if ctx.forecast or here is None:
             return written

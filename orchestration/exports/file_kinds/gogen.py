@@ -6,7 +6,6 @@ decisions) is prepared once per run."""
 import csv
 import json
 from collections import Counter
-from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ from orchestration.exports.file_kinds.base import (
     RunContext,
     Written,
     at_line,
-    concat_batches,
     empty_places,
     physical_lines,
     record_start_lines,
@@ -32,6 +30,7 @@ from orchestration.exports.gogen_bundle import (
     prepare_gogen,
     write_gogen_county,
 )
+from orchestration.exports.load import UnitRows
 from orchestration.exports.writers import county_folder
 from orchestration.ingest.doj_format import COLUMNS as DOJ_COLUMNS
 
@@ -82,7 +81,10 @@ class GogenBundle(FileKind):
 
     def prepare(self, frames: Any, decisions: pl.DataFrame, ctx: RunContext) -> _Prepared | None:
         """The run's CA DOJ Prop 64 work, once (None: no county in scope has such a decision)."""
-        if _doj_prop64(decisions).filter(pl.col("_county").is_not_null()).is_empty():
+        doj_prop64 = decisions.narrowed(
+            "d.program = ? and d.source_system = 'doj' and d.county is not null", PROP64
+        )
+        if doj_prop64.count() == 0:
             return None
         return _Prepared(frames, ctx)
 
@@ -90,12 +92,14 @@ class GogenBundle(FileKind):
         self,
         root: Path,
         unit: str | None,
-        batches: Iterable[pl.DataFrame],
+        batches: UnitRows,
         ctx: RunContext,
         prepared: Any = None,
     ) -> Written:
-        rows = concat_batches(batches)
-        if prepared is None or unit is None or rows is None or _doj_prop64(rows).is_empty():
+        if prepared is None or unit is None:
+            return Written()
+        doj_prop64 = batches.narrowed("d.program = ? and d.source_system = 'doj'", PROP64)
+        if doj_prop64.count() == 0:
             return Written()
         folder = f"{county_folder(unit)}/{FOLDER}"
         # processing_seconds 0: gogen.json repeats byte for byte; the time is the manifest's

@@ -2,13 +2,13 @@
 county, section; people left with no conviction or felony; upcoming eligibility; disparity),
 exports/report.py. One per run; no decision is placed in it."""
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from orchestration.exports.file_kinds.base import FileKind, RunContext, Written, concat_batches
+from orchestration.exports.load import UnitRows
 from orchestration.exports.report import (
     CHARTS_DIR,
     HTML_FILE,
@@ -38,7 +38,7 @@ class Report(FileKind):
         self,
         root: Path,
         unit: str | None,
-        batches: Iterable[pl.DataFrame],
+        batches: UnitRows,
         ctx: RunContext,
         prepared: Any = None,
     ) -> Written:

@@ -5,7 +5,6 @@ forecast: a repository cannot record relief granted on a future date."""
 
 import json
 from collections import Counter
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,6 @@ from orchestration.exports.file_kinds.base import (
     FileKind,
     RunContext,
     Written,
-    concat_batches,
     count_difference,
     csv_lines,
     empty_places,
@@ -23,6 +21,7 @@ from orchestration.exports.file_kinds.base import (
     lines_read_back,
     physical_lines,
 )
+from orchestration.exports.load import UnitRows
 from orchestration.exports.repository import (
     read_repository_csv,
     read_repository_jsonl,
@@ -47,13 +46,15 @@ class RepositoryUpdates(FileKind):
         self,
         root: Path,
         unit: str | None,
-        batches: Iterable[pl.DataFrame],
+        batches: UnitRows,
         ctx: RunContext,
         prepared: Any = None,
     ) -> Written:
-        rows = concat_batches(batches)
-        if ctx.forecast or rows is None or unit is None:
+        if ctx.forecast or unit is None:
             return Written()
+        # the records grant relief now (repository.granted): only those rows are read
+        # (a program with none still gets both files: a header and a trailer of 0 records)
+        rows = batches.narrowed("d.determination = 'eligible' and d.relief is not null").frame()
         filed = rows.filter(~left_out(rows))
         info = write_repository_files(root / FOLDER, unit, filed)
         return Written(files={f"{FOLDER}/{f}": info["records"] for f in info["files"]})

@@ -3,7 +3,6 @@ prosecutor's review by hand (exports/review_workbook.py); earlier marks that sti
 in. Each workbook is recorded in audit.review_workbooks (`cleanslate review import` accepts
 only those)."""
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from orchestration.exports.file_kinds.base import (
     empty_places,
     place_rows,
 )
+from orchestration.exports.load import UnitRows
 from orchestration.exports.review_workbook import write_review_workbook
 from orchestration.exports.writers import county_folder
 
@@ -37,7 +37,7 @@ class ReviewWorkbook(FileKind):
         self,
         root: Path,
         unit: str | None,
-        batches: Iterable[pl.DataFrame],
+        batches: UnitRows,
         ctx: RunContext,
         prepared: Any = None,
     ) -> Written:

@@ -3,7 +3,6 @@ court documents (Disagree, Needs more information), with the reviewer's note
 (exports/reviewed_out.py). Only when the county has one; never in a forecast."""
 
 from collections import Counter
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from orchestration.exports.file_kinds.base import (
     lines_read_back,
     physical_lines,
 )
+from orchestration.exports.load import UnitRows
 from orchestration.exports.reviewed_out import FILE_NAME, read_reviewed_out, write_reviewed_out
 from orchestration.exports.writers import county_folder
 from orchestration.review.store import left_out
@@ -37,12 +37,15 @@ class ReviewedOut(FileKind):
         self,
         root: Path,
         unit: str | None,
-        batches: Iterable[pl.DataFrame],
+        batches: UnitRows,
         ctx: RunContext,
         prepared: Any = None,
     ) -> Written:
-        here = concat_batches(batches)
-        if ctx.forecast or here is None:
+        if ctx.forecast:
+            return Written()
+        # only an eligible decision can be kept out by the review: only those are read
+        here = concat_batches(batches.narrowed("d.determination = 'eligible'"))
+        if here is None:
             return Written()
         rel = f"{county_folder(unit)}/{FILE_NAME}"
         info = write_reviewed_out(root / rel, here)
