@@ -52,6 +52,7 @@ from orchestration.exports import (
 )
 from orchestration.exports import publish as _publish
 from orchestration.exports.bundle import build_run_files, reconcile, scope
+from orchestration.exports.file_kinds import gogen as gogen_kind
 from orchestration.exports.load import forecast_run, load_export_frames, load_reconcile_frame
 from orchestration.exports.presentation import PresentationError
 from orchestration.exports.publish import (
@@ -168,7 +169,7 @@ def staged_files(
     as_of: date = programs["as_of_date"][0] if programs.height else date.today()
     revision, dirty = git_revision()
     rules_versions = dict(zip(programs["program"], programs["rules_version"], strict=True))
-    params = load.load_parameters(warehouse, bundle.PROP64)
+    params = load.load_parameters(warehouse, gogen_kind.PROP64)  # the earlier tool's options
     run = {
         # run_id and generated_at: manifest.json only (documents repeat byte for byte)
         "run_id": context.run_id,
