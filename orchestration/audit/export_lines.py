@@ -14,6 +14,9 @@ the files back at those lines (each kind's `check_place`). The table's columns a
 by dbt's on-run-start hook (dbt_project/macros/audit_lineage.sql): keep the two in step.
 """
 
+import shutil
+import tempfile
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,6 +66,43 @@ def collect(placed: list[pl.DataFrame], kinds: Any = None) -> pl.DataFrame:
     return out.sort("file", "page", "sheet", "line", nulls_last=True)
 
 
+class PlaceSpool:
+    """A run's places, kept on disk as the files are written: one Parquet part per unit and
+    kind, in a private temporary folder (0700), written by the process that wrote the files (a
+    worker writes its own). A statewide run places every decision in two or three files, so
+    millions of places are never held in memory, nor sent back from a worker. `record_staged`
+    inserts the parts with DuckDB; `frame()` reads them whole (tests, small sets). Picklable (a
+    path). `remove()` once recorded."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = (
+            Path(folder) if folder else Path(tempfile.mkdtemp(prefix="cleanslate-places-"))
+        )
+
+    def add(self, places: pl.DataFrame, name: str) -> int:
+        """Spool one unit's places (PLACE_COLUMNS); returns how many."""
+        if places.height:
+            part = self.folder / f"{name}-{uuid.uuid4().hex}.parquet"
+            places.select(PLACE_COLUMNS).write_parquet(part)
+        return places.height
+
+    def parts(self) -> list[Path]:
+        return sorted(self.folder.glob("*.parquet"))
+
+    def frame(self, kinds: Any = None) -> pl.DataFrame:
+        """Every place, in file order (collect: a place of a kind not registered is an error)."""
+        return collect([pl.read_parquet(p) for p in self.parts()], kinds)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"folder": str(self.folder)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.folder = Path(state["folder"])
+
+
 # --------------------------------------------------------------------------------------------
 # Recording (the export step)
 
@@ -72,22 +112,43 @@ def ensure_table(con) -> None:
     con.execute(DDL)
 
 
-def record_staged(warehouse: Warehouse, run_id: str, out_dir: Path, places: pl.DataFrame) -> int:
-    """This run's places, not yet published (a re-executed run replaces its own rows)."""
-    frame = places.with_columns(
-        run_id=pl.lit(run_id, pl.String),
-        out_dir=pl.lit(str(out_dir), pl.String),
-        staged_at=pl.lit(datetime.now(UTC).replace(tzinfo=None), SCHEMA["staged_at"]),
-        published_at=pl.lit(None, SCHEMA["published_at"]),
-    ).select(list(SCHEMA))
+def record_staged(
+    warehouse: Warehouse, run_id: str, out_dir: Path, places: "pl.DataFrame | PlaceSpool"
+) -> int:
+    """This run's places, not yet published (a re-executed run replaces its own rows).
+    `places`: a frame, or a spool (its parts inserted by DuckDB, never read into Python; a place
+    of a kind no registered file kind holds is refused, as by `collect`)."""
+    from orchestration.exports import file_kinds
+
+    staged_at = datetime.now(UTC).replace(tzinfo=None)
     with warehouse.connect() as con:
         con.execute("begin transaction")
         ensure_table(con)
-        con.register("_export_lines", frame)
         con.execute(f"delete from {TABLE} where run_id = ?", [run_id])
-        con.execute(f"insert into {TABLE} by name select * from _export_lines")
+        if isinstance(places, PlaceSpool):
+            parts = [str(p) for p in places.parts()]
+            if not parts:
+                con.execute("commit")
+                return 0
+            con.execute("create temp table _export_lines as select * from read_parquet(?)", [parts])
+            known = {p for k in file_kinds.registered() for p in k.place_kinds}
+            found = {
+                k for (k,) in con.execute("select distinct kind from _export_lines").fetchall()
+            }
+            unknown = sorted(found - known, key=str)
+            if unknown:
+                con.execute("rollback")
+                raise ValueError(f"places of kinds no registered file kind holds: {unknown}")
+        else:
+            con.register("_export_lines", places.select(PLACE_COLUMNS))
+        con.execute(
+            f"insert into {TABLE} by name select *, ? as run_id, ? as out_dir,"
+            " ? as staged_at, null::timestamp as published_at from _export_lines",
+            [run_id, str(out_dir), staged_at],
+        )
+        n = con.execute(f"select count(*) from {TABLE} where run_id = ?", [run_id]).fetchone()
         con.execute("commit")
-    return frame.height
+    return int(n[0]) if n else 0
 
 
 def mark_published(warehouse: Warehouse, run_id: str, out_dir: Path) -> None:

@@ -206,7 +206,11 @@ def staged_files(
     files = len(result["rows_by_file"])
     context.log.info(f"staged {files} files for {result['decisions']} decisions in {staging}")
     # where each decision is in the files (audit.export_lines), stamped when published
-    placed = export_lines.record_staged(warehouse, context.run_id, out_dir, result["export_lines"])
+    spool = result["export_lines"]
+    try:
+        placed = export_lines.record_staged(warehouse, context.run_id, out_dir, spool)
+    finally:
+        spool.remove()
     # which review workbooks this warehouse wrote: `cleanslate review import` accepts only those
     review_store.record_workbooks(warehouse, context.run_id, out_dir, result["review_workbooks"])
     return MaterializeResult(

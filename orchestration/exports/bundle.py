@@ -74,14 +74,20 @@ def write_unit(
     kind: FileKind,
     root: Path,
     unit: str | None,
-    batches: Iterable[pl.DataFrame],
+    batches: UnitRows,
     ctx: RunContext,
     prepared: Any,
+    spool: export_lines.PlaceSpool,
 ) -> Written:
-    """One kind's files of one unit, and their places (taken here, in the process that wrote
-    them: the writer's details are not sent back from a worker)."""
+    """One kind's files of one unit, and their places, spooled here, in the process that wrote
+    them (neither the writer's details nor the places are sent back from a worker)."""
     written = kind.write(root, unit, batches, ctx, prepared)
-    written.places = kind.places(root, written) if written.files else None
+    if written.files:
+        places = kind.places(root, written)
+        strays = sorted(set(places["kind"].unique().to_list()) - set(kind.place_kinds), key=str)
+        if strays:
+            raise ValueError(f"{kind.name} placed decisions as {strays}, not its place_kinds")
+        spool.add(places, kind.name)
     written.info = {}
     return written
 
@@ -93,12 +99,13 @@ def county_documents(
     kinds: tuple[FileKind, ...],
     ctx: RunContext,
     prepared: dict[str, Any],
+    spool: export_lines.PlaceSpool,
 ) -> list[Written]:
     """One county's files of the given kinds (the worker kinds: court documents, reviewed-out
     list, review workbook), from its decision rows `here` (read from the warehouse by each
     kind, in the process that writes it); in a worker process for a large run. The same
     function either way, so the files never depend on the number of workers."""
-    return [write_unit(k, root, county, here, ctx, prepared.get(k.name)) for k in kinds]
+    return [write_unit(k, root, county, here, ctx, prepared.get(k.name), spool) for k in kinds]
 
 
 # audit.review_workbooks' columns that the files give (the run adds run_id, out_dir and times)
@@ -144,85 +151,100 @@ def build_run_files(
     # every kind's run-wide work and checks, before any file is written (a kind may refuse)
     prepared = {k.name: k.prepare(frames, decisions, ctx) for k in kinds}
     rows_by_file: dict[str, int | None] = {}
-    placed: list[pl.DataFrame] = []  # where each decision is, for audit.export_lines
     audit_rows: dict[str, list[dict[str, Any]]] = {}
 
     def take(written: Written) -> None:
         rows_by_file.update(written.files)
-        if written.places is not None:
-            placed.append(written.places)
         for table, records in written.audit.items():
             audit_rows.setdefault(table, []).extend(records)
 
-    spellings = county_values(source)
-    sizes = _county_sizes(decisions, spellings)
-    counties = sorted(spellings, key=lambda c: c or "")
-    if ctx.county is not None:
-        counties = [ctx.county]
-    for c in counties:
-        (root / county_folder(c)).mkdir(parents=True, exist_ok=True)
-
-    def county_rows(c: str | None) -> UnitRows:
-        return UnitRows(source).narrowed(*_flat(county_predicate(c, spellings.get(c, []))))
-
-    # The worker kinds (court documents, review workbooks: fpdf2 and xlsxwriter are pure
-    # Python, one core each) per county, in worker processes for a large set, while this
-    # process writes the counties' other kinds.
-    in_worker = tuple(k for k in kinds if k.scope == "county" and k.in_worker)
-    here_kinds = tuple(k for k in kinds if k.scope == "county" and not k.in_worker)
-    worker_prepared = {k.name: prepared[k.name] for k in in_worker}
-    total = sum(sizes.values())
-    workers = export_workers(total, len(counties))
-    pool = (
-        ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-        if workers > 1
-        else None
-    )
+    # where each decision is put, for audit.export_lines: on disk as the files are written
+    spool = export_lines.PlaceSpool()
     try:
-        documents = [
-            pool.submit(county_documents, root, c, county_rows(c), in_worker, ctx, worker_prepared)
-            if pool
-            else county_documents(root, c, county_rows(c), in_worker, ctx, worker_prepared)
-            for c in sorted(counties, key=lambda c: -sizes.get(c, 0))  # largest first
-        ]
+        spellings = county_values(source)
+        sizes = _county_sizes(decisions, spellings)
+        counties = sorted(spellings, key=lambda c: c or "")
+        if ctx.county is not None:
+            counties = [ctx.county]
         for c in counties:
-            for k in here_kinds:
-                take(write_unit(k, root, c, county_rows(c), ctx, prepared[k.name]))
-        for n, done in enumerate(documents, start=1):
-            for written in done.result() if pool else done:
-                take(written)
-            progress(n, len(documents))  # counties whose documents are written
-    finally:
-        if pool:
-            pool.shutdown(cancel_futures=True)
+            (root / county_folder(c)).mkdir(parents=True, exist_ok=True)
 
-    for k in (k for k in kinds if k.scope == "program"):
-        for program in sorted(ctx.programs):
-            rows = decisions.narrowed("d.program = ?", program)
-            take(write_unit(k, root, program, rows, ctx, prepared[k.name]))
-    for k in (k for k in kinds if k.scope == "run"):
-        take(write_unit(k, root, None, decisions, ctx, prepared[k.name]))
+        def county_rows(c: str | None) -> UnitRows:
+            return UnitRows(source).narrowed(*_flat(county_predicate(c, spellings.get(c, []))))
 
-    # The only file that names the run and the time: everything else repeats byte for byte.
-    meta: dict[str, Any] = {
-        "run_id": run.get("run_id"),
-        "generated_at": run.get("generated_at"),
-        "decision_set_sha256": decision_set_digest(decisions.select(*DIGEST_COLUMNS)),
-        "as_of": ctx.as_of.isoformat(),
-        "forecast": ctx.forecast,
-        "county": county,
-        "git_revision": run["git_revision"],
-        "git_dirty": run["git_dirty"],
-        "rules_versions": run["rules_versions"],
-    }
-    for k in kinds:
-        meta.update(k.manifest_fields(prepared[k.name]))
-    write_manifest(root, rows_by_file, meta)
-    owner_only(root)
+        # The worker kinds (court documents, review workbooks: fpdf2 and xlsxwriter are pure
+        # Python, one core each) per county, in worker processes for a large set, while this
+        # process writes the counties' other kinds.
+        in_worker = tuple(k for k in kinds if k.scope == "county" and k.in_worker)
+        here_kinds = tuple(k for k in kinds if k.scope == "county" and not k.in_worker)
+        worker_prepared = {k.name: prepared[k.name] for k in in_worker}
+        total = sum(sizes.values())
+        workers = export_workers(total, len(counties))
+        pool = (
+            ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+            if workers > 1
+            else None
+        )
+        try:
+            documents = [
+                pool.submit(
+                    county_documents,
+                    root,
+                    c,
+                    county_rows(c),
+                    in_worker,
+                    ctx,
+                    worker_prepared,
+                    spool,
+                )
+                if pool
+                else county_documents(
+                    root, c, county_rows(c), in_worker, ctx, worker_prepared, spool
+                )
+                for c in sorted(counties, key=lambda c: -sizes.get(c, 0))  # largest first
+            ]
+            for c in counties:
+                for k in here_kinds:
+                    take(write_unit(k, root, c, county_rows(c), ctx, prepared[k.name], spool))
+            for n, done in enumerate(documents, start=1):
+                for written in done.result() if pool else done:
+                    take(written)
+                progress(n, len(documents))  # counties whose documents are written
+        finally:
+            if pool:
+                pool.shutdown(cancel_futures=True)
+
+        for k in (k for k in kinds if k.scope == "program"):
+            for program in sorted(ctx.programs):
+                rows = decisions.narrowed("d.program = ?", program)
+                take(write_unit(k, root, program, rows, ctx, prepared[k.name], spool))
+        for k in (k for k in kinds if k.scope == "run"):
+            take(write_unit(k, root, None, decisions, ctx, prepared[k.name], spool))
+
+        # The only file that names the run and the time: everything else repeats byte for byte.
+        meta: dict[str, Any] = {
+            "run_id": run.get("run_id"),
+            "generated_at": run.get("generated_at"),
+            "decision_set_sha256": decision_set_digest(decisions.select(*DIGEST_COLUMNS)),
+            "as_of": ctx.as_of.isoformat(),
+            "forecast": ctx.forecast,
+            "county": county,
+            "git_revision": run["git_revision"],
+            "git_dirty": run["git_dirty"],
+            "rules_versions": run["rules_versions"],
+        }
+        for k in kinds:
+            meta.update(k.manifest_fields(prepared[k.name]))
+        write_manifest(root, rows_by_file, meta)
+        owner_only(root)
+    except BaseException:
+        spool.remove()
+        raise
     return {
         "rows_by_file": rows_by_file,
         "decisions": total,
-        "export_lines": export_lines.collect(placed, kinds),
+        # where each decision is (audit.export_lines), on disk: record_staged, then remove()
+        "export_lines": spool,
         "review_workbooks": pl.DataFrame(
             sorted(audit_rows.get(WORKBOOKS, []), key=lambda w: w["file"]),
             schema={k: WORKBOOK_SCHEMA[k] for k in WORKBOOK_FILE_COLUMNS},

@@ -193,7 +193,7 @@ def test_files_do_not_depend_on_the_number_of_worker_processes(run, tmp_path, mo
         result = build_run_files(root, frames, run_info)
         written[workers] = (
             {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()},
-            result["export_lines"],
+            result["export_lines"].frame(),
         )
     files1, lines1 = written["1"]
     files2, lines2 = written["2"]
@@ -261,6 +261,6 @@ def test_a_new_kind_registered_beside_the_others_is_written_and_reconciled(
     lists = sorted(root.glob("*/needs_review.csv"))
     assert lists and all(f.relative_to(root).as_posix() in result["rows_by_file"] for f in lists)
     assert reconcile(root, load_reconcile_frame(warehouse)) == []
-    placed = result["export_lines"].filter(pl.col("kind") == "needs_review_list")
+    placed = result["export_lines"].frame().filter(pl.col("kind") == "needs_review_list")
     needs_review = decisions.filter(pl.col("determination") == "needs_review")
     assert sorted(placed["decision_id"]) == sorted(needs_review["decision_id"])

@@ -156,7 +156,7 @@ def test_the_documented_example_is_written_reconciled_placed_and_traced(tmp_path
     )
     assert reconcile(root, frames.decisions) == []
 
-    places = result["export_lines"]
+    places = result["export_lines"].frame()
     assert places.columns == list(export_lines.PLACE_COLUMNS)
     assert places.select("decision_id", "kind", "line").rows() == [
         ("d1", "needs_review_list", 2),
@@ -186,7 +186,7 @@ def test_files_and_places_of_a_kind_no_longer_registered_are_refused(tmp_path, m
     problems = reconcile(root, _frames(tmp_path).decisions)
     assert any("not of exactly one registered file kind" in p for p in problems), problems
     with pytest.raises(ValueError, match="needs_review_list"):
-        export_lines.collect([result["export_lines"]])
-    place = result["export_lines"].row(0, named=True)
+        result["export_lines"].frame()
+    place = result["export_lines"].frame(kinds=(kind,)).row(0, named=True)
     check = trace._check_place(root / place["file"], place, {"decision_id": "d1"}, {})
     assert check.startswith("not checked")

@@ -83,13 +83,13 @@ class Written:
     manifest.json (None where rows do not apply: a summary, a chart). info: whatever the kind's
     `places` needs from the writer (the bundle drops it once the places are taken, so a worker
     process does not send it back). audit: rows for the run's audit tables, by table
-    ({"review_workbooks": [...]}). places: filled by the bundle from `places`.
+    ({"review_workbooks": [...]}). The unit's places (`places`) are spooled to disk by the
+    bundle, in the process that wrote the files (audit/export_lines.py PlaceSpool).
     """
 
     files: dict[str, int | None] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
     audit: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    places: pl.DataFrame | None = None
 
 
 def concat_batches(batches: Iterable[pl.DataFrame]) -> pl.DataFrame | None:
