@@ -19,7 +19,6 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import polars as pl
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -51,9 +50,15 @@ from orchestration.exports import (
     writers,
 )
 from orchestration.exports import publish as _publish
-from orchestration.exports.bundle import build_run_files, reconcile, scope
+from orchestration.exports.bundle import build_run_files, reconcile
 from orchestration.exports.file_kinds import gogen as gogen_kind
-from orchestration.exports.load import forecast_run, load_export_frames, load_reconcile_frame
+from orchestration.exports.load import (
+    ExportSource,
+    UnitRows,
+    county_scope,
+    forecast_run,
+    load_export_frames,
+)
 from orchestration.exports.presentation import PresentationError
 from orchestration.exports.publish import (
     OutDirRefused,
@@ -247,18 +252,19 @@ def _staged(context) -> tuple[Path, Path, str | None]:
 def exports_reconciled(context, warehouse: Warehouse) -> AssetCheckResult:
     """Read every staged file back and compare it with the decision table."""
     staging, _, county = _staged(context)
-    decisions = scope(load_reconcile_frame(warehouse), county)
+    source = ExportSource.of(warehouse)
+    decisions = county_scope(UnitRows(source), source, county)
     problems = reconcile(staging, decisions, forecast=forecast_run(warehouse))
+    counts = decisions.select(
+        "count(*) as decisions", "count(*) filter (d.determination = 'eligible') as eligible"
+    ).row(0, named=True)
     return AssetCheckResult(
         passed=not problems,
         severity=AssetCheckSeverity.ERROR,
         description="; ".join(problems)
-        or f"{decisions.height} decisions reconciled with the "
+        or f"{counts['decisions']} decisions reconciled with the "
         + ", ".join(k.title for k in file_kinds.KINDS),
-        metadata={
-            "decisions": decisions.height,
-            "eligible": decisions.filter(pl.col("determination") == "eligible").height,
-        },
+        metadata={"decisions": counts["decisions"], "eligible": counts["eligible"]},
     )
 
 

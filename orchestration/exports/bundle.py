@@ -39,19 +39,10 @@ from orchestration.exports.publish import (
     owner_only,
     write_manifest,
 )
-from orchestration.exports.writers import county_folder, normalize_county, normalize_county_column
+from orchestration.exports.writers import county_folder, normalize_county
 from orchestration.review.store import WORKBOOK_SCHEMA, left_out
 
-__all__ = ["build_run_files", "county_documents", "court_document_refs", "reconcile", "scope"]
-
-
-def scope(decisions: pl.DataFrame, county: str | None) -> pl.DataFrame:
-    """The run's export scope: every decision (any columns, with `county`), or one county's
-    (case/space-insensitive), with the normalized county as `_county`."""
-    d = decisions.with_columns(normalize_county_column(decisions["county"]).alias("_county"))
-    if county is not None:
-        d = d.filter(pl.col("_county") == normalize_county(county))
-    return d
+__all__ = ["build_run_files", "county_documents", "court_document_refs", "reconcile"]
 
 
 PARALLEL_MIN_DECISIONS = 50_000  # below this, starting worker processes costs more than it saves
@@ -280,14 +271,15 @@ def _reviewed_out(decisions: UnitRows) -> int:
 
 def reconcile(
     root: Path,
-    decisions: pl.DataFrame,
+    decisions: UnitRows,
     forecast: bool = False,
     kinds: Iterable[FileKind] | None = None,
 ) -> list[str]:
     """Problems found by reading the files back; empty when every check holds.
 
     Each registered file kind (file_kinds.KINDS, or `kinds`) reads its files back with real
-    readers (PDFium, calamine, csv/json) and compares them with `decisions`: every eligible
+    readers (PDFium, calamine, csv/json) and compares them with `decisions` (the run's scope,
+    of which each kind reads only the columns or counts it compares): every eligible
     decision appears in exactly one court document (in a forecast: there is no court document
     at all, and manifest.json says forecast) and one repository record (CSV and JSONL), except
     those the prosecutor's review keeps out (`decisions`' review columns, see

@@ -222,14 +222,6 @@ select county, program, jurisdiction, section, determination, relief, decisions
 from main.rpt_decision_counts
 """
 
-# what the reconciliation compares the files with: a few columns of every decision
-RECONCILE_SQL = """
-select d.program, d.county, d.charge_key, d.decision_id, d.determination, d.relief,
-       d.decisive_rule, d.reasons, {review_columns}
-from main.exp_decisions d
-left join ({latest_reviews}) r on r.decision_id = d.decision_id
-"""
-
 # the report's input table (orchestration/exports/report.py): DOJ files first, then canonical
 INPUTS_SQL = """
 select file, sha256, records as rows, rejected, unread_offense_texts
@@ -257,11 +249,6 @@ def with_reviews(con, sql: str) -> str:
         review_columns=review_store.review_columns_sql("d", "r"),
         latest_reviews=review_store.latest_sql(con),
     )
-
-
-def load_reconcile_frame(warehouse: Warehouse) -> pl.DataFrame:
-    with warehouse.connect(read_only=True) as con:
-        return con.execute(with_reviews(con, RECONCILE_SQL)).pl()
 
 
 def forecast_run(warehouse: Warehouse) -> bool:

@@ -17,7 +17,7 @@ from orchestration.audit import export_lines, trace
 from orchestration.exports import file_kinds
 from orchestration.exports.bundle import build_run_files, reconcile
 from orchestration.exports.file_kinds import FileKind
-from orchestration.exports.load import ExportFrames, ExportSource
+from orchestration.exports.load import ExportFrames, ExportSource, UnitRows
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "adding-a-file-kind.md"
 
@@ -154,7 +154,7 @@ def test_the_documented_example_is_written_reconciled_placed_and_traced(tmp_path
     assert (root / "YOLO" / "needs_review.csv").read_text() == (
         "decision_id,program,charge_key\nd1,us_xx_law,c1\nd4,us_xx_law,c4\n"
     )
-    assert reconcile(root, frames.decisions) == []
+    assert reconcile(root, UnitRows(frames.source)) == []
 
     places = result["export_lines"].frame()
     assert places.columns == list(export_lines.PLACE_COLUMNS)
@@ -172,7 +172,8 @@ def test_the_documented_example_is_written_reconciled_placed_and_traced(tmp_path
     # a line taken out of the file: the reconciliation says so
     target = root / "YOLO" / "needs_review.csv"
     target.write_text(target.read_text().replace("d4,us_xx_law,c4\n", ""))
-    assert "needs-review lists: 1 decisions missing, 0 extra" in reconcile(root, frames.decisions)
+    problems = reconcile(root, UnitRows(frames.source))
+    assert "needs-review lists: 1 decisions missing, 0 extra" in problems
 
 
 def test_files_and_places_of_a_kind_no_longer_registered_are_refused(tmp_path, monkeypatch):
@@ -183,7 +184,7 @@ def test_files_and_places_of_a_kind_no_longer_registered_are_refused(tmp_path, m
     result = build_run_files(root, _frames(tmp_path), RUN)
 
     monkeypatch.setattr(file_kinds, "KINDS", ())
-    problems = reconcile(root, _frames(tmp_path).decisions)
+    problems = reconcile(root, UnitRows(_frames(tmp_path).source))
     assert any("not of exactly one registered file kind" in p for p in problems), problems
     with pytest.raises(ValueError, match="needs_review_list"):
         result["export_lines"].frame()

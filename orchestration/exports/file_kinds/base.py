@@ -180,10 +180,10 @@ class FileKind(ABC):
         """One of its files, read back with a real reader: what `reconcile` compares."""
 
     @abstractmethod
-    def reconcile(self, root: Path, decisions: pl.DataFrame, forecast: bool) -> list[str]:
+    def reconcile(self, root: Path, decisions: UnitRows, forecast: bool) -> list[str]:
         """Problems found reading its files under `root` back and comparing them with
-        `decisions` (a few columns of every decision in the run's scope, with the review
-        columns: exports/load.py RECONCILE_SQL); empty when they agree."""
+        `decisions` (the run's scope, with the review columns: `select` the few columns, or
+        the counts, the comparison needs; never the whole rows); empty when they agree."""
 
     def check_place(
         self, path: Path, place: dict[str, Any], decision: dict[str, Any], cache: dict[Any, Any]

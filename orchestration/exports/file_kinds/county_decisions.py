@@ -87,9 +87,9 @@ class CountyDecisions(FileKind):
     def read_back(self, path: Path) -> pl.DataFrame:
         return pl.read_csv(path, infer_schema=False).select(FIELDS)
 
-    def reconcile(self, root: Path, decisions: pl.DataFrame, forecast: bool) -> list[str]:
+    def reconcile(self, root: Path, decisions: UnitRows, forecast: bool) -> list[str]:
         """The county Prop 64 files hold each decision exactly as the warehouse does."""
-        want = decisions.filter(pl.col("program") == PROP64).select(FIELDS)
+        want = decisions.narrowed("d.program = ?", PROP64).select(*(f"d.{c}" for c in FIELDS))
         got_rows = [self.read_back(f) for f in self.files(root)]
         got = pl.concat(got_rows) if got_rows else want.clear()
         if not want.cast(pl.String).sort("charge_key").equals(got.sort("charge_key")):

@@ -6,8 +6,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
 from orchestration.exports.file_kinds.base import FileKind, RunContext, Written
 from orchestration.exports.file_kinds.county_decisions import PROP64, county_prop64_rows
 from orchestration.exports.load import UnitRows
@@ -45,14 +43,18 @@ class CountySummary(FileKind):
     def read_back(self, path: Path) -> dict[str, Any]:
         return json.loads(path.read_text(encoding="utf-8"))
 
-    def reconcile(self, root: Path, decisions: pl.DataFrame, forecast: bool) -> list[str]:
+    def reconcile(self, root: Path, decisions: UnitRows, forecast: bool) -> list[str]:
         """Each summary counts its county's Prop 64 decisions by determination as the warehouse
         does (a county without a summary has none)."""
-        p64 = decisions.filter(pl.col("program") == PROP64)
+        p64 = decisions.narrowed("d.program = ?", PROP64).select(
+            "d.county", "d.determination", "count(*) as n", group_by="all"
+        )
         counties = normalize_county_column(p64["county"]).to_list()
         want: dict[str | None, Counter[str]] = {}
-        for county, determination in zip(counties, p64["determination"].to_list(), strict=True):
-            want.setdefault(county, Counter())[determination or "none"] += 1
+        for county, determination, n in zip(
+            counties, p64["determination"].to_list(), p64["n"].to_list(), strict=True
+        ):
+            want.setdefault(county, Counter())[determination or "none"] += n
         differ = 0
         for f in self.files(root):
             summary = self.read_back(f)

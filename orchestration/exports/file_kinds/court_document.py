@@ -151,11 +151,14 @@ class CourtDocument(FileKind):
     def read_back(self, path: Path) -> list[str]:
         return court_document_refs(path)
 
-    def reconcile(self, root: Path, decisions: pl.DataFrame, forecast: bool) -> list[str]:
+    def reconcile(self, root: Path, decisions: UnitRows, forecast: bool) -> list[str]:
         """Every eligible decision not kept out by the review is listed in exactly one court
         document (in a forecast: there is none)."""
         problems = []
-        eligible = decisions.filter((pl.col("determination") == "eligible") & ~left_out(decisions))
+        eligible = decisions.narrowed("d.determination = 'eligible'").select(
+            "d.decision_id", "d.determination", "d.relief", "d.review_applies", "d.review_mark"
+        )
+        eligible = eligible.filter(~left_out(eligible))
         want = Counter(d[:REF_LENGTH] for d in eligible["decision_id"].to_list())
         documents = self.files(root)
         if forecast:

@@ -76,11 +76,14 @@ class RepositoryUpdates(FileKind):
         rows, _trailer = reader(path)
         return rows
 
-    def reconcile(self, root: Path, decisions: pl.DataFrame, forecast: bool) -> list[str]:
+    def reconcile(self, root: Path, decisions: UnitRows, forecast: bool) -> list[str]:
         """Every eligible decision with a relief, not kept out by the review, is one record of
         the CSV and one of the JSONL files (in a forecast: none)."""
         problems = []
-        eligible = decisions.filter((pl.col("determination") == "eligible") & ~left_out(decisions))
+        eligible = decisions.narrowed("d.determination = 'eligible'").select(
+            "d.decision_id", "d.determination", "d.relief", "d.review_applies", "d.review_mark"
+        )
+        eligible = eligible.filter(~left_out(eligible))
         want = Counter(eligible.filter(pl.col("relief").is_not_null())["decision_id"].to_list())
         if forecast:
             want = Counter()  # no repository update for relief on a future date

@@ -96,9 +96,11 @@ class ReviewWorkbook(FileKind):
             else pl.DataFrame(schema={"program": pl.String, "charge_key": pl.String})
         )
 
-    def reconcile(self, root: Path, decisions: pl.DataFrame, forecast: bool) -> list[str]:
+    def reconcile(self, root: Path, decisions: UnitRows, forecast: bool) -> list[str]:
         """Every decision is in exactly one review workbook row."""
-        want = decisions.group_by("program", "charge_key").len()
+        want = decisions.select(
+            "d.program", "d.charge_key", "count(*)::uint32 as len", group_by="all"
+        )
         got_frames = [self.read_back(f) for f in self.files(root)]
         got = (
             (

@@ -60,9 +60,12 @@ class ReviewedOut(FileKind):
     def read_back(self, path: Path) -> list[str]:
         return read_reviewed_out(path)
 
-    def reconcile(self, root: Path, decisions: pl.DataFrame, forecast: bool) -> list[str]:
+    def reconcile(self, root: Path, decisions: UnitRows, forecast: bool) -> list[str]:
         """Every decision the review keeps out is in exactly one reviewed-out list."""
-        out = [] if forecast else decisions.filter(left_out(decisions))["decision_id"].to_list()
+        eligible = decisions.narrowed("d.determination = 'eligible'").select(
+            "d.decision_id", "d.determination", "d.relief", "d.review_applies", "d.review_mark"
+        )
+        out = [] if forecast else eligible.filter(left_out(eligible))["decision_id"].to_list()
         want = Counter(out)
         got = Counter(i for f in self.files(root) for i in self.read_back(f))
         if got != want:
