@@ -43,6 +43,7 @@ from orchestration.exports.load import ExportSource
 from orchestration.exports.writers import county_folder, normalize_county
 from orchestration.ingest.doj_format import COLUMNS as DOJ_COLUMNS
 
+PROP64 = "us_ca_prop64"
 FOLDER = "gogen"
 RESULTS, CONDENSED = "gogen_results", "gogen_condensed"
 SUBJECT_COUNTS = (
