@@ -93,17 +93,17 @@ Choices where the reference leaves room (and gogen defects not copied):
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import polars as pl
 
-from orchestration.exports.writers import atomic_file, normalize_county
+from orchestration.exports.writers import atomic_file
 from orchestration.ingest.doj_format import COLUMNS
 
 PROGRAM = "us_ca_prop64"
@@ -175,15 +175,17 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
     "reduce_sections": ["11359", "11360"],
 }
 
-RAW_EXTRA_COLUMNS = ("source_file", "source_line", "charge_key", "subject_key")
-DECISION_COLUMNS = (
+# What the writer reads of exp_gogen_convictions (load.py GOGEN_ROWS_SQL gives them on the rows
+# a decision is placed on, NULL elsewhere), and of exp_gogen_research_rows besides the 95 columns.
+CONVICTION_COLUMNS = (
+    "decision_id",
     "charge_key",
     "person_key",
-    "source_file",
-    "source_line",
     "county",
+    "case_number",
     "conviction_date",
     "conviction_date_raw",
+    "occurred_after_prop64",
     "section",
     "is_felony",
     "determination",
@@ -191,9 +193,6 @@ DECISION_COLUMNS = (
     "decisive_rule",
     "reasons",
     "missing_facts",
-)
-PEOPLE_COLUMNS = (
-    "person_key",
     "is_deceased",
     "has_pc290_registration",
     "superstrike_sections",
@@ -206,6 +205,8 @@ PEOPLE_COLUMNS = (
     "n_11360",
     "most_recent_conviction_date",
 )
+OTHER_P64 = "possible_other_p64_charges"
+COUNTY = "_county"  # the county, normalized (writers.normalize_county), added by the reader
 
 # --------------------------------------------------------------------------------------------
 # Vocabulary
@@ -326,78 +327,9 @@ def gogen_vocabulary(decision: Mapping[str, Any], parameters: Mapping[str, Any])
 # --------------------------------------------------------------------------------------------
 # Field helpers
 
-_PROP64 = re.compile(r"(?<![0-9.])(1135[789]|11360)(?![0-9]|\.[0-9])")
-_SUB_11357 = re.compile(r"11357(?:\s*\(\s*([A-D])\s*\)|([A-D])(?![A-Z]))", re.IGNORECASE)
-_SUB_GROUP = {"A": "AB", "B": "AB", "C": "CD", "D": "CD"}
-
-
-def _prop64_section(text: str) -> tuple[str, str | None] | None:
-    m = _PROP64.search(text)
-    if m is None:
-        return None
-    sub = None
-    if m.group(1) == "11357":
-        s = _SUB_11357.match(text, m.start())
-        if s is not None:
-            sub = (s.group(1) or s.group(2)).upper()
-    return m.group(1), sub
-
-
-def possible_other_p64(offense: str | None, comment: str | None) -> str:
-    """Section 3.4: COMMENT_TEXT when it names a Prop 64 charge the offense text does not."""
-    offense, comment = offense or "", comment or ""
-    if offense.strip().upper() in ("", "SEE COMMENT FOR CHARGE"):
-        return ""
-    in_comment = _prop64_section(comment)
-    if in_comment is None:
-        return ""
-    in_offense = _prop64_section(offense)
-    if in_offense is None or in_offense[0] != in_comment[0]:
-        return comment
-    if in_comment[0] == "11357":
-        off_sub, com_sub = in_offense[1], in_comment[1]
-        if com_sub and not off_sub:
-            return comment
-        if com_sub and off_sub and _SUB_GROUP[com_sub] != _SUB_GROUP[off_sub]:
-            return comment
-    return ""
-
-
-_DOJ_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-
-
-def doj_date_range(raw: str | None) -> tuple[date, date] | None:
-    """YYYYMMDD, or partial YYYY0000 / YYYYMM00, as [earliest, latest]; None if unreadable."""
-    m = _DOJ_DATE.match((raw or "").strip())
-    if m is None:
-        return None
-    y, mo, d = (int(g) for g in m.groups())
-    try:
-        if mo == 0:
-            return (date(y, 1, 1), date(y, 12, 31)) if d == 0 and y > 0 else None
-        if d == 0:
-            first = date(y, mo, 1)
-            nxt = date(y + (mo == 12), mo % 12 + 1, 1)
-            return first, nxt - timedelta(days=1)
-        exact = date(y, mo, d)
-    except ValueError:
-        return None
-    return exact, exact
-
 
 def _years_since(d: date | None, as_of: date) -> str:
     return "" if d is None else f"{(as_of - d).days / 365.25:.1f}"
-
-
-def _occurred_after(exact: date | None, raw: str | None) -> str:
-    rng = (exact, exact) if exact is not None else doj_date_range(raw)
-    if rng is None:
-        return ""
-    if rng[0] > PROP64_EFFECTIVE:
-        return "Y"
-    if rng[1] <= PROP64_EFFECTIVE:
-        return "N"
-    return ""
 
 
 def _text(v: Any) -> str:
@@ -410,6 +342,11 @@ def _years_ago(as_of: date, years: int) -> date:
         return as_of.replace(year=as_of.year - years)
     except ValueError:
         return date(as_of.year - years, 3, 1)
+
+
+def recent_cutoff(as_of: date) -> date:
+    """NoConvictionLast7Years: convictions after this date (or undated) are recent."""
+    return _years_ago(as_of, 7)
 
 
 # --------------------------------------------------------------------------------------------
@@ -435,23 +372,6 @@ def _go_fields(columns: Sequence[str]) -> pl.Expr:
     return pl.concat_str([_go_quote_expr(c) for c in columns], separator=",")
 
 
-# Lines per write: bounds the text held at once (All_Results_Condensed.csv is ~170 MB at 1M rows).
-_CHUNK_ROWS = 200_000
-
-
-def _write_go_csv(path: Path, header: Sequence[str], chunks: Iterable[pl.Series]) -> int:
-    """The header, then each chunk of finished lines (fields quoted and joined); returns rows."""
-    rows = 0
-    with atomic_file(path) as f:
-        f.write(",".join(_go_quote(h) for h in header) + "\n")
-        f.flush()
-        for lines in chunks:
-            # straight to the byte stream (newline=""): no str round trip of the whole file
-            lines.to_frame().write_csv(f.buffer, include_header=False, quote_style="never")
-            rows += lines.len()
-    return rows
-
-
 def _go_json(obj: Any) -> str:
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
     for ch, esc in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e")):
@@ -463,95 +383,55 @@ def _go_float(x: float) -> float | int:
     return int(x) if float(x).is_integer() and abs(x) < 1e21 else float(x)
 
 
+class _GoCsv:
+    """One CSV file written in pieces (header first), keeping the rows written and, for the
+    lines that carry a decision, the physical line their record starts on, as
+    file_kinds.base.record_start_lines reads the file back: one line per record when the file
+    has one line end per record, else the lines Python's csv reader counts (a quoted field may
+    hold CR, LF or CRLF)."""
+
+    def __init__(self, f: IO[str], header: Sequence[str]) -> None:
+        self._f = f
+        f.write(",".join(_go_quote(h) for h in header) + "\n")
+        f.flush()
+        self.rows = 0
+        self._lf = 1  # line feeds written (the header's)
+        self._lines = 1  # physical lines (csv reader's count) written
+        self._placed: list[pl.DataFrame] = []
+
+    def write(self, lines: pl.Series, ids: pl.Series) -> None:
+        """Finished lines (without their LF) and the decision_id each carries (null: none)."""
+        if lines.len() == 0:
+            return
+        frame = pl.DataFrame({"_line": lines, "decision_id": ids.cast(pl.String)})
+        # straight to the byte stream (newline=""): no str round trip of the whole piece
+        frame.select("_line").write_csv(self._f.buffer, include_header=False, quote_style="never")
+        breaks = pl.col("_line").str.count_matches(r"\r\n|\r|\n").cast(pl.Int64) + 1
+        counted = frame.with_columns(
+            (pl.int_range(pl.len(), dtype=pl.Int64) + self.rows + 2).alias("_simple"),
+            (breaks.cum_sum() - breaks + self._lines + 1).alias("_parsed"),
+            breaks.alias("_breaks"),
+            (pl.col("_line").str.count_matches("\n").cast(pl.Int64) + 1).alias("_lf"),
+        )
+        self._placed.append(
+            counted.filter(pl.col("decision_id").is_not_null()).select(
+                "decision_id", "_simple", "_parsed"
+            )
+        )
+        self.rows += frame.height
+        self._lf += int(counted["_lf"].sum())
+        self._lines += int(counted["_breaks"].sum())
+
+    def places(self) -> pl.DataFrame:
+        """decision_id, line: where each decision's record starts."""
+        line = "_simple" if self._lf == self.rows + 1 else "_parsed"
+        schema = {"decision_id": pl.String, "_simple": pl.Int64, "_parsed": pl.Int64}
+        placed = pl.concat([pl.DataFrame(schema=schema), *self._placed], how="vertical")
+        return placed.select("decision_id", pl.col(line).alias("line"))
+
+
 # --------------------------------------------------------------------------------------------
-# Frames
-
-
-def _require(frame: pl.DataFrame, columns: Sequence[str], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{what} lacks column(s): {', '.join(missing)}")
-
-
-def _raw_frame(raw_rows: pl.DataFrame) -> pl.DataFrame:
-    _require(raw_rows, [*COLUMNS, *RAW_EXTRA_COLUMNS], "raw_rows")
-    return raw_rows.select(
-        *[pl.col(c).cast(pl.String).fill_null("") for c in COLUMNS],
-        pl.col("source_file").cast(pl.String),
-        pl.col("source_line").cast(pl.Int64, strict=False),
-        pl.col("charge_key").cast(pl.String),
-        pl.coalesce(
-            pl.col("subject_key").cast(pl.String),
-            pl.when(pl.col("SUBJECT_ID").cast(pl.String).str.strip_chars() != "")
-            .then(pl.lit("doj:") + pl.col("SUBJECT_ID").cast(pl.String))
-            .otherwise(None),
-        ).alias("_subject"),
-    ).with_row_index("_row")
-
-
-def _possible_other_column(raw: pl.DataFrame) -> pl.DataFrame:
-    """_row, Possible Other P64 Charges (computed once per distinct offense/comment pair)."""
-    pairs = (
-        raw.select("OFFENSE_DESCR", "COMMENT_TEXT")
-        .filter(pl.col("COMMENT_TEXT").str.contains(r"1135[789]|11360"))
-        .unique(maintain_order=True)
-    )
-    values = [possible_other_p64(o, c) for o, c in pairs.iter_rows()]
-    pairs = pairs.with_columns(pl.Series(POSSIBLE_OTHER_P64, values, dtype=pl.String))
-    return (
-        raw.select("_row", "OFFENSE_DESCR", "COMMENT_TEXT")
-        .join(pairs, on=["OFFENSE_DESCR", "COMMENT_TEXT"], how="left", maintain_order="left")
-        .select("_row", pl.col(POSSIBLE_OTHER_P64).fill_null(""))
-    )
-
-
-def _case_numbers(raw: pl.DataFrame) -> pl.DataFrame:
-    """_subject, _step, Case Number: distinct OFNs of COURT ACTION rows per cycle+step."""
-    return (
-        raw.filter(
-            (pl.col("STP_TYPE_DESCR").str.strip_chars().str.to_uppercase() == "COURT ACTION")
-            & (pl.col("OFN").str.strip_chars() != "")
-        )
-        .select("_subject", pl.col("CNT_ORDER").str.slice(0, 6).alias("_step"), "OFN")
-        .unique(maintain_order=True)
-        .group_by("_subject", "_step", maintain_order=True)
-        .agg(pl.col("OFN").str.join("; ").alias(CASE_NUMBER))
-    )
-
-
-def _place_decisions(decisions: pl.DataFrame, raw: pl.DataFrame) -> pl.DataFrame:
-    """The decisions of the run's files, each with `_row`: the index of its first raw row."""
-    _require(decisions, DECISION_COLUMNS, "decisions")
-    if "program" in decisions.columns:
-        decisions = decisions.filter(pl.col("program") == PROGRAM)
-    if "source_system" in decisions.columns:
-        decisions = decisions.filter(pl.col("source_system") == "doj")
-    run_files = raw["source_file"].unique().drop_nulls().to_list()
-    decisions = (
-        decisions.with_columns(
-            pl.col("source_file").cast(pl.String),
-            pl.col("source_line").cast(pl.Int64, strict=False),
-            pl.col("charge_key").cast(pl.String),
-        )
-        .filter(pl.col("source_file").is_in(run_files))
-        .unique(subset="charge_key", keep="first", maintain_order=True)
-    )
-    by_line = (
-        raw.select("source_file", "source_line", "_row")
-        .unique(subset=["source_file", "source_line"], keep="first", maintain_order=True)
-        .rename({"_row": "_row_by_line"})
-    )
-    by_key = (
-        raw.filter(pl.col("charge_key").is_not_null())
-        .group_by("charge_key")
-        .agg(pl.col("_row").min().alias("_row_by_key"))
-    )
-    return (
-        decisions.join(by_line, on=["source_file", "source_line"], how="left")
-        .join(by_key, on="charge_key", how="left")
-        .with_columns(pl.coalesce("_row_by_line", "_row_by_key").alias("_row"))
-        .drop("_row_by_line", "_row_by_key")
-    )
+# Rows
 
 
 def _per_distinct(
@@ -578,10 +458,9 @@ def _rendered(frame: pl.DataFrame, column: str, name: str, fn: Callable[[Any], s
     return _per_distinct(frame, [column], [name], lambda v: (fn(v),))[0]
 
 
-def _date_columns(exact: date | None, raw: str | None) -> tuple[str, str]:
-    """(Date of Conviction, Occurred after 11/9/2016)."""
-    shown = exact.strftime("%m/%d/%Y") if exact is not None else (raw or "").strip()
-    return shown, _occurred_after(exact, raw)
+def _date_of_conviction(exact: date | None, raw: str | None) -> str:
+    """MM/DD/YYYY when the exact date is known, else the date as recorded (never 01/01/0001)."""
+    return exact.strftime("%m/%d/%Y") if exact is not None else (raw or "").strip()
 
 
 VOCABULARY_INPUTS = (
@@ -595,72 +474,27 @@ VOCABULARY_INPUTS = (
 SECTIONS = ("11357", "11358", "11359", "11360")
 
 
-def _placed_convictions(
-    placed: pl.DataFrame, raw: pl.DataFrame, people: pl.DataFrame
-) -> pl.DataFrame:
-    """The placed decisions (in `placed` order) with _county (normalized, "" for none) and the
-    per-conviction columns that depend neither on the county nor on as_of."""
-    _require(people, PEOPLE_COLUMNS, "people")
-    people = people.select(PEOPLE_COLUMNS).unique(subset="person_key", keep="first")
-    steps = (
-        raw.filter(pl.col("_row").is_in(placed["_row"].drop_nulls().implode()))
-        .select("_row", "_subject", pl.col("CNT_ORDER").str.slice(0, 6).alias("_step"))
-        .join(_case_numbers(raw), on=["_subject", "_step"], how="left")
-    )
-    d = placed.join(
-        steps.select("_row", CASE_NUMBER), on="_row", how="left", maintain_order="left"
-    ).join(people, on="person_key", how="left", maintain_order="left")
-    if d.schema[CASE_NUMBER] == pl.String:
-        case_number = d[CASE_NUMBER].fill_null("")
-    else:
-        case_number = _rendered(d, CASE_NUMBER, CASE_NUMBER, _text)
-    # normalize_county itself, once per distinct value: no re-implementation to drift from it
-    county = _rendered(
-        d.with_columns(pl.col("county").cast(pl.String)),
-        "county",
-        "_county",
-        lambda c: "" if c is None else normalize_county(c),
-    )
-    return d.select(
-        "_row",
-        *(c for c in VOCABULARY_INPUTS if c != "section"),
-        pl.col("charge_key").cast(pl.String),
-        pl.col("person_key").cast(pl.String),
-        pl.col("section").cast(pl.String),
-        pl.col("is_felony").cast(pl.Boolean),
+def eligibility_tails(rows: pl.DataFrame, as_of: date, parameters: Mapping[str, Any]) -> pl.Series:
+    """The 18 eligibility columns of rows that carry a conviction (CONVICTION_COLUMNS and
+    OTHER_P64), quoted and ","-joined: gogen's words for what exp_gogen_convictions says."""
+    d = rows.with_columns(
         pl.col("conviction_date").cast(pl.Date),
-        "most_recent_conviction_date",
-    ).with_columns(
-        county,
-        case_number,
-        *_per_distinct(
-            d,
-            ["conviction_date", "conviction_date_raw"],
-            ["Date of Conviction", "Occurred after 11/9/2016"],
-            _date_columns,
-        ),
+        pl.col("most_recent_conviction_date").cast(pl.Date),
+        *(pl.col(c).cast(pl.String) for c in VOCABULARY_INPUTS),
+    )
+    columns = d.select(
+        pl.col("case_number").fill_null("").alias(CASE_NUMBER),
         _rendered(d, "convictions", "# of convictions on record", _text),
+        pl.col(OTHER_P64).fill_null("").alias(POSSIBLE_OTHER_P64),
+        pl.col("occurred_after_prop64").fill_null("").alias("Occurred after 11/9/2016"),
         _rendered(d, "superstrike_sections", "Superstrike Code Section(s)", lambda v: v or "-"),
         _rendered(d, "pc290_sections", "PC290 Code Section(s)", lambda v: v or "-"),
         _rendered(d, "has_pc290_registration", "PC290 Registration", lambda v: "Yes" if v else "-"),
-        _rendered(d, "prop64_convictions", "# of Prop 64 convictions", _text),
-        *(_rendered(d, f"n_{s}", f"# of HS {s} convictions", _text) for s in SECTIONS),
-        _rendered(d, "is_deceased", "Deceased", lambda v: "Deceased" if v else "-"),
-    )
-
-
-def _eligibility_rows(
-    in_county: pl.DataFrame, as_of: date, parameters: Mapping[str, Any]
-) -> pl.DataFrame:
-    """One row per in-county conviction, by row: _row, charge_key, person_key, section,
-    is_felony, conviction_date and the per-conviction eligibility columns."""
-    d = in_county.sort("_row")
-    return d.with_columns(
         *_per_distinct(
             d,
-            VOCABULARY_INPUTS,
-            ["Eligibility Determination", "Eligibility Reason"],
-            lambda *v: gogen_vocabulary(dict(zip(VOCABULARY_INPUTS, v, strict=True)), parameters),
+            ["conviction_date", "conviction_date_raw"],
+            ["Date of Conviction"],
+            lambda exact, raw: (_date_of_conviction(exact, raw),),
         ),
         _rendered(
             d, "conviction_date", "Years Since This Conviction", lambda v: _years_since(v, as_of)
@@ -671,101 +505,167 @@ def _eligibility_rows(
             "Years Since Any Conviction",
             lambda v: _years_since(v, as_of),
         ),
-    ).select(
-        "_row",
-        "charge_key",
-        "person_key",
-        "section",
-        "is_felony",
-        "conviction_date",
-        *PER_CONVICTION_COLUMNS,
+        _rendered(d, "prop64_convictions", "# of Prop 64 convictions", _text),
+        *(_rendered(d, f"n_{s}", f"# of HS {s} convictions", _text) for s in SECTIONS),
+        _rendered(d, "is_deceased", "Deceased", lambda v: "Deceased" if v else "-"),
+        *_per_distinct(
+            d,
+            VOCABULARY_INPUTS,
+            ["Eligibility Determination", "Eligibility Reason"],
+            lambda *v: gogen_vocabulary(dict(zip(VOCABULARY_INPUTS, v, strict=True)), parameters),
+        ),
     )
+    return columns.select(_go_fields(ELIGIBILITY_COLUMNS).alias("_tail")).to_series()
 
 
-def _convictions_from_raw(raw: pl.DataFrame) -> pl.DataFrame:
-    """Fallback for `all_convictions`: the convictions visible in the run's rows, gogen-style."""
-    first = raw.filter(pl.col("charge_key").is_not_null()).unique(
-        subset="charge_key", keep="first", maintain_order=True
-    )
-    stat = pl.col("CONV_STAT_DESCR").str.strip_chars().str.to_uppercase()
-    toc = pl.col("OFFENSE_TOC").str.strip_chars().str.to_uppercase()
-    return first.select(
-        pl.col("_subject").alias("person_key"),
-        "charge_key",
-        pl.when(stat == "").then(toc == "F").otherwise(stat == "FELONY").alias("is_felony"),
-        pl.col("STP_EVENT_DATE")
-        .str.strip_chars()
-        .str.strptime(pl.Date, "%Y%m%d", strict=False)
-        .alias("conviction_date"),
-    )
-
-
-def _count_subjects(
-    convictions: pl.DataFrame, dismissed: list[str], relieved: list[str], as_of: date
-) -> dict[str, int]:
-    conv = convictions.with_columns(
-        pl.col("charge_key").is_in(dismissed).alias("_dismissed"),
-        pl.col("charge_key").is_in(relieved).alias("_relieved"),
-    )
-
-    def all_relieved(frame: pl.DataFrame, flag: str) -> int:
-        if frame.height == 0:
-            return 0
-        per_person = frame.group_by("person_key").agg(pl.col(flag).all())
-        return int(per_person[flag].sum())
-
-    cutoff = _years_ago(as_of, 7)
-    # Unknown level: possibly a felony; unknown date: possibly within the last 7 years.
-    felonies = conv.filter(pl.col("is_felony").fill_null(True))
-    recent = conv.filter(pl.col("conviction_date").is_null() | (pl.col("conviction_date") > cutoff))
-    return {
-        "CountSubjectsNoConviction": all_relieved(conv, "_dismissed"),
-        "CountSubjectsNoConvictionLast7Years": all_relieved(recent, "_dismissed"),
-        "CountSubjectsNoFelony": all_relieved(felonies, "_relieved"),
-    }
-
-
-def _summary(
-    county: str,
-    line_count: int,
-    processing_seconds: float,
-    elig: pl.DataFrame,
-    convictions: pl.DataFrame,
+def write_gogen_files(
+    out_dirs: Mapping[str, Path],
+    batches: Iterable[pl.DataFrame],
     as_of: date,
     parameters: Mapping[str, Any],
 ) -> dict[str, Any]:
-    keys = elig["charge_key"].to_list()
-    labels = elig["Eligibility Determination"].to_list()
-    reasons = elig["Eligibility Reason"].to_list()
-    dismissed = [k for k, lab in zip(keys, labels, strict=True) if lab == DISMISSAL]
-    relieved = [k for k, lab in zip(keys, labels, strict=True) if lab in (DISMISSAL, REDUCTION)]
-    by_reason = Counter(zip(labels, reasons, strict=True))
-    earliest = elig["conviction_date"].drop_nulls().min()
-    felony = elig["is_felony"].fill_null(False)
-    with_relief = elig.filter(pl.col("Eligibility Determination").is_in([DISMISSAL, REDUCTION]))
-    additional = Counter(
-        r
-        for lab, r in zip(labels, reasons, strict=True)
-        if lab == DISMISSAL
-        and not r.startswith("Dismiss all HS")
-        and not r.startswith("Misdemeanor or Infraction")
+    """Prop64_Results.csv and All_Results_Condensed.csv of every county of `out_dirs`
+    (normalized county -> its gogen folder), in one pass over the research file.
+
+    batches: every research-file record, all counties and files, in input order
+    (load.py GOGEN_ROWS_SQL): the 95 columns (those not in CONDENSED_COLUMNS may be null on a
+    record without a decision), OTHER_P64, CONVICTION_COLUMNS (null on a record without a
+    decision) and COUNTY. A county's decision is printed on its record in both files; every
+    other record is the condensed file's 20 columns and "Possible Other P64 Charges".
+
+    Returns {"line_count": records read, county: {PROP64_RESULTS_FILE: rows, CONDENSED_FILE:
+    rows, "places": {file name: frame of decision_id, line}}}.
+    """
+    parameters = {**DEFAULT_PARAMETERS, **parameters}
+    counties = list(out_dirs)
+    blank = pl.concat_str(
+        [
+            _go_quote_expr(OTHER_P64) if c == POSSIBLE_OTHER_P64 else pl.lit("")
+            for c in ELIGIBILITY_COLUMNS
+        ],
+        separator=",",
     )
+    line_count = 0
+    with ExitStack() as stack:
+        files = {
+            c: {
+                name: _GoCsv(stack.enter_context(atomic_file(Path(out_dirs[c]) / name)), header)
+                for name, header in (
+                    (PROP64_RESULTS_FILE, PROP64_RESULTS_HEADER),
+                    (CONDENSED_FILE, CONDENSED_HEADER),
+                )
+            }
+            for c in counties
+        }
+        for batch in batches:
+            line_count += batch.height
+            rows = batch.with_row_index("_i").with_columns(
+                _go_fields(CONDENSED_COLUMNS).alias("_prefix")
+            )
+            placed = rows.filter(
+                pl.col("decision_id").is_not_null() & pl.col(COUNTY).is_in(counties)
+            )
+            if placed.height:
+                placed = placed.with_columns(
+                    eligibility_tails(placed, as_of, parameters).alias("_tail")
+                ).select(
+                    "_i",
+                    COUNTY,
+                    "decision_id",
+                    pl.concat_str(["_prefix", "_tail"], separator=",").alias("_condensed"),
+                    pl.concat_str([_go_fields(COLUMNS), "_tail"], separator=",").alias("_result"),
+                )
+            lines = rows.select(
+                "_i", pl.concat_str(["_prefix", blank], separator=",").alias("_blank")
+            )
+            here = set(placed[COUNTY].unique().to_list()) if placed.height else set()
+            for c in counties:
+                out = files[c]
+                if c not in here:
+                    out[CONDENSED_FILE].write(
+                        lines["_blank"], pl.Series([None] * lines.height, dtype=pl.String)
+                    )
+                    continue
+                mine = placed.filter(pl.col(COUNTY) == c)
+                merged = lines.join(
+                    mine.select("_i", "decision_id", "_condensed"),
+                    on="_i",
+                    how="left",
+                    maintain_order="left",
+                )
+                out[CONDENSED_FILE].write(
+                    merged.select(pl.coalesce("_condensed", "_blank")).to_series(),
+                    merged["decision_id"],
+                )
+                out[PROP64_RESULTS_FILE].write(mine["_result"], mine["decision_id"])
+    result: dict[str, Any] = {"line_count": line_count}
+    for c in counties:
+        out = files[c]
+        result[c] = {
+            PROP64_RESULTS_FILE: out[PROP64_RESULTS_FILE].rows,
+            CONDENSED_FILE: out[CONDENSED_FILE].rows,
+            "places": {name: out[name].places() for name in (PROP64_RESULTS_FILE, CONDENSED_FILE)},
+        }
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# gogen.json
+
+
+@dataclass(frozen=True)
+class CountyFigures:
+    """A county's figures for gogen.json, as SQL aggregates them (load.py GOGEN_*_SQL)."""
+
+    # determination, relief, decisive_rule, section, missing_facts, reasons, n: the county's
+    # decisions by what gogen's words depend on
+    groups: pl.DataFrame
+    earliest: date | None  # earliest exact conviction date
+    convictions: int
+    felonies: int  # recorded as felonies
+    subjects: int  # people with a conviction in the county
+    subjects_with_relief: int  # of those, with an eligible decision (dismiss or reduce)
+    by_section: Mapping[str, int]  # convictions per non-blank section
+    # CountSubjects* as configured and with every in-county Prop 64 conviction dismissed
+    current: Mapping[str, int]
+    dismiss_all: Mapping[str, int]
+
+
+def gogen_summary(
+    county: str,
+    line_count: int,
+    processing_seconds: float,
+    figures: CountyFigures,
+    parameters: Mapping[str, Any],
+) -> dict[str, Any]:
+    """gogen.json's object, with gogen's keys in gogen's order."""
+    parameters = {**DEFAULT_PARAMETERS, **parameters}
+    by_reason: Counter[tuple[str, str]] = Counter()
+    for row in figures.groups.iter_rows(named=True):
+        label, reason = gogen_vocabulary(row, parameters)
+        by_reason[(label, reason)] += int(row["n"])
+    additional = Counter(
+        {
+            r: n
+            for (lab, r), n in by_reason.items()
+            if lab == DISMISSAL
+            and not r.startswith("Dismiss all HS")
+            and not r.startswith("Misdemeanor or Infraction")
+        }
+    )
+    earliest = figures.earliest
     return {
         "county": county,
         "earliestConviction": f"{earliest.isoformat()}T00:00:00Z" if earliest else None,
         "lineCount": line_count,
         "processingTimeInSeconds": _go_float(processing_seconds),
-        "reliefWithCurrentEligibilityChoices": _count_subjects(
-            convictions, dismissed, relieved, as_of
-        ),
-        "reliefWithDismissAllProp64": _count_subjects(convictions, keys, keys, as_of),
-        "prop64ConvictionsCountInCountyByCodeSection": dict(
-            sorted(Counter(s for s in elig["section"].to_list() if s).items())
-        ),
-        "subjectsWithProp64ConvictionCountInCounty": elig["person_key"].drop_nulls().n_unique(),
-        "prop64FelonyConvictionsCountInCounty": int(felony.sum()),
-        "prop64NonFelonyConvictionsCountInCounty": int((~felony).sum()),
-        "subjectsWithSomeReliefCount": with_relief["person_key"].drop_nulls().n_unique(),
+        "reliefWithCurrentEligibilityChoices": dict(figures.current),
+        "reliefWithDismissAllProp64": dict(figures.dismiss_all),
+        "prop64ConvictionsCountInCountyByCodeSection": dict(sorted(figures.by_section.items())),
+        "subjectsWithProp64ConvictionCountInCounty": figures.subjects,
+        "prop64FelonyConvictionsCountInCounty": figures.felonies,
+        "prop64NonFelonyConvictionsCountInCounty": figures.convictions - figures.felonies,
+        "subjectsWithSomeReliefCount": figures.subjects_with_relief,
         "convictionDismissalCountByCodeSection": {
             s: by_reason[(DISMISSAL, f"Dismiss all HS {s} convictions")]
             for s in sorted(set(parameters.get("dismiss_sections") or []))
@@ -778,169 +678,6 @@ def _summary(
     }
 
 
-# --------------------------------------------------------------------------------------------
-# Entry points
-
-
-@dataclass(frozen=True, eq=False)
-class GogenInputs:
-    """A run's county-independent work, from `prepare_gogen`, for `write_gogen_county`."""
-
-    parameters: Mapping[str, Any]  # with DEFAULT_PARAMETERS filled in
-    line_count: int  # data rows of all files
-    # Every input row in order (row i has _row i): _row, _prefix (the 20 condensed columns,
-    # quoted, ","-joined) and _other (Possible Other P64 Charges, quoted).
-    rows: pl.DataFrame
-    # The rows a decision is placed on: _row, _prefix (the 95 research-file columns, quoted).
-    records: pl.DataFrame
-    # The run's placed decisions (see _placed_convictions), all counties.
-    decisions: pl.DataFrame
-    # person_key, charge_key, is_felony, conviction_date: one row per charge_key.
-    convictions: pl.DataFrame
-
-
-def prepare_gogen(
-    raw_rows: pl.DataFrame,
-    decisions: pl.DataFrame,
-    people: pl.DataFrame,
-    *,
-    all_convictions: pl.DataFrame | None = None,
-    parameters: Mapping[str, Any] | None = None,
-) -> GogenInputs:
-    """Everything of the bundle that does not depend on the county, done once per run; the
-    arguments are those of `write_gogen_bundle`."""
-    raw = _raw_frame(raw_rows)
-    placed = _place_decisions(decisions, raw)
-    convictions = all_convictions if all_convictions is not None else _convictions_from_raw(raw)
-    _require(
-        convictions, ("person_key", "charge_key", "is_felony", "conviction_date"), "convictions"
-    )
-    other = _possible_other_column(raw).select(
-        "_row", _go_quote_expr(POSSIBLE_OTHER_P64).alias("_other")
-    )
-    return GogenInputs(
-        parameters={**DEFAULT_PARAMETERS, **(parameters or {})},
-        line_count=raw.height,
-        rows=raw.select("_row", _go_fields(CONDENSED_COLUMNS).alias("_prefix")).join(
-            other, on="_row", how="left", maintain_order="left"
-        ),
-        records=raw.filter(pl.col("_row").is_in(placed["_row"].drop_nulls().implode())).select(
-            "_row", _go_fields(COLUMNS).alias("_prefix")
-        ),
-        decisions=_placed_convictions(placed, raw, people),
-        convictions=convictions.select(
-            pl.col("person_key").cast(pl.String),
-            pl.col("charge_key").cast(pl.String),
-            pl.col("is_felony").cast(pl.Boolean),
-            pl.col("conviction_date").cast(pl.Date),
-        ).unique(subset="charge_key", keep="first"),
-    )
-
-
-def write_gogen_county(
-    prepared: GogenInputs,
-    out_dir: Path,
-    county: str,
-    as_of: date,
-    processing_seconds: float = 0.0,
-) -> dict[str, Any]:
-    """Write Prop64_Results.csv, All_Results_Condensed.csv and gogen.json of `county` into
-    `out_dir`; returns what `write_gogen_bundle` returns."""
-    target = normalize_county(county)
-    in_county = prepared.decisions.filter(pl.col("_county") == target)
-    unplaced = in_county.filter(pl.col("_row").is_null())["charge_key"].to_list()
-    if unplaced:
-        raise ValueError(
-            f"{len(unplaced)} in-county decision(s) match no row of raw_rows, e.g. {unplaced[:5]}"
-        )
-    elig = _eligibility_rows(in_county, as_of, prepared.parameters)
-    # The 18 columns of a row: per county only the in-county conviction rows differ from blank.
-    tail = elig.with_columns(prepared.rows["_other"].gather(elig["_row"])).select(
-        "_row",
-        pl.concat_str(
-            [
-                pl.col("_other") if c == POSSIBLE_OTHER_P64 else _go_quote_expr(c)
-                for c in ELIGIBILITY_COLUMNS
-            ],
-            separator=",",
-        ).alias("_tail"),
-    )
-    blank_tail = pl.concat_str(
-        [pl.col("_other") if c == POSSIBLE_OTHER_P64 else pl.lit("") for c in ELIGIBILITY_COLUMNS],
-        separator=",",
-    )
-
-    def condensed() -> Iterator[pl.Series]:
-        rows = prepared.rows
-        for start in range(0, rows.height, _CHUNK_ROWS):
-            part = rows.slice(start, _CHUNK_ROWS)
-            here = tail.filter(pl.col("_row").is_between(start, start + part.height, closed="left"))
-            yield (
-                part.join(here, on="_row", how="left", maintain_order="left")
-                .select(pl.concat_str(["_prefix", pl.coalesce("_tail", blank_tail)], separator=","))
-                .to_series()
-            )
-
-    # filter, join, sort: the steps of the old whole-frame version, so even two decisions placed
-    # on one row come out as before
-    prop64 = (
-        prepared.records.filter(pl.col("_row").is_in(elig["_row"].implode()))
-        .join(tail, on="_row", how="left", maintain_order="left")
-        .sort("_row")
-        .select(pl.concat_str(["_prefix", "_tail"], separator=","))
-        .to_series()
-    )
-    out_dir = Path(out_dir)
-    prop64_rows = _write_go_csv(out_dir / PROP64_RESULTS_FILE, PROP64_RESULTS_HEADER, [prop64])
-    condensed_rows = _write_go_csv(out_dir / CONDENSED_FILE, CONDENSED_HEADER, condensed())
-    summary = _summary(
-        county,
-        prepared.line_count,
-        processing_seconds,
-        elig,
-        prepared.convictions,
-        as_of,
-        prepared.parameters,
-    )
-    with atomic_file(out_dir / SUMMARY_FILE) as f:
+def write_gogen_summary(out_dir: Path, summary: Mapping[str, Any]) -> None:
+    with atomic_file(Path(out_dir) / SUMMARY_FILE) as f:
         f.write(_go_json(summary))
-    return {
-        PROP64_RESULTS_FILE: prop64_rows,
-        CONDENSED_FILE: condensed_rows,
-        SUMMARY_FILE: 1,
-        "charge_keys": set(elig["charge_key"].to_list()),
-        # for audit.export_lines: each conviction's input row (= its record in the condensed
-        # file; Prop64_Results.csv holds these rows in the same order)
-        "rows_by_charge_key": dict(zip(elig["charge_key"], elig["_row"], strict=True)),
-    }
-
-
-def write_gogen_bundle(
-    out_dir: Path,
-    county: str,
-    raw_rows: pl.DataFrame,
-    decisions: pl.DataFrame,
-    people: pl.DataFrame,
-    as_of: date,
-    processing_seconds: float = 0.0,
-    *,
-    all_convictions: pl.DataFrame | None = None,
-    parameters: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Write Prop64_Results.csv, All_Results_Condensed.csv and gogen.json into `out_dir`.
-
-    raw_rows: the run's staged research-file rows, all counties and files, in input order (the 95
-    columns, source_file, source_line, charge_key, subject_key). decisions: the Prop 64 decision
-    rows (all counties). people: per-person context (see PEOPLE_COLUMNS). all_convictions:
-    person_key, charge_key, is_felony, conviction_date of every conviction of those people (all
-    programs, all counties) for the CountSubjects* counters. parameters: the rule parameters in
-    force (dismiss_sections, reduce_sections, dismiss_age_threshold, ...).
-
-    Returns {file name: data rows written, ..., "charge_keys": the convictions in
-    Prop64_Results.csv, "rows_by_charge_key": ...}. For several counties of one run, call
-    `prepare_gogen` once and `write_gogen_county` per county instead.
-    """
-    prepared = prepare_gogen(
-        raw_rows, decisions, people, all_convictions=all_convictions, parameters=parameters
-    )
-    return write_gogen_county(prepared, out_dir, county, as_of, processing_seconds)

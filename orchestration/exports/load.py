@@ -135,8 +135,8 @@ class ExportFrames:
     """What the export reads for a run: `source` (the warehouse, read a unit at a time:
     UnitRows), the rulebook's programs and the report's decision counts.
 
-    decisions, convictions, raw_doj, people: whole tables, read on first use only (kinds not
-    yet reading their units through `source` use them; a statewide run should not).
+    decisions, convictions: whole tables, read on first use only (tests; the report until it
+    reads its rpt_ models; a statewide run should not).
     """
 
     def __init__(
@@ -159,14 +159,6 @@ class ExportFrames:
     def convictions(self) -> pl.DataFrame:  # every conviction: person_key, charge_key, is_felony
         return self.source.query(CONVICTIONS_SQL)
 
-    @cached_property
-    def raw_doj(self) -> pl.DataFrame:  # staged DOJ records + their conviction's charge_key
-        return self.source.query(RAW_DOJ_SQL)
-
-    @cached_property
-    def people(self) -> pl.DataFrame:  # per DOJ person: the earlier tool's facts
-        return self.source.query(PEOPLE_SQL)
-
     def units(self, county: str | None = None) -> "UnitRows":
         """The run's scope of decisions: every decision, or one county's (normalized)."""
         return county_scope(UnitRows(self.source), self.source, county)
@@ -186,6 +178,7 @@ EXPORT_MODELS = (
     "exp_convictions",
     "exp_gogen_research_rows",
     "exp_gogen_people",
+    "exp_gogen_convictions",
     "exp_input_files",
     "exp_unread_by_county",
     "rpt_decision_counts",
@@ -209,12 +202,107 @@ select person_key, charge_key, is_felony, conviction_date, source_system
 from main.exp_convictions
 """
 
-RAW_DOJ_SQL = """
-select * from main.exp_gogen_research_rows order by source_file, source_line
+# The earlier Prop 64 tool's files (file_kinds/gogen.py), read per run and county, never whole.
+# The counties with a CA DOJ Prop 64 decision of the run's research files, as recorded:
+GOGEN_COUNTIES_SQL = """
+select distinct county from main.exp_gogen_convictions where county is not null order by county
 """
 
-PEOPLE_SQL = """
-select * from main.exp_gogen_people
+# Every research-file record in input order, in one pass for every county's files: the 20
+# columns of All_Results_Condensed.csv and "Possible Other P64 Charges" on every record; on a
+# record a decision of one of the counties `{counties}` (? placeholders) is printed on, the other
+# 75 research-file columns and the decision's exp_gogen_convictions columns too (NULL elsewhere).
+GOGEN_ROWS_SQL = """
+with placed as (
+    select * from main.exp_gogen_convictions where county in ({counties})
+)
+select {columns}, r.possible_other_p64_charges, {convictions}
+from main.exp_gogen_research_rows r
+left join placed c on c.placed_file = r.source_file and c.placed_line = r.source_line
+order by r.source_file, r.source_line
+"""
+
+# A county's decisions with no record to be printed on (an error: the files would miss them)
+GOGEN_UNPLACED_SQL = """
+select charge_key from main.exp_gogen_convictions
+where county in ({counties}) and placed_file is null
+order by charge_key limit 5
+"""
+
+# gogen.json: a county's decisions by what gogen's words depend on, its totals and sections
+GOGEN_GROUPS_SQL = """
+select determination, relief, decisive_rule, section, missing_facts, reasons, count(*) as n
+from main.exp_gogen_convictions where county in ({counties})
+group by determination, relief, decisive_rule, section, missing_facts, reasons
+order by all
+"""
+
+GOGEN_TOTALS_SQL = """
+select
+    min(conviction_date) as earliest,
+    count(*) as convictions,
+    count(case when is_felony then 1 end) as felonies,
+    count(distinct person_key) as subjects,
+    count(distinct case when determination = 'eligible' and relief in ('dismiss', 'reduce')
+                        then person_key end) as subjects_with_relief
+from main.exp_gogen_convictions where county in ({counties})
+"""
+
+GOGEN_SECTIONS_SQL = """
+select section, count(*) as n from main.exp_gogen_convictions
+where county in ({counties}) and section <> ''
+group by section order by section
+"""
+
+# CountSubjects*: the people of the county's decisions, over every conviction of theirs (all
+# programs, all counties: exp_convictions): those left with no conviction, none after the
+# cutoff date (? first: undated counts as recent), no felony (unknown level counts as one),
+# with the county's decisions as made (dismissed; relieved: dismissed or reduced) and with
+# every in-county Prop 64 conviction dismissed.
+GOGEN_SUBJECTS_SQL = """
+with here as (
+    select
+        charge_key,
+        coalesce(determination = 'eligible' and relief = 'dismiss', false) as dismissed,
+        coalesce(determination = 'eligible' and relief in ('dismiss', 'reduce'), false)
+            as relieved
+    from main.exp_gogen_convictions
+    where county in ({counties})
+),
+people as (
+    select distinct c.person_key from main.exp_convictions c join here h using (charge_key)
+),
+conv as (
+    select
+        c.person_key,
+        c.conviction_date is null or c.conviction_date > ? as recent,
+        coalesce(c.is_felony, true) as felony,
+        coalesce(h.dismissed, false) as dismissed,
+        coalesce(h.relieved, false) as relieved,
+        h.charge_key is not null as in_county
+    from main.exp_convictions c
+    join people p using (person_key)
+    left join here h using (charge_key)
+),
+per_person as (
+    select
+        bool_and(dismissed) as a,
+        bool_and(dismissed) filter (where recent) as b,
+        bool_and(relieved) filter (where felony) as c,
+        bool_and(in_county) as d,
+        bool_and(in_county) filter (where recent) as e,
+        bool_and(in_county) filter (where felony) as f
+    from conv
+    group by person_key
+)
+select
+    count(*) filter (where a) as current_no_conviction,
+    count(*) filter (where b) as current_no_conviction_7y,
+    count(*) filter (where c) as current_no_felony,
+    count(*) filter (where d) as all_no_conviction,
+    count(*) filter (where e) as all_no_conviction_7y,
+    count(*) filter (where f) as all_no_felony
+from per_person
 """
 
 DECISION_COUNTS_SQL = """

@@ -1,29 +1,37 @@
 """The gogen-compatible bundle: Prop64_Results.csv, All_Results_Condensed.csv, gogen.json.
 
 One hand-built extract (two files, two counties, seven people) with hand-written decisions and
-person context; expected values are worked out in the comments.
+person context, loaded as the exports models the writer reads (exp_gogen_research_rows,
+exp_gogen_convictions, exp_convictions) into a DuckDB file, written by the file kind through an
+ExportSource; expected values are worked out in the comments. What the models derive in SQL
+(Possible Other P64 Charges: macros/gogen.sql, run here on DuckDB) is given as they give it.
 """
 
 import csv
 import json
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
+import duckdb
+import jinja2
 import polars as pl
 import pytest
 
-from orchestration.exports import gogen_bundle
+from orchestration.exports import load
+from orchestration.exports.file_kinds.base import RunContext
+from orchestration.exports.file_kinds.gogen import GogenBundle
 from orchestration.exports.gogen_bundle import (
     CONDENSED_COLUMNS,
     ELIGIBILITY_COLUMNS,
-    doj_date_range,
+    VOCABULARY_INPUTS,
+    CountyFigures,
+    gogen_summary,
     gogen_vocabulary,
-    possible_other_p64,
-    prepare_gogen,
-    write_gogen_bundle,
-    write_gogen_county,
 )
+from orchestration.exports.load import ExportSource
 from orchestration.ingest.doj_format import COLUMNS, INDEX
+from orchestration.lib.settings import DBT_PROJECT_DIR
 from tests.fixtures.doj import rec
 
 AS_OF = date(2020, 7, 1)
@@ -154,6 +162,8 @@ IN_COUNTY_ROWS = [1, 3, 6, 7, 8, 10, 11, 12]
 
 
 def _raw() -> pl.DataFrame:
+    """exp_gogen_research_rows: the 95 columns, the record's place, charge and subject, and
+    Possible Other P64 Charges as macros/gogen.sql gives it."""
     lines: dict[str, int] = {}
     records, files, line_nos, keys, subjects = [], [], [], [], []
     for source_file, key, row in ROWS:
@@ -164,11 +174,18 @@ def _raw() -> pl.DataFrame:
         keys.append(key)
         subjects.append(f"doj:{row[INDEX['SUBJECT_ID']]}")
     frame = pl.DataFrame(records, schema=list(COLUMNS), orient="row")
-    return frame.with_columns(
+    frame = frame.with_columns(
         pl.Series("source_file", files),
-        pl.Series("source_line", line_nos),
+        pl.Series("source_line", line_nos, dtype=pl.Int64),
         pl.Series("charge_key", keys, dtype=pl.String),
         pl.Series("subject_key", subjects),
+    )
+    con = duckdb.connect()
+    other = con.execute(
+        f"select {_possible_other_sql('OFFENSE_DESCR', 'COMMENT_TEXT')} from frame"
+    ).fetchall()
+    return frame.with_columns(
+        pl.Series("possible_other_p64_charges", [r[0] for r in other], dtype=pl.String)
     )
 
 
@@ -190,48 +207,25 @@ k9  | 6 | SAN JOAQUIN  | 20160000 | 11357 | Y | needs_review |         | post_pr
 k10 | 7 | SAN JOAQUIN  | 20140101 | 11357 | N | eligible     | dismiss | misdemeanor
 """
 MISSING = {"k9": "exact disposition date (recorded as 20160000)"}
+# As exp_gogen_convictions gives them: the case number of the conviction's court step (k2's
+# step has a dismissed count whose OFN joins, untrimmed) and the date against 11/9/2016 (k5:
+# all of January 2015 is before; k9: 2016 straddles it)
+CASE_NUMBERS = {"k2": "CASE,1;  CASE-1-B"}
+OCCURRED_AFTER = {"k2": "Y", "k9": ""}
 
 
 def _exact(raw_date: str) -> date | None:
-    rng = doj_date_range(raw_date)
-    return rng[0] if rng and rng[0] == rng[1] else None
+    if raw_date.endswith("00"):
+        return None
+    return date(int(raw_date[:4]), int(raw_date[4:6]), int(raw_date[6:]))
 
 
-def _decisions() -> pl.DataFrame:
-    rows = []
-    for line in DECISIONS.strip().splitlines():
-        key, person, county, d_raw, section, felony, det, relief, rule = (
-            f.strip() for f in line.split("|")
-        )
-        source_file, source_line = _line_of(key)
-        rows.append(
-            {
-                "charge_key": key,
-                "person_key": f"doj:{person}",
-                "subject_id": person,
-                "source_file": source_file,
-                "source_line": source_line,
-                "county": county,
-                "conviction_date": _exact(d_raw),
-                "conviction_date_raw": d_raw,
-                "section": section,
-                "statute": f"CA:HS:{section}",
-                "offense_level": "felony" if felony == "Y" else "misdemeanor",
-                "is_felony": felony == "Y",
-                "determination": det,
-                "relief": relief or None,
-                "decisive_rule": rule,
-                "reasons": f"our text for {rule} [cite]",
-                "missing_facts": MISSING.get(key),
-                "program": "us_ca_prop64",
-                "source_system": "doj",
-            }
-        )
-    types = {"conviction_date": pl.Date, "missing_facts": pl.String, "relief": pl.String}
-    return pl.DataFrame(rows, schema_overrides=types)
+def _ofn_of(key: str) -> str:
+    """The OFN of the conviction's first record (its court step's only one)."""
+    return next(row[INDEX["OFN"]] for _, k, row in ROWS if k == key)
 
 
-def _people() -> pl.DataFrame:
+def _people() -> dict[str, dict]:
     D = date
     # person, deceased, 290 reg, superstrikes, 290 sections, convictions, p64, n57..n60, latest
     spec = [
@@ -243,12 +237,53 @@ def _people() -> pl.DataFrame:
         ("7", False, False, "-", "-", 1, 1, 1, 0, 0, 0, D(2014, 1, 1)),
     ]
     cols = [
-        "person_key", "is_deceased", "has_pc290_registration", "superstrike_sections",
+        "is_deceased", "has_pc290_registration", "superstrike_sections",
         "pc290_sections", "convictions", "prop64_convictions", "n_11357", "n_11358", "n_11359",
         "n_11360", "most_recent_conviction_date",
     ]  # fmt: skip
-    rows = [dict(zip(cols, (f"doj:{p[0]}", *p[1:]), strict=True)) for p in spec]
-    return pl.DataFrame(rows, schema_overrides={"most_recent_conviction_date": pl.Date})
+    return {f"doj:{p[0]}": dict(zip(cols, p[1:], strict=True)) for p in spec}
+
+
+def _convictions() -> pl.DataFrame:
+    """exp_gogen_convictions (decision_id: the charge key, for reading the places)."""
+    rows = []
+    people = _people()
+    for line in DECISIONS.strip().splitlines():
+        key, person, county, d_raw, section, felony, det, relief, rule = (
+            f.strip() for f in line.split("|")
+        )
+        source_file, source_line = _line_of(key)
+        exact = _exact(d_raw)
+        rows.append(
+            {
+                "decision_id": key,
+                "charge_key": key,
+                "person_key": f"doj:{person}",
+                "county": county,
+                "placed_file": source_file,
+                "placed_line": source_line,
+                "case_number": CASE_NUMBERS.get(key, _ofn_of(key)),
+                "conviction_date": exact,
+                "conviction_date_raw": d_raw,
+                "occurred_after_prop64": OCCURRED_AFTER.get(key, "N"),
+                "section": section,
+                "is_felony": felony == "Y",
+                "determination": det,
+                "relief": relief or None,
+                "decisive_rule": rule,
+                "reasons": f"our text for {rule} [cite]",
+                "missing_facts": MISSING.get(key),
+                **people[f"doj:{person}"],
+            }
+        )
+    types = {
+        "conviction_date": pl.Date,
+        "missing_facts": pl.String,
+        "relief": pl.String,
+        "most_recent_conviction_date": pl.Date,
+        "placed_line": pl.Int64,
+    }
+    return pl.DataFrame(rows, schema_overrides=types)
 
 
 def _all_convictions() -> pl.DataFrame:
@@ -269,21 +304,61 @@ def _all_convictions() -> pl.DataFrame:
         {"person_key": f"doj:{p}", "charge_key": k, "is_felony": f, "conviction_date": d}
         for p, k, f, d in spec
     ]
-    return pl.DataFrame(rows, schema_overrides={"conviction_date": pl.Date})
-
-
-def _write(out: Path, county: str = " San  Joaquin", as_of: date = AS_OF) -> dict:
-    return write_gogen_bundle(
-        out,
-        county,
-        _raw(),
-        _decisions(),
-        _people(),
-        as_of,
-        processing_seconds=1.5,
-        all_convictions=_all_convictions(),
-        parameters=PARAMETERS,
+    return pl.DataFrame(rows, schema_overrides={"conviction_date": pl.Date}).with_columns(
+        pl.lit("doj").alias("source_system")
     )
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> Path:
+    """The exports models the gogen kind reads, with the fixture's rows."""
+    path = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
+    con = duckdb.connect(str(path))
+    frames = {
+        "exp_gogen_research_rows": _raw(),
+        "exp_gogen_convictions": _convictions(),
+        "exp_convictions": _all_convictions(),
+    }
+    for name, frame in frames.items():
+        con.register("_frame", frame.to_arrow())
+        con.execute(f"create table main.{name} as select * from _frame")
+        con.unregister("_frame")
+    con.close()
+    return path
+
+
+def _write(
+    warehouse: Path,
+    out: Path,
+    county: str = " San  Joaquin",
+    as_of: date = AS_OF,
+    counties: list[str] | None = None,
+) -> dict:
+    """The kind's files of `county` (and, in the same pass, of `counties`); the files' rows,
+    the charge keys in Prop64_Results.csv and each one's record there and in the condensed
+    file."""
+    from orchestration.exports.writers import normalize_county
+
+    kind = GogenBundle()
+    source = ExportSource(warehouse, "1GB")
+    ctx = RunContext(
+        as_of=as_of, forecast=False, programs={}, run={"prop64_parameters": PARAMETERS}
+    )
+    prepared = kind.prepare(SimpleNamespace(source=source), pl.DataFrame(), ctx)
+    results = {}
+    for c in [county, *(counties or [])]:
+        unit = normalize_county(c)
+        written = kind.write(out, unit, [], ctx, prepared)
+        results[c] = {
+            name.rsplit("/", 1)[-1]: n for name, n in written.files.items() if n is not None
+        }
+        places = kind.places(out, written) if written.files else None
+        results[c]["charge_keys"] = (
+            set() if places is None else set(places["decision_id"].to_list())
+        )
+        results[c]["places"] = places
+        results[c]["folder"] = out / written.info["folder"] if written.info else None
+    return results[county]
 
 
 def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -293,10 +368,10 @@ def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
 
 
 @pytest.fixture(scope="module")
-def bundle(tmp_path_factory):
+def bundle(tmp_path_factory, warehouse):
     out = tmp_path_factory.mktemp("gogen")
-    result = _write(out)
-    return out, result
+    result = _write(warehouse, out)
+    return result["folder"], result
 
 
 def _by_key(rows: list[dict[str, str]]) -> dict[str, dict[str, str]]:
@@ -448,7 +523,7 @@ def test_vocabulary_needs_the_threshold_parameter():
         gogen_vocabulary(decision, {})
 
 
-def test_dates_and_years_since_use_as_of(bundle, tmp_path):
+def test_dates_and_years_since_use_as_of(bundle, tmp_path, warehouse):
     out, _ = bundle
     _, rows = _read(out / "Prop64_Results.csv")
     by = _by_key(rows)
@@ -467,8 +542,8 @@ def test_dates_and_years_since_use_as_of(bundle, tmp_path):
     assert k9["Years Since Any Conviction"] == ""
     assert "01/01/0001" not in (out / "Prop64_Results.csv").read_text()
     # another as-of date, other values: the wall clock plays no part
-    _write(tmp_path, as_of=date(2025, 7, 1))
-    _, later = _read(tmp_path / "Prop64_Results.csv")
+    later_folder = _write(warehouse, tmp_path, as_of=date(2025, 7, 1))["folder"]
+    _, later = _read(later_folder / "Prop64_Results.csv")
     assert _by_key(later)["k1"]["Years Since This Conviction"] == "11.1"
 
 
@@ -507,10 +582,10 @@ def test_summary_json(bundle):
         "convictionReductionCountByCodeSection",
         "convictionDismissalCountByAdditionalRelief",
     ]
-    assert summary["county"] == " San  Joaquin"
+    assert summary["county"] == "SAN JOAQUIN"  # the bundle's unit: the county, normalized
     assert summary["lineCount"] == 13  # both files
     assert summary["earliestConviction"] == "2008-01-01T00:00:00Z"
-    assert summary["processingTimeInSeconds"] == 1.5
+    assert summary["processingTimeInSeconds"] == 0  # repeats byte for byte; the manifest times
     assert summary["prop64ConvictionsCountInCountyByCodeSection"] == {
         "11357": 3,
         "11358": 1,
@@ -542,21 +617,46 @@ def test_summary_json(bundle):
     assert "\n" not in text and ": " not in text  # compact, like Go's json.Marshal
 
 
-def test_no_in_county_conviction_gives_null_earliest(tmp_path):
-    result = _write(tmp_path, county="Sacramento")
-    assert result["Prop64_Results.csv"] == 0 and result["charge_keys"] == set()
-    assert result["All_Results_Condensed.csv"] == len(ROWS)
-    summary = json.loads((tmp_path / "gogen.json").read_text())
+def test_no_in_county_conviction_gives_no_files_and_a_null_earliest(tmp_path, warehouse):
+    result = _write(warehouse, tmp_path, county="Sacramento")  # no Prop 64 decision there
+    assert result["folder"] is None and not (tmp_path / "SACRAMENTO").exists()
+    figures = CountyFigures(
+        groups=pl.DataFrame(schema={**{c: pl.String for c in VOCABULARY_INPUTS}, "n": pl.Int64}),
+        earliest=None,
+        convictions=0,
+        felonies=0,
+        subjects=0,
+        subjects_with_relief=0,
+        by_section={},
+        current={},
+        dismiss_all={},
+    )
+    summary = gogen_summary("SACRAMENTO", 13, 1.5, figures, PARAMETERS)
     assert summary["earliestConviction"] is None
     assert summary["prop64ConvictionsCountInCountyByCodeSection"] == {}
-    assert (tmp_path / "Prop64_Results.csv").read_text().count("\n") == 1  # header only
+    assert summary["processingTimeInSeconds"] == 1.5
+    assert summary["convictionDismissalCountByCodeSection"] == {"11357": 0, "11358": 0}
 
 
 @pytest.mark.parametrize("county", ["SAN JOAQUIN", "san joaquin", "  San   Joaquin  "])
-def test_county_matching_ignores_case_and_spaces(tmp_path, county):
-    result = _write(tmp_path, county=county)
+def test_county_matching_ignores_case_and_spaces(tmp_path, warehouse, county):
+    result = _write(warehouse, tmp_path, county=county)
     assert result["charge_keys"] == {"k1", "k2", "k4", "k5", "k6", "k8", "k9", "k10"}
-    assert _write(tmp_path / "yolo", county="yolo")["charge_keys"] == {"k7"}
+    assert _write(warehouse, tmp_path / "yolo", county="yolo")["charge_keys"] == {"k7"}
+
+
+def _possible_other_sql(offense: str, comment: str) -> str:
+    """macros/gogen.sql's gogen_possible_other_p64 as dbt renders it for DuckDB (the
+    regular-expression macros' default implementations, dbt.position as DuckDB's)."""
+    macros = DBT_PROJECT_DIR / "macros"
+    source = (macros / "charge_codes.sql").read_text() + (macros / "gogen.sql").read_text()
+    env = jinja2.Environment()
+    module: list = []
+    adapter = SimpleNamespace(dispatch=lambda name: getattr(module[0], f"default__{name}"))
+    dbt = SimpleNamespace(position=lambda sub, text: f"position({sub} in {text})")
+    env.globals.update(adapter=adapter, dbt=dbt, **{"return": lambda value: value})
+    module.append(env.from_string(source).make_module({}))
+    return str(module[0].gogen_possible_other_p64(offense, comment))
 
 
 @pytest.mark.parametrize(
@@ -577,56 +677,40 @@ def test_county_matching_ignores_case_and_spaces(tmp_path, county):
     ],
 )
 def test_possible_other_p64_charges(offense, comment, flagged):
-    assert possible_other_p64(offense, comment) == (comment if flagged else "")
-
-
-def test_without_all_convictions_counts_from_raw_rows(tmp_path):
-    write_gogen_bundle(
-        tmp_path, "SAN JOAQUIN", _raw(), _decisions(), _people(), AS_OF, parameters=PARAMETERS
-    )
-    summary = json.loads((tmp_path / "gogen.json").read_text())
-    # k5's raw date 20150100 is no exact date -> possibly recent; same counts as above
-    assert summary["reliefWithCurrentEligibilityChoices"] == {
-        "CountSubjectsNoConviction": 1,
-        "CountSubjectsNoConvictionLast7Years": 2,
-        "CountSubjectsNoFelony": 2,
-    }
-    assert summary["processingTimeInSeconds"] == 0
+    sql = _possible_other_sql("o", "c")
+    got = duckdb.execute(f"select {sql} from (select ? as o, ? as c)", [offense, comment])
+    assert got.fetchone()[0] == (comment if flagged else "")
 
 
 GOGEN_FILES = ("Prop64_Results.csv", "All_Results_Condensed.csv", "gogen.json")
 
 
-@pytest.mark.parametrize("all_convictions", [True, False])
-def test_prepared_once_writes_each_county_as_write_gogen_bundle(
-    tmp_path, monkeypatch, all_convictions
-):
-    convictions = _all_convictions() if all_convictions else None
-    counties = [" San  Joaquin", "yolo", "Sacramento"]  # Sacramento: no conviction
-    expected = {
-        c: write_gogen_bundle(
-            tmp_path / "bundle" / c,
-            c,
-            _raw(),
-            _decisions(),
-            _people(),
-            AS_OF,
-            processing_seconds=1.5,
-            all_convictions=convictions,
-            parameters=PARAMETERS,
-        )
-        for c in counties
-    }
-    # chunks of 4 of the 13 rows: the condensed file is written in pieces
-    monkeypatch.setattr(gogen_bundle, "_CHUNK_ROWS", 4)
-    prepared = prepare_gogen(
-        _raw(), _decisions(), _people(), all_convictions=convictions, parameters=PARAMETERS
-    )
-    for c in [*counties, counties[0]]:  # writing a county leaves `prepared` as it was
-        result = write_gogen_county(prepared, tmp_path / "county" / c, c, AS_OF, 1.5)
-        assert result == expected[c]
+def test_one_pass_writes_each_county_as_a_pass_of_its_own(tmp_path, warehouse, monkeypatch):
+    """Every county's files come from one pass over the research file, in batches; a county
+    written alone, or with the research file in batches of 4 of its 13 rows, is the same."""
+    both = _write(warehouse, tmp_path / "both", counties=["yolo"])
+    run = ExportSource.batches
+
+    def small(self, sql, params=None, rows=load.BATCH_ROWS):
+        return run(self, sql, params, rows=4)
+
+    monkeypatch.setattr(ExportSource, "batches", small)
+    for c in (" San  Joaquin", "yolo"):
+        alone = _write(warehouse, tmp_path / c, county=c)
+        assert alone["charge_keys"] == _write(warehouse, tmp_path / "x", county=c)["charge_keys"]
+        folder = both["folder"] if c != "yolo" else tmp_path / "both" / "YOLO" / "gogen"
         for name in GOGEN_FILES:
-            written = (tmp_path / "county" / c / name).read_bytes()
-            assert written == (tmp_path / "bundle" / c / name).read_bytes(), (c, name)
-    assert expected["yolo"]["charge_keys"] == {"k7"}
-    assert expected[" San  Joaquin"]["All_Results_Condensed.csv"] == len(ROWS)
+            assert (alone["folder"] / name).read_bytes() == (folder / name).read_bytes(), (c, name)
+    assert both["All_Results_Condensed.csv"] == len(ROWS)
+
+
+def test_places_are_the_records_lines(bundle):
+    """audit.export_lines: a conviction's record in Prop64_Results.csv (in input-row order)
+    and its input row in All_Results_Condensed.csv (line 1: the header)."""
+    _, result = bundle
+    places = {(r["kind"], r["decision_id"]): r["line"] for r in result["places"].to_dicts()}
+    keys = [ROWS[i][1] for i in IN_COUNTY_ROWS]
+    for rank, (row, key) in enumerate(zip(IN_COUNTY_ROWS, keys, strict=True)):
+        assert places[("gogen_results", key)] == rank + 2
+        assert places[("gogen_condensed", key)] == row + 2
+    assert len(places) == 2 * len(keys)

@@ -54,10 +54,12 @@ def test_every_kind_places_its_decisions(tmp_path):
     (tmp_path / "repository" / "p_updates.jsonl").write_text('{"record_id": "d1"}\n')
     (tmp_path / "YOLO" / "gogen" / "Prop64_Results.csv").write_text("h\nr\n")
     (tmp_path / "YOLO" / "gogen" / "All_Results_Condensed.csv").write_text("h\nother\nr\n")
-    counts = {"rows_by_charge_key": {"c1": 1}, "Prop64_Results.csv": 1}
-    counts["All_Results_Condensed.csv"] = 2
     kinds = {k.name: k for k in file_kinds.KINDS}
-    ids = pl.DataFrame({"charge_key": ["c1"], "decision_id": ["d1"]})
+    # the gogen writer's count of the lines its decisions' records start on
+    gogen_places = {
+        "Prop64_Results.csv": pl.DataFrame({"decision_id": ["d1"], "line": [2]}),
+        "All_Results_Condensed.csv": pl.DataFrame({"decision_id": ["d1"], "line": [3]}),
+    }
     written = {
         "court_document": Written(
             files={"YOLO/p_court_order.pdf": 1},
@@ -77,7 +79,7 @@ def test_every_kind_places_its_decisions(tmp_path):
                 "placements": [{"decision_id": "d1", "sheet": "Eligible (1)", "row": 2}],
             },
         ),
-        "gogen": Written(info={"folder": "YOLO/gogen", "counts": counts, "ids": ids}),
+        "gogen": Written(info={"folder": "YOLO/gogen", "places": gogen_places}),
         "county_csv": Written(files={"YOLO/prop64_convictions.csv": 1}),
         "repository_updates": Written(
             files={"repository/p_updates.csv": 1, "repository/p_updates.jsonl": 1}

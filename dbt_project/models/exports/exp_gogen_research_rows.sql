@@ -5,8 +5,9 @@
 -- The CA DOJ research-file records as delivered, for the earlier Prop 64 tool's files
 -- (gogen/All_Results_Condensed.csv quotes every record, Prop64_Results.csv the convictions):
 -- the 95 columns as text and the record's place in its file, with the charge_key of the
--- conviction it gives (NULL when it gives none) and the subject's person_key. Grain: one row
--- per staged DOJ record, unique on (source_file, source_line).
+-- conviction it gives (NULL when it gives none), the subject's person_key and the record's
+-- "Possible Other P64 Charges" (macros/gogen.sql). Grain: one row per staged DOJ record, unique
+-- on (source_file, source_line).
 with keys as (
     -- the charge_key of stg_doj__events' record, as int_charges_assembled derives it
     select
@@ -29,7 +30,8 @@ convictions as (
 select
     r.*,
     c.charge_key,
-    k.subject_key
+    k.subject_key,
+    {{ gogen_possible_other_p64('r.OFFENSE_DESCR', 'r.COMMENT_TEXT') }} as possible_other_p64_charges
 from {{ source('raw', 'doj_extract') }} as r
 inner join keys as k on k.source_file = r.source_file and k.source_line = r.source_line
 left join convictions as c on c.charge_key = k.charge_key

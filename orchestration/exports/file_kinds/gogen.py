@@ -1,17 +1,23 @@
 """<COUNTY>/gogen/Prop64_Results.csv, All_Results_Condensed.csv, gogen.json: the earlier Prop 64
 tool's files and vocabulary (exports/gogen_bundle.py), for the counties with a CA DOJ Prop 64
-decision. What is the same for every county (the whole input quoted once, the placed
-decisions) is prepared once per run."""
+decision, from the exports models exp_gogen_research_rows and exp_gogen_convictions.
+
+Streamed: the research file is read once per run, in batches (ExportSource.batches), and every
+county's two CSV files are appended batch by batch (All_Results_Condensed.csv holds every record
+of the run in every county's folder), at the first county's `write`; each county's `write` then
+adds its gogen.json from SQL aggregates. Memory is a batch plus the counties' placed decisions,
+never the research file."""
 
 import csv
 import json
 from collections import Counter
-from functools import cached_property
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from orchestration.exports import load
 from orchestration.exports.file_kinds.base import (
     FileKind,
     RunContext,
@@ -19,53 +25,106 @@ from orchestration.exports.file_kinds.base import (
     at_line,
     empty_places,
     physical_lines,
-    record_start_lines,
 )
 from orchestration.exports.gogen_bundle import (
     CONDENSED_COLUMNS,
     CONDENSED_FILE,
+    CONVICTION_COLUMNS,
+    COUNTY,
     PROP64_RESULTS_FILE,
     SUMMARY_FILE,
-    GogenInputs,
-    prepare_gogen,
-    write_gogen_county,
+    CountyFigures,
+    gogen_summary,
+    recent_cutoff,
+    write_gogen_files,
+    write_gogen_summary,
 )
-from orchestration.exports.load import UnitRows
-from orchestration.exports.writers import county_folder
+from orchestration.exports.load import ExportSource, UnitRows
+from orchestration.exports.writers import county_folder, normalize_county
 from orchestration.ingest.doj_format import COLUMNS as DOJ_COLUMNS
 
 PROP64 = "us_ca_prop64"
 FOLDER = "gogen"
 RESULTS, CONDENSED = "gogen_results", "gogen_condensed"
+SUBJECT_COUNTS = (
+    "CountSubjectsNoConviction",
+    "CountSubjectsNoConvictionLast7Years",
+    "CountSubjectsNoFelony",
+)
 
 
-def _doj_prop64(decisions: pl.DataFrame) -> pl.DataFrame:
-    return decisions.filter((pl.col("program") == PROP64) & (pl.col("source_system") == "doj"))
+def _in(values: list[str]) -> str:
+    return ", ".join("?" for _ in values)
 
 
+@dataclass
 class _Prepared:
-    """The run's CA DOJ Prop 64 work, done at the first county's write: in the main process
-    while the worker processes write the court documents (as it was before the file kinds)."""
+    """The run's counties with a CA DOJ Prop 64 decision (normalized -> as recorded) and, once
+    the first county is written, what the one pass over the research file gave each county."""
 
-    def __init__(self, frames: Any, ctx: RunContext) -> None:
-        self._frames, self._ctx = frames, ctx
+    source: ExportSource
+    counties: dict[str, list[str]]
+    parameters: dict[str, Any]
+    written: dict[str, Any] | None = field(default=None, repr=False)
 
-    @cached_property
-    def inputs(self) -> GogenInputs:
-        frames = self._frames
-        return prepare_gogen(
-            frames.raw_doj,
-            _doj_prop64(frames.decisions),
-            frames.people,
-            all_convictions=frames.convictions,
-            parameters=self._ctx.run.get("prop64_parameters", {}),
+    def rows_sql(self) -> tuple[str, list[str]]:
+        recorded = [c for names in self.counties.values() for c in names]
+        other = [c for c in DOJ_COLUMNS if c not in CONDENSED_COLUMNS]
+        columns = ", ".join(
+            f'r."{c}"'
+            if c in CONDENSED_COLUMNS
+            else f'case when c.decision_id is not null then r."{c}" end as "{c}"'
+            for c in (*CONDENSED_COLUMNS, *other)
         )
+        convictions = ", ".join(f"c.{c}" for c in CONVICTION_COLUMNS)
+        sql = load.GOGEN_ROWS_SQL.format(
+            counties=_in(recorded), columns=columns, convictions=convictions
+        )
+        return sql, recorded
 
-    @cached_property
-    def ids(self) -> pl.DataFrame:
-        """charge_key, decision_id of every Prop 64 decision (for the places)."""
-        decisions = self._frames.decisions
-        return decisions.filter(pl.col("program") == PROP64).select("charge_key", "decision_id")
+    def write_all(self, root: Path, ctx: RunContext) -> dict[str, Any]:
+        """Every county's Prop64_Results.csv and All_Results_Condensed.csv, in one pass."""
+        if self.written is None:
+            recorded = [c for names in self.counties.values() for c in names]
+            unplaced = self.source.query(
+                load.GOGEN_UNPLACED_SQL.format(counties=_in(recorded)), recorded
+            )["charge_key"].to_list()
+            if unplaced:
+                raise ValueError(
+                    f"in-county decision(s) match no record of the research file, e.g. {unplaced}"
+                )
+            normalized = {raw: c for c, names in self.counties.items() for raw in names}
+            sql, params = self.rows_sql()
+            batches = (
+                b.with_columns(
+                    pl.col("county").replace_strict(normalized, default=None).alias(COUNTY)
+                )
+                for b in self.source.batches(sql, params)
+            )
+            out_dirs = {c: root / county_folder(c) / FOLDER for c in self.counties}
+            self.written = write_gogen_files(out_dirs, batches, ctx.as_of, self.parameters)
+        return self.written
+
+    def figures(self, county: str, ctx: RunContext) -> CountyFigures:
+        names = self.counties[county]
+        inn = _in(names)
+        q = self.source.query
+        totals = q(load.GOGEN_TOTALS_SQL.format(counties=inn), names).row(0, named=True)
+        sections = q(load.GOGEN_SECTIONS_SQL.format(counties=inn), names)
+        subjects = q(
+            load.GOGEN_SUBJECTS_SQL.format(counties=inn), [*names, recent_cutoff(ctx.as_of)]
+        ).row(0)
+        return CountyFigures(
+            groups=q(load.GOGEN_GROUPS_SQL.format(counties=inn), names),
+            earliest=totals["earliest"],
+            convictions=int(totals["convictions"]),
+            felonies=int(totals["felonies"]),
+            subjects=int(totals["subjects"]),
+            subjects_with_relief=int(totals["subjects_with_relief"]),
+            by_section=dict(sections.iter_rows()),
+            current=dict(zip(SUBJECT_COUNTS, map(int, subjects[:3]), strict=True)),
+            dismiss_all=dict(zip(SUBJECT_COUNTS, map(int, subjects[3:]), strict=True)),
+        )
 
 
 class GogenBundle(FileKind):
@@ -79,14 +138,20 @@ class GogenBundle(FileKind):
     scope = "county"
     place_kinds = (RESULTS, CONDENSED)
 
-    def prepare(self, frames: Any, decisions: pl.DataFrame, ctx: RunContext) -> _Prepared | None:
-        """The run's CA DOJ Prop 64 work, once (None: no county in scope has such a decision)."""
-        doj_prop64 = decisions.narrowed(
-            "d.program = ? and d.source_system = 'doj' and d.county is not null", PROP64
-        )
-        if doj_prop64.count() == 0:
+    def prepare(self, frames: Any, decisions: UnitRows, ctx: RunContext) -> _Prepared | None:
+        """The counties in scope with a CA DOJ Prop 64 decision (None: none), from
+        exp_gogen_convictions; `decisions` is not read."""
+        source: ExportSource | None = frames.source
+        if source is None:
             return None
-        return _Prepared(frames, ctx)
+        counties: dict[str, list[str]] = {}
+        for recorded in source.query(load.GOGEN_COUNTIES_SQL)["county"].to_list():
+            normalized = normalize_county(recorded)
+            if ctx.county is None or normalized == ctx.county:
+                counties.setdefault(normalized, []).append(recorded)
+        if not counties:
+            return None
+        return _Prepared(source, counties, dict(ctx.run.get("prop64_parameters", {})))
 
     def write(
         self,
@@ -96,56 +161,37 @@ class GogenBundle(FileKind):
         ctx: RunContext,
         prepared: Any = None,
     ) -> Written:
-        if prepared is None or unit is None:
+        """The county's three files (its decision rows `batches` are not read: the files come
+        from the exports models)."""
+        if prepared is None or unit is None or unit not in prepared.counties:
             return Written()
-        doj_prop64 = batches.narrowed("d.program = ? and d.source_system = 'doj'", PROP64)
-        if doj_prop64.count() == 0:
-            return Written()
+        written = prepared.write_all(root, ctx)
+        mine = written[unit]
         folder = f"{county_folder(unit)}/{FOLDER}"
         # processing_seconds 0: gogen.json repeats byte for byte; the time is the manifest's
-        counts = write_gogen_county(prepared.inputs, root / folder, unit, ctx.as_of, 0.0)
+        summary = gogen_summary(
+            unit, written["line_count"], 0.0, prepared.figures(unit, ctx), prepared.parameters
+        )
+        write_gogen_summary(root / folder, summary)
         return Written(
             files={
-                f"{folder}/{PROP64_RESULTS_FILE}": counts[PROP64_RESULTS_FILE],
-                f"{folder}/{CONDENSED_FILE}": counts[CONDENSED_FILE],
+                f"{folder}/{PROP64_RESULTS_FILE}": mine[PROP64_RESULTS_FILE],
+                f"{folder}/{CONDENSED_FILE}": mine[CONDENSED_FILE],
                 f"{folder}/{SUMMARY_FILE}": None,
             },
-            info={"folder": folder, "counts": counts, "ids": prepared.ids},
+            info={"folder": folder, "places": mine["places"]},
         )
 
     def places(self, root: Path, written: Written) -> pl.DataFrame:
         """A conviction's record in Prop64_Results.csv (in input-row order) and its input row in
-        All_Results_Condensed.csv."""
+        All_Results_Condensed.csv, as the writer counted the lines."""
         if not written.info:
             return empty_places()
-        counts, folder = written.info["counts"], written.info["folder"]
-        rows: dict[str, int] = counts.get("rows_by_charge_key", {})
-        if not rows:
-            return empty_places()
-        results, condensed = f"{folder}/{PROP64_RESULTS_FILE}", f"{folder}/{CONDENSED_FILE}"
-        result_starts = record_start_lines(root / results, counts.get(PROP64_RESULTS_FILE))
-        condensed_starts = record_start_lines(root / condensed, counts.get(CONDENSED_FILE))
-        placed = (
-            pl.DataFrame(
-                {"charge_key": list(rows), "_row": list(rows.values())},
-                schema={"charge_key": pl.String, "_row": pl.Int64},
-            )
-            # Prop64_Results.csv holds the placed rows in input order: a row's rank is its record
-            .with_columns(pl.col("_row").rank("dense").cast(pl.Int64).sub(1).alias("_rank"))
-            .join(written.info["ids"], on="charge_key", how="inner")
-        )
-
-        def lines(index: str, starts: list[int]) -> pl.DataFrame:
-            table = pl.DataFrame(
-                {index: range(len(starts)), "line": starts},
-                schema={index: pl.Int64, "line": pl.Int64},
-            )
-            return placed.join(table, on=index, how="inner")
-
+        folder, places = written.info["folder"], written.info["places"]
         return pl.concat(
             [
-                at_line(lines("_rank", result_starts), results, RESULTS),
-                at_line(lines("_row", condensed_starts), condensed, CONDENSED),
+                at_line(places[PROP64_RESULTS_FILE], f"{folder}/{PROP64_RESULTS_FILE}", RESULTS),
+                at_line(places[CONDENSED_FILE], f"{folder}/{CONDENSED_FILE}", CONDENSED),
             ]
         )
 
@@ -158,7 +204,7 @@ class GogenBundle(FileKind):
             header = next(reader, [])
             return {"header": header, "records": sum(1 for _ in reader)}
 
-    def reconcile(self, root: Path, decisions: pl.DataFrame, forecast: bool) -> list[str]:
+    def reconcile(self, root: Path, decisions: UnitRows, forecast: bool) -> list[str]:
         """Each county's bundle is whole: its three files, for every county with a CA DOJ Prop
         64 decision (the tool's rows are checked against the source by `trace`)."""
         have = Counter(f.parent.parent.name for f in self.files(root))

@@ -62,7 +62,7 @@ class Report(FileKind):
     def read_back(self, path: Path) -> bytes:
         return path.read_bytes()
 
-    def reconcile(self, root: Path, decisions: pl.DataFrame, forecast: bool) -> list[str]:
+    def reconcile(self, root: Path, decisions: UnitRows, forecast: bool) -> list[str]:
         """The report is there, HTML and PDF (its figures are counts: exports/report.py)."""
         folder = root / FOLDER
         missing = [
