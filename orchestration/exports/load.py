@@ -112,9 +112,9 @@ class UnitRows:
         """Every row at once (a writer that needs the unit whole: a PDF, a workbook)."""
         batches = list(self)
         if not batches:
-            return self.source.query(
-                UNIT_SQL.format(where="false", order=self.order), list(self.params)
-            )
+            # none: an empty frame of the rows' columns (the query's own parameters kept)
+            empty = UNIT_SQL.format(where=f"({self.where}) and false", order=self.order)
+            return self.source.query(empty, list(self.params))
         return batches[0] if len(batches) == 1 else pl.concat(batches, how="vertical")
 
     def select(self, *columns: str, group_by: str | None = None) -> pl.DataFrame:

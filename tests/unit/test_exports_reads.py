@@ -121,3 +121,15 @@ def test_the_export_depends_on_what_it_reads_and_on_the_gated_models():
     }
     assert gated == set(GATED_BY), gated
     assert set(GATED_BY) <= parents
+
+
+def test_unit_rows_narrowed_to_nothing_keep_their_columns(exports_only):
+    """A program with no row left after narrowing still has the rows' columns (its files are
+    written with a header only), with the query's parameters kept."""
+    frames = load.load_export_frames(exports_only)
+    rows = load.UnitRows(frames.source).narrowed("d.program = ?", "us_xx").narrowed(
+        "d.determination = ?", "eligible"
+    )
+    empty = rows.frame()
+    assert empty.height == 0 and "decision_id" in empty.columns and "review_mark" in empty.columns
+    assert rows.count() == 0 and list(rows) == []
