@@ -98,6 +98,11 @@ EXPORT_MODELS = (
     "exp_input_files",
     "exp_unread_by_county",
     "rpt_decision_counts",
+    "rpt_people",
+    "rpt_people_on_record",
+    "rpt_upcoming_eligibility",
+    "rpt_disparity",
+    "rpt_input_files",
 )
 
 DECISIONS_SQL = """
@@ -130,6 +135,32 @@ DECISION_COUNTS_SQL = """
 select county, program, jurisdiction, section, determination, relief, decisions
 from main.rpt_decision_counts
 """
+
+# the run report's figures (orchestration/exports/report.py REPORT_MODELS): every row of each
+# rpt_ model (aggregates: a few rows per county, law and group), the report takes its scope's
+REPORT_SQL = {
+    "rpt_decision_counts": DECISION_COUNTS_SQL,
+    "rpt_people": """
+select county, program, decisions, charges, people, people_with_relief,
+       people_no_conviction_left, people_no_felony_left
+from main.rpt_people
+""",
+    "rpt_people_on_record": """
+select people_with_conviction, people_with_felony from main.rpt_people_on_record
+""",
+    "rpt_upcoming_eligibility": """
+select county, program, period, month, decisions, people from main.rpt_upcoming_eligibility
+""",
+    "rpt_disparity": """
+select county, program, dimension, group_label, people, people_with_relief
+from main.rpt_disparity
+""",
+    "rpt_input_files": """
+select source_system, file, sha256, records, rejected, unread_offense_texts
+from main.rpt_input_files
+order by source_system = 'canonical', file
+""",
+}
 
 # what the reconciliation compares the files with: a few columns of every decision
 RECONCILE_SQL = """
