@@ -970,7 +970,16 @@ def render_html(data: dict[str, Any]) -> str:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["breakable"] = _breakable
     return env.get_template(TEMPLATE).render(**data)
+
+
+def _breakable(value: Any) -> Any:
+    """Escaped text that may wrap after an underscore (a law's id in a column heading): a
+    <wbr> there, so a narrow column breaks the id between its words, never inside one."""
+    from markupsafe import Markup, escape
+
+    return Markup(escape(str(value)).replace("_", Markup("_<wbr>")))
 
 
 def render_pdf(data: dict[str, Any], out_dir: Path, font_dir: Path | None = FONT_DIR) -> bytes:
