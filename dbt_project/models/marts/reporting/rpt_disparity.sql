@@ -1,4 +1,4 @@
--- The run report's disparities (report/report.html and .pdf, section 5 and the relief-rate
+-- The run report's disparities (report/report.html and .pdf, section 4 and the relief-rate
 -- chart): people with decisions and people with relief, by race and by gender, per county and
 -- law. A person's race and gender come from their decision rows in the scope (all laws): the
 -- most frequent recorded value, ties alphabetical; blank or missing is 'Not recorded'; gender

@@ -1,5 +1,5 @@
--- The run report's people (report/report.html and .pdf: section 2's opening line and section
--- 3, "People by program"): per county and law, the decisions, charges and people decided,
+-- The run report's people (report/report.html and .pdf: section 1's opening line and section
+-- 2, "People by program"): per county and law, the decisions, charges and people decided,
 -- the people with relief, and the people left with no conviction or no felony on record.
 -- Definitions (orchestration/exports/report.py, DEFINITIONS):
 --   relief: an `eligible` decision naming a relief (not_yet_eligible is not relief yet);

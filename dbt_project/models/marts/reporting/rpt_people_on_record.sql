@@ -1,4 +1,4 @@
--- The run report's people on record (report/report.html and .pdf, section 3's note: "Of N
+-- The run report's people on record (report/report.html and .pdf, section 2's note: "Of N
 -- people with at least one conviction on record, M have at least one felony conviction"):
 -- every person with a conviction on record (exp_convictions: any source, county or law, in
 -- or out of any law's scope), and those with a felony among them. The same for a --county

@@ -1,4 +1,4 @@
--- The run report's upcoming eligibility (report/report.html and .pdf, section 4 and its
+-- The run report's upcoming eligibility (report/report.html and .pdf, section 3 and its
 -- chart): not_yet_eligible decisions by the calendar month of eligible_on, for the
 -- 24 months starting with the month of the as-of date, with later, earlier
 -- and missing dates in their own rows, and the people with at least one such decision.
