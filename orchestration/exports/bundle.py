@@ -34,8 +34,7 @@ from orchestration.exports.load import (
     county_values,
 )
 from orchestration.exports.publish import (
-    DIGEST_COLUMNS,
-    decision_set_digest,
+    decision_set_digest_from,
     owner_only,
     write_manifest,
 )
@@ -216,7 +215,7 @@ def build_run_files(
         meta: dict[str, Any] = {
             "run_id": run.get("run_id"),
             "generated_at": run.get("generated_at"),
-            "decision_set_sha256": decision_set_digest(decisions.select(*DIGEST_COLUMNS)),
+            "decision_set_sha256": decision_set_digest_from(source, county),
             "as_of": ctx.as_of.isoformat(),
             "forecast": ctx.forecast,
             "county": county,

@@ -132,36 +132,23 @@ class UnitRows:
 
 
 class ExportFrames:
-    """What the export reads for a run: `source` (the warehouse, read a unit at a time:
-    UnitRows), the rulebook's programs and the report's decision counts.
+    """What the export reads for a run: `source` (the warehouse, read a unit at a time by each
+    file kind: UnitRows; the report's rpt_ models) and the rulebook's programs. Nothing of the
+    size of the decision table is held.
 
-    decisions, convictions: whole tables, read on first use only (tests; the report until it
-    reads its rpt_ models; a statewide run should not).
+    decisions: the whole decision frame, read on first use only (tests and analysts; no file
+    kind reads it, a statewide run should not).
     """
 
-    def __init__(
-        self,
-        source: "ExportSource",
-        programs: pl.DataFrame | None = None,
-        decision_counts: pl.DataFrame | None = None,
-    ) -> None:
+    def __init__(self, source: "ExportSource", programs: pl.DataFrame | None = None) -> None:
         self.source = source
         self.programs = source.query(PROGRAMS_SQL) if programs is None else programs
-        self.decision_counts = decision_counts
 
     @cached_property
     def decisions(self) -> pl.DataFrame:
         # the decision table + the person's name, DOB, CII, gender, race, the arrest's OTN +
         # the latest review (review_mark, review_note, reviewer, reviewed_on, review_applies)
         return self.source.query(DECISIONS_SQL)
-
-    @cached_property
-    def convictions(self) -> pl.DataFrame:  # every conviction: person_key, charge_key, is_felony
-        return self.source.query(CONVICTIONS_SQL)
-
-    def units(self, county: str | None = None) -> "UnitRows":
-        """The run's scope of decisions: every decision, or one county's (normalized)."""
-        return county_scope(UnitRows(self.source), self.source, county)
 
 
 # Every table the writers read is a model of dbt_project/models/exports (exp_*: contract-enforced,
@@ -182,6 +169,11 @@ EXPORT_MODELS = (
     "exp_input_files",
     "exp_unread_by_county",
     "rpt_decision_counts",
+    "rpt_people",
+    "rpt_people_on_record",
+    "rpt_upcoming_eligibility",
+    "rpt_disparity",
+    "rpt_input_files",
 )
 
 DECISIONS_SQL = """
@@ -195,11 +187,6 @@ PROGRAMS_SQL = """
 select program, jurisdiction, title, law_version, rules_version, as_of_date, rule_file_sha256
 from main.exp_programs
 order by program
-"""
-
-CONVICTIONS_SQL = """
-select person_key, charge_key, is_felony, conviction_date, source_system
-from main.exp_convictions
 """
 
 # The earlier Prop 64 tool's files (file_kinds/gogen.py), read per run and county, never whole.
@@ -310,6 +297,32 @@ select county, program, jurisdiction, section, determination, relief, decisions
 from main.rpt_decision_counts
 """
 
+# the run report's figures (orchestration/exports/report.py REPORT_MODELS): every row of each
+# rpt_ model (aggregates: a few rows per county, law and group), the report takes its scope's
+REPORT_SQL = {
+    "rpt_decision_counts": DECISION_COUNTS_SQL,
+    "rpt_people": """
+select county, program, decisions, charges, people, people_with_relief,
+       people_no_conviction_left, people_no_felony_left
+from main.rpt_people
+""",
+    "rpt_people_on_record": """
+select people_with_conviction, people_with_felony from main.rpt_people_on_record
+""",
+    "rpt_upcoming_eligibility": """
+select county, program, period, month, decisions, people from main.rpt_upcoming_eligibility
+""",
+    "rpt_disparity": """
+select county, program, dimension, group_label, people, people_with_relief
+from main.rpt_disparity
+""",
+    "rpt_input_files": """
+select source_system, file, sha256, records, rejected, unread_offense_texts
+from main.rpt_input_files
+order by source_system = 'canonical', file
+""",
+}
+
 # the report's input table (orchestration/exports/report.py): DOJ files first, then canonical
 INPUTS_SQL = """
 select file, sha256, records as rows, rejected, unread_offense_texts
@@ -361,7 +374,7 @@ def load_parameters(warehouse: Warehouse, program: str) -> pl.DataFrame:
 
 def load_export_frames(warehouse: Warehouse) -> ExportFrames:
     source = ExportSource.of(warehouse)
-    return ExportFrames(source, decision_counts=source.query(DECISION_COUNTS_SQL))
+    return ExportFrames(source)
 
 
 def county_values(source: ExportSource) -> dict[str | None, list[str]]:

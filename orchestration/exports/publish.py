@@ -103,6 +103,48 @@ def decision_set_reference(rows: pl.DataFrame) -> str:
     return decision_set_digest(rows)[:REFERENCE_LENGTH]
 
 
+# decision_set_digest's lines, built and sorted by DuckDB (exp_decisions: every DIGEST_COLUMN,
+# a date as ISO text, as str() prints it). {where}: the county filter.
+_DIGEST_LINES_SQL = """
+select {line} as line
+from main.exp_decisions
+{where}
+order by line
+"""
+_DIGEST_COUNTIES_SQL = "select distinct county from main.exp_decisions where county is not null"
+
+
+def decision_set_digest_from(source: Any, county: str | None = None) -> str:
+    """decision_set_digest of the warehouse's decisions (exp_decisions; with `county`, that
+    county's, normalized as the exports' scope is: writers.normalize_county), streamed: the
+    lines are made and sorted by DuckDB and hashed batch by batch, never all in memory.
+
+    `source`: an orchestration.exports.load.ExportSource (query, batches). The same value as
+    decision_set_digest of the same rows (tests/unit/test_publish.py)."""
+    from orchestration.exports.writers import normalize_county
+
+    line = " || '|' || ".join(f"coalesce(cast({c} as varchar), '')" for c in DIGEST_COLUMNS)
+    where, params = "", []
+    if county is not None:
+        # the county's spellings as recorded ('Yolo', 'YOLO '): normalized in Python, exactly
+        # as the bundle's scope, then matched as recorded
+        wanted = normalize_county(county)
+        spellings = [
+            c
+            for c in source.query(_DIGEST_COUNTIES_SQL)["county"].to_list()
+            if normalize_county(c) == wanted
+        ]
+        if not spellings:
+            spellings = [None]  # no decision: the digest of the empty set
+        where = f"where county in ({', '.join('?' for _ in spellings)})"
+        params = spellings
+    h = hashlib.sha256()
+    h.update(("|".join(DIGEST_COLUMNS) + "\n").encode())
+    for batch in source.batches(_DIGEST_LINES_SQL.format(line=line, where=where), params):
+        h.update(("\n".join(batch["line"].to_list()) + "\n").encode("utf-8"))
+    return h.hexdigest()
+
+
 def staging_dir(out_dir: Path, run_id: str) -> Path:
     return out_dir.parent / f".{out_dir.name}.staging-{run_id}"
 

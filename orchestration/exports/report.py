@@ -1,17 +1,32 @@
-"""The run's summary report (HTML + PDF + chart PNGs), as pure functions of polars frames.
+"""The run's summary report (HTML + PDF + chart PNGs), rendered from the warehouse's rpt_* models.
 
-`build_report_data(decisions, convictions, run)` computes every number and lays the report out
-as plain data (sections -> tables of display strings, chart series, notes), plus the raw numbers
-under `metrics`. `write_report(out_dir, data)` draws the charts (matplotlib, Agg canvas, no
-pyplot state), renders `report.html` (Jinja2, autoescaped) and `report.pdf` (fpdf2, drawn
-directly, not converted from HTML). Both renderers walk the same `sections` list, so the HTML and
-the PDF cannot disagree. No wall clock, no warehouse, no Dagster: the same input gives the same
-bytes. The report names no run id and no generation time (manifest.json records those); its
-reference is the digest of the decision set it counts (`publish.decision_set_reference`).
+Every figure the report prints is a row, or a sum of rows, of a dbt model in
+dbt_project/models/marts/reporting (REPORT_MODELS: contract-enforced, documented column by
+column in _rpt_report__models.yml, queryable by analysts): the decisions by county, law, section,
+determination and relief (rpt_decision_counts), the people decided, with relief and left with no
+conviction or felony (rpt_people, rpt_people_on_record), upcoming eligibility by month
+(rpt_upcoming_eligibility), race and gender (rpt_disparity) and the input files
+(rpt_input_files). This module reads no decision and no conviction: the counting is SQL, here
+only the layout (totals of those rows, percentages, small-cell suppression, ordering). The
+decision-set reference it prints is computed by the caller (`publish.decision_set_digest_from`,
+streamed from the warehouse).
+
+`build_report_data(rows, run)` lays the rows of one scope (a county's, or every county's:
+`scope_rows`) out as plain data (sections -> tables of display strings, chart series, notes, the
+appendix), plus the raw numbers under `metrics`. `write_report(out_dir, data)` draws the charts
+(matplotlib, Agg canvas, no pyplot state), renders `report.html` (Jinja2, autoescaped) and
+`report.pdf` (fpdf2, US Letter, drawn directly, not converted from HTML). Both renderers walk the
+same `sections` list, so the HTML and the PDF cannot disagree. No wall clock, no warehouse, no
+Dagster: the same rows give the same bytes. The report names no run id and no generation time
+(manifest.json records those); its reference is the digest of the decision set it counts.
+
+Layout: the results first (decisions, people, upcoming eligibility, disparities, charts), then
+the run and its inputs, the notes and definitions, and last an appendix listing the run's
+data-quality checks.
 
 Only counts leave this module: never names, ids, dates of birth or any per-person row.
 
-Definitions (repeated in the report's notes, see `DEFINITIONS`):
+Definitions (the rpt_ models compute them; repeated in the report's notes, see `DEFINITIONS`):
 
 * A *decision* is one row of the decision table: one charge under one program (law).
 * *Relief* (a person "with relief"): at least one decision with determination `eligible` and a
@@ -21,9 +36,10 @@ Definitions (repeated in the report's notes, see `DEFINITIONS`):
   `charge_key`) is `eligible` with relief in `REMOVING_RELIEF` (dismiss, conviction_relief,
   expunge, limited_access, set_aside). `reduce` and `recall_resentence` leave a conviction on the
   record; `arrest_relief` applies to arrests, not convictions.
-* A person *no longer has a conviction on record* when they have at least one conviction in
-  `convictions` and every one of their convictions is removed from the record. Per program: by
-  that program's decisions alone; overall ("Any program"): by the decisions of any program.
+* A person *no longer has a conviction on record* when they have at least one conviction on
+  record (exp_convictions, any county) and every one of their convictions is removed from the
+  record by the decisions of the report's scope. Per program: by that program's decisions
+  alone; overall ("Any program"): by the decisions of any program.
 * A felony conviction is *cleared* when at least one decision on it is `eligible` with relief in
   `FELONY_CLEARING_RELIEF` (the removing reliefs plus `reduce`; `recall_resentence` is not
   counted because resentencing need not change the level).
@@ -41,6 +57,9 @@ Definitions (repeated in the report's notes, see `DEFINITIONS`):
   decisions / all people with decisions. Small cells: a group of fewer than 10 people is shown as
   "<10" and its rate and shares are withheld; a count of people with relief between 1 and 9 is
   shown as "<10" and the rate and share of relief are withheld.
+* *Scope*: a run of every county counts each person once however many counties their
+  decisions are in (the models' all-counties rows); a `--county` run counts that county's
+  decisions only (its rows).
 """
 
 from __future__ import annotations
@@ -48,14 +67,13 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from orchestration.exports.publish import decision_set_reference
 from orchestration.lib.pdf import FONT_DIR, fix_creation_date, use_fonts
 
 DETERMINATIONS = ("eligible", "not_yet_eligible", "needs_review", "not_eligible")
@@ -65,7 +83,8 @@ DETERMINATION_LABELS = {
     "needs_review": "Needs review",
     "not_eligible": "Not eligible",
 }
-# Relief that takes a conviction off the record (see module docstring).
+# Relief that takes a conviction off the record (see module docstring; rpt_people.sql counts
+# with the same list: tests/unit/test_exports_report.py).
 REMOVING_RELIEF = frozenset(
     {"dismiss", "conviction_relief", "expunge", "limited_access", "set_aside"}
 )
@@ -77,31 +96,63 @@ WITHHELD = "–"
 NOT_RECORDED = "Not recorded"
 NO_COUNTY = "Not recorded"
 NO_SECTION = "(not parsed)"
-UPCOMING_MONTHS = 24
+UPCOMING_MONTHS = 24  # rpt_upcoming_eligibility.sql's window
 TOP_SECTIONS = 25
 ALL_PROGRAMS = "All programs"
 ANY_PROGRAM = "Any program"
-GENDER_LABELS = {"M": "Male", "F": "Female", "X": "X (nonbinary)"}
 
 HTML_FILE = "report.html"
 PDF_FILE = "report.pdf"
 CHARTS_DIR = "charts"
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 TEMPLATE = "report.html.j2"
-DECISION_COLUMNS = (
-    "charge_key",
-    "person_key",
-    "program",
-    "county",
-    "jurisdiction",
-    "section",
-    "determination",
-    "relief",
-    "eligible_on",
-    "gender",
-    "race",
-)
-CONVICTION_COLUMNS = ("person_key", "charge_key", "is_felony")
+PDF_FORMAT = "Letter"  # US Letter (8.5 x 11 in): the courts and agencies the report goes to
+
+# The models the report is rendered from (dbt_project/models/marts/reporting), with the columns
+# it reads. Where people are counted a model holds each county's rows and the all-counties rows
+# (county NULL: each person once); rpt_decision_counts is per county only (its rows add up);
+# rpt_people_on_record and rpt_input_files are the same for every scope.
+REPORT_MODELS: dict[str, tuple[str, ...]] = {
+    "rpt_decision_counts": (
+        "county",
+        "program",
+        "jurisdiction",
+        "section",
+        "determination",
+        "relief",
+        "decisions",
+    ),
+    "rpt_people": (
+        "county",
+        "program",
+        "decisions",
+        "charges",
+        "people",
+        "people_with_relief",
+        "people_no_conviction_left",
+        "people_no_felony_left",
+    ),
+    "rpt_people_on_record": ("people_with_conviction", "people_with_felony"),
+    "rpt_upcoming_eligibility": ("county", "program", "period", "month", "decisions", "people"),
+    "rpt_disparity": (
+        "county",
+        "program",
+        "dimension",
+        "group_label",
+        "people",
+        "people_with_relief",
+    ),
+    "rpt_input_files": (
+        "source_system",
+        "file",
+        "sha256",
+        "records",
+        "rejected",
+        "unread_offense_texts",
+    ),
+}
+SUMMED_BY_COUNTY = frozenset({"rpt_decision_counts"})
+SAME_FOR_EVERY_SCOPE = frozenset({"rpt_people_on_record", "rpt_input_files"})
 
 DEFINITIONS: tuple[tuple[str, str], ...] = (
     ("Decision", "One row of the decision table: one charge under one program (law)."),
@@ -165,8 +216,26 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
 
 
 # --------------------------------------------------------------------------------------------
-# Numbers
+# Rows
 # --------------------------------------------------------------------------------------------
+
+
+def scope_rows(rows: Mapping[str, pl.DataFrame], county: str | None) -> dict[str, pl.DataFrame]:
+    """Each model's rows of one report: a county's (`county`, normalized as the models' county
+    column: writers.normalize_county), or every county's (None): rpt_decision_counts' rows of
+    every county (they add up), the all-counties rows (county NULL) of the models that count
+    people, and rpt_people_on_record / rpt_input_files whole."""
+    out = {}
+    for name, frame in rows.items():
+        if name in SAME_FOR_EVERY_SCOPE:
+            out[name] = frame
+        elif county is not None:
+            out[name] = frame.filter(pl.col("county") == county)
+        elif name in SUMMED_BY_COUNTY:
+            out[name] = frame
+        else:
+            out[name] = frame.filter(pl.col("county").is_null())
+    return out
 
 
 def _require(df: pl.DataFrame, columns: Iterable[str], name: str) -> None:
@@ -193,61 +262,12 @@ def _month_key(d: date) -> str:
     return f"{d.year:04d}-{d.month:02d}"
 
 
-def _clean_label(col: str, label: str) -> pl.Expr:
-    """Null or blank (after trimming) -> label; else the trimmed value."""
-    trimmed = pl.col(col).cast(pl.String).str.strip_chars()
-    return pl.when(trimmed.is_null() | (trimmed == "")).then(pl.lit(label)).otherwise(trimmed)
-
-
 def _int(n: int) -> str:
     return f"{n:,}"
 
 
 def _pct(x: float | None) -> str:
     return WITHHELD if x is None else f"{100 * x:.1f}%"
-
-
-def _prepare(decisions: pl.DataFrame) -> pl.DataFrame:
-    return decisions.select(
-        pl.col("charge_key").cast(pl.String),
-        pl.col("person_key").cast(pl.String),
-        pl.col("program").cast(pl.String),
-        _clean_label("jurisdiction", NOT_RECORDED).alias("jurisdiction"),
-        # As writers.normalize_county, vectorized: trimmed, inner whitespace collapsed, upper.
-        pl.col("county")
-        .cast(pl.String)
-        .str.replace_all(r"\s+", " ")
-        .str.strip_chars()
-        .str.to_uppercase()
-        .alias("_county"),
-        _clean_label("section", NO_SECTION).alias("section"),
-        pl.col("determination").cast(pl.String),
-        pl.col("relief").cast(pl.String),
-        pl.col("eligible_on").cast(pl.Date),
-        _clean_label("gender", NOT_RECORDED)
-        .replace(GENDER_LABELS)  # M/F/X -> words; anything else as recorded
-        .alias("gender"),
-        _clean_label("race", NOT_RECORDED).alias("race"),
-    ).with_columns(
-        pl.when(pl.col("_county").is_null() | (pl.col("_county") == ""))
-        .then(pl.lit(NO_COUNTY))
-        .otherwise(pl.col("_county"))
-        .alias("county"),
-        (pl.col("determination").eq("eligible") & pl.col("relief").is_not_null()).alias(
-            "_has_relief"
-        ),
-    )
-
-
-# rpt_decision_counts' grain (dbt_project/models/marts/reporting): section 2's tables are sums
-COUNT_KEYS = ("county", "program", "jurisdiction", "section", "determination", "relief")
-
-
-def decision_counts(decisions: pl.DataFrame) -> pl.DataFrame:
-    """rpt_decision_counts of a decision frame (the warehouse's model computes the same for a
-    run; this is for a frame without it): decisions per county, program, jurisdiction, section,
-    determination and relief, labelled as the report prints them."""
-    return _prepare(decisions).group_by(COUNT_KEYS).agg(pl.len().cast(pl.Int64).alias("decisions"))
 
 
 def _count_matrix(
@@ -270,84 +290,58 @@ def _count_matrix(
     return dict(sorted(out.items()))
 
 
-def _person_attribute(d: pl.DataFrame, col: str) -> pl.DataFrame:
-    """One value per person: the most frequent recorded value, ties alphabetical."""
-    recorded = d.filter(pl.col(col) != NOT_RECORDED)
-    best = (
-        recorded.group_by(["person_key", col])
-        .agg(pl.len().alias("n"))
-        .sort(["person_key", "n", col], descending=[False, True, False])
-        .unique(subset="person_key", keep="first", maintain_order=True)
-        .select("person_key", col)
-    )
-    people = d.select("person_key").unique()
-    return people.join(best, on="person_key", how="left").with_columns(
-        pl.col(col).fill_null(NOT_RECORDED)
-    )
+_PEOPLE_ZERO = {
+    "decisions": 0,
+    "charges": 0,
+    "people": 0,
+    "people_with_relief": 0,
+    "people_no_conviction_left": 0,
+    "people_no_felony_left": 0,
+}
 
 
-def _cleared_people(
-    decisions: pl.DataFrame, convictions: pl.DataFrame, programs: Sequence[str] | None
-) -> dict[str, int]:
-    """People with no conviction / no felony left, given the decisions of `programs` (None: all)."""
-    d = decisions if programs is None else decisions.filter(pl.col("program").is_in(programs))
-    eligible = d.filter(pl.col("determination") == "eligible")
-    removed = eligible.filter(pl.col("relief").is_in(sorted(REMOVING_RELIEF)))["charge_key"]
-    unfelonied = eligible.filter(pl.col("relief").is_in(sorted(FELONY_CLEARING_RELIEF)))[
-        "charge_key"
+def _people_row(people: pl.DataFrame, program: str | None) -> dict[str, int]:
+    """rpt_people's row of a program (None: every program together); zeros when none."""
+    hit = people.filter(
+        pl.col("program").is_null() if program is None else pl.col("program") == program
+    )
+    if hit.height == 0:
+        return dict(_PEOPLE_ZERO)
+    if hit.height > 1:
+        raise ValueError(f"rpt_people: {hit.height} rows for program {program!r} in one scope")
+    row = hit.row(0, named=True)
+    return {k: int(row[k] or 0) for k in _PEOPLE_ZERO}
+
+
+def _disparity(rows: pl.DataFrame, dimension: str, program: str | None) -> list[dict[str, Any]]:
+    """One table's groups (rpt_disparity's rows of a dimension and program), with their rates,
+    shares and small-cell flags."""
+    sub = rows.filter(
+        (pl.col("dimension") == dimension)
+        & (pl.col("program").is_null() if program is None else pl.col("program") == program)
+    )
+    groups = [
+        (str(g), int(n), int(r))
+        for g, n, r in sub.select("group_label", "people", "people_with_relief").iter_rows()
     ]
-    per_person = (
-        convictions.with_columns(
-            pl.col("charge_key").is_in(removed.unique().implode()).alias("_removed"),
-            pl.col("charge_key").is_in(unfelonied.unique().implode()).alias("_unfelonied"),
-        )
-        .group_by("person_key")
-        .agg(
-            pl.col("_removed").all().alias("no_conviction"),
-            pl.col("is_felony").eq(True).any().alias("had_felony"),
-            (pl.col("is_felony").eq(False).fill_null(False) | pl.col("_unfelonied"))
-            .all()
-            .alias("felonies_cleared"),
-        )
-    )
-    return {
-        "no_conviction": int(per_person["no_conviction"].sum()),
-        "no_felony": int(
-            per_person.filter(pl.col("had_felony") & pl.col("felonies_cleared")).height
-        ),
-    }
-
-
-def _disparity(d: pl.DataFrame, attribute: pl.DataFrame, col: str) -> list[dict[str, Any]]:
-    people = (
-        d.group_by("person_key")
-        .agg(pl.col("_has_relief").any().alias("relief"))
-        .join(attribute, on="person_key", how="left")
-        .with_columns(pl.col(col).fill_null(NOT_RECORDED))
-    )
-    total = people.height
-    total_relief = int(people["relief"].sum()) if total else 0
-    groups = people.group_by(col).agg(
-        pl.len().alias("people"), pl.col("relief").sum().cast(pl.Int64).alias("with_relief")
-    )
-    rows = []
-    for g in groups.iter_rows(named=True):
-        n, r = int(g["people"]), int(g["with_relief"])
-        rows.append(
-            {
-                "group": g[col],
-                "people": n,
-                "with_relief": r,
-                "relief_rate": r / n if n else None,
-                "share_of_relief": r / total_relief if total_relief else None,
-                "share_of_decided": n / total if total else None,
-                "suppressed": n < SUPPRESS_BELOW,
-                "relief_suppressed": n < SUPPRESS_BELOW or 0 < r < SUPPRESS_BELOW,
-            }
-        )
+    total = sum(n for _, n, _ in groups)
+    total_relief = sum(r for _, _, r in groups)
+    out = [
+        {
+            "group": g,
+            "people": n,
+            "with_relief": r,
+            "relief_rate": r / n if n else None,
+            "share_of_relief": r / total_relief if total_relief else None,
+            "share_of_decided": n / total if total else None,
+            "suppressed": n < SUPPRESS_BELOW,
+            "relief_suppressed": n < SUPPRESS_BELOW or 0 < r < SUPPRESS_BELOW,
+        }
+        for g, n, r in groups
+    ]
     # Largest groups first; "Not recorded" last; ties by name.
-    rows.sort(key=lambda x: (x["group"] == NOT_RECORDED, -x["people"], x["group"]))
-    return rows
+    out.sort(key=lambda x: (x["group"] == NOT_RECORDED, -x["people"], x["group"]))
+    return out
 
 
 def _disparity_table(title: str, label: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -425,36 +419,28 @@ FORECAST_NOTE = (
 )
 
 
-def build_report_data(
-    decisions: pl.DataFrame,
-    convictions: pl.DataFrame,
-    run: dict[str, Any],
-    counts: pl.DataFrame | None = None,
-) -> dict[str, Any]:
-    """Every number of the report, laid out as sections of tables (display strings) and charts.
+def build_report_data(rows: Mapping[str, pl.DataFrame], run: dict[str, Any]) -> dict[str, Any]:
+    """Every figure of the report, laid out as sections of tables (display strings) and charts,
+    from the rpt_* models' rows of one scope (`scope_rows`; every model of REPORT_MODELS).
 
-    Returns {"meta", "sections", "charts", "notes", "metrics"}: `sections` is what both renderers
-    draw; `metrics` holds the raw numbers (ints and unrounded floats, unsuppressed: for checks,
-    not for publication). See the module docstring for the definitions. `counts`: the
-    decisions' rpt_decision_counts rows (section 2's tables are sums of them); derived from
-    `decisions` when not given.
+    `run`: as_of, decision_set (the reference printed: publish.decision_set_digest_from's first
+    REFERENCE_LENGTH characters), git_revision, git_dirty, forecast, rules_versions, quality
+    (the run's checks: check, passed, description). Returns {"meta", "sections", "charts",
+    "notes", "appendix", "metrics"}: `sections` then `notes` then `appendix` is what both
+    renderers draw; `metrics` holds the raw numbers (ints and unrounded floats, unsuppressed:
+    for checks, not for publication). See the module docstring for the definitions.
     """
-    _require(decisions, DECISION_COLUMNS, "decisions")
-    _require(convictions, CONVICTION_COLUMNS, "convictions")
+    for name, columns in REPORT_MODELS.items():
+        if name not in rows:
+            raise ValueError(f"the report needs the rows of {name}")
+        _require(rows[name], columns, name)
     as_of = _as_date(run["as_of"])
-    d = _prepare(decisions)
-    conv = convictions.select(
-        pl.col("person_key").cast(pl.String),
-        pl.col("charge_key").cast(pl.String),
-        pl.col("is_felony").cast(pl.Boolean),
-    ).unique(subset="charge_key", keep="first", maintain_order=True)
-    counts = (
-        decision_counts(decisions) if counts is None else counts.select(*COUNT_KEYS, "decisions")
-    )
-    programs = sorted(set(d["program"].drop_nulls().to_list()))
+    counts = rows["rpt_decision_counts"].select(REPORT_MODELS["rpt_decision_counts"])
+    people_rows = rows["rpt_people"]
+    programs = sorted(set(counts["program"].drop_nulls().to_list()))
     det_cols = [DETERMINATION_LABELS[x] for x in DETERMINATIONS]
 
-    # ---- 1. Run -------------------------------------------------------------------------
+    # ---- the run ------------------------------------------------------------------------
     revision = str(run.get("git_revision") or "unknown")
     if run.get("git_dirty"):
         revision += " (with uncommitted changes)"
@@ -462,7 +448,7 @@ def build_report_data(
     meta = {
         "title": "Clean Slate Warehouse: run report" + (" (FORECAST)" if forecast else ""),
         "as_of": as_of.isoformat(),
-        "decision_set": decision_set_reference(decisions),
+        "decision_set": str(run["decision_set"]),
         "git_revision": revision,
         "forecast": forecast,
     }
@@ -488,15 +474,15 @@ def build_report_data(
         [[k, str(v)] for k, v in versions.items()],
         align="ll",
     )
-    inputs = sorted(run.get("inputs") or [], key=lambda i: str(i.get("file", "")))
+    inputs = sorted(rows["rpt_input_files"].to_dicts(), key=lambda i: str(i.get("file") or ""))
     inputs_table = _table(
         "Inputs",
         ["File", "SHA-256 (first 12)", "Rows", "Rejected", "Unread offense texts"],
         [
             [
-                str(i.get("file", "")),
+                str(i.get("file") or ""),
                 (str(i.get("sha256") or "")[:12] + "…") if i.get("sha256") else WITHHELD,
-                _int(int(i["rows"])) if i.get("rows") is not None else WITHHELD,
+                _int(int(i["records"])) if i.get("records") is not None else WITHHELD,
                 _int(int(i["rejected"])) if i.get("rejected") is not None else WITHHELD,
                 _int(int(i["unread_offense_texts"]))
                 if i.get("unread_offense_texts") is not None
@@ -527,17 +513,19 @@ def build_report_data(
         note=f"{sum(1 for q in quality if q.get('passed'))} of {len(quality)} checks passed.",
     )
 
-    # ---- 2. Decisions -------------------------------------------------------------------
+    # ---- 1. Decisions -------------------------------------------------------------------
+    any_program = _people_row(people_rows, None)
     by_prog_det = _count_matrix(counts, ["program"], "determination", DETERMINATIONS)
-    rows = []
+    table_rows = []
     for (p,), c in by_prog_det.items():
-        rows.append([p, *(_int(c.get(x, 0)) for x in DETERMINATIONS), _int(sum(c.values()))])
+        table_rows.append([p, *(_int(c.get(x, 0)) for x in DETERMINATIONS), _int(sum(c.values()))])
     totals = {x: sum(c.get(x, 0) for c in by_prog_det.values()) for x in DETERMINATIONS}
-    rows.append([ALL_PROGRAMS, *(_int(totals[x]) for x in DETERMINATIONS), _int(d.height)])
+    n_decisions = sum(totals.values())
+    table_rows.append([ALL_PROGRAMS, *(_int(totals[x]) for x in DETERMINATIONS), _int(n_decisions)])
     prog_det_table = _table(
         "Decisions by program and determination",
         ["Program", *det_cols, "Total"],
-        rows,
+        table_rows,
         align="lrrrrr",
         total_row=True,
         widths=[2.2, 1, 1, 1, 1, 1],
@@ -597,20 +585,22 @@ def build_report_data(
         "name). Sections are compared within a jurisdiction.",
     )
 
-    # ---- 3. People ----------------------------------------------------------------------
-    def people_row(label: str, sub: pl.DataFrame, progs: Sequence[str] | None) -> dict[str, int]:
-        cleared = _cleared_people(d, conv, progs)
+    # ---- 2. People ----------------------------------------------------------------------
+    def people_metric(label: str, program: str | None) -> dict[str, Any]:
+        r = _people_row(people_rows, program)
         return {
             "label": label,
-            "people": sub["person_key"].n_unique(),
-            "with_relief": sub.filter(pl.col("_has_relief"))["person_key"].n_unique(),
-            **cleared,
+            "people": r["people"],
+            "with_relief": r["people_with_relief"],
+            "no_conviction": r["people_no_conviction_left"],
+            "no_felony": r["people_no_felony_left"],
         }
 
-    people_metrics = {p: people_row(p, d.filter(pl.col("program") == p), [p]) for p in programs}
-    people_metrics[ANY_PROGRAM] = people_row(ANY_PROGRAM, d, None)
-    with_conviction = conv["person_key"].n_unique()
-    with_felony = conv.filter(pl.col("is_felony").eq(True))["person_key"].n_unique()
+    people_metrics = {p: people_metric(p, p) for p in programs}
+    people_metrics[ANY_PROGRAM] = people_metric(ANY_PROGRAM, None)
+    on_record = rows["rpt_people_on_record"]
+    with_conviction = int(on_record["people_with_conviction"].sum() or 0)
+    with_felony = int(on_record["people_with_felony"].sum() or 0)
     people_table = _table(
         "People by program",
         [
@@ -638,33 +628,28 @@ def build_report_data(
         "person once, with the relief of every program together.",
     )
 
-    # ---- 4. Upcoming eligibility --------------------------------------------------------
-    start = _add_months(as_of, 0)
-    end = _add_months(as_of, UPCOMING_MONTHS)  # exclusive
+    # ---- 3. Upcoming eligibility --------------------------------------------------------
     months = [_month_key(_add_months(as_of, i)) for i in range(UPCOMING_MONTHS)]
     later, earlier, undated = (
         f"After {months[-1]}",
         f"Before {months[0]}",
         "No date known",
     )
-    nye = d.filter(pl.col("determination") == "not_yet_eligible").with_columns(
-        pl.when(pl.col("eligible_on").is_null())
-        .then(pl.lit(undated))
-        .when(pl.col("eligible_on") < start)
-        .then(pl.lit(earlier))
-        .when(pl.col("eligible_on") >= end)
-        .then(pl.lit(later))
-        .otherwise(pl.col("eligible_on").dt.strftime("%Y-%m"))
-        .alias("_month")
-    )
+    bucket_of = {"after": later, "before": earlier, "undated": undated}
     upcoming = {p: dict.fromkeys([*months, later, earlier, undated], 0) for p in programs}
-    for r in nye.group_by(["program", "_month"]).agg(pl.len().alias("n")).iter_rows(named=True):
-        upcoming[r["program"]][r["_month"]] = int(r["n"])
     upcoming_people = dict.fromkeys([*months, later, earlier, undated], 0)
-    for r in (
-        nye.group_by("_month").agg(pl.col("person_key").n_unique().alias("n")).iter_rows(named=True)
-    ):
-        upcoming_people[r["_month"]] = int(r["n"])
+    nye_total = {"decisions": 0, "people": 0}
+    for r in rows["rpt_upcoming_eligibility"].iter_rows(named=True):
+        if r["period"] == "all":
+            if r["program"] is None:
+                nye_total = {"decisions": int(r["decisions"]), "people": int(r["people"])}
+            continue
+        bucket = r["month"] if r["period"] == "month" else bucket_of[r["period"]]
+        if r["program"] is None:
+            upcoming_people[bucket] = int(r["people"])
+        else:
+            upcoming.setdefault(r["program"], dict.fromkeys(upcoming_people, 0))
+            upcoming[r["program"]][bucket] = int(r["decisions"])
     buckets = [*months, later] + [b for b in (earlier, undated) if upcoming_people[b]]
     upcoming_rows = [
         [
@@ -679,8 +664,8 @@ def build_report_data(
         [
             "All dates",
             *(_int(sum(upcoming[p].values())) for p in programs),
-            _int(nye.height),
-            _int(nye["person_key"].n_unique()),
+            _int(nye_total["decisions"]),
+            _int(nye_total["people"]),
         ]
     )
     upcoming_table = _table(
@@ -695,16 +680,15 @@ def build_report_data(
         "months).",
     )
 
-    # ---- 5. Disparity -------------------------------------------------------------------
-    race = _person_attribute(d, "race")
-    gender = _person_attribute(d, "gender")
-    scopes = [(ALL_PROGRAMS, d)] + [(p, d.filter(pl.col("program") == p)) for p in programs]
+    # ---- 4. Disparity -------------------------------------------------------------------
+    disparity_rows = rows["rpt_disparity"]
+    scopes: list[tuple[str, str | None]] = [(ALL_PROGRAMS, None)] + [(p, p) for p in programs]
     disparity = {
-        "race": {name: _disparity(sub, race, "race") for name, sub in scopes},
-        "gender": {name: _disparity(sub, gender, "gender") for name, sub in scopes},
+        dim: {name: _disparity(disparity_rows, dim, prog) for name, prog in scopes}
+        for dim in ("race", "gender")
     }
     disparity_tables = []
-    for name, _sub in scopes:
+    for name, _prog in scopes:
         disparity_tables.append(
             _disparity_table(f"By race: {name}", "Race", disparity["race"][name])
         )
@@ -771,41 +755,37 @@ def build_report_data(
         },
     ]
 
+    # results first; the run and its inputs after them; the checks in the final appendix
     sections = [
         {
-            "id": "run",
-            "title": "1. Run, inputs and data quality",
-            "paragraphs": [FORECAST_NOTE.format(as_of=meta["as_of"])] if forecast else [],
-            "tables": [run_table, versions_table, inputs_table, quality_table],
-            "charts": [],
-        },
-        {
             "id": "decisions",
-            "title": "2. Decisions",
+            "title": "1. Decisions",
             "paragraphs": [
-                f"{_int(d.height)} decisions on {_int(d['charge_key'].n_unique())} charges of "
-                f"{_int(d['person_key'].n_unique())} people, under {len(programs)} program(s)."
+                *([FORECAST_NOTE.format(as_of=meta["as_of"])] if forecast else []),
+                f"{_int(any_program['decisions'])} decisions on {_int(any_program['charges'])} "
+                f"charges of {_int(any_program['people'])} people, under {len(programs)} "
+                "program(s).",
             ],
             "tables": [prog_det_table, prog_relief_table, county_table, section_table],
             "charts": [],
         },
         {
             "id": "people",
-            "title": "3. People",
+            "title": "2. People",
             "paragraphs": [],
             "tables": [people_table],
             "charts": [],
         },
         {
             "id": "upcoming",
-            "title": "4. Upcoming eligibility",
+            "title": "3. Upcoming eligibility",
             "paragraphs": [],
             "tables": [upcoming_table],
             "charts": [],
         },
         {
             "id": "disparity",
-            "title": "5. Disparities by race and gender",
+            "title": "4. Disparities by race and gender",
             "paragraphs": [
                 "As in Code for America's county reports: for each group, the people with "
                 "decisions and with relief, the relief rate, and the group's share of everyone "
@@ -818,7 +798,7 @@ def build_report_data(
         },
         {
             "id": "charts",
-            "title": "6. Charts",
+            "title": "5. Charts",
             "paragraphs": [],
             "tables": [],
             "charts": [
@@ -826,10 +806,31 @@ def build_report_data(
                 for c in charts
             ],
         },
+        {
+            "id": "run",
+            "title": "6. Run and inputs",
+            "paragraphs": [],
+            "tables": [run_table, versions_table, inputs_table],
+            "charts": [],
+        },
+    ]
+    appendix = [
+        {
+            "id": "checks",
+            "title": "Appendix: data-quality checks",
+            "paragraphs": [
+                "The checks of this run's inputs and decisions (Dagster asset checks: quality "
+                "gates, Great Expectations suites and dbt tests). A failing gate stops the run "
+                "before any file is written."
+            ],
+            "tables": [quality_table],
+            "charts": [],
+        }
     ]
 
     metrics = {
-        "decisions": d.height,
+        "decisions": n_decisions,
+        "charges": any_program["charges"],
         "by_program_determination": {p: c for (p,), c in by_prog_det.items()},
         "by_program_relief": {f"{p}|{r}": c for (p, r), c in by_prog_relief.items()},
         "by_county_program_determination": {f"{k}|{p}": c for (k, p), c in by_county.items()},
@@ -847,6 +848,7 @@ def build_report_data(
         "sections": sections,
         "charts": charts,
         "notes": [{"term": t, "definition": x} for t, x in DEFINITIONS],
+        "appendix": appendix,
         "metrics": metrics,
     }
 
@@ -968,7 +970,16 @@ def render_html(data: dict[str, Any]) -> str:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["breakable"] = _breakable
     return env.get_template(TEMPLATE).render(**data)
+
+
+def _breakable(value: Any) -> Any:
+    """Escaped text that may wrap after an underscore (a law's id in a column heading): a
+    <wbr> there, so a narrow column breaks the id between its words, never inside one."""
+    from markupsafe import Markup, escape
+
+    return Markup(escape(str(value)).replace("_", Markup("_<wbr>")))
 
 
 def render_pdf(data: dict[str, Any], out_dir: Path, font_dir: Path | None = FONT_DIR) -> bytes:
@@ -979,7 +990,7 @@ def render_pdf(data: dict[str, Any], out_dir: Path, font_dir: Path | None = FONT
     from fpdf.fonts import FontFace
 
     meta = data["meta"]
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf = FPDF(orientation="P", unit="mm", format=PDF_FORMAT)
     fix_creation_date(pdf, _as_date(meta["as_of"]))
     pdf.set_title(meta["title"])
     pdf.set_subject(f"Decisions as of {meta['as_of']}, decision set {meta['decision_set']}")
@@ -1064,11 +1075,11 @@ def render_pdf(data: dict[str, Any], out_dir: Path, font_dir: Path | None = FONT
             pdf.set_text_color(0)
         pdf.ln(3)
 
-    for s in data["sections"]:
-        if s["id"] != "run":
-            pdf.add_page()
-        else:
+    def draw_section(s: dict[str, Any], first: bool) -> None:
+        if first:
             pdf.ln(2)
+        else:
+            pdf.add_page()
         pdf.set_font(family, "B", 13)
         pdf.multi_cell(0, 8, text(s["title"]), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(family, "", 9)
@@ -1087,6 +1098,8 @@ def render_pdf(data: dict[str, Any], out_dir: Path, font_dir: Path | None = FONT
             pdf.image(str(out_dir / c["file"]), w=w, h=h, alt_text=text(c["title"]))
             pdf.ln(4)
 
+    for i, s in enumerate(data["sections"]):
+        draw_section(s, first=i == 0)
     pdf.add_page()
     pdf.set_font(family, "B", 13)
     pdf.multi_cell(0, 8, text("Notes and definitions"), new_x="LMARGIN", new_y="NEXT")
@@ -1096,6 +1109,8 @@ def render_pdf(data: dict[str, Any], out_dir: Path, font_dir: Path | None = FONT
         pdf.set_font(family, "", 9)
         pdf.multi_cell(0, 5, text(n["definition"]), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1.5)
+    for s in data["appendix"]:  # last: the list of the run's checks
+        draw_section(s, first=False)
     return bytes(pdf.output())
 
 

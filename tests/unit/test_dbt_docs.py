@@ -21,6 +21,11 @@ MARTS = {
     "rpt_charge_codes_unparsed",
     "rpt_review_throughput",
     "rpt_decision_counts",
+    "rpt_people",
+    "rpt_people_on_record",
+    "rpt_upcoming_eligibility",
+    "rpt_disparity",
+    "rpt_input_files",
     "fct_decisions_pseudonymized",
     "mart_decisions",  # deprecated view of fct_decisions_pseudonymized, removed next release
     "fct_conviction_eligibility",  # deprecated view of fct_decisions, removed next release

@@ -85,7 +85,6 @@ def test_the_loader_finds_everything_it_reads_in_the_exports_models(exports_only
     frames = load.load_export_frames(exports_only)
     assert frames.decisions.height == 0
     assert set(store.REVIEW_COLUMNS) <= set(frames.decisions.columns)
-    assert frames.decision_counts is not None
     rows = load.UnitRows(frames.source)
     assert rows.count() == 0 and rows.frame().height == 0
     assert set(store.REVIEW_COLUMNS) <= set(rows.frame().columns)
@@ -127,8 +126,10 @@ def test_unit_rows_narrowed_to_nothing_keep_their_columns(exports_only):
     """A program with no row left after narrowing still has the rows' columns (its files are
     written with a header only), with the query's parameters kept."""
     frames = load.load_export_frames(exports_only)
-    rows = load.UnitRows(frames.source).narrowed("d.program = ?", "us_xx").narrowed(
-        "d.determination = ?", "eligible"
+    rows = (
+        load.UnitRows(frames.source)
+        .narrowed("d.program = ?", "us_xx")
+        .narrowed("d.determination = ?", "eligible")
     )
     empty = rows.frame()
     assert empty.height == 0 and "decision_id" in empty.columns and "review_mark" in empty.columns

@@ -1,25 +1,39 @@
-"""Run report: numbers against independent polars computations, HTML/PDF/PNG outputs."""
+"""Run report: rendered from the rpt_* models' rows (hand-made here; the models themselves, built
+by dbt, are checked in tests/integration/test_report_models.py), HTML/PDF/PNG outputs, layout
+(results first, the checks in a final appendix, US Letter, 1280 px), and the structure: every
+figure comes from an rpt_ model.
 
+_fabricate / _row / _conv make decision rows: the integration test builds the models from them."""
+
+import ast
+import inspect
 import random
 import re
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
+import yaml
 from pypdf import PdfReader
 
-from orchestration.exports.publish import decision_set_reference
+from orchestration.exports import report as report_module
 from orchestration.exports.report import (
     ALL_PROGRAMS,
     ANY_PROGRAM,
+    FELONY_CLEARING_RELIEF,
     NOT_RECORDED,
+    REMOVING_RELIEF,
+    REPORT_MODELS,
     SUPPRESSED,
+    UPCOMING_MONTHS,
     build_report_data,
     render_pdf,
+    scope_rows,
     write_report,
 )
-from orchestration.exports.writers import normalize_county
+from orchestration.lib.settings import PROJECT_ROOT
 
 AS_OF = date(2025, 7, 1)
 PROGRAMS = ("us_ca_pc_1203_425", "us_ca_pc_851_93", "us_ca_prop64")
@@ -33,13 +47,14 @@ COUNTIES = ("SAN JOAQUIN", "YOLO", "LOS ANGELES", "fresno", None)
 RACES = ["WHITE"] * 6 + ["HISPANIC"] * 6 + ["BLACK"] * 4 + ["ASIAN"] * 2 + [None, ""]
 GENDERS = ["M"] * 5 + ["F"] * 4 + ["X", None]
 HEADINGS = (
-    "1. Run, inputs and data quality",
-    "2. Decisions",
-    "3. People",
-    "4. Upcoming eligibility",
-    "5. Disparities by race and gender",
-    "6. Charts",
+    "1. Decisions",
+    "2. People",
+    "3. Upcoming eligibility",
+    "4. Disparities by race and gender",
+    "5. Charts",
+    "6. Run and inputs",
     "Notes and definitions",
+    "Appendix: data-quality checks",
 )
 
 
@@ -120,155 +135,6 @@ def _fabricate(seed: int = 11, people: int = 900) -> tuple[pl.DataFrame, pl.Data
     )
 
 
-@pytest.fixture(scope="module")
-def fabricated():
-    decisions, convictions = _fabricate()
-    return decisions, convictions, build_report_data(decisions, convictions, _run())
-
-
-@pytest.fixture(scope="module")
-def written(fabricated, tmp_path_factory):
-    out = tmp_path_factory.mktemp("report")
-    return out, write_report(out, fabricated[2])
-
-
-def test_fabricated_is_big_enough(fabricated):
-    decisions, _, _ = fabricated
-    assert decisions.height > 2000
-    assert decisions.filter(pl.col("determination") == "not_yet_eligible").height > 200
-
-
-def test_counts_by_program_and_determination(fabricated):
-    decisions, _, data = fabricated
-    expected = decisions.group_by(["program", "determination"]).len()
-    got = data["metrics"]["by_program_determination"]
-    for r in expected.iter_rows(named=True):
-        assert got[r["program"]][r["determination"]] == r["len"]
-    assert sum(sum(c.values()) for c in got.values()) == decisions.height
-    relief = decisions.filter(pl.col("relief").is_not_null()).group_by(["program", "relief"]).len()
-    for r in relief.iter_rows(named=True):
-        assert (
-            sum(data["metrics"]["by_program_relief"][f"{r['program']}|{r['relief']}"].values())
-            == r["len"]
-        )
-
-
-def test_counts_by_county_and_section(fabricated):
-    decisions, _, data = fabricated
-    m = data["metrics"]
-    yolo = (
-        decisions.filter((pl.col("county") == "YOLO") & (pl.col("program") == "us_ca_prop64"))
-        .group_by("determination")
-        .len()
-    )
-    for r in yolo.iter_rows(named=True):
-        assert (
-            m["by_county_program_determination"]["YOLO|us_ca_prop64"][r["determination"]]
-            == (r["len"])
-        )
-    # "fresno" normalizes to FRESNO (as the county exports do); null county is "Not recorded".
-    assert normalize_county(" fresno ") == "FRESNO"
-    assert "FRESNO|us_ca_prop64" in m["by_county_program_determination"]
-    assert f"{NOT_RECORDED}|us_ca_prop64" in m["by_county_program_determination"]
-    n459 = decisions.filter(pl.col("section") == "459").height
-    assert sum(m["by_section_determination"]["US-CA|459"].values()) == n459
-    assert "US-CA|(not parsed)" in m["by_section_determination"]
-    assert len(m["by_section_determination"]) == 8  # fewer than 25 distinct: all shown
-
-
-def test_upcoming_by_month(fabricated):
-    decisions, _, data = fabricated
-    m = data["metrics"]
-    months = m["upcoming_months"]
-    assert len(months) == 24 and months[0] == "2025-07" and months[-1] == "2027-06"
-    nye = decisions.filter(
-        (pl.col("determination") == "not_yet_eligible")
-        & (pl.col("eligible_on") >= date(2025, 7, 1))
-        & (pl.col("eligible_on") < date(2027, 7, 1))
-    ).with_columns(pl.col("eligible_on").dt.strftime("%Y-%m").alias("month"))
-    expected = nye.group_by(["program", "month"]).len()
-    for r in expected.iter_rows(named=True):
-        assert m["upcoming"][r["program"]][r["month"]] == r["len"]
-    for p in PROGRAMS:
-        assert sum(m["upcoming"][p][x] for x in months) == nye.filter(pl.col("program") == p).height
-    people = nye.group_by("month").agg(pl.col("person_key").n_unique())
-    for r in people.iter_rows(named=True):
-        assert m["upcoming_people"][r["month"]] == r["person_key"]
-    undated = decisions.filter(
-        (pl.col("determination") == "not_yet_eligible") & pl.col("eligible_on").is_null()
-    ).height
-    assert sum(m["upcoming"][p]["No date known"] for p in PROGRAMS) == undated > 0
-
-
-def _person_race(decisions: pl.DataFrame) -> pl.DataFrame:
-    return (
-        decisions.group_by("person_key")
-        .agg(
-            pl.col("race").first(),
-            (pl.col("determination").eq("eligible") & pl.col("relief").is_not_null())
-            .any()
-            .alias("relief"),
-        )
-        .with_columns(
-            pl.when(pl.col("race").is_null() | (pl.col("race") == ""))
-            .then(pl.lit(NOT_RECORDED))
-            .otherwise(pl.col("race"))
-            .alias("race")
-        )
-    )
-
-
-def test_disparity_rates_and_suppression(fabricated):
-    decisions, _, data = fabricated
-    people = _person_race(decisions)
-    total, total_relief = people.height, int(people["relief"].sum())
-    rows = {r["group"]: r for r in data["metrics"]["disparity"]["race"][ALL_PROGRAMS]}
-    for g in people.group_by("race").agg(pl.len(), pl.col("relief").sum()).iter_rows(named=True):
-        r = rows[g["race"]]
-        assert (r["people"], r["with_relief"]) == (g["len"], g["relief"])
-        assert r["relief_rate"] == pytest.approx(g["relief"] / g["len"])
-        assert r["share_of_relief"] == pytest.approx(g["relief"] / total_relief)
-        assert r["share_of_decided"] == pytest.approx(g["len"] / total)
-    assert rows["PACIFIC ISLANDER"]["people"] == 4 and rows["PACIFIC ISLANDER"]["suppressed"]
-    assert NOT_RECORDED in rows
-    # Display: the tiny group shows "<10" and no rate; big groups show their numbers.
-    table = next(
-        t for s in data["sections"] for t in s["tables"] if t["title"] == f"By race: {ALL_PROGRAMS}"
-    )
-    shown = {row[0]: row for row in table["rows"]}
-    assert shown["PACIFIC ISLANDER"][1:3] == [SUPPRESSED, SUPPRESSED]
-    assert "%" not in "".join(shown["PACIFIC ISLANDER"])
-    white = rows["WHITE"]
-    assert shown["WHITE"][1] == f"{white['people']:,}"
-    assert shown["WHITE"][3] == f"{100 * white['relief_rate']:.1f}%"
-    assert shown[NOT_RECORDED][0] == NOT_RECORDED
-    # Suppressed groups are not drawn in the relief-rate chart.
-    chart = next(c for c in data["charts"] if c["id"] == "relief_rate_by_race")
-    assert "PACIFIC ISLANDER" not in chart["categories"] and "WHITE" in chart["categories"]
-    genders = {r["group"] for r in data["metrics"]["disparity"]["gender"][ALL_PROGRAMS]}
-    assert genders == {"Male", "Female", "X (nonbinary)", NOT_RECORDED}
-
-
-def test_relief_count_between_1_and_9_is_suppressed():
-    rows = []
-    for i in range(12):  # 12 people, 3 of whom have relief: show "<10", withhold the rate
-        rows.append(
-            _row(
-                f"P{i}",
-                f"P{i}-1",
-                "us_ca_prop64",
-                "eligible" if i < 3 else "not_eligible",
-                "dismiss" if i < 3 else None,
-                race="BLACK",
-            )
-        )
-    data = build_report_data(pl.DataFrame(rows, schema_overrides=_SCHEMA), _conv([]), _run())
-    table = next(
-        t for s in data["sections"] for t in s["tables"] if t["title"] == f"By race: {ALL_PROGRAMS}"
-    )
-    assert table["rows"][0][:4] == ["BLACK", "12", SUPPRESSED, "–"]
-
-
 _SCHEMA = {"eligible_on": pl.Date, "as_of": pl.Date, "is_felony": pl.Boolean}
 
 
@@ -302,61 +168,349 @@ def _conv(rows):
     )
 
 
-def test_people_no_longer_with_conviction_or_felony_hand_made():
-    p64, pc = "us_ca_prop64", "us_ca_pc_1203_425"
-    conv = _conv(
-        [
-            ("A", "A1", True),
-            ("A", "A2", False),  # both dismissed by Prop 64: clear
-            ("B", "B1", True),
-            ("B", "B2", False),  # felony reduced, misdemeanor left
-            ("C", "C1", False),
-            ("C", "C2", False),  # one by Prop 64, one by 1203.425
-            ("D", "D1", True),
-            ("D", "D2", None),  # felony dismissed, unknown level not
-            ("E", "E1", False),  # arrest relief only: still on record
-            ("F", "F1", True),  # not yet eligible: not counted
-            ("G", "G1", True),  # reduced: no felony, but the conviction stays on record
+# --------------------------------------------------------------------------------------------
+# The rpt_ models' rows (what the report is built from): hand-made, typed as the models
+
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "rpt_decision_counts": {
+        "county": pl.String,
+        "program": pl.String,
+        "jurisdiction": pl.String,
+        "section": pl.String,
+        "determination": pl.String,
+        "relief": pl.String,
+        "decisions": pl.Int64,
+    },
+    "rpt_people": {
+        "county": pl.String,
+        "program": pl.String,
+        "decisions": pl.Int64,
+        "charges": pl.Int64,
+        "people": pl.Int64,
+        "people_with_relief": pl.Int64,
+        "people_no_conviction_left": pl.Int64,
+        "people_no_felony_left": pl.Int64,
+    },
+    "rpt_people_on_record": {"people_with_conviction": pl.Int64, "people_with_felony": pl.Int64},
+    "rpt_upcoming_eligibility": {
+        "county": pl.String,
+        "program": pl.String,
+        "period": pl.String,
+        "month": pl.String,
+        "decisions": pl.Int64,
+        "people": pl.Int64,
+    },
+    "rpt_disparity": {
+        "county": pl.String,
+        "program": pl.String,
+        "dimension": pl.String,
+        "group_label": pl.String,
+        "people": pl.Int64,
+        "people_with_relief": pl.Int64,
+    },
+    "rpt_input_files": {
+        "source_system": pl.String,
+        "file": pl.String,
+        "sha256": pl.String,
+        "records": pl.Int64,
+        "rejected": pl.Int64,
+        "unread_offense_texts": pl.Int64,
+    },
+}
+
+
+def _rows(**given: list[dict]) -> dict[str, pl.DataFrame]:
+    """Every model's rows: `given`'s, the others empty."""
+    out = {}
+    for name, schema in SCHEMAS.items():
+        rows = [{c: r.get(c) for c in schema} for r in given.get(name, [])]
+        out[name] = pl.DataFrame(rows, schema=schema, orient="row")
+    return out
+
+
+def _report_run(**extra: Any) -> dict:
+    return {**_run(), "decision_set": "0123456789ab", **extra}
+
+
+def _fabricated_rows(seed: int = 11) -> dict[str, pl.DataFrame]:
+    """A statewide run's rows, random but consistent enough to draw: three laws, five counties
+    (one recorded as none), eight sections, 24 months and more, race and gender groups (one
+    tiny), two input files."""
+    rnd = random.Random(seed)
+    counts, people, upcoming, disparity = [], [], [], []
+    for county in ("SAN JOAQUIN", "YOLO", "LOS ANGELES", "FRESNO", NOT_RECORDED):
+        for program in PROGRAMS:
+            for section in ("11357", "11358", "459", "484", "(not parsed)"):
+                for det in ("eligible", "not_eligible", "not_yet_eligible", "needs_review"):
+                    relief = RELIEF[program] if det in ("eligible", "not_yet_eligible") else None
+                    counts.append(
+                        {
+                            "county": county,
+                            "program": program,
+                            "jurisdiction": "US-CA",
+                            "section": section,
+                            "determination": det,
+                            "relief": relief,
+                            "decisions": rnd.randint(1, 40),
+                        }
+                    )
+    for program in (*PROGRAMS, None):
+        n = rnd.randint(300, 900)
+        people.append(
+            {
+                "program": program,
+                "decisions": 3 * n,
+                "charges": 2 * n,
+                "people": n,
+                "people_with_relief": n // 2,
+                "people_no_conviction_left": n // 5,
+                "people_no_felony_left": n // 7,
+            }
+        )
+        for i in range(25):  # 24 months, then the later ones together
+            month = f"{2025 + (6 + i) // 12}-{(6 + i) % 12 + 1:02d}"
+            period = "month" if i < 24 else "after"
+            upcoming.append(
+                {
+                    "program": program,
+                    "period": period,
+                    "month": month if period == "month" else None,
+                    "decisions": rnd.randint(0, 30),
+                    "people": rnd.randint(0, 20),
+                }
+            )
+        upcoming.append({"program": program, "period": "undated", "decisions": 7, "people": 5})
+        upcoming.append({"program": program, "period": "all", "decisions": 400, "people": 300})
+        for dimension, groups in (
+            ("race", ["WHITE", "HISPANIC", "BLACK", "ASIAN", "PACIFIC ISLANDER", NOT_RECORDED]),
+            ("gender", ["Male", "Female", "X (nonbinary)", NOT_RECORDED]),
+        ):
+            for g in groups:
+                size = 4 if g == "PACIFIC ISLANDER" else rnd.randint(20, 200)
+                disparity.append(
+                    {
+                        "program": program,
+                        "dimension": dimension,
+                        "group_label": g,
+                        "people": size,
+                        "people_with_relief": rnd.randint(0, size) if size > 4 else 2,
+                    }
+                )
+    return _rows(
+        rpt_decision_counts=counts,
+        rpt_people=people,
+        rpt_people_on_record=[{"people_with_conviction": 1500, "people_with_felony": 600}],
+        rpt_upcoming_eligibility=upcoming,
+        rpt_disparity=disparity,
+        rpt_input_files=[
+            {"file": "ut_courts/persons.csv", "sha256": "cd" * 32, "records": 900, "rejected": 0},
+            {
+                "file": "extract.csv",
+                "sha256": "ab" * 32,
+                "records": 4000,
+                "rejected": 3,
+                "unread_offense_texts": 12,
+            },
+        ],
+    )
+
+
+@pytest.fixture(scope="module")
+def fabricated():
+    rows = _fabricated_rows()
+    return rows, build_report_data(rows, _report_run())
+
+
+@pytest.fixture(scope="module")
+def written(fabricated, tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    return out, write_report(out, fabricated[1])
+
+
+def _table_of(data: dict, title: str) -> dict:
+    return next(
+        t
+        for s in [*data["sections"], *data["appendix"]]
+        for t in s["tables"]
+        if t["title"].startswith(title)
+    )
+
+
+def test_decision_tables_are_sums_of_the_decision_counts(fabricated):
+    rows, data = fabricated
+    counts = rows["rpt_decision_counts"]
+    m = data["metrics"]
+    expected = counts.group_by(["program", "determination"]).agg(pl.col("decisions").sum())
+    for r in expected.iter_rows(named=True):
+        assert m["by_program_determination"][r["program"]][r["determination"]] == r["decisions"]
+    assert m["decisions"] == counts["decisions"].sum()
+    yolo = counts.filter((pl.col("county") == "YOLO") & (pl.col("program") == "us_ca_prop64"))
+    for r in yolo.group_by("determination").agg(pl.col("decisions").sum()).iter_rows(named=True):
+        assert (
+            m["by_county_program_determination"]["YOLO|us_ca_prop64"][r["determination"]]
+            == r["decisions"]
+        )
+    table = _table_of(data, "Decisions by county")
+    assert table["rows"][-1][0] == NOT_RECORDED  # the county recorded as none: last
+    assert len(m["by_section_determination"]) == 5  # fewer than 25 distinct: all shown
+    n459 = counts.filter(pl.col("section") == "459")["decisions"].sum()
+    assert sum(m["by_section_determination"]["US-CA|459"].values()) == n459
+
+
+def test_people_table_is_rpt_people(fabricated):
+    rows, data = fabricated
+    table = _table_of(data, "People by program")
+    expected = {r["program"] or ANY_PROGRAM: r for r in rows["rpt_people"].iter_rows(named=True)}
+    assert [r[0] for r in table["rows"]] == [*PROGRAMS, ANY_PROGRAM]
+    for label, people, relief, no_conviction, no_felony in table["rows"]:
+        e = expected[label]
+        assert [people, relief, no_conviction, no_felony] == [
+            f"{e[k]:,}"
+            for k in (
+                "people",
+                "people_with_relief",
+                "people_no_conviction_left",
+                "people_no_felony_left",
+            )
+        ]
+    assert "Of 1,500 people with at least one conviction on record, 600 have" in table["note"]
+    any_program = expected[ANY_PROGRAM]
+    opening = data["sections"][0]["paragraphs"][0]
+    assert opening == (
+        f"{any_program['decisions']:,} decisions on {any_program['charges']:,} charges of "
+        f"{any_program['people']:,} people, under 3 program(s)."
+    )
+
+
+def test_upcoming_table_maps_the_periods(fabricated):
+    rows, data = fabricated
+    m = data["metrics"]
+    months = m["upcoming_months"]
+    assert len(months) == 24 and months[0] == "2025-07" and months[-1] == "2027-06"
+    up = rows["rpt_upcoming_eligibility"]
+    for r in up.filter(pl.col("period") == "month").iter_rows(named=True):
+        if r["program"] is None:
+            assert m["upcoming_people"][r["month"]] == r["people"]
+        else:
+            assert m["upcoming"][r["program"]][r["month"]] == r["decisions"]
+    after = up.filter((pl.col("period") == "after") & pl.col("program").is_null())
+    assert m["upcoming_people"]["After 2027-06"] == after["people"].sum()
+    table = _table_of(data, "Not-yet-eligible")
+    labels = [r[0] for r in table["rows"]]
+    assert labels == [*months, "After 2027-06", "No date known", "All dates"]  # none before
+    assert table["rows"][-1][-2:] == ["400", "300"]  # the 'all' row of every law
+
+
+def test_disparity_rates_and_suppression(fabricated):
+    rows, data = fabricated
+    d = rows["rpt_disparity"].filter((pl.col("dimension") == "race") & pl.col("program").is_null())
+    total, total_relief = d["people"].sum(), d["people_with_relief"].sum()
+    got = {r["group"]: r for r in data["metrics"]["disparity"]["race"][ALL_PROGRAMS]}
+    for g in d.iter_rows(named=True):
+        r = got[g["group_label"]]
+        assert (r["people"], r["with_relief"]) == (g["people"], g["people_with_relief"])
+        assert r["relief_rate"] == pytest.approx(g["people_with_relief"] / g["people"])
+        assert r["share_of_relief"] == pytest.approx(g["people_with_relief"] / total_relief)
+        assert r["share_of_decided"] == pytest.approx(g["people"] / total)
+    assert got["PACIFIC ISLANDER"]["suppressed"]
+    # largest first, "Not recorded" last
+    order = [r["group"] for r in data["metrics"]["disparity"]["race"][ALL_PROGRAMS]]
+    assert order[-1] == NOT_RECORDED
+    sizes = [got[g]["people"] for g in order[:-1]]
+    assert sizes == sorted(sizes, reverse=True)
+    table = _table_of(data, f"By race: {ALL_PROGRAMS}")
+    shown = {row[0]: row for row in table["rows"]}
+    assert shown["PACIFIC ISLANDER"][1:3] == [SUPPRESSED, SUPPRESSED]
+    assert "%" not in "".join(shown["PACIFIC ISLANDER"])
+    white = got["WHITE"]
+    assert shown["WHITE"][1] == f"{white['people']:,}"
+    chart = next(c for c in data["charts"] if c["id"] == "relief_rate_by_race")
+    assert "PACIFIC ISLANDER" not in chart["categories"] and "WHITE" in chart["categories"]
+    genders = {r["group"] for r in data["metrics"]["disparity"]["gender"][ALL_PROGRAMS]}
+    assert genders == {"Male", "Female", "X (nonbinary)", NOT_RECORDED}
+
+
+def test_relief_count_between_1_and_9_is_suppressed():
+    rows = _rows(
+        rpt_disparity=[
+            {
+                "program": "us_ca_prop64",
+                "dimension": "race",
+                "group_label": "BLACK",
+                "people": 12,
+                "people_with_relief": 3,
+            },
+            {
+                "program": None,
+                "dimension": "race",
+                "group_label": "BLACK",
+                "people": 12,
+                "people_with_relief": 3,
+            },
         ]
     )
-    dec = pl.DataFrame(
-        [
-            _row("A", "A1", p64, "eligible", "dismiss", felony=True),
-            _row("A", "A2", p64, "eligible", "dismiss", felony=False),
-            _row("B", "B1", p64, "eligible", "reduce", felony=True),
-            _row("B", "B2", p64, "not_eligible", None, felony=False),
-            _row("C", "C1", p64, "eligible", "dismiss"),
-            _row("C", "C2", pc, "eligible", "conviction_relief"),
-            _row("D", "D1", p64, "eligible", "dismiss", felony=True),
-            _row("D", "D2", p64, "needs_review", None),
-            _row("E", "E1", "us_ca_pc_851_93", "eligible", "arrest_relief"),
-            _row("F", "F1", pc, "not_yet_eligible", "conviction_relief", felony=True),
-            _row("G", "G1", p64, "eligible", "reduce", felony=True),
-        ],
-        schema_overrides=_SCHEMA,
-    )
-    m = build_report_data(dec, conv, _run())["metrics"]
-    people = m["people"]
-    assert people[ANY_PROGRAM]["no_conviction"] == 2  # A, C (C only with both laws)
-    assert people[p64]["no_conviction"] == 1  # A
-    assert people[pc]["no_conviction"] == 0
-    assert people[ANY_PROGRAM]["no_felony"] == 3  # A (dismissed), B G (reduced); D has unknown
-    assert people[p64]["no_felony"] == 3
-    assert people[pc]["no_felony"] == 0
-    assert people[ANY_PROGRAM]["with_relief"] == 6  # A B C D E G (F only not yet)
-    assert people["us_ca_pc_851_93"]["with_relief"] == 1
-    assert (m["people_with_conviction"], m["people_with_felony"]) == (7, 5)
+    table = _table_of(build_report_data(rows, _report_run()), f"By race: {ALL_PROGRAMS}")
+    assert table["rows"][0][:4] == ["BLACK", "12", SUPPRESSED, "–"]
 
 
-def test_html_sections_escaping_and_no_ids(fabricated, written):
-    decisions, _, _ = fabricated
+def test_inputs_table_is_rpt_input_files(fabricated):
+    _, data = fabricated
+    table = _table_of(data, "Inputs")
+    assert table["rows"] == [
+        ["extract.csv", "abababababab…", "4,000", "3", "12"],
+        ["ut_courts/persons.csv", "cdcdcdcdcdcd…", "900", "0", ""],
+    ]
+
+
+def test_results_first_then_the_run_then_notes_and_the_checks_last(fabricated, written):
+    _, data = fabricated
+    assert [s["id"] for s in data["sections"]] == [
+        "decisions",
+        "people",
+        "upcoming",
+        "disparity",
+        "charts",
+        "run",
+    ]
+    assert [s["id"] for s in data["appendix"]] == ["checks"]
+    assert _table_of(data, "Data-quality checks")["rows"][1][:2] == ["dates <sane>", "FAIL"]
+    _, files = written
+    html = files["html"].read_text(encoding="utf-8")
+    at = [html.index(f"<h2>{h}</h2>") for h in HEADINGS]
+    assert at == sorted(at)
+    assert html.rindex("<h2>") == html.index(f"<h2>{HEADINGS[-1]}</h2>")  # the appendix: last
+    pages = [p.extract_text() for p in PdfReader(str(files["pdf"])).pages]
+    assert "Appendix: data-quality checks" in pages[-1]
+    assert "1. Decisions" in pages[0]  # the results on the first page
+
+
+def test_pdf_is_us_letter(written):
+    _, files = written
+    for page in PdfReader(str(files["pdf"])).pages:
+        assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (
+            612,
+            792,
+        )
+
+
+def test_html_fits_a_1280_px_window(written):
+    """One column of at most 1100 px; a table wider than it scrolls in its own box; the print
+    page is US Letter."""
+    _, files = written
+    html = files["html"].read_text(encoding="utf-8")
+    assert re.search(r"body \{[^}]*max-width: 1100px", html)
+    assert re.search(r"\.table-wrap \{[^}]*overflow-x: auto", html)
+    assert html.count('<div class="table-wrap"><table>') == html.count("<table>")
+    assert "@page { size: letter" in html
+    assert 'img src="charts/' in html and "figure img { max-width: 100%" in html
+
+
+def test_html_escaping_and_no_ids(fabricated, written):
     _, files = written
     html = files["html"].read_text(encoding="utf-8")
     for h in HEADINGS:
         assert h in html
-    for sid in decisions["subject_id"].unique().to_list()[:200]:
-        assert sid not in html
-    assert "P00001" not in html  # person keys neither
     assert "dates &lt;sane&gt;" in html and "<sane>" not in html  # autoescape
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)  # no external resources
     for chart in files["charts"].values():
@@ -377,72 +531,139 @@ def test_charts_are_png(written):
         assert b"Software" not in blob and b"tIME" not in blob
 
 
-def test_pdf_has_sections_and_images(fabricated, written):
-    decisions, _, _ = fabricated
+def test_pdf_has_sections_and_images(written):
     _, files = written
     reader = PdfReader(str(files["pdf"]))
-    text = "\n".join(page.extract_text() for page in reader.pages)
-    flat = " ".join(text.split())
+    flat = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     for h in HEADINGS:
         assert h in flat, h
-    for sid in decisions["subject_id"].unique().to_list()[:200]:
-        assert sid not in text
     assert sum(len(page.images) for page in reader.pages) >= 3
     assert reader.metadata.creation_date.date() == AS_OF
 
 
-def test_same_input_same_bytes(fabricated, written, tmp_path):
-    decisions, convictions, _ = fabricated
-    again = write_report(tmp_path, build_report_data(decisions, convictions, _run()))
+def test_same_rows_same_bytes(fabricated, written, tmp_path):
+    again = write_report(tmp_path, build_report_data(_fabricated_rows(), _report_run()))
     _, first = written
     assert again["sha256"] == first["sha256"]
     assert again["html"].read_bytes() == first["html"].read_bytes()
 
 
-def test_no_run_id_or_clock_in_the_report_only_a_decision_set_reference(fabricated, written):
-    decisions, convictions, data = fabricated
+def test_no_run_id_or_clock_in_the_report_only_the_decision_set_reference(fabricated, written):
+    rows, data = fabricated
     _, files = written
-    reference = decision_set_reference(decisions)
-    assert data["meta"]["decision_set"] == reference
+    assert data["meta"]["decision_set"] == "0123456789ab"
     assert "run_id" not in data["meta"] and "generated_at" not in data["meta"]
     html = files["html"].read_text(encoding="utf-8")
     pdf_text = " ".join(p.extract_text() for p in PdfReader(str(files["pdf"])).pages)
     for text in (html, pdf_text):
         assert "run-1234" not in text and "2025-07-02" not in text and "03:04" not in text
-        assert reference in text
-    # another run of the same decisions: same bytes; other decisions: another reference
-    other = {**_run(), "run_id": "run-9999", "generated_at": "2031-01-01T00:00:00Z"}
-    assert build_report_data(decisions, convictions, other) == data
-    changed = decisions.with_columns(
-        pl.when(pl.int_range(pl.len()) == 0)
-        .then(pl.lit("not_eligible"))
-        .otherwise(pl.col("determination"))
-        .alias("determination")
-    )
-    assert decision_set_reference(changed) != reference
-    assert decision_set_reference(decisions.reverse()) == reference
+        assert "0123456789ab" in text
+    other = {**_report_run(), "run_id": "run-9999", "generated_at": "2031-01-01T00:00:00Z"}
+    assert build_report_data(rows, other) == data
 
 
 def test_pdf_without_unicode_font(fabricated, tmp_path):
-    _, _, data = fabricated
+    _, data = fabricated
     files = write_report(tmp_path, data)
     blob = render_pdf(data, Path(files["html"]).parent, font_dir=None)
     text = " ".join(p.extract_text() for p in PdfReader(_bytes_io(blob)).pages)
-    assert "3. People" in " ".join(text.split())
+    assert "2. People" in " ".join(text.split())
 
 
-def test_empty_decisions(tmp_path):
-    dec = pl.DataFrame(
-        [_row("A", "A1", "us_ca_prop64", "eligible", "dismiss")], schema_overrides=_SCHEMA
-    ).clear()
-    files = write_report(tmp_path, build_report_data(dec, _conv([]), _run()))
+def test_empty_rows(tmp_path):
+    """No decision in the scope (a county without any): every table says so, nothing fails."""
+    data = build_report_data(_rows(), _report_run())
+    assert data["metrics"]["people"][ANY_PROGRAM]["people"] == 0
+    assert data["sections"][0]["paragraphs"] == [
+        "0 decisions on 0 charges of 0 people, under 0 program(s)."
+    ]
+    files = write_report(tmp_path, data)
     assert files["pdf"].stat().st_size > 0
 
 
-def test_missing_column_is_named():
-    dec = pl.DataFrame([_row("A", "A1", "us_ca_prop64", "eligible", "dismiss")]).drop("race")
-    with pytest.raises(ValueError, match="race"):
-        build_report_data(dec, _conv([]), _run())
+def test_a_missing_model_or_column_is_named():
+    rows = _rows()
+    with pytest.raises(ValueError, match="rpt_disparity"):
+        build_report_data({k: v for k, v in rows.items() if k != "rpt_disparity"}, _report_run())
+    rows["rpt_people"] = rows["rpt_people"].drop("people_no_felony_left")
+    with pytest.raises(ValueError, match="people_no_felony_left"):
+        build_report_data(rows, _report_run())
+
+
+def test_scope_rows_one_county_or_every_county():
+    """A --county run takes its county's rows; a run of every county the all-counties rows
+    (county NULL) where people are counted, and every county's decision counts (they add up)."""
+    people = [
+        {"county": None, "program": None, "people": 7},
+        {"county": "YOLO", "program": None, "people": 6},
+        {"county": "ALPINE", "program": None, "people": 2},
+    ]
+    counts = [
+        {"county": "YOLO", "program": "p", "determination": "eligible", "decisions": 9},
+        {"county": "ALPINE", "program": "p", "determination": "eligible", "decisions": 2},
+    ]
+    rows = _rows(
+        rpt_people=people,
+        rpt_decision_counts=counts,
+        rpt_people_on_record=[{"people_with_conviction": 8, "people_with_felony": 5}],
+    )
+    every = scope_rows(rows, None)
+    assert every["rpt_people"]["people"].to_list() == [7]
+    assert every["rpt_decision_counts"]["decisions"].sum() == 11
+    yolo = scope_rows(rows, "YOLO")
+    assert yolo["rpt_people"]["people"].to_list() == [6]
+    assert yolo["rpt_decision_counts"]["decisions"].sum() == 9
+    assert yolo["rpt_people_on_record"].height == 1  # the whole record, in every scope
+
+
+# --------------------------------------------------------------------------------------------
+# Structure: every figure comes from an rpt_ model
+
+
+def test_the_report_takes_aggregated_rows_not_decisions():
+    """build_report_data takes the rpt_ models' rows and the run; the report kind reads the
+    models through the warehouse (load.REPORT_SQL) and neither the decision rows it is given
+    nor the frames' decisions or convictions."""
+    from orchestration.exports import load
+    from orchestration.exports.file_kinds import report as kind
+
+    assert list(inspect.signature(build_report_data).parameters) == ["rows", "run"]
+    assert set(REPORT_MODELS) <= set(load.EXPORT_MODELS)
+    assert set(load.REPORT_SQL) == set(REPORT_MODELS)
+    for name, sql in load.REPORT_SQL.items():
+        assert f"from main.{name}" in sql, name
+        assert all(c in sql for c in REPORT_MODELS[name]), name
+    tree = ast.parse(inspect.getsource(kind))
+    attributes = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    assert not attributes & {"decisions", "convictions", "decision_counts"}, attributes
+    for method in ("prepare", "write"):
+        fn = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == method)
+        used = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)}
+        assert not used & {"decisions", "batches"}, (method, used)
+    # the renderer reads no per-decision column
+    source = inspect.getsource(report_module)
+    for column in ("person_key", "charge_key", "eligible_on", "decision_set_reference"):
+        assert column not in source.split('"""', 2)[2], column
+
+
+def test_every_report_model_is_a_documented_contract_and_the_sql_agrees():
+    """Each rpt_ model the report reads is in marts/reporting with its YAML contract; the SQL
+    counts with report.py's reliefs and upcoming window."""
+    folder = PROJECT_ROOT / "dbt_project" / "models" / "marts" / "reporting"
+    documented = {
+        m["name"]: m for f in folder.glob("_*.yml") for m in yaml.safe_load(f.read_text())["models"]
+    }
+    for name, columns in REPORT_MODELS.items():
+        assert (folder / f"{name}.sql").is_file(), name
+        assert set(columns) <= {c["name"] for c in documented[name]["columns"]}, name
+    people = (folder / "rpt_people.sql").read_text()
+    lists = re.findall(r"relief in \(\s*([^)]*)\)", people)
+    assert [set(re.findall(r"'(\w+)'", x)) for x in lists] == [
+        set(REMOVING_RELIEF),
+        set(FELONY_CLEARING_RELIEF),
+    ]
+    upcoming = (folder / "rpt_upcoming_eligibility.sql").read_text()
+    assert f"{{%- set upcoming_months -%}}{UPCOMING_MONTHS}{{%- endset %}}" in upcoming
 
 
 def _bytes_io(blob: bytes):

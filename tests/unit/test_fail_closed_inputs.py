@@ -11,7 +11,6 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
-import polars as pl
 import pytest
 
 from orchestration.lib.settings import PROJECT_ROOT
@@ -202,15 +201,18 @@ def test_laws_not_in_force_are_not_counted(programs):
 
 def test_the_report_of_a_forecast_says_so():
     from orchestration.exports.report import build_report_data, render_html
-    from tests.unit.test_exports_report import _SCHEMA, _conv, _row, _run
+    from tests.unit.test_exports_report import _report_run, _rows
 
-    dec = pl.DataFrame(
-        [_row("A", "A1", "us_ca_prop64", "eligible", "dismiss")], schema_overrides=_SCHEMA
+    rows = _rows(
+        rpt_decision_counts=[
+            {"county": "YOLO", "program": "us_ca_prop64", "determination": "eligible"}
+            | {"relief": "dismiss", "decisions": 1}
+        ],
+        rpt_people=[{"program": None, "decisions": 1, "charges": 1, "people": 1}],
     )
-    conv = _conv([("A", "A1", False)])
-    plain = build_report_data(dec, conv, _run())
+    plain = build_report_data(rows, _report_run())
     assert "FORECAST" not in render_html(plain)
-    data = build_report_data(dec, conv, {**_run(), "forecast": True})
+    data = build_report_data(rows, _report_run(forecast=True))
     html = render_html(data)
     assert data["meta"]["forecast"] and "(FORECAST)" in data["meta"]["title"]
     assert "FORECAST: these are decisions as of 2025-07-01" in html

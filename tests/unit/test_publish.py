@@ -395,3 +395,57 @@ def test_the_export_asset_refuses_before_writing_anything(tmp_path):
         )
     assert _snapshot(out) == {"signed_order.pdf": b"%PDF signed"}
     assert sorted(p.name for p in tmp_path.iterdir()) == [".court.staging-crashed", "court"]
+
+
+# --------------------------------------------------------------------------------------------
+# The decision-set digest, streamed from the warehouse (the report's reference)
+
+
+def test_the_streamed_digest_is_the_digest_of_the_same_rows(tmp_path):
+    """decision_set_digest_from (lines made and sorted by DuckDB, hashed batch by batch) gives
+    decision_set_digest of the same rows: nulls, dates, '|' and non-ASCII text, every county
+    and one county in any spelling (normalized as the bundle's scope)."""
+    from datetime import date
+
+    import duckdb
+    import polars as pl
+
+    from orchestration.exports.load import ExportSource
+    from orchestration.exports.publish import decision_set_digest, decision_set_digest_from
+
+    rows = pl.DataFrame(
+        {
+            "program": ["us_ca_prop64", "us_ca_prop64", "us_ut_x", "us_ca_prop64", "b"],
+            "charge_key": ["c1", "c2", "c|3", "Ä4", "c5"],
+            "decision_id": ["d1", "d2", "d3", "d4", "d5"],
+            "determination": ["eligible", "not_yet_eligible", "needs_review", "eligible", "x"],
+            "relief": ["dismiss", "dismiss", None, "reduce", None],
+            "eligible_on": [None, date(2026, 1, 31), None, date(1999, 12, 1), None],
+            "rules_version": ["v1", "v1", "v2", "v1", None],
+            "county": ["Yolo", " yolo  ", "SAN  JOAQUIN", None, "Zoë"],
+            "person_name": ["not", "in", "the", "digest", "!"],
+        }
+    )
+    path = tmp_path / "wh.duckdb"
+    con = duckdb.connect(str(path))
+    con.register("frame", rows.to_arrow())
+    con.execute("create table main.exp_decisions as select * from frame")
+    con.close()
+    source = ExportSource(path, "1GB")
+    assert decision_set_digest_from(source, None) == decision_set_digest(rows)
+    for county, n in (("YOLO", 2), ("san joaquin", 1), ("ZOË", 1), ("ALPINE", 0)):
+        want = rows.filter(
+            pl.col("county").map_elements(
+                lambda c: " ".join(c.split()).upper(), return_dtype=pl.String
+            )
+            == " ".join(county.split()).upper()
+        )
+        assert want.height == n
+        assert decision_set_digest_from(source, county) == decision_set_digest(want), county
+
+    # batch by batch: the same digest whatever the batch size
+    class TwoRowBatches(ExportSource):
+        def batches(self, sql, params=None, rows=2):
+            return super().batches(sql, params, rows=2)
+
+    assert decision_set_digest_from(TwoRowBatches(path, "1GB"), None) == (decision_set_digest(rows))

@@ -142,6 +142,8 @@ DBT_ACCEPTED_VALUES: dict[tuple[str, str], Spec] = {
     ("int_charge_codes_normalized", "parse_method"): Local("the CA parser's own layouts"),
     ("stg_doj__events", "offense_text_column"): Local("the CA DOJ file's offense columns"),
     ("stg_doj__supervision", "matched_key"): Local("how a supervision row found its subject"),
+    ("rpt_disparity", "dimension"): Local("the report's two disparity tables, race and gender"),
+    ("rpt_upcoming_eligibility", "period"): Local("the report's upcoming-eligibility rows"),
     ("statute_formats", "subdivisions_case"): Local(
         "a statute format's option (macros/statute_formats.sql checks the same two)"
     ),

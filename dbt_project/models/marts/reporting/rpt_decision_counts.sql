@@ -1,4 +1,4 @@
--- The report's decision counts (report/report.html and .pdf, section 2: decisions by program
+-- The report's decision counts (report/report.html and .pdf, section 1: decisions by program
 -- and determination, by program and relief, by county, program and determination, and the top
 -- code sections): how many decisions, per county, law, jurisdiction, code section,
 -- determination and relief, labelled as the report prints them. Every table of that section is
