@@ -125,13 +125,6 @@ def _quality(context: AssetExecutionContext) -> list[dict]:
     return sorted(out, key=lambda q: q["check"])
 
 
-def _inputs(warehouse: Warehouse) -> list[dict]:
-    """The report's input table (exp_input_files): each input file, its SHA-256, records read
-    and rejected, and its conviction records whose offense text read to no statute (the gate's
-    figure, shown below its limit too; the texts themselves: rpt_charge_codes_unparsed)."""
-    return load.load_inputs(warehouse)
-
-
 def _unread_by_county(warehouse: Warehouse) -> dict[str | None, int]:
     """Conviction records whose offense text reads to no statute, per normalized county."""
     out: dict[str | None, int] = {}
@@ -187,7 +180,7 @@ def staged_files(
         "prop64_parameters": {
             r["name"]: json.loads(r["value_json"]) for r in params.iter_rows(named=True)
         },
-        "report": {"inputs": _inputs(warehouse), "quality": _quality(context)},
+        "report": {"quality": _quality(context)},  # the figures: the rpt_ models
         "unread_by_county": _unread_by_county(warehouse),
     }
     try:

@@ -323,13 +323,6 @@ order by source_system = 'canonical', file
 """,
 }
 
-# the report's input table (orchestration/exports/report.py): DOJ files first, then canonical
-INPUTS_SQL = """
-select file, sha256, records as rows, rejected, unread_offense_texts
-from main.exp_input_files
-order by source_system = 'canonical', file
-"""
-
 UNREAD_BY_COUNTY_SQL = """
 select county, unread_conviction_records as n from main.exp_unread_by_county
 """
@@ -355,11 +348,6 @@ def with_reviews(con, sql: str) -> str:
 def forecast_run(warehouse: Warehouse) -> bool:
     """The run is an explicit forecast (exp_programs.is_forecast, from the rulebook)."""
     return bool(warehouse.query(FORECAST_SQL)["f"][0])
-
-
-def load_inputs(warehouse: Warehouse) -> list[dict]:
-    """The report's input table: file, sha256, rows, rejected, unread_offense_texts."""
-    return warehouse.query(INPUTS_SQL).to_dicts()
 
 
 def load_unread_by_county(warehouse: Warehouse) -> pl.DataFrame:

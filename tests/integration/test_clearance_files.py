@@ -198,7 +198,7 @@ def test_files_do_not_depend_on_the_number_of_worker_processes(run, tmp_path, mo
         "git_dirty": False,
         "rules_versions": {},
         "prop64_parameters": {},
-        "report": {"inputs": [], "quality": []},
+        "report": {"quality": []},
     }
     written = {}
     for workers in ("1", "2"):
@@ -266,7 +266,7 @@ def test_a_new_kind_registered_beside_the_others_is_written_and_reconciled(
         "git_dirty": False,
         "rules_versions": {},
         "prop64_parameters": {},
-        "report": {"inputs": [], "quality": []},
+        "report": {"quality": []},
     }
     root = tmp_path / "set"
     root.mkdir()

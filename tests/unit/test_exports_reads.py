@@ -89,7 +89,6 @@ def test_the_loader_finds_everything_it_reads_in_the_exports_models(exports_only
     assert rows.count() == 0 and rows.frame().height == 0
     assert set(store.REVIEW_COLUMNS) <= set(rows.frame().columns)
     assert load.county_values(frames.source) == {}
-    assert load.load_inputs(exports_only) == []
     assert load.load_unread_by_county(exports_only).height == 0
     assert load.load_parameters(exports_only, "us_ca_prop64").height == 0
     assert load.forecast_run(exports_only) is False
