@@ -238,7 +238,7 @@ def test_the_report_kind_reads_the_models_not_the_decisions(hand, tmp_path):
     _, path = hand
     source = ExportSource(path, "1GB")
     empty = pl.DataFrame()
-    frames = ExportFrames(empty, empty, empty, empty, empty, source=source)
+    frames = ExportFrames(source, programs=empty)
     run = {**_run(), "report": {"quality": _run()["quality"]}}
     ctx = RunContext(as_of=AS_OF, forecast=False, programs={}, county=None, run=run)
     kind = Report()
@@ -248,6 +248,7 @@ def test_the_report_kind_reads_the_models_not_the_decisions(hand, tmp_path):
     html = (tmp_path / "report" / "report.html").read_text()
     assert "11 decisions on 11 charges of 7 people" in html
     assert decision_set_digest_from(source, None)[:12] in html
+    assert "decisions" not in vars(frames)  # the lazy decision frame was never read
 
 
 # --------------------------------------------------------------------------------------------
