@@ -22,22 +22,14 @@ from devtools.generate.canonical import generate_canonical
 from devtools.generate.extract import generate_extract
 from orchestration.cli import app
 from orchestration.lib.settings import DBT_PROJECT_DIR
+from tests.unit.test_dbt_docs import MARTS as DOCUMENTED_MARTS
 
 pytestmark = pytest.mark.integration
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "analyst-guide.md"
 QUERY = re.compile(r"<!-- query: (\S+) -->\s*```sql\n(.*?)```", re.S)
 QUERIES = dict(QUERY.findall(GUIDE.read_text()))
-MARTS = {
-    "fct_decisions",
-    "fct_decision_criteria",
-    "fct_decision_lineage",
-    "rpt_charge_codes_unparsed",
-    "rpt_review_throughput",
-    "fct_decisions_pseudonymized",
-    "mart_decisions",  # deprecated view of fct_decisions_pseudonymized, removed next release
-    "fct_conviction_eligibility",  # deprecated view of fct_decisions, removed next release
-}
+MARTS = DOCUMENTED_MARTS  # the one list of the marts (tests/unit/test_dbt_docs.py)
 
 
 @pytest.fixture(scope="module")
