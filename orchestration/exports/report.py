@@ -67,6 +67,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -411,6 +412,40 @@ def _table(
     }
 
 
+def law_labels(
+    programs: Iterable[str], titles: Mapping[str, Any] | None
+) -> dict[str, dict[str, str]]:
+    """{program id: {"title", "short"}}: what a person reads for each law, never its id.
+
+    title: the rulebook's title (exp_programs.title), else the id. short: the part of the title
+    before the first colon ("California Prop 64"), else the whole title; where two laws' short
+    labels would be the same, both show their titles. Two laws with one title (a rulebook
+    error) are told apart by a number ("... [2]") in id order, so every label stays distinct.
+    """
+    titles = titles or {}
+    ids = sorted(set(programs))
+    full = {p: (str(titles.get(p) or "").strip() or p) for p in ids}
+    short = {}
+    for p in ids:
+        head = full[p].split(":", 1)[0].strip()
+        short[p] = head or full[p]
+    by_short: dict[str, list[str]] = {}
+    for p in ids:
+        by_short.setdefault(short[p], []).append(p)
+    for same in by_short.values():
+        if len(same) > 1:
+            for p in same:
+                short[p] = full[p]
+    for labels in (full, short):
+        seen: dict[str, list[str]] = {}
+        for p in ids:
+            seen.setdefault(labels[p], []).append(p)
+        for label, same in seen.items():
+            for k, p in enumerate(same[1:], start=2):
+                labels[p] = f"{label} [{k}]"
+    return {p: {"title": full[p], "short": short[p]} for p in ids}
+
+
 FORECAST_NOTE = (
     "FORECAST: these are decisions as of {as_of}, a date after the day of the run, asked for "
     "explicitly (--forecast). They project what the rules would decide on that date if the "
@@ -425,7 +460,10 @@ def build_report_data(rows: Mapping[str, pl.DataFrame], run: dict[str, Any]) -> 
 
     `run`: as_of, decision_set (the reference printed: publish.decision_set_digest_from's first
     REFERENCE_LENGTH characters), git_revision, git_dirty, forecast, rules_versions, quality
-    (the run's checks: check, passed, description). Returns {"meta", "sections", "charts",
+    (the run's checks: check, passed, description), program_titles ({program id: the
+    rulebook's title}). A person reads each law by its title, or by its short label where
+    space is short (`law_labels`); the program ids appear once, in the "Laws" table of the run
+    section, beside the titles and rule versions. Returns {"meta", "sections", "charts",
     "notes", "appendix", "metrics"}: `sections` then `notes` then `appendix` is what both
     renderers draw; `metrics` holds the raw numbers (ints and unrounded floats, unsuppressed:
     for checks, not for publication). See the module docstring for the definitions.
@@ -468,11 +506,26 @@ def build_report_data(rows: Mapping[str, pl.DataFrame], run: dict[str, Any]) -> 
         "written are recorded in manifest.json.",
     )
     versions = dict(sorted((run.get("rules_versions") or {}).items()))
-    versions_table = _table(
-        "Rule versions",
-        ["Program", "Rules version"],
-        [[k, str(v)] for k, v in versions.items()],
-        align="ll",
+    laws = law_labels([*programs, *versions], run.get("program_titles"))
+
+    def title_of(program: Any) -> str:
+        return laws[program]["title"] if program in laws else str(program)
+
+    def short_of(program: Any) -> str:
+        return laws[program]["short"] if program in laws else str(program)
+
+    laws_table = _table(
+        "Laws: titles, short labels, program ids and rule versions",
+        ["Short label", "Title", "Program id", "Rules version"],
+        [
+            [x["short"], x["title"], p, str(versions[p]) if p in versions else WITHHELD]
+            for p, x in laws.items()
+        ],
+        align="llll",
+        widths=[1.3, 3, 1.4, 1.8],
+        note="The report names each law by its title, or by its short label where space is "
+        "short (column headings, charts). The program id and rules version identify the rule "
+        "file the decisions were made under (as in manifest.json).",
     )
     inputs = sorted(rows["rpt_input_files"].to_dicts(), key=lambda i: str(i.get("file") or ""))
     inputs_table = _table(
@@ -518,7 +571,9 @@ def build_report_data(rows: Mapping[str, pl.DataFrame], run: dict[str, Any]) -> 
     by_prog_det = _count_matrix(counts, ["program"], "determination", DETERMINATIONS)
     table_rows = []
     for (p,), c in by_prog_det.items():
-        table_rows.append([p, *(_int(c.get(x, 0)) for x in DETERMINATIONS), _int(sum(c.values()))])
+        table_rows.append(
+            [title_of(p), *(_int(c.get(x, 0)) for x in DETERMINATIONS), _int(sum(c.values()))]
+        )
     totals = {x: sum(c.get(x, 0) for c in by_prog_det.values()) for x in DETERMINATIONS}
     n_decisions = sum(totals.values())
     table_rows.append([ALL_PROGRAMS, *(_int(totals[x]) for x in DETERMINATIONS), _int(n_decisions)])
@@ -528,7 +583,7 @@ def build_report_data(rows: Mapping[str, pl.DataFrame], run: dict[str, Any]) -> 
         table_rows,
         align="lrrrrr",
         total_row=True,
-        widths=[2.2, 1, 1, 1, 1, 1],
+        widths=[3, 1, 1, 1, 1, 1],
     )
 
     with_relief = counts.filter(pl.col("relief").is_not_null())
@@ -539,7 +594,13 @@ def build_report_data(rows: Mapping[str, pl.DataFrame], run: dict[str, Any]) -> 
         "Decisions by program and relief",
         ["Program", "Relief", "Eligible now", "Not yet eligible", "Total"],
         [
-            [p, r, _int(c["eligible"]), _int(c["not_yet_eligible"]), _int(sum(c.values()))]
+            [
+                short_of(p),
+                r,
+                _int(c["eligible"]),
+                _int(c["not_yet_eligible"]),
+                _int(sum(c.values())),
+            ]
             for (p, r), c in by_prog_relief.items()
         ],
         align="llrrr",
@@ -553,7 +614,7 @@ def build_report_data(rows: Mapping[str, pl.DataFrame], run: dict[str, Any]) -> 
         "Decisions by county, program and determination",
         ["County", "Program", *det_cols, "Total"],
         [
-            [k, p, *(_int(c.get(x, 0)) for x in DETERMINATIONS), _int(sum(c.values()))]
+            [k, short_of(p), *(_int(c.get(x, 0)) for x in DETERMINATIONS), _int(sum(c.values()))]
             for (k, p), c in county_rows
         ],
         align="llrrrrr",
@@ -596,7 +657,7 @@ def build_report_data(rows: Mapping[str, pl.DataFrame], run: dict[str, Any]) -> 
             "no_felony": r["people_no_felony_left"],
         }
 
-    people_metrics = {p: people_metric(p, p) for p in programs}
+    people_metrics = {p: people_metric(title_of(p), p) for p in programs}
     people_metrics[ANY_PROGRAM] = people_metric(ANY_PROGRAM, None)
     on_record = rows["rpt_people_on_record"]
     with_conviction = int(on_record["people_with_conviction"].sum() or 0)
@@ -622,7 +683,7 @@ def build_report_data(rows: Mapping[str, pl.DataFrame], run: dict[str, Any]) -> 
         ],
         align="lrrrr",
         total_row=True,
-        widths=[2.2, 1, 1, 1.3, 1.3],
+        widths=[3, 1, 1, 1.3, 1.3],
         note=f"Of {_int(with_conviction)} people with at least one conviction on record, "
         f"{_int(with_felony)} have at least one felony conviction. 'Any program' counts each "
         "person once, with the relief of every program together.",
@@ -670,7 +731,7 @@ def build_report_data(rows: Mapping[str, pl.DataFrame], run: dict[str, Any]) -> 
     )
     upcoming_table = _table(
         f"Not-yet-eligible decisions by month of eligibility ({months[0]} to {months[-1]})",
-        ["Month", *programs, "All programs", "People"],
+        ["Month", *(short_of(p) for p in programs), "All programs", "People"],
         upcoming_rows,
         align="l" + "r" * (len(programs) + 2),
         total_row=True,
@@ -682,18 +743,20 @@ def build_report_data(rows: Mapping[str, pl.DataFrame], run: dict[str, Any]) -> 
 
     # ---- 4. Disparity -------------------------------------------------------------------
     disparity_rows = rows["rpt_disparity"]
+    # keyed by program id (metrics); headed by the law's title
     scopes: list[tuple[str, str | None]] = [(ALL_PROGRAMS, None)] + [(p, p) for p in programs]
     disparity = {
         dim: {name: _disparity(disparity_rows, dim, prog) for name, prog in scopes}
         for dim in ("race", "gender")
     }
     disparity_tables = []
-    for name, _prog in scopes:
+    for name, prog in scopes:
+        heading = ALL_PROGRAMS if prog is None else title_of(prog)
         disparity_tables.append(
-            _disparity_table(f"By race: {name}", "Race", disparity["race"][name])
+            _disparity_table(f"By race: {heading}", "Race", disparity["race"][name])
         )
         disparity_tables.append(
-            _disparity_table(f"By gender: {name}", "Gender", disparity["gender"][name])
+            _disparity_table(f"By gender: {heading}", "Gender", disparity["gender"][name])
         )
 
     # ---- 6. Charts ----------------------------------------------------------------------
@@ -703,7 +766,7 @@ def build_report_data(rows: Mapping[str, pl.DataFrame], run: dict[str, Any]) -> 
             "file": f"{CHARTS_DIR}/determinations_by_program.png",
             "title": "Decisions by program and determination",
             "kind": "stacked_bar",
-            "categories": [p for (p,) in by_prog_det],
+            "categories": [short_of(p) for (p,) in by_prog_det],
             "series": [
                 {
                     "label": DETERMINATION_LABELS[x],
@@ -722,7 +785,8 @@ def build_report_data(rows: Mapping[str, pl.DataFrame], run: dict[str, Any]) -> 
             "kind": "stacked_bar",
             "categories": months,
             "series": [
-                {"label": p, "key": p, "values": [upcoming[p][m] for m in months]} for p in programs
+                {"label": short_of(p), "key": p, "values": [upcoming[p][m] for m in months]}
+                for p in programs
             ],
             "ylabel": "Decisions",
         },
@@ -810,7 +874,7 @@ def build_report_data(rows: Mapping[str, pl.DataFrame], run: dict[str, Any]) -> 
             "id": "run",
             "title": "6. Run and inputs",
             "paragraphs": [],
-            "tables": [run_table, versions_table, inputs_table],
+            "tables": [run_table, laws_table, inputs_table],
             "charts": [],
         },
     ]
@@ -911,6 +975,8 @@ def _chart_png(chart: dict[str, Any]) -> bytes:
                 bottom = [b + v for b, v in zip(bottom, s["values"], strict=True)]
             ax.set_xticks(x)
             rotate = len(cats) > 6
+            if not rotate:  # a law's short label ("Pennsylvania Clean Slate limited access")
+                cats = ["\n".join(textwrap.wrap(str(c), 18)) or str(c) for c in cats]
             ax.set_xticklabels(
                 cats, rotation=60 if rotate else 0, ha="right" if rotate else "center"
             )
@@ -975,8 +1041,8 @@ def render_html(data: dict[str, Any]) -> str:
 
 
 def _breakable(value: Any) -> Any:
-    """Escaped text that may wrap after an underscore (a law's id in a column heading): a
-    <wbr> there, so a narrow column breaks the id between its words, never inside one."""
+    """Escaped text that may wrap after an underscore (an identifier in a column heading): a
+    <wbr> there, so a narrow column breaks it between its words, never inside one."""
     from markupsafe import Markup, escape
 
     return Markup(escape(str(value)).replace("_", Markup("_<wbr>")))

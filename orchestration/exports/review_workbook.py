@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -205,9 +206,17 @@ def _sort_keys(rows: pl.DataFrame) -> list[str]:
 
 
 def write_review_workbook(
-    path: Path, county: str | None, rows: pl.DataFrame, as_of: date
+    path: Path,
+    county: str | None,
+    rows: pl.DataFrame,
+    as_of: date,
+    titles: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write the review workbook for `rows` (one county's decisions, any programs) to `path`.
+
+    titles: {program id: the law's title} (exp_programs.title): the Summary's counts name each
+    law by its title (its id where it has none). The data sheets' "Program" column keeps the id:
+    `cleanslate review import` and the reconciliation read it.
 
     Sheets: "Summary", then one sheet per determination present, in the order needs_review,
     not_eligible, not_yet_eligible, eligible (named like "Needs review (12)"; one with more rows
@@ -323,7 +332,7 @@ def write_review_workbook(
     det_cols = [b for b in (*DETERMINATION_ORDER, OTHER) if b in buckets] or list(
         DETERMINATION_ORDER
     )
-    summary.write(row, 0, "Program", header_fmt)
+    summary.write(row, 0, "Law", header_fmt)
     for j, b in enumerate(det_cols, start=1):
         summary.write(row, j, DETERMINATION_LABEL.get(b, OTHER_LABEL), header_fmt)
     summary.write(row, len(det_cols) + 1, "Total", header_fmt)
@@ -331,7 +340,8 @@ def write_review_workbook(
     pivot = Counter((r.get("program"), _bucket(r.get("determination"))) for r in records)
     programs = sorted({p for p, _ in pivot}, key=lambda p: (p is None, str(p)))
     for prog in programs:
-        summary.write_string(row, 0, str(prog) if prog is not None else "(none)")
+        law = (titles or {}).get(prog) or prog  # the law's title, as a person reads it
+        summary.write_string(row, 0, str(law) if law is not None else "(none)")
         total = 0
         for j, b in enumerate(det_cols, start=1):
             n = pivot.get((prog, b), 0)

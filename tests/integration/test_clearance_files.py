@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from markupsafe import escape
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from typer.testing import CliRunner
@@ -125,7 +126,20 @@ def test_repository_files_hold_every_granted_relief(run):
 def test_report_and_gogen_bundle(run):
     out, decisions = run
     html = (out / "report" / "report.html").read_text()
-    assert "us_ut_clean_slate" in html and "us_ca_prop64" in html
+    # the laws by their rulebook titles; their program ids only in the run section's Laws table
+    con = duckdb.connect(str(out.parent / "wh.duckdb"), read_only=True)
+    try:
+        titles = dict(con.execute("select program, title from main.exp_programs").fetchall())
+    finally:
+        con.close()
+    start = html.index("<h3>Laws: ")
+    laws_table = html[start : html.index("</table>", start)]
+    rest = html[:start] + html[html.index("</table>", start) :]
+    for program in ("us_ut_clean_slate", "us_ca_prop64"):
+        assert str(escape(titles[program])) in rest, program
+        assert program in laws_table, program
+    for program in set(decisions["program"].to_list()):
+        assert program not in rest and program.replace("_", "_<wbr>") not in rest, program
     assert not any(s in html for s in decisions["subject_id"].head(50).to_list() if len(s) > 6)
     assert PdfReader(out / "report" / "report.pdf").pages
     gogen = sorted(p.parent.parent.name for p in out.rglob("gogen/Prop64_Results.csv"))

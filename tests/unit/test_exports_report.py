@@ -37,6 +37,11 @@ from orchestration.lib.settings import PROJECT_ROOT
 
 AS_OF = date(2025, 7, 1)
 PROGRAMS = ("us_ca_pc_1203_425", "us_ca_pc_851_93", "us_ca_prop64")
+TITLES = {  # the rulebook's titles (exp_programs.title)
+    "us_ca_prop64": "California Prop 64: dismissal or reduction of cannabis convictions",
+    "us_ca_pc_1203_425": "California PC 1203.425: automatic conviction relief",
+    "us_ca_pc_851_93": "California PC 851.93: automatic arrest relief",
+}
 RELIEF = {
     "us_ca_prop64": "dismiss",
     "us_ca_pc_1203_425": "conviction_relief",
@@ -67,6 +72,7 @@ def _run() -> dict:
         "git_revision": "0c19937",
         "git_dirty": True,
         "rules_versions": {p: "2025.1" for p in PROGRAMS},
+        "program_titles": dict(TITLES),
         "inputs": [
             {"file": "extract.csv", "sha256": "ab" * 32, "rows": 4000, "rejected": 3},
             {"file": "ut_courts/persons.csv", "sha256": "cd" * 32, "rows": 900, "rejected": 0},
@@ -361,8 +367,10 @@ def test_decision_tables_are_sums_of_the_decision_counts(fabricated):
 def test_people_table_is_rpt_people(fabricated):
     rows, data = fabricated
     table = _table_of(data, "People by program")
-    expected = {r["program"] or ANY_PROGRAM: r for r in rows["rpt_people"].iter_rows(named=True)}
-    assert [r[0] for r in table["rows"]] == [*PROGRAMS, ANY_PROGRAM]
+    expected = {
+        TITLES.get(r["program"], ANY_PROGRAM): r for r in rows["rpt_people"].iter_rows(named=True)
+    }
+    assert [r[0] for r in table["rows"]] == [*(TITLES[p] for p in PROGRAMS), ANY_PROGRAM]
     for label, people, relief, no_conviction, no_felony in table["rows"]:
         e = expected[label]
         assert [people, relief, no_conviction, no_felony] == [
@@ -454,6 +462,166 @@ def test_relief_count_between_1_and_9_is_suppressed():
     assert table["rows"][0][:4] == ["BLACK", "12", SUPPRESSED, "–"]
 
 
+def _outside_the_laws_table(html: str) -> str:
+    """The report's HTML without the run section's Laws table (the one place ids are printed)."""
+    start = html.index("<h3>Laws: ")
+    end = html.index("</table>", start)
+    assert html.count("<h3>Laws: ") == 1
+    return html[:start] + html[end:]
+
+
+TWO_LAWS = {
+    "us_ca_prop64": "California Prop 64: dismissal or reduction of cannabis convictions",
+    "us_ut_clean_slate": "Utah 77-40a-205: clean slate automatic expungement of conviction and "
+    "plea-in-abeyance cases",
+}
+
+
+def _two_laws_rows() -> dict[str, pl.DataFrame]:
+    counts, people, upcoming, disparity = [], [], [], []
+    for program, jurisdiction in (("us_ca_prop64", "US-CA"), ("us_ut_clean_slate", "US-UT")):
+        for det, n in (("eligible", 40), ("not_yet_eligible", 12), ("not_eligible", 9)):
+            counts.append(
+                {
+                    "county": "YOLO",
+                    "program": program,
+                    "jurisdiction": jurisdiction,
+                    "section": "11357",
+                    "determination": det,
+                    "relief": None if det == "not_eligible" else "expunge",
+                    "decisions": n,
+                }
+            )
+        upcoming.append(
+            {
+                "program": program,
+                "period": "month",
+                "month": "2025-09",
+                "decisions": 12,
+                "people": 9,
+            }
+        )
+        for g, size in (("WHITE", 30), ("BLACK", 20)):
+            disparity.append(
+                {
+                    "program": program,
+                    "dimension": "race",
+                    "group_label": g,
+                    "people": size,
+                    "people_with_relief": size // 2,
+                }
+            )
+    for program in (*TWO_LAWS, None):
+        people.append(
+            {
+                "program": program,
+                "decisions": 61,
+                "charges": 61,
+                "people": 50,
+                "people_with_relief": 25,
+                "people_no_conviction_left": 10,
+                "people_no_felony_left": 5,
+            }
+        )
+    upcoming.append(
+        {"program": None, "period": "month", "month": "2025-09", "decisions": 24, "people": 18}
+    )
+    return _rows(
+        rpt_decision_counts=counts,
+        rpt_people=people,
+        rpt_upcoming_eligibility=upcoming,
+        rpt_disparity=disparity,
+    )
+
+
+def test_laws_are_named_by_their_titles_and_ids_only_in_the_laws_table(tmp_path):
+    """Titles where there is room (per-law rows, headings), the short label before the colon
+    where there is not (column headings, chart labels); the program id and rules version once,
+    in the run section's Laws table. The metrics stay keyed by program id."""
+    run = _report_run(
+        rules_versions={"us_ca_prop64": "us_ca_prop64@3.1", "us_ut_clean_slate": "ut-2.0"},
+        program_titles=dict(TWO_LAWS),
+    )
+    data = build_report_data(_two_laws_rows(), run)
+    prop64, utah = TWO_LAWS["us_ca_prop64"], TWO_LAWS["us_ut_clean_slate"]
+    assert [r[0] for r in _table_of(data, "Decisions by program and determination")["rows"]] == [
+        prop64,
+        utah,
+        ALL_PROGRAMS,
+    ]
+    assert [r[0] for r in _table_of(data, "People by program")["rows"]] == [
+        prop64,
+        utah,
+        ANY_PROGRAM,
+    ]
+    assert [r[1] for r in _table_of(data, "Decisions by county")["rows"]] == [
+        "California Prop 64",
+        "Utah 77-40a-205",
+    ]
+    assert _table_of(data, "Not-yet-eligible")["columns"] == [
+        "Month",
+        "California Prop 64",
+        "Utah 77-40a-205",
+        "All programs",
+        "People",
+    ]
+    _table_of(data, f"By race: {prop64}")
+    _table_of(data, f"By gender: {utah}")
+    charts = {c["id"]: c for c in data["charts"]}
+    assert charts["determinations_by_program"]["categories"] == [
+        "California Prop 64",
+        "Utah 77-40a-205",
+    ]
+    assert [s["label"] for s in charts["upcoming_by_month"]["series"]] == [
+        "California Prop 64",
+        "Utah 77-40a-205",
+    ]
+    assert _table_of(data, "Laws")["rows"] == [
+        ["California Prop 64", prop64, "us_ca_prop64", "us_ca_prop64@3.1"],
+        ["Utah 77-40a-205", utah, "us_ut_clean_slate", "ut-2.0"],
+    ]
+    m = data["metrics"]  # machine-readable: by program id
+    assert set(m["by_program_determination"]) == set(TWO_LAWS)
+    assert set(m["upcoming"]) == set(TWO_LAWS)
+    assert set(m["people"]) == {*TWO_LAWS, ANY_PROGRAM}
+    assert set(m["disparity"]["race"]) == {ALL_PROGRAMS, *TWO_LAWS}
+
+    files = write_report(tmp_path, data)
+    html = files["html"].read_text(encoding="utf-8")
+    for label in (prop64, utah, "California Prop 64", "Utah 77-40a-205"):
+        assert label in html, label
+    rest = _outside_the_laws_table(html)
+    for program in TWO_LAWS:
+        assert program in html  # in the Laws table
+        assert program not in rest and program.replace("_", "_<wbr>") not in rest, program
+    flat = "".join("".join(p.extract_text() for p in PdfReader(str(files["pdf"])).pages).split())
+    assert flat.count("us_ut_clean_slate") == 1  # the Laws table's row, nowhere else
+    assert flat.count("us_ca_prop64") == 2  # its id and its rules version there
+    assert "".join("Utah 77-40a-205".split()) in flat
+
+
+def test_law_labels_fall_back_and_stay_distinct():
+    labels = report_module.law_labels(
+        ["a_law", "b_law", "c_law", "d_law", "e_law"],
+        {
+            "a_law": "Utah 77-40a-205: clean slate",
+            "b_law": "Utah 77-40a-205: acquittals",  # same short label as a_law
+            "c_law": "No colon in this title",
+            "d_law": None,  # no title: the id
+        },
+    )
+    assert {p: (x["short"], x["title"]) for p, x in labels.items()} == {
+        "a_law": ("Utah 77-40a-205: clean slate", "Utah 77-40a-205: clean slate"),
+        "b_law": ("Utah 77-40a-205: acquittals", "Utah 77-40a-205: acquittals"),
+        "c_law": ("No colon in this title", "No colon in this title"),
+        "d_law": ("d_law", "d_law"),
+        "e_law": ("e_law", "e_law"),
+    }
+    same = report_module.law_labels(["x", "y"], {"x": "Same: title", "y": "Same: title"})
+    assert [x["short"] for x in same.values()] == ["Same: title", "Same: title [2]"]
+    assert [x["title"] for x in same.values()] == ["Same: title", "Same: title [2]"]
+
+
 def test_inputs_table_is_rpt_input_files(fabricated):
     _, data = fabricated
     table = _table_of(data, "Inputs")
@@ -509,6 +677,9 @@ def test_html_fits_a_1280_px_window(written):
 def test_html_escaping_and_no_ids(fabricated, written):
     _, files = written
     html = files["html"].read_text(encoding="utf-8")
+    rest = _outside_the_laws_table(html)
+    for program, title in TITLES.items():  # the laws by title; their ids in the Laws table only
+        assert title in rest and program in html and program not in rest, program
     for h in HEADINGS:
         assert h in html
     assert "dates &lt;sane&gt;" in html and "<sane>" not in html  # autoescape

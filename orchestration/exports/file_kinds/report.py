@@ -64,6 +64,8 @@ class Report(FileKind):
             "git_revision": run["git_revision"],
             "git_dirty": run["git_dirty"],
             "rules_versions": run["rules_versions"],
+            # the rulebook's titles (exp_programs.title): what a person reads for each law
+            "program_titles": {p: r.get("title") for p, r in sorted(ctx.programs.items())},
         }
         data = build_report_data(rows, report_run)
         written = write_report(root / FOLDER, data)

@@ -45,7 +45,8 @@ class ReviewWorkbook(FileKind):
         if here is None:
             return Written()
         rel = f"{county_folder(unit)}/{FILE_NAME}"
-        info = write_review_workbook(root / rel, unit, here, ctx.as_of)
+        titles = {p: r.get("title") for p, r in ctx.programs.items()}
+        info = write_review_workbook(root / rel, unit, here, ctx.as_of, titles)
         record = {
             "file": rel,
             "county": unit,
