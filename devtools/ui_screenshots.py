@@ -29,7 +29,7 @@ from orchestration.lib.settings import PROJECT_ROOT, settings
 
 CHROMIUM = str(settings().chromium)
 DECISION_TABLE = "fct_decisions"
-GRAPH_VIEWPORT = {"width": 1600, "height": 1350}
+GRAPH_VIEWPORT = {"width": 1600, "height": 2600}  # the marts and exports groups are tall
 PAGE_VIEWPORT = {"width": 1600, "height": 1200}
 # Drawn asset by asset in the lineage screenshot; the earlier stages are one box per group
 # (the whole graph expanded does not fit a screen at a readable zoom).
