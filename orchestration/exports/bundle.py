@@ -115,12 +115,12 @@ def build_run_files(
     or `kinds`); return rows per file and what went where.
 
     `run`: as_of, git_revision, git_dirty, rules_versions, prop64_parameters and "report" (the
-    report's inputs: inputs, quality, ...) go into the documents; run_id and generated_at go
-    into manifest.json only. forecast (default false): an explicit forecast (as_of after the
-    run's day): no court document and no repository update is written, the report and
-    manifest.json say so. presentation_folder: the court documents' profiles (default
-    CLEANSLATE_PRESENTATION); a court document without one stops the run before any file is
-    written (PresentationError, from the kind's `prepare`).
+    data tests' results: quality; the figures are the rpt_ models') go into the documents;
+    run_id and generated_at go into manifest.json only. forecast (default false): an explicit
+    forecast (as_of after the run's day): no court document and no repository update is
+    written, the report and manifest.json say so. presentation_folder: the court documents'
+    profiles (default CLEANSLATE_PRESENTATION); a court document without one stops the run
+    before any file is written (PresentationError, from the kind's `prepare`).
 
     Units: a "county" kind is written once per county in scope (the run's --county even
     without a decision), a "program" kind once per program of the rulebook, a "run" kind once.

@@ -75,7 +75,6 @@ select d.*, {{review_columns}}
 from main.exp_decisions d
 left join ({{latest_reviews}}) r on r.decision_id = d.decision_id
 where {where}
-order by {order}
 """
 
 
@@ -98,7 +97,7 @@ class UnitRows:
     order: str = DECISION_ORDER
 
     def __iter__(self) -> Iterator[pl.DataFrame]:
-        sql = UNIT_SQL.format(where=self.where, order=self.order)
+        sql = UNIT_SQL.format(where=self.where) + f"order by {self.order}"
         return self.source.batches(sql, list(self.params))
 
     def narrowed(self, where: str, *params: Any) -> "UnitRows":
@@ -113,7 +112,7 @@ class UnitRows:
         batches = list(self)
         if not batches:
             # none: an empty frame of the rows' columns (the query's own parameters kept)
-            empty = UNIT_SQL.format(where=f"({self.where}) and false", order=self.order)
+            empty = UNIT_SQL.format(where=f"({self.where}) and false")
             return self.source.query(empty, list(self.params))
         return batches[0] if len(batches) == 1 else pl.concat(batches, how="vertical")
 
@@ -121,7 +120,7 @@ class UnitRows:
         """A narrow or aggregated result over these rows, whole: `columns` are SQL over `d`
         (the rows, review columns included), e.g. select("d.county", "count(*) as n",
         group_by="d.county")."""
-        inner = UNIT_SQL.format(where=self.where, order="1")
+        inner = UNIT_SQL.format(where=self.where)  # unordered: an aggregate needs no sort
         sql = f"select {', '.join(columns)} from ({inner}) d"
         if group_by:
             sql += f" group by {group_by}"
