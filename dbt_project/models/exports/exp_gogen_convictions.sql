@@ -12,9 +12,10 @@ with research as (
         source_line,
         charge_key,
         subject_key,
-        CNT_ORDER as cnt_order,
-        OFN as ofn,
-        STP_TYPE_DESCR as stp_type_descr
+        -- the research file's columns are upper case: quoted (PostgreSQL folds unquoted names)
+        {{ adapter.quote('CNT_ORDER') }} as cnt_order,
+        {{ adapter.quote('OFN') }} as ofn,
+        {{ adapter.quote('STP_TYPE_DESCR') }} as stp_type_descr
     from {{ ref('exp_gogen_research_rows') }}
 ),
 

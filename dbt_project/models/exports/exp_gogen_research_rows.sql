@@ -31,7 +31,10 @@ select
     r.*,
     c.charge_key,
     k.subject_key,
-    {{ gogen_possible_other_p64('r.OFFENSE_DESCR', 'r.COMMENT_TEXT') }} as possible_other_p64_charges
+    -- the research file's columns are upper case: quoted (PostgreSQL folds unquoted names)
+    {{ gogen_possible_other_p64(
+        'r.' ~ adapter.quote('OFFENSE_DESCR'), 'r.' ~ adapter.quote('COMMENT_TEXT')
+    ) }} as possible_other_p64_charges
 from {{ source('raw', 'doj_extract') }} as r
 inner join keys as k on k.source_file = r.source_file and k.source_line = r.source_line
 left join convictions as c on c.charge_key = k.charge_key
