@@ -95,7 +95,8 @@ def county_documents(
     list, review workbook), from its decision rows `here` (read from the warehouse by each
     kind, in the process that writes it); in a worker process for a large run. The same
     function either way, so the files never depend on the number of workers."""
-    return [write_unit(k, root, county, here, ctx, prepared.get(k.name), spool) for k in kinds]
+    with here.source.held():  # one open warehouse for every read of the county's files
+        return [write_unit(k, root, county, here, ctx, prepared.get(k.name), spool) for k in kinds]
 
 
 # audit.review_workbooks' columns that the files give (the run adds run_id, out_dir and times)
@@ -125,122 +126,124 @@ def build_run_files(
     Units: a "county" kind is written once per county in scope (the run's --county even
     without a decision), a "program" kind once per program of the rulebook, a "run" kind once.
     """
-    kinds = file_kinds.registered(None if kinds is None else tuple(kinds))
-    source = frames.source
-    ctx = RunContext(
-        as_of=run["as_of"],
-        forecast=bool(run.get("forecast", False)),
-        programs={r["program"]: r for r in frames.programs.iter_rows(named=True)},
-        county=None if county is None else normalize_county(county),
-        run=run,
-        presentation_folder=presentation_folder,
-    )
-    # The run's decisions are never held here: each kind reads its unit's rows (UnitRows)
-    # from the warehouse, a batch at a time, in the process that writes the unit's files.
-    decisions = county_scope(UnitRows(source), source, county)
-    # every kind's run-wide work and checks, before any file is written (a kind may refuse)
-    prepared = {k.name: k.prepare(frames, decisions, ctx) for k in kinds}
-    rows_by_file: dict[str, int | None] = {}
-    audit_rows: dict[str, list[dict[str, Any]]] = {}
-
-    def take(written: Written) -> None:
-        rows_by_file.update(written.files)
-        for table, records in written.audit.items():
-            audit_rows.setdefault(table, []).extend(records)
-
-    # where each decision is put, for audit.export_lines: on disk as the files are written
-    spool = export_lines.PlaceSpool()
-    try:
-        spellings = county_values(source)
-        sizes = _county_sizes(decisions, spellings)
-        counties = sorted(spellings, key=lambda c: c or "")
-        if ctx.county is not None:
-            counties = [ctx.county]
-        for c in counties:
-            (root / county_folder(c)).mkdir(parents=True, exist_ok=True)
-
-        def county_rows(c: str | None) -> UnitRows:
-            return UnitRows(source).narrowed(*_flat(county_predicate(c, spellings.get(c, []))))
-
-        # The worker kinds (court documents, review workbooks: fpdf2 and xlsxwriter are pure
-        # Python, one core each) per county, in worker processes for a large set, while this
-        # process writes the counties' other kinds.
-        in_worker = tuple(k for k in kinds if k.scope == "county" and k.in_worker)
-        here_kinds = tuple(k for k in kinds if k.scope == "county" and not k.in_worker)
-        worker_prepared = {k.name: prepared[k.name] for k in in_worker}
-        total = sum(sizes.values())
-        workers = export_workers(total, len(counties))
-        pool = (
-            ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-            if workers > 1
-            else None
+    # one open warehouse for every read here; closed before the run writes the warehouse
+    with frames.source.held():
+        kinds = file_kinds.registered(None if kinds is None else tuple(kinds))
+        source = frames.source
+        ctx = RunContext(
+            as_of=run["as_of"],
+            forecast=bool(run.get("forecast", False)),
+            programs={r["program"]: r for r in frames.programs.iter_rows(named=True)},
+            county=None if county is None else normalize_county(county),
+            run=run,
+            presentation_folder=presentation_folder,
         )
+        # The run's decisions are never held here: each kind reads its unit's rows (UnitRows)
+        # from the warehouse, a batch at a time, in the process that writes the unit's files.
+        decisions = county_scope(UnitRows(source), source, county)
+        # every kind's run-wide work and checks, before any file is written (a kind may refuse)
+        prepared = {k.name: k.prepare(frames, decisions, ctx) for k in kinds}
+        rows_by_file: dict[str, int | None] = {}
+        audit_rows: dict[str, list[dict[str, Any]]] = {}
+
+        def take(written: Written) -> None:
+            rows_by_file.update(written.files)
+            for table, records in written.audit.items():
+                audit_rows.setdefault(table, []).extend(records)
+
+        # where each decision is put, for audit.export_lines: on disk as the files are written
+        spool = export_lines.PlaceSpool()
         try:
-            documents = [
-                pool.submit(
-                    county_documents,
-                    root,
-                    c,
-                    county_rows(c),
-                    in_worker,
-                    ctx,
-                    worker_prepared,
-                    spool,
-                )
-                if pool
-                else county_documents(
-                    root, c, county_rows(c), in_worker, ctx, worker_prepared, spool
-                )
-                for c in sorted(counties, key=lambda c: -sizes.get(c, 0))  # largest first
-            ]
+            spellings = county_values(source)
+            sizes = _county_sizes(decisions, spellings)
+            counties = sorted(spellings, key=lambda c: c or "")
+            if ctx.county is not None:
+                counties = [ctx.county]
             for c in counties:
-                for k in here_kinds:
-                    take(write_unit(k, root, c, county_rows(c), ctx, prepared[k.name], spool))
-            for n, done in enumerate(documents, start=1):
-                for written in done.result() if pool else done:
-                    take(written)
-                progress(n, len(documents))  # counties whose documents are written
-        finally:
-            if pool:
-                pool.shutdown(cancel_futures=True)
+                (root / county_folder(c)).mkdir(parents=True, exist_ok=True)
 
-        for k in (k for k in kinds if k.scope == "program"):
-            for program in sorted(ctx.programs):
-                rows = decisions.narrowed("d.program = ?", program)
-                take(write_unit(k, root, program, rows, ctx, prepared[k.name], spool))
-        for k in (k for k in kinds if k.scope == "run"):
-            take(write_unit(k, root, None, decisions, ctx, prepared[k.name], spool))
+            def county_rows(c: str | None) -> UnitRows:
+                return UnitRows(source).narrowed(*_flat(county_predicate(c, spellings.get(c, []))))
 
-        # The only file that names the run and the time: everything else repeats byte for byte.
-        meta: dict[str, Any] = {
-            "run_id": run.get("run_id"),
-            "generated_at": run.get("generated_at"),
-            "decision_set_sha256": decision_set_digest_from(source, county),
-            "as_of": ctx.as_of.isoformat(),
-            "forecast": ctx.forecast,
-            "county": county,
-            "git_revision": run["git_revision"],
-            "git_dirty": run["git_dirty"],
-            "rules_versions": run["rules_versions"],
+            # The worker kinds (court documents, review workbooks: fpdf2 and xlsxwriter are pure
+            # Python, one core each) per county, in worker processes for a large set, while this
+            # process writes the counties' other kinds.
+            in_worker = tuple(k for k in kinds if k.scope == "county" and k.in_worker)
+            here_kinds = tuple(k for k in kinds if k.scope == "county" and not k.in_worker)
+            worker_prepared = {k.name: prepared[k.name] for k in in_worker}
+            total = sum(sizes.values())
+            workers = export_workers(total, len(counties))
+            pool = (
+                ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+                if workers > 1
+                else None
+            )
+            try:
+                documents = [
+                    pool.submit(
+                        county_documents,
+                        root,
+                        c,
+                        county_rows(c),
+                        in_worker,
+                        ctx,
+                        worker_prepared,
+                        spool,
+                    )
+                    if pool
+                    else county_documents(
+                        root, c, county_rows(c), in_worker, ctx, worker_prepared, spool
+                    )
+                    for c in sorted(counties, key=lambda c: -sizes.get(c, 0))  # largest first
+                ]
+                for c in counties:
+                    for k in here_kinds:
+                        take(write_unit(k, root, c, county_rows(c), ctx, prepared[k.name], spool))
+                for n, done in enumerate(documents, start=1):
+                    for written in done.result() if pool else done:
+                        take(written)
+                    progress(n, len(documents))  # counties whose documents are written
+            finally:
+                if pool:
+                    pool.shutdown(cancel_futures=True)
+
+            for k in (k for k in kinds if k.scope == "program"):
+                for program in sorted(ctx.programs):
+                    rows = decisions.narrowed("d.program = ?", program)
+                    take(write_unit(k, root, program, rows, ctx, prepared[k.name], spool))
+            for k in (k for k in kinds if k.scope == "run"):
+                take(write_unit(k, root, None, decisions, ctx, prepared[k.name], spool))
+
+            # The only file that names the run and the time: everything else repeats byte for byte.
+            meta: dict[str, Any] = {
+                "run_id": run.get("run_id"),
+                "generated_at": run.get("generated_at"),
+                "decision_set_sha256": decision_set_digest_from(source, county),
+                "as_of": ctx.as_of.isoformat(),
+                "forecast": ctx.forecast,
+                "county": county,
+                "git_revision": run["git_revision"],
+                "git_dirty": run["git_dirty"],
+                "rules_versions": run["rules_versions"],
+            }
+            for k in kinds:
+                meta.update(k.manifest_fields(prepared[k.name]))
+            write_manifest(root, rows_by_file, meta)
+            owner_only(root)
+        except BaseException:
+            spool.remove()
+            raise
+        return {
+            "rows_by_file": rows_by_file,
+            "decisions": total,
+            # where each decision is (audit.export_lines), on disk: record_staged, then remove()
+            "export_lines": spool,
+            "review_workbooks": pl.DataFrame(
+                sorted(audit_rows.get(WORKBOOKS, []), key=lambda w: w["file"]),
+                schema={k: WORKBOOK_SCHEMA[k] for k in WORKBOOK_FILE_COLUMNS},
+            ),
+            "reviewed_out": _reviewed_out(decisions),
         }
-        for k in kinds:
-            meta.update(k.manifest_fields(prepared[k.name]))
-        write_manifest(root, rows_by_file, meta)
-        owner_only(root)
-    except BaseException:
-        spool.remove()
-        raise
-    return {
-        "rows_by_file": rows_by_file,
-        "decisions": total,
-        # where each decision is (audit.export_lines), on disk: record_staged, then remove()
-        "export_lines": spool,
-        "review_workbooks": pl.DataFrame(
-            sorted(audit_rows.get(WORKBOOKS, []), key=lambda w: w["file"]),
-            schema={k: WORKBOOK_SCHEMA[k] for k in WORKBOOK_FILE_COLUMNS},
-        ),
-        "reviewed_out": _reviewed_out(decisions),
-    }
 
 
 def _flat(predicate: tuple[str, tuple]) -> tuple:
@@ -291,8 +294,9 @@ def reconcile(
 
     kinds = file_kinds.registered(None if kinds is None else tuple(kinds))
     problems: list[str] = []
-    for k in kinds:
-        problems += k.reconcile(root, decisions, forecast)
+    with decisions.source.held():  # one open warehouse for every kind's read-back
+        for k in kinds:
+            problems += k.reconcile(root, decisions, forecast)
 
     manifest = json.loads((root / "manifest.json").read_text())
     if bool(manifest.get("forecast")) != forecast:

@@ -1,5 +1,6 @@
 """Everything the export writers need, read from the warehouse in one place (read-only)."""
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -16,6 +17,9 @@ from orchestration.resources import Warehouse
 from orchestration.review import store as review_store
 
 BATCH_ROWS = 50_000  # rows per batch a writer takes (Arrow record batches from DuckDB)
+
+# ExportSource.held(): the open read-only warehouse of this process, by (file, memory, pid)
+_HELD: dict[tuple[str, str, int], duckdb.DuckDBPyConnection] = {}
 
 
 @dataclass(frozen=True)
@@ -38,15 +42,39 @@ class ExportSource:
         return cls(warehouse.file, settings().duckdb_memory)
 
     @contextmanager
+    def held(self) -> Iterator[None]:
+        """Every read in this block on one open warehouse (a cursor each): opening the file
+        costs ~0.1 s, and writing a run's files reads it a few hundred times (a county's kinds,
+        their counts). The bundle holds it while it writes, a worker while it writes its
+        county; it is closed at the end of the block, so the run may write the warehouse
+        afterwards (DuckDB: one configuration of a file per process)."""
+        key = self._key()
+        if key in _HELD:  # already held further up: the same connection
+            yield
+            return
+        _HELD[key] = self._open()
+        try:
+            yield
+        finally:
+            _HELD.pop(key).close()
+
+    @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = duckdb.connect(
-            str(self.file), read_only=True, config={"memory_limit": self.memory_limit}
-        )
+        held = _HELD.get(self._key())
+        con = held.cursor() if held is not None else self._open()
         try:
             con.execute("set python_enable_replacements = false")
             yield con
         finally:
             con.close()
+
+    def _key(self) -> tuple[str, str, int]:
+        return (str(self.file), self.memory_limit, os.getpid())
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(
+            str(self.file), read_only=True, config={"memory_limit": self.memory_limit}
+        )
 
     def query(self, sql: str, params: list | None = None) -> pl.DataFrame:
         """A small result (a count, a unit's summary), whole."""

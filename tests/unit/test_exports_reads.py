@@ -133,3 +133,27 @@ def test_unit_rows_narrowed_to_nothing_keep_their_columns(exports_only):
     empty = rows.frame()
     assert empty.height == 0 and "decision_id" in empty.columns and "review_mark" in empty.columns
     assert rows.count() == 0 and list(rows) == []
+
+
+def test_held_reads_share_one_open_warehouse_and_release_it(tmp_path, monkeypatch):
+    """ExportSource.held(): every read in the block is a cursor of one connection (opening the
+    file costs ~0.1 s a time), and the file is closed after it (the run writes it next)."""
+    file = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(file)) as con:
+        con.execute("create table t as select range as n from range(3)")
+    opened = []
+    real_connect = duckdb.connect
+    monkeypatch.setattr(
+        load.duckdb, "connect", lambda *a, **k: opened.append(a) or real_connect(*a, **k)
+    )
+    source = load.ExportSource(file, "256MB")
+    with source.held():
+        with source.held():  # nested: the same connection
+            assert source.query("select count(*) as n from t")["n"][0] == 3
+        batches = source.batches("select n from t order by n", rows=2)
+        assert [b["n"].to_list() for b in batches] == [[0, 1], [2]]
+    assert len(opened) == 1
+    source.query("select 1")  # outside a held block: its own connection
+    assert len(opened) == 2
+    with real_connect(str(file)) as writer:  # released: the file opens for writing
+        writer.execute("insert into t values (3)")
