@@ -9,6 +9,7 @@ may open the warehouse while dbt builds it (dagster-dbt's fetch_row_counts() wou
 """
 
 import json
+import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -21,6 +22,7 @@ from orchestration.catalog import OWNERS, table_metadata
 from orchestration.console import report
 from orchestration.lib.settings import settings
 from orchestration.resources import Warehouse
+from orchestration.transform.in_process import build_in_process, parsed_manifest
 from orchestration.transform.project import dbt_project
 
 DECISION_TABLE_ID = "model.clean_slate.fct_decisions"
@@ -92,12 +94,17 @@ def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, wareho
     # On PostgreSQL / Spark (DBT_TARGET) dbt reads the sources there: copy them over first.
     manifest = json.loads(dbt_project.manifest_path.read_text())
     warehouse.publish_sources(manifest)
-    invocation = dbt.cli(
-        ["build", "--exclude-resource-type", "unit_test"],
-        context=context,
-        raise_on_error=False,
-        target_path=_target_path(warehouse),
-    )
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    parsed = _parsed_project(warehouse)
+    if parsed is not None:  # in this process, on the parse `make manifest` made (in_process.py)
+        invocation = build_in_process(
+            dbt, parsed, args, context=context, target_path=_target_path(warehouse)
+        )
+    else:  # a `dbt` subprocess, which parses the project itself
+        invocation = dbt.cli(
+            args, context=context, raise_on_error=False, target_path=_target_path(warehouse)
+        )
+    context.log.info(f"dbt build {'in process' if parsed is not None else 'in a subprocess'}")
     # The stream ends when dbt has exited: only then may the warehouse be opened (one writer).
     nodes = sum(
         n["resource_type"] in ("model", "seed", "test", "snapshot")
@@ -114,6 +121,19 @@ def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, wareho
     error = invocation.get_error()
     if error is not None:  # a failing test or model fails the step: no export runs
         raise error
+
+
+def _parsed_project(warehouse: Warehouse):
+    """The project's current parse, for a build in this process; None for a subprocess: on
+    PostgreSQL and Spark, when the parse is not current, or when dbt's profile would not name
+    this warehouse's file (CLEANSLATE_WAREHOUSE relative or another file: a subprocess resolves
+    it from the dbt project folder)."""
+    profile_path = os.environ.get("CLEANSLATE_WAREHOUSE", "")
+    if warehouse.engine != "duckdb" or not Path(profile_path).is_absolute():
+        return None
+    if Path(profile_path).resolve() != warehouse.file.resolve():
+        return None
+    return parsed_manifest(dbt_project.project_dir, warehouse.file.stem)
 
 
 def _target_path(warehouse: Warehouse) -> Path:
