@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -85,6 +86,7 @@ def execute_clearance(run_config: dict, warehouse_file: Path, verbose: bool) -> 
     run_history.install()
 
     from orchestration.definitions import defs
+    from orchestration.transform.in_process import stop_running
 
     job = defs.resolve_job_def("clearance")
     children_before = child_processes()
@@ -99,4 +101,7 @@ def execute_clearance(run_config: dict, warehouse_file: Path, verbose: bool) -> 
     # A step that fails while dbt runs leaves dbt writing to the warehouse: stop it before the
     # warehouse lock is released, so the next run finds the warehouse free and consistent.
     leftover = {p: c for p, c in child_processes().items() if p not in children_before}
-    return Executed(result, run_log, stop_processes(leftover))
+    stopped = stop_processes(leftover)
+    # ... or, built in this process (transform/in_process.py), its thread
+    stopped += [(os.getpid(), f"{command}, in this process") for command in stop_running()]
+    return Executed(result, run_log, stopped)

@@ -23,6 +23,8 @@ checks, their metadata), so the assets, checks and logs are those of the subproc
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import hashlib
 import os
 import queue
@@ -172,7 +174,7 @@ class InProcessInvocation(DbtCliInvocation):
             yield event
 
 
-@dataclass
+@dataclass(eq=False)  # one per build: kept in a set by identity
 class DbtThread:
     """What dagster-dbt's invocation expects of its `dbt` process (args, wait, returncode,
     send_signal), for dbt running in a thread of this process."""
@@ -191,10 +193,39 @@ class DbtThread:
         return self.returncode
 
     def send_signal(self, sig: int) -> None:
-        """An interrupted run: dbt's open queries are cancelled (its thread then ends)."""
-        from dbt.adapters.factory import cancel_open_connections
+        """An interrupted run (dagster-dbt forwards SIGINT): dbt is stopped."""
+        self.stop()
 
-        cancel_open_connections()
+    def stop(self, timeout: float = 120) -> bool:
+        """Stop a build still running (its step failed): what Ctrl-C does to `dbt build`, a
+        KeyboardInterrupt in dbt's thread (dbt then cancels its queries and skips the rest),
+        with the running queries interrupted so it lands. True if dbt was running."""
+        from dbt.adapters.factory import FACTORY
+
+        thread = self.thread
+        if thread is None or not thread.is_alive() or thread.ident is None:
+            return False
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(thread.ident), ctypes.py_object(KeyboardInterrupt)
+        )
+        for adapter in list(FACTORY.adapters.values()):
+            with contextlib.suppress(Exception):  # nothing open, or already closed
+                adapter.cancel_open_connections()
+        thread.join(timeout)
+        return True
+
+
+# builds started in this process and not yet finished (stop_running)
+_RUNNING: set[DbtThread] = set()
+
+
+def stop_running() -> list[str]:
+    """Stop every in-process build still running: a failed step must not leave dbt writing
+    the warehouse once the run lets it go (as launch/processes.py does for a dbt subprocess).
+    What was stopped, as commands."""
+    stopped = [" ".join(t.args) for t in list(_RUNNING) if t.stop()]
+    _RUNNING.clear()
+    return stopped
 
 
 def build_in_process(
@@ -253,6 +284,7 @@ def build_in_process(
     process.thread = threading.Thread(
         target=_run, args=(manifest, dbt_args, events, process), name="dbt", daemon=True
     )
+    _RUNNING.add(process)
     process.thread.start()
     return invocation
 
@@ -287,6 +319,7 @@ def _run(manifest: Manifest, args: list[str], events: queue.Queue, process: DbtT
         # the warehouse again (DuckDB refuses a second configuration of an open file)
         for env in opened:
             env.close()
+        _RUNNING.discard(process)
         events.put(_Done)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from dagster_dbt import DbtCliResource
+from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 from typer.testing import CliRunner
 
 from devtools.generate.extract import generate_extract
@@ -152,22 +152,17 @@ def _crash_rulebook(mp: pytest.MonkeyPatch) -> None:
 
 
 def _crash_dbt(mp: pytest.MonkeyPatch) -> None:
-    """The dbt step raises mid-stream, after a few models were built, while dbt still runs."""
-    real = DbtCliResource.cli
+    """The dbt step raises mid-stream, after a few models were built, while dbt still runs (in
+    this process or in a dbt subprocess: both stream dagster-dbt's DbtCliInvocation)."""
+    real = DbtCliInvocation.stream
 
-    def cli_then_die(self, args, **kwargs):
-        invocation = real(self, args, **kwargs)
+    def stream_then_die(self):
+        for i, event in enumerate(real(self)):
+            yield event
+            if i == 5:
+                raise RuntimeError("simulated crash during dbt build")
 
-        class Dying:
-            def stream(self):
-                for i, event in enumerate(invocation.stream()):
-                    yield event
-                    if i == 5:
-                        raise RuntimeError("simulated crash during dbt build")
-
-        return Dying()
-
-    mp.setattr(DbtCliResource, "cli", cli_then_die)
+    mp.setattr(DbtCliInvocation, "stream", stream_then_die)
 
 
 def _crash_staged_files(mp: pytest.MonkeyPatch) -> None:
