@@ -134,9 +134,20 @@ def write_county_exports(
     return written
 
 
+# A county's Prop 64 rows in the order its files list them: subject, count, law, missing values
+# first, the charge breaking ties. One list for both sorts: polars here (county_order), SQL for
+# the file written batch by batch from the warehouse (county_order_sql).
+COUNTY_ORDER = ("subject_id", "cnt_order", "program", "charge_ref")
+
+
 def county_order(rows: pl.DataFrame) -> pl.DataFrame:
-    """A county's Prop 64 rows in the order its files list them."""
-    return rows.sort(["subject_id", "cnt_order", "program"])
+    """A county's Prop 64 rows in the order its files list them (COUNTY_ORDER)."""
+    return rows.sort(list(COUNTY_ORDER), nulls_last=False, maintain_order=True)
+
+
+def county_order_sql(alias: str = "d") -> str:
+    """COUNTY_ORDER as an SQL `order by` list over the rows `alias`."""
+    return ", ".join(f"{alias}.{column} nulls first" for column in COUNTY_ORDER)
 
 
 def write_county_csv(path: Path, rows: pl.DataFrame) -> int:

@@ -27,6 +27,7 @@ def _decisions() -> pl.DataFrame:
                 "101002001000",
             ],
             "program": ["us_ca_prop64"] * 5,
+            "charge_ref": ["c1", "c2", "c3", "c4", "c5"],
             "county": ["SAN JOAQUIN", "san  joaquin", "YOLO", "SAN JOAQUIN", None],
             "section": ["11357", "11360", "11358", "11359", "11357"],
             "determination": ["eligible", "needs_review", "eligible", "not_eligible", "eligible"],
@@ -86,3 +87,26 @@ def test_a_completed_write_replaces_the_old_file(tmp_path: Path):
     with atomic_file(target) as f:
         f.write("new")
     assert target.read_text() == "new"
+
+
+def test_the_county_order_is_the_same_in_polars_and_in_sql():
+    """The county file is sorted by the warehouse (county_order_sql), its summary by polars
+    (county_order): one COUNTY_ORDER, missing values first, the charge breaking ties."""
+    import duckdb
+
+    from orchestration.exports.writers import COUNTY_ORDER, county_order, county_order_sql
+
+    rows = pl.DataFrame(
+        {
+            "subject_id": ["2", None, "1", "1", "1", "1"],
+            "cnt_order": ["1", "1", None, "2", "1", "1"],
+            "program": ["p"] * 6,
+            "charge_ref": ["a", "b", "c", "d", "f", "e"],
+        }
+    )
+    con = duckdb.connect()
+    con.register("d", rows.to_arrow())
+    by_sql = con.execute(f"select * from d order by {county_order_sql('d')}").pl()
+    assert county_order(rows).equals(by_sql)
+    assert by_sql["charge_ref"].to_list() == ["b", "c", "e", "f", "d", "a"]
+    assert COUNTY_ORDER[-1] == "charge_ref"

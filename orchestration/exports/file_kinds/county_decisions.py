@@ -22,7 +22,12 @@ from orchestration.exports.file_kinds.base import (
     physical_lines,
 )
 from orchestration.exports.load import UnitRows
-from orchestration.exports.writers import CONVICTIONS_FILE, atomic_file, county_folder
+from orchestration.exports.writers import (
+    CONVICTIONS_FILE,
+    atomic_file,
+    county_folder,
+    county_order_sql,
+)
 from orchestration.review.store import REVIEW_COLUMNS
 
 PROP64 = "us_ca_prop64"
@@ -33,11 +38,8 @@ FIELDS = ["charge_key", "determination", "relief", "decisive_rule", "reasons"]
 
 
 def county_prop64_rows(batches: UnitRows) -> UnitRows:
-    """The unit's Prop 64 rows, in the order the county's files list them (writers.county_order:
-    subject, count, program; the charge breaks ties)."""
-    return batches.narrowed("d.program = ?", PROP64).ordered(
-        "d.subject_id nulls first, d.cnt_order nulls first, d.program nulls first, d.charge_ref"
-    )
+    """The unit's Prop 64 rows, in the order the county's files list them (COUNTY_ORDER)."""
+    return batches.narrowed("d.program = ?", PROP64).ordered(county_order_sql("d"))
 
 
 def file_columns(columns: list[str]) -> list[str]:
