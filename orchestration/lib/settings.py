@@ -477,6 +477,14 @@ def warehouse_path() -> Path:
     return settings().warehouse
 
 
+def dbt_profile_warehouse() -> Path | None:
+    """The file dbt's profile names (CLEANSLATE_WAREHOUSE as written, which dbt does not resolve
+    against the checkout as `warehouse_path` does) when that is an absolute path; else None: a
+    relative or unset value means whatever folder dbt runs in (transform/in_process.py)."""
+    raw = os.environ.get("CLEANSLATE_WAREHOUSE", "")
+    return Path(raw) if raw and Path(raw).is_absolute() else None
+
+
 def landing_dir() -> Path:
     """Where extracts are dropped; the ingest asset reads every *.csv / *.dat here by default."""
     return settings().landing

@@ -9,7 +9,6 @@ may open the warehouse while dbt builds it (dagster-dbt's fetch_row_counts() wou
 """
 
 import json
-import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -20,7 +19,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.catalog import OWNERS, table_metadata
 from orchestration.console import report
-from orchestration.lib.settings import settings
+from orchestration.lib.settings import dbt_profile_warehouse, settings
 from orchestration.resources import Warehouse
 from orchestration.transform.in_process import build_in_process, parsed_manifest
 from orchestration.transform.project import dbt_project
@@ -128,10 +127,10 @@ def _parsed_project(warehouse: Warehouse):
     PostgreSQL and Spark, when the parse is not current, or when dbt's profile would not name
     this warehouse's file (CLEANSLATE_WAREHOUSE relative or another file: a subprocess resolves
     it from the dbt project folder)."""
-    profile_path = os.environ.get("CLEANSLATE_WAREHOUSE", "")
-    if warehouse.engine != "duckdb" or not Path(profile_path).is_absolute():
+    profile_path = dbt_profile_warehouse()
+    if warehouse.engine != "duckdb" or profile_path is None:
         return None
-    if Path(profile_path).resolve() != warehouse.file.resolve():
+    if profile_path.resolve() != warehouse.file.resolve():
         return None
     return parsed_manifest(dbt_project.project_dir, warehouse.file.stem)
 

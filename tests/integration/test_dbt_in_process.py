@@ -115,9 +115,9 @@ def test_an_environment_variable_the_parse_read_must_be_unchanged(project, monke
     from dbt.contracts.graph.manifest import Manifest
 
     parsed = Manifest.from_msgpack((project / "target" / in_process.PARSED).read_bytes())
-    parsed.env_vars["CLEANSLATE_SOME_SETTING"] = "a"
-    monkeypatch.setenv("CLEANSLATE_SOME_SETTING", "b")
-    assert in_process.stale_reason(project, parsed) == "CLEANSLATE_SOME_SETTING changed"
+    parsed.env_vars["SOME_VARIABLE_A_MODEL_READS"] = "a"
+    monkeypatch.setenv("SOME_VARIABLE_A_MODEL_READS", "b")
+    assert in_process.stale_reason(project, parsed) == "SOME_VARIABLE_A_MODEL_READS changed"
     # the pseudonym key is compiled into the SQL at run time: its parse-time value is no reason
     parsed.env_vars = {"CLEANSLATE_PSEUDONYM_KEY": "DBT_DEFAULT_PLACEHOLDER"}
     monkeypatch.setenv("CLEANSLATE_PSEUDONYM_KEY", "the run's key")
