@@ -57,10 +57,10 @@ def atomic_file(path: Path) -> Iterator[IO[str]]:
         raise
 
 
-# what `summarize` reads of a county's rows
+# what `summarize` reads of a county's rows, and what they are ordered by (COUNTY_ORDER)
 SUMMARY_COLUMNS = (
-    "subject_id", "cnt_order", "program", "as_of", "rules_version", "determination", "relief",
-    "section", "reason_codes",
+    "subject_id", "cnt_order", "program", "charge_ref", "as_of", "rules_version",
+    "determination", "relief", "section", "reason_codes",
 )  # fmt: skip
 
 
