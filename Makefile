@@ -34,7 +34,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/activate
 install: $(VENV)/.installed  ## create .venv from the lock file (idempotent)
 
 # orchestration/rules/conditions/*.sql: the condition types' evaluators (a macro path of the project)
-dbt_project/target/manifest.json: $(VENV)/.installed $(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f 2>/dev/null) $(wildcard orchestration/rules/conditions/*.sql) dbt_project/dbt_project.yml
+dbt_project/target/manifest.json: $(VENV)/.installed $(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f 2>/dev/null) $(wildcard orchestration/rules/conditions/*.sql) dbt_project/dbt_project.yml dbt_project/profiles.yml
 	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir . --project-dir .
 
 manifest: dbt_project/target/manifest.json  ## parse the dbt project (Dagster reads the manifest at import)

@@ -63,8 +63,12 @@ def _checksum(path: Path) -> str:
     return hashlib.sha256(path.read_bytes().decode("utf-8").strip().encode("utf-8")).hexdigest()
 
 
-def stale_reason(project_dir: Path, manifest: Manifest) -> str | None:
-    """Why the parsed project is not the project on disk; None when it is current."""
+def stale_reason(
+    project_dir: Path, manifest: Manifest, parsed_at: float | None = None
+) -> str | None:
+    """Why the parsed project is not the project on disk; None when it is current.
+    `parsed_at`: when the parse was written; profiles.yml edited since (its schema, say: dbt
+    records no hash of it) also makes it stale."""
     import dbt.version
 
     if manifest.metadata.dbt_version != dbt.version.__version__:
@@ -81,6 +85,9 @@ def stale_reason(project_dir: Path, manifest: Manifest) -> str | None:
         or recorded.checksum != hashlib.sha256(project_file.read_bytes()).hexdigest()
     ):
         return "dbt_project.yml changed"
+    profiles = project_dir / "profiles.yml"
+    if parsed_at is not None and profiles.exists() and profiles.stat().st_mtime > parsed_at:
+        return "profiles.yml changed"
     ours: set[Path] = set()
     for source in manifest.files.values():
         root = Path(source.path.project_root)
@@ -114,10 +121,12 @@ def parsed_manifest(project_dir: Path, catalog: str) -> Manifest | None:
 
     path = project_dir / "target" / PARSED
     try:
+        # the last parse: dbt rewrites manifest.json every time, the msgpack only on a change
+        parsed_at = max(p.stat().st_mtime for p in (path, path.with_name("manifest.json")))
         manifest = Manifest.from_msgpack(path.read_bytes())
-    except (OSError, ValueError, TypeError, KeyError):
+    except Exception:  # missing, or unreadable by this dbt: the subprocess parses for itself
         return None
-    if stale_reason(project_dir, manifest) is not None:
+    if stale_reason(project_dir, manifest, parsed_at) is not None:
         return None
     _anchor(manifest, project_dir)
     parsed_catalog = next(

@@ -111,6 +111,18 @@ def test_an_edit_since_the_parse_sends_the_build_to_a_subprocess(fresh, edit, re
     assert in_process.parsed_manifest(fresh, "warehouse") is None
 
 
+def test_profiles_edited_after_the_parse_make_it_stale(fresh):
+    from dbt.contracts.graph.manifest import Manifest
+
+    parsed = fresh / "target" / in_process.PARSED
+    manifest = Manifest.from_msgpack(parsed.read_bytes())
+    parsed_at = parsed.stat().st_mtime
+    assert in_process.stale_reason(fresh, manifest, parsed_at) is None
+    profiles = fresh / "profiles.yml"
+    os.utime(profiles, (parsed_at + 10, parsed_at + 10))
+    assert in_process.stale_reason(fresh, manifest, parsed_at) == "profiles.yml changed"
+
+
 def test_an_environment_variable_the_parse_read_must_be_unchanged(project, monkeypatch):
     from dbt.contracts.graph.manifest import Manifest
 
