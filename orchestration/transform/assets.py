@@ -21,7 +21,7 @@ from orchestration.catalog import OWNERS, table_metadata
 from orchestration.console import report
 from orchestration.lib.settings import dbt_profile_warehouse, settings
 from orchestration.resources import Warehouse
-from orchestration.transform.in_process import build_in_process, parsed_manifest
+from orchestration.transform.in_process import build_in_process, parsed_manifest, stop
 from orchestration.transform.project import dbt_project
 
 DECISION_TABLE_ID = "model.clean_slate.fct_decisions"
@@ -110,9 +110,13 @@ def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, wareho
         for n in manifest["nodes"].values()
     )
     events = []
-    for done, event in enumerate(invocation.stream(), start=1):
-        events.append(event)
-        report(context, "nodes", f"{done} of {nodes} models and tests")
+    try:
+        for done, event in enumerate(invocation.stream(), start=1):
+            events.append(event)
+            report(context, "nodes", f"{done} of {nodes} models and tests")
+    except BaseException:
+        stop(invocation)  # dbt in this process must not go on writing once the step has failed
+        raise
     report(context, "nodes", f"{nodes} models and tests", force=True)
     if invocation.get_error() is None:  # PostgreSQL / Spark: the models back into the run's file
         warehouse.fetch_models(invocation.get_artifact("manifest.json"))

@@ -224,16 +224,26 @@ class DbtThread:
         return True
 
 
-# builds started in this process and not yet finished (stop_running)
+# builds started in this process and not yet finished, and those a failed step stopped
 _RUNNING: set[DbtThread] = set()
+_STOPPED: list[str] = []
+
+
+def stop(invocation: DbtCliInvocation) -> None:
+    """The dbt step failed while reading `invocation`'s events: an in-process build is stopped
+    now (in any process: a UI run worker too); a subprocess is left to launch/processes.py."""
+    process = invocation.process
+    if isinstance(process, DbtThread) and process.stop():
+        _STOPPED.append(" ".join(process.args))
 
 
 def stop_running() -> list[str]:
     """Stop every in-process build still running: a failed step must not leave dbt writing
     the warehouse once the run lets it go (as launch/processes.py does for a dbt subprocess).
-    What was stopped, as commands."""
-    stopped = [" ".join(t.args) for t in list(_RUNNING) if t.stop()]
+    What was stopped, here or by the failed step (`stop`), as commands."""
+    stopped = _STOPPED + [" ".join(t.args) for t in list(_RUNNING) if t.stop()]
     _RUNNING.clear()
+    _STOPPED.clear()
     return stopped
 
 
