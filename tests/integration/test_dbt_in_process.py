@@ -54,11 +54,15 @@ def fresh(project, tmp_path) -> Path:
     return copy
 
 
-def _reason(project: Path) -> str | None:
+def _parsed(project: Path):
+    """The copy's parse, as dbt saved it."""
     from dbt.contracts.graph.manifest import Manifest
 
-    parsed = Manifest.from_msgpack((project / "target" / in_process.PARSED).read_bytes())
-    return in_process.stale_reason(project, parsed)
+    return Manifest.from_msgpack((project / "target" / in_process.PARSED).read_bytes())
+
+
+def _reason(project: Path) -> str | None:
+    return in_process.stale_reason(project, _parsed(project))
 
 
 def test_an_unchanged_project_is_current_and_moved_to_the_warehouses_catalog(project):
@@ -112,11 +116,8 @@ def test_an_edit_since_the_parse_sends_the_build_to_a_subprocess(fresh, edit, re
 
 
 def test_profiles_edited_after_the_parse_make_it_stale(fresh):
-    from dbt.contracts.graph.manifest import Manifest
-
-    parsed = fresh / "target" / in_process.PARSED
-    manifest = Manifest.from_msgpack(parsed.read_bytes())
-    parsed_at = parsed.stat().st_mtime
+    manifest = _parsed(fresh)
+    parsed_at = (fresh / "target" / in_process.PARSED).stat().st_mtime
     assert in_process.stale_reason(fresh, manifest, parsed_at) is None
     profiles = fresh / "profiles.yml"
     os.utime(profiles, (parsed_at + 10, parsed_at + 10))
@@ -124,9 +125,7 @@ def test_profiles_edited_after_the_parse_make_it_stale(fresh):
 
 
 def test_an_environment_variable_the_parse_read_must_be_unchanged(project, monkeypatch):
-    from dbt.contracts.graph.manifest import Manifest
-
-    parsed = Manifest.from_msgpack((project / "target" / in_process.PARSED).read_bytes())
+    parsed = _parsed(project)
     parsed.env_vars["SOME_VARIABLE_A_MODEL_READS"] = "a"
     monkeypatch.setenv("SOME_VARIABLE_A_MODEL_READS", "b")
     assert in_process.stale_reason(project, parsed) == "SOME_VARIABLE_A_MODEL_READS changed"
