@@ -63,9 +63,13 @@ def describe_test(test: Mapping[str, Any]) -> str:
     if test.get("description"):
         return test["description"]
     meta = test.get("test_metadata") or {}
-    if meta:  # a generic test: not_null, unique, accepted_values, relationships, ...
-        column = test.get("column_name") or meta.get("kwargs", {}).get("column_name")
+    if meta:  # a generic test: not_null, unique, accepted_values, not_null_columns, ...
+        kwargs = meta.get("kwargs", {})
+        column = test.get("column_name") or kwargs.get("column_name")
+        columns = kwargs.get("columns") or []  # not_null_columns, unique_combination
         on = f" on column `{column}`" if column else ""
+        if not column and columns:
+            on = " on columns " + ", ".join(f"`{c}`" for c in columns)
         return f"dbt {meta.get('name', 'test')} test{on}."
     # a singular test: its leading SQL comment says what it asserts
     comment = []

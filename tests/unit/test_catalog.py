@@ -73,6 +73,8 @@ def test_exports_depend_on_every_table_they_read():
 def test_describe_test():
     generic = {"test_metadata": {"name": "not_null"}, "column_name": "charge_key"}
     assert describe_test(generic) == "dbt not_null test on column `charge_key`."
+    per_model = {"test_metadata": {"name": "not_null_columns", "kwargs": {"columns": ["a", "b"]}}}
+    assert describe_test(per_model) == "dbt not_null_columns test on columns `a`, `b`."
     singular = {
         "name": "assert_x",
         "raw_code": "-- Conservation: every record\n-- reaches a charge.\n"
