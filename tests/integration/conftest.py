@@ -7,9 +7,11 @@ spark_env: Java (installed from Debian when missing, scripts/spark.sh) and a thr
 directory for the local Spark's warehouse and metastore.
 Both set the CLEANSLATE_* variables that dbt's profile and orchestration/engines.py read.
 pinned_code_revision: the code revision the report prints, held fixed for a module's runs.
+law_case_runs: every law-case group through the law-case runner, once per test session.
 """
 
 import os
+import pickle
 import shlex
 import shutil
 import subprocess
@@ -95,3 +97,31 @@ def pinned_code_revision():
     mp.setattr("orchestration.exports.assets.git_revision", lambda: ("0123456789ab", False))
     yield
     mp.undo()
+
+
+@pytest.fixture(scope="session")
+def law_case_runs(tmp_path_factory, worker_id):
+    """(the runner's GroupResult per group, the folder holding each group's warehouse
+    groupN/WAREHOUSE_NAME): rules/*/cases through scripts/law_cases.py, with the decision
+    criteria built too. Built once per test session: test_law_cases and test_engines (on
+    different xdist workers) share it, the first to ask builds it under a file lock."""
+    from filelock import FileLock
+
+    from devtools.law_cases import load_case_files
+    from orchestration.lib.settings import PROJECT_ROOT
+    from scripts import law_cases as runner
+
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":  # xdist: the workers' common parent folder
+        root = root.parent
+    keep, done = root / "law_cases", root / "law_cases.pickle"
+    with FileLock(str(root / "law_cases.lock")):
+        if not done.exists():
+            results = runner.run_cases(
+                load_case_files(PROJECT_ROOT / "rules"),
+                PROJECT_ROOT / "rules",
+                keep=keep,
+                settings=runner.Settings(also_build=("fct_decision_criteria",)),
+            )
+            done.write_bytes(pickle.dumps(results))
+        return pickle.loads(done.read_bytes()), keep

@@ -53,7 +53,7 @@ def build(target: str, files: list[Path], work: Path, select: list[str]) -> dict
         if not result.success:
             raise SystemExit(f"dbt run on {target} failed for {f}: {result.exception or result}")
         warehouse.fetch_models(json.loads((target_path / "manifest.json").read_text()))
-        seconds[f.name] = round(time.monotonic() - started, 1)
+        seconds[f"{f.parent.name}/{f.name}"] = round(time.monotonic() - started, 1)
     return seconds
 
 

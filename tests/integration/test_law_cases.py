@@ -9,7 +9,7 @@ exports), whose decisions must meet the same expectations and equal the runner's
 
 import json
 import shutil
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import duckdb
@@ -45,10 +45,14 @@ DECISION_COLUMNS = (
 
 
 @pytest.fixture(scope="module")
-def runner_results(tmp_path_factory) -> tuple[list[runner.GroupResult], Path]:
-    """Every group through the runner; the groups' folders (warehouses) are kept."""
-    keep = tmp_path_factory.mktemp("law_cases")
-    return runner.run_cases(CASES, PROJECT_ROOT / "rules", keep=keep), keep
+def runner_results(law_case_runs) -> tuple[list[runner.GroupResult], Path]:
+    """Every group through the runner; the groups' folders (warehouses) are kept (conftest.py:
+    one build per test session, shared with test_engines)."""
+    results, keep = law_case_runs
+    assert sorted(len(r.group.cases) for r in results) == sorted(
+        Counter(c.group for c in CASES).values()
+    )
+    return results, keep
 
 
 @pytest.mark.parametrize("lc", CASES, ids=[f"{c.program}:{c.case.id}" for c in CASES])
