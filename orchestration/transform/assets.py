@@ -21,7 +21,12 @@ from orchestration.catalog import OWNERS, table_metadata
 from orchestration.console import report
 from orchestration.lib.settings import dbt_profile_warehouse, settings
 from orchestration.resources import Warehouse
-from orchestration.transform.in_process import build_in_process, parsed_manifest, stop
+from orchestration.transform.in_process import (
+    build_in_process,
+    duckdb_catalog,
+    parsed_manifest,
+    stop,
+)
 from orchestration.transform.project import dbt_project
 
 DECISION_TABLE_ID = "model.clean_slate.fct_decisions"
@@ -140,7 +145,7 @@ def _parsed_project(warehouse: Warehouse):
         return None
     if profile_path.resolve() != warehouse.file.resolve():
         return None
-    return parsed_manifest(dbt_project.project_dir, warehouse.file.stem)
+    return parsed_manifest(dbt_project.project_dir, duckdb_catalog(warehouse.file))
 
 
 def _target_path(warehouse: Warehouse) -> Path:

@@ -113,10 +113,16 @@ def stale_reason(
     return None
 
 
+def duckdb_catalog(warehouse: Path) -> str:
+    """The catalog DuckDB names a database file after: its name up to the first dot, leading
+    dots skipped ('county.2025.duckdb' -> 'county', '.w.duckdb' -> 'w'), not Path.stem."""
+    return warehouse.name.lstrip(".").split(".")[0]
+
+
 def parsed_manifest(project_dir: Path, catalog: str) -> Manifest | None:
     """The project as `make manifest` parsed it, when that parse is current (else None), with
-    its relations in DuckDB catalog `catalog` (the warehouse file's name: DuckDB names a
-    file's catalog after it, and the parse named its own)."""
+    its relations in DuckDB catalog `catalog` (duckdb_catalog of the warehouse file: DuckDB
+    names a file's catalog after it, and the parse named its own)."""
     from dbt.contracts.graph.manifest import Manifest
 
     path = project_dir / "target" / PARSED

@@ -65,6 +65,21 @@ def _reason(project: Path) -> str | None:
     return in_process.stale_reason(project, _parsed(project))
 
 
+@pytest.mark.parametrize(
+    "name", ["wh.duckdb", "county.2025.duckdb", ".hidden.duckdb", "run-1.partial.duckdb", "plain"]
+)
+def test_the_catalog_is_the_one_duckdb_names_the_file_after(tmp_path, name):
+    """make bench's 'x.partial.duckdb' once failed the build: Path.stem is 'x.partial'."""
+    import duckdb
+
+    con = duckdb.connect(str(tmp_path / name))
+    try:
+        (named,) = con.execute("select current_database()").fetchone()
+    finally:
+        con.close()
+    assert in_process.duckdb_catalog(tmp_path / name) == named
+
+
 def test_an_unchanged_project_is_current_and_moved_to_the_warehouses_catalog(project):
     assert _reason(project) is None
     manifest = in_process.parsed_manifest(project, "county_wh")

@@ -24,9 +24,9 @@ SELECT = "test_name:not_null_columns,statute_formats"
 def _dbt(warehouse: Path, target: Path, *args: str):
     from dbt.cli.main import dbtRunner
 
-    from orchestration.transform.in_process import parsed_manifest
+    from orchestration.transform.in_process import duckdb_catalog, parsed_manifest
 
-    manifest = parsed_manifest(Path(DBT_PROJECT_DIR), warehouse.stem)
+    manifest = parsed_manifest(Path(DBT_PROJECT_DIR), duckdb_catalog(warehouse))
     assert manifest is not None, "run `make manifest`: the parse is not current"
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
