@@ -1,4 +1,5 @@
-"""Clearance files, as pure functions of the decision table: per-county CSV and summary.
+"""Helpers of the county files (file_kinds/county_*.py): county names and folders, the county
+order, summary.json, and owner-only atomic writes.
 
 Files are written to a temporary name in the target folder and renamed when complete, so a
 reader never sees half a file; folders are 0700 and files 0600 (records are sensitive).
@@ -99,41 +100,6 @@ def summarize(rows: pl.DataFrame, county: str | None) -> dict[str, Any]:
     }
 
 
-def write_county_exports(
-    decisions: pl.DataFrame,
-    out_dir: Path,
-    county: str | None = None,
-    unread: dict[str | None, int] | None = None,
-) -> dict[str, dict[str, Any]]:
-    """Write DIR/<COUNTY>/prop64_convictions.csv and summary.json; return the summaries.
-
-    With `county`, only that county (even when it has no rows: an empty file says "none");
-    without, every county present in the table. `unread`: per normalized county, conviction
-    records (any law) whose offense text reads to no statute; summary.json repeats it.
-    """
-    decisions = decisions.with_columns(
-        normalize_county_column(decisions["county"]).alias("_county")
-    )
-    if county is not None:
-        wanted = [normalize_county(county)]
-    else:
-        wanted = sorted({c for c in decisions["_county"].to_list()}, key=lambda c: c or "")
-    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    written: dict[str, dict[str, Any]] = {}
-    for name in wanted:
-        rows = (
-            decisions.filter(pl.col("_county").is_null())
-            if name is None
-            else decisions.filter(pl.col("_county") == name)
-        ).drop("_county")
-        folder = out_dir / county_folder(name)
-        write_county_csv(folder / CONVICTIONS_FILE, rows)
-        written[county_folder(name)] = write_county_summary(
-            folder / SUMMARY_FILE, rows, name, unread
-        )
-    return written
-
-
 # A county's Prop 64 rows in the order its files list them: subject, count, law, missing values
 # first, the charge breaking ties. One list for both sorts: polars here (county_order), SQL for
 # the file written batch by batch from the warehouse (county_order_sql).
@@ -150,18 +116,11 @@ def county_order_sql(alias: str = "d") -> str:
     return ", ".join(f"{alias}.{column} nulls first" for column in COUNTY_ORDER)
 
 
-def write_county_csv(path: Path, rows: pl.DataFrame) -> int:
-    """One county's Prop 64 decision rows (prop64_convictions.csv); returns the rows written."""
-    rows = county_order(rows)
-    with atomic_file(path) as f:
-        rows.write_csv(f)
-    return rows.height
-
-
 def write_county_summary(
     path: Path, rows: pl.DataFrame, county: str | None, unread: dict[str | None, int] | None
 ) -> dict[str, Any]:
-    """One county's summary.json (`summarize`; `unread`: see write_county_exports); returns it."""
+    """One county's summary.json (`summarize`); `unread`: per normalized county, conviction
+    records (any law) whose offense text reads to no statute, repeated in the file. Returns it."""
     summary = summarize(county_order(rows), county)
     if unread is not None:
         summary["unread_offense_texts"] = unread.get(county, 0)

@@ -11,7 +11,7 @@ from orchestration.exports.writers import (
     atomic_file,
     normalize_county,
     summarize,
-    write_county_exports,
+    write_county_summary,
 )
 
 
@@ -52,24 +52,14 @@ def test_summary_counts():
     assert (s["subjects"], s["subjects_with_relief"], s["subjects_needing_review"]) == (1, 1, 1)
 
 
-def test_one_folder_per_county_owner_only(tmp_path):
-    written = write_county_exports(_decisions(), tmp_path)
-    assert sorted(written) == ["SAN JOAQUIN", "YOLO", "_UNKNOWN_COUNTY"]
-    sj = tmp_path / "SAN JOAQUIN"
-    rows = pl.read_csv(sj / "prop64_convictions.csv", infer_schema=False)
-    assert rows["subject_id"].to_list() == ["1", "1", "3"]
-    assert json.loads((sj / "summary.json").read_text())["convictions"] == 3
-    for p in [sj, sj / "prop64_convictions.csv", sj / "summary.json"]:
-        assert oct(p.stat().st_mode & 0o777) in {"0o700", "0o600"}
+def test_a_county_summary_is_owner_only_and_counts_the_unread_texts(tmp_path):
+    rows = _decisions().filter(pl.col("county") == "YOLO")
+    path = tmp_path / "YOLO" / "summary.json"
+    written = write_county_summary(path, rows, "YOLO", {"YOLO": 2, "ALPINE": 1})
+    assert json.loads(path.read_text()) == written
+    assert (written["convictions"], written["unread_offense_texts"]) == (1, 2)
+    for p in [path.parent, path]:
         assert p.stat().st_mode & 0o077 == 0
-
-
-def test_county_filter_writes_only_that_county_even_if_empty(tmp_path):
-    write_county_exports(_decisions(), tmp_path, county="yolo")
-    assert [p.name for p in tmp_path.iterdir()] == ["YOLO"]
-    write_county_exports(_decisions(), tmp_path / "none", county="Alpine")
-    summary = json.loads((tmp_path / "none" / "ALPINE" / "summary.json").read_text())
-    assert summary["convictions"] == 0
 
 
 def test_a_failed_write_leaves_no_file(tmp_path):
