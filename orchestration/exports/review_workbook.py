@@ -42,15 +42,16 @@ DETERMINATION_LABEL = {
 OTHER = "_other"  # rows with a determination outside the four (should not happen): own sheet
 OTHER_LABEL = "Other"
 REVIEW_CHOICES = list(MARKS.values())  # Agree, Disagree, Needs more information
-# The Summary's "Layout" value: `cleanslate review import` reads only this layout (the columns
-# below, by name and position) and refuses a workbook of another.
-LAYOUT = "review workbook 2"
+# The Summary's "Layout" value: `cleanslate review import` reads the columns by name and
+# position, so a workbook says which layout it has (READABLE_LAYOUTS below).
+LAYOUT = "review workbook 3"
 EXCEL_MAX_ROWS = 1_048_576
 SHARED_STRINGS_MAX_ROWS = 300_000
 EXCEL_MAX_CHARS = 32_767
 
 # (heading, width, kind); kind: text | wrap | date | blank
 COLUMNS: tuple[tuple[str, float, str], ...] = (
+    ("Law", 40, "text"),  # the law's title (exp_programs.title); Program is its id
     ("Program", 18, "text"),
     ("Subject ID", 14, "text"),
     ("Name", 24, "text"),
@@ -78,6 +79,12 @@ COLUMNS: tuple[tuple[str, float, str], ...] = (
     ("Decision digest", 34, "hidden"),
 )
 HEADINGS = tuple(heading for heading, _, _ in COLUMNS)
+# Layouts `cleanslate review import` reads, and their columns: workbooks written before the
+# Law column (layout 2, until 2026-12) are still being reviewed when a county upgrades.
+READABLE_LAYOUTS: dict[str, tuple[str, ...]] = {
+    LAYOUT: HEADINGS,
+    "review workbook 2": tuple(h for h in HEADINGS if h != "Law"),
+}
 
 
 # the decision columns the workbook reads (_values, _level, _source, the Summary)
@@ -141,10 +148,12 @@ def _prefilled(row: dict[str, Any]) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _values(row: dict[str, Any]) -> list[Any]:
-    """One spreadsheet row, in COLUMNS order. Dates stay dates; unparsed dates keep the raw text."""
+def _values(row: dict[str, Any], titles: Mapping[str, Any]) -> list[Any]:
+    """One spreadsheet row, in COLUMNS order. Dates stay dates; unparsed dates keep the raw text.
+    titles: {program id: the law's title}; a law without one shows its id."""
     mark, note = _prefilled(row)
     return [
+        titles.get(row.get("program")) or row.get("program"),
         row.get("program"),
         row.get("subject_id"),
         row.get("person_name"),
@@ -214,9 +223,9 @@ def write_review_workbook(
 ) -> dict[str, Any]:
     """Write the review workbook for `rows` (one county's decisions, any programs) to `path`.
 
-    titles: {program id: the law's title} (exp_programs.title): the Summary's counts name each
-    law by its title (its id where it has none). The data sheets' "Program" column keeps the id:
-    `cleanslate review import` and the reconciliation read it.
+    titles: {program id: the law's title} (exp_programs.title): the Summary's counts and the
+    data sheets' "Law" column name each law by its title (its id where it has none). The
+    "Program" column keeps the id: `cleanslate review import` and the reconciliation read it.
 
     Sheets: "Summary", then one sheet per determination present, in the order needs_review,
     not_eligible, not_yet_eligible, eligible (named like "Needs review (12)"; one with more rows
@@ -404,7 +413,7 @@ def write_review_workbook(
             )
         formats = [cell_fmt[kind] for _, _, kind in COLUMNS]
         for i, r in enumerate(items, start=1):
-            values = _values(r)
+            values = _values(r, titles or {})
             for j, value in enumerate(values):
                 if value is None:
                     continue

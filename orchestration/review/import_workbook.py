@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from orchestration.exports.review_workbook import HEADINGS, LAYOUT
+from orchestration.exports.review_workbook import LAYOUT, READABLE_LAYOUTS
 from orchestration.lib.hashing import sha256_of
 from orchestration.lib.keys import decision_id
 from orchestration.review import store
@@ -34,7 +34,6 @@ SUMMARY = "Summary"
 OUR_AUTHOR = "clean-slate-warehouse"
 MAX_LISTED = 20  # problems listed one by one; the rest are counted
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
-_COLUMN = {heading: i for i, heading in enumerate(HEADINGS)}
 
 
 class ReviewImportError(Exception):
@@ -183,13 +182,16 @@ def read_workbook(path: Path) -> Workbook:
             )
         labels, listed = _summary(wb[SUMMARY])
         layout = labels.get("Layout")
-        if layout != LAYOUT:
+        headings = READABLE_LAYOUTS.get(layout) if isinstance(layout, str) else None
+        if headings is None:
             found = f"layout {layout!r}" if layout else "no layout on its Summary"
             raise ReviewImportError(
                 f"{path.name}: a review workbook of another layout ({found}; this version"
-                f" reads {LAYOUT!r}). Re-run `cleanslate run` and review the new workbook;"
-                " its earlier marks cannot be read back."
+                f" reads {' and '.join(map(repr, READABLE_LAYOUTS))}). Re-run `cleanslate run`"
+                f" and review the new workbook ({LAYOUT!r}); its earlier marks cannot be read"
+                " back."
             )
+        column = {heading: i for i, heading in enumerate(headings)}
         problems: list[str] = []
         warnings: list[str] = []
         if not listed:
@@ -199,7 +201,7 @@ def read_workbook(path: Path) -> Workbook:
                 warnings.append(f"sheet '{name}' is not one the run wrote: not read")
         rows: list[Row] = []
         seq = 0
-        width = len(HEADINGS)
+        width = len(headings)
         for name, written in listed.items():
             if name not in wb.sheetnames:
                 problems.append(f"sheet '{name}' is missing (renamed or deleted?)")
@@ -212,7 +214,7 @@ def read_workbook(path: Path) -> Workbook:
                     header = [_text(c) for c in cells]
                     wrong = [
                         f"sheet '{name}': column {_letter(j)} is {got!r}, expected {want!r}"
-                        for j, (got, want) in enumerate(zip(header, HEADINGS, strict=True))
+                        for j, (got, want) in enumerate(zip(header, headings, strict=True))
                         if got != want
                     ]
                     if wrong:
@@ -228,7 +230,7 @@ def read_workbook(path: Path) -> Workbook:
                 seq += 1
                 where = f"sheet '{name}', row {n}"
                 try:
-                    mark = parse_mark(cells[_COLUMN["Reviewer decision"]])
+                    mark = parse_mark(cells[column["Reviewer decision"]])
                 except ValueError as e:
                     labels_text = " / ".join(store.MARKS.values())
                     problems.append(f"{where}: unknown mark {str(e)[:40]!r} (one of {labels_text})")
@@ -238,14 +240,14 @@ def read_workbook(path: Path) -> Workbook:
                         sheet=name,
                         row=n,
                         seq=seq,
-                        decision_id=_text(cells[_COLUMN["Decision id"]]),
-                        digest=_text(cells[_COLUMN["Decision digest"]]),
-                        program=_text(cells[_COLUMN["Program"]]),
-                        charge_key=_text(cells[_COLUMN["Charge key"]]),
-                        determination=_text(cells[_COLUMN["Determination"]]),
-                        relief=_text(cells[_COLUMN["Relief"]]),
+                        decision_id=_text(cells[column["Decision id"]]),
+                        digest=_text(cells[column["Decision digest"]]),
+                        program=_text(cells[column["Program"]]),
+                        charge_key=_text(cells[column["Charge key"]]),
+                        determination=_text(cells[column["Determination"]]),
+                        relief=_text(cells[column["Relief"]]),
                         mark=mark,
-                        note=_text(cells[_COLUMN["Notes"]]),
+                        note=_text(cells[column["Notes"]]),
                     )
                 )
             else:

@@ -158,7 +158,7 @@ def _unknown_mark(wb) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (_rename_column, "column U is 'Comments', expected 'Notes'"),
+        (_rename_column, "column V is 'Comments', expected 'Notes'"),
         (_delete_column, "expected 'Facts'"),
         (_rename_sheet, "is missing (renamed or deleted?)"),
         (_unknown_mark, "row 2: unknown mark 'Agreed'"),
@@ -179,13 +179,58 @@ def test_a_changed_layout_an_unknown_mark_or_a_duplicate_row_is_refused_by_name(
     assert message in str(e.value)
 
 
+def _set_layout(wb, layout: str) -> None:
+    for row in wb["Summary"].iter_rows():
+        if row[0].value == "Layout":
+            row[1].value = layout
+
+
+def test_the_law_column_names_each_law_by_its_title(tmp_path):
+    rows = _decisions()
+    programs = set(rows["program"])
+    titled, untitled = sorted(programs)[0], set(sorted(programs)[1:])
+    path = tmp_path / "review.xlsx"
+    write_review_workbook(path, None, rows, AS_OF, {titled: "A law's title"})
+    laws = set()
+    for ws in load_workbook(path).worksheets[1:]:
+        assert (ws.cell(1, 1).value, ws.cell(1, 2).value) == ("Law", "Program")
+        laws |= {(ws.cell(n, 1).value, ws.cell(n, 2).value) for n in range(2, ws.max_row + 1)}
+    # a law without a title shows its id
+    assert laws == {("A law's title", titled)} | {(p, p) for p in untitled}
+
+
+def test_a_workbook_of_the_layout_before_the_law_column_still_reads_back(tmp_path):
+    """Workbooks out for review when a county upgrades: layout 2 had no Law column."""
+    rows = _decisions()
+    path = tmp_path / "review.xlsx"
+    write_review_workbook(path, "SAN JOAQUIN", rows, AS_OF)
+    wb = load_workbook(path)
+    _set_layout(wb, "review workbook 2")
+    for ws in wb.worksheets[1:]:
+        ws.delete_cols(COL["Law"])
+    first = wb.worksheets[1]
+    first.cell(2, COL["Reviewer decision"] - 1).value = "Agree"
+    first.cell(2, COL["Notes"] - 1).value = "checked"
+    wb.save(path)
+    read = read_workbook(path)
+    assert len(read.rows) == rows.height
+    assert {r.decision_id for r in read.rows} == set(rows["decision_id"])
+    marked = [(r.mark, r.note, r.program, r.charge_key) for r in read.rows if r.mark]
+    assert marked == [
+        (
+            "agree",
+            "checked",
+            first.cell(2, COL["Program"] - 1).value,
+            first.cell(2, COL["Charge key"] - 1).value,
+        )
+    ]
+
+
 def test_a_workbook_of_the_earlier_layout_or_not_a_workbook_is_refused(tmp_path):
     path = tmp_path / "review.xlsx"
     write_review_workbook(path, None, _decisions(), AS_OF)
     wb = load_workbook(path)
-    for row in wb["Summary"].iter_rows():
-        if row[0].value == "Layout":
-            row[1].value = "review workbook 1"
+    _set_layout(wb, "review workbook 1")
     wb.save(path)
     with pytest.raises(ReviewImportError, match="another layout"):
         read_workbook(path)
@@ -372,7 +417,7 @@ def test_workbook_fills_in_earlier_marks_that_apply_and_flags_changed_ones(tmp_p
     wb = load_workbook(tmp_path / "review.xlsx")
     cells = {}
     for ws in wb.worksheets[1:]:
-        assert ws.column_dimensions["Y"].hidden  # Decision digest
+        assert ws.column_dimensions["Z"].hidden  # Decision digest
         for r in ws.iter_rows(min_row=2, values_only=True):
             cells[r[COL["Decision id"] - 1]] = r
     first, second = cells[ids[0]], cells[ids[1]]
