@@ -240,7 +240,7 @@ def test_workbooks_that_cannot_be_imported_are_refused_with_nothing_recorded(cyc
     expected = {
         "unknown_mark": "unknown mark 'Approved'",
         "duplicate_row": "the same decision as sheet",
-        "renamed_column": "column U is 'Comments', expected 'Notes'",
+        "renamed_column": "column V is 'Comments', expected 'Notes'",
         "another_run": "not a workbook this warehouse published",
     }
     for name, text in expected.items():

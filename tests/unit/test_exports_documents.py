@@ -15,7 +15,7 @@ from orchestration.exports import court_pdf
 from orchestration.exports.court_pdf import write_court_document
 from orchestration.exports.presentation import PresentationError
 from orchestration.exports.publish import decision_set_reference
-from orchestration.exports.review_workbook import write_review_workbook
+from orchestration.exports.review_workbook import HEADINGS, write_review_workbook
 
 AS_OF = date(2025, 7, 1)
 CITATION = "Cal. Health & Safety Code §§ 11361.8, 11361.9"
@@ -359,7 +359,7 @@ def test_workbook_data_sheets_frozen_filtered_and_complete(workbook):
         assert ws.max_row == len(data) + 1
         assert {"Reviewer decision", "Notes", "Reasons", "Missing facts", "Source"} <= set(data[0])
         assert all(r["Reviewer decision"] is None and r["Notes"] is None for r in data)
-        assert ws.cell(2, 16).alignment.wrap_text  # Reasons
+        assert ws.cell(2, HEADINGS.index("Reasons") + 1).alignment.wrap_text
         det = {r["Determination"] for r in data}
         assert len(det) == 1
         seen += [r["Charge key"] for r in data]
