@@ -114,3 +114,41 @@ def test_the_kept_ingested_warehouse_is_named_by_the_code_that_made_it(tmp_path,
     assert dbt_step.ingest_fingerprint() == before
     (tmp_path / "rules" / "a.py").write_text("x = 2\n")
     assert dbt_step.ingest_fingerprint() != before
+
+
+def test_the_dbt_step_page_keeps_a_size_not_measured_this_time():
+    """A 10M build is run rarely: the next 1M-only bench keeps its row, slowest nodes and
+    target line (with their revision) instead of dropping them."""
+    from devtools.bench import dbt_step
+
+    info = {"date": "2026-12-06", "cores": "2", "memory": "24 GiB", "duckdb": "1.5.5"}
+    ten = dbt_step.DbtResult(
+        10_000_000, "3GB", [3749.0], [2**32], [True], 6_203_493, [("int_rule_results", 983.9)],
+        revision="13fd13b", load="8.1",
+    )  # fmt: skip
+    one = dbt_step.DbtResult(
+        1_000_000, "2GB", [53.0, 52.7, 57.1], [2**31] * 3, [True] * 3, 620_486,
+        [("fct_decisions", 4.3)], revision="ba5cc93", load="2.8",
+    )  # fmt: skip
+    first = dbt_step.render([ten], info)
+    page = f"x\n{dbt_step.MARK_START}\n{first}\n{dbt_step.MARK_END}\n"
+    earlier = dbt_step.earlier_rows(page, {1_000_000})
+    again = dbt_step.render([one], info, earlier)
+    lines = again.splitlines()
+    rows = [ln for ln in lines if ln.startswith("| 1")]
+    assert [r.split(" | ")[0] for r in rows] == ["| 1,000,000", "| 10,000,000"]
+    assert "`13fd13b`" in rows[1] and "3749.0" in rows[1]
+    assert any(ln.startswith("- 10,000,000 rows: `int_rule_results` 983.9") for ln in lines)
+    target = [ln for ln in lines if ln.startswith("- 10,000,000 rows under")]
+    assert target == [
+        "- 10,000,000 rows under a 3 GiB DuckDB limit: completed in 3749 s."
+        " (an earlier run: its row's revision)"
+    ]
+    # rendered once more from that page: the same lines, the note not repeated
+    page = f"x\n{dbt_step.MARK_START}\n{again}\n{dbt_step.MARK_END}\n"
+    assert dbt_step.render([one], info, dbt_step.earlier_rows(page, {1_000_000})) == again
+    # measured again: the new figures replace the kept ones
+    ten.revision = "0000000"
+    assert "13fd13b" not in dbt_step.render(
+        [one, ten], info, dbt_step.earlier_rows(page, {1_000_000, 10_000_000})
+    )
