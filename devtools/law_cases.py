@@ -33,11 +33,11 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from orchestration.ingest.canonical_format import TABLES
 from orchestration.lib.vocabularies import Determination, Relief, SentenceUnit
+from orchestration.lib.yaml_files import load_yaml
 from orchestration.rules.load import RuleFileError, format_validation_error
 
 # YAML reads 2016-06-30 as a date and 2016 as an int; the canonical format wants text.
@@ -131,7 +131,7 @@ def load_case_files(rules_dir: Path) -> list[LoadedCase]:
     out: list[LoadedCase] = []
     for path in sorted(rules_dir.rglob("cases/*.yaml")):
         try:
-            cf = CaseFile.model_validate(yaml.safe_load(path.read_text()))
+            cf = CaseFile.model_validate(load_yaml(path.read_bytes()))
         except ValidationError as e:
             raise RuleFileError(format_validation_error(str(path), e)) from None
         ids = [c.id for c in cf.cases]

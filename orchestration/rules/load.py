@@ -8,7 +8,7 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from orchestration.lib.yaml_files import read_mapping
+from orchestration.lib.yaml_files import load_yaml, read_mapping
 from orchestration.rules.schema import CODE_INFERENCE_SCHEMA, CodeInferenceFile, RuleFile
 
 M = TypeVar("M", bound=BaseModel)
@@ -72,7 +72,7 @@ def _yaml_files(rules_dir: Path) -> list[Path]:
 def is_code_inference_file(path: Path) -> bool:
     """A code inference table says so in its `schema` key; every other YAML is a rule file."""
     try:
-        data = yaml.safe_load(path.read_bytes())
+        data = load_yaml(path.read_bytes())
     except yaml.YAMLError:
         return False  # load_rule_file reports it
     return isinstance(data, dict) and data.get("schema") == CODE_INFERENCE_SCHEMA
