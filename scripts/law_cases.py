@@ -336,7 +336,7 @@ def build(manifest: Any, warehouse: Path, target: Path, settings: Settings) -> A
         try:
             return dbtRunner(manifest=manifest).invoke(args)
         finally:
-            _release_duckdb()
+            release_duckdb()
 
 
 def selection(
@@ -371,7 +371,7 @@ def selection(
     return [*(f"+{m}" for m in roots), *sorted(f"+{nodes[p].name}" for p in extra), TEST_NAME]
 
 
-def _release_duckdb() -> None:
+def release_duckdb() -> None:
     """Close the DuckDB database dbt-duckdb keeps open in this process after a build (its
     class-level environment lives until the next build opens another file, or until exit):
     the warehouse is read next, and DuckDB will not open one file twice with two configs."""

@@ -148,12 +148,16 @@ def _prefilled(row: dict[str, Any]) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _law(titles: Mapping[str, Any], program: Any) -> Any:
+    """The law as a person reads it: its title ({program id: title}), else its id."""
+    return titles.get(program) or program
+
+
 def _values(row: dict[str, Any], titles: Mapping[str, Any]) -> list[Any]:
-    """One spreadsheet row, in COLUMNS order. Dates stay dates; unparsed dates keep the raw text.
-    titles: {program id: the law's title}; a law without one shows its id."""
+    """One spreadsheet row, in COLUMNS order. Dates stay dates; unparsed dates keep the raw text."""
     mark, note = _prefilled(row)
     return [
-        titles.get(row.get("program")) or row.get("program"),
+        _law(titles, row.get("program")),
         row.get("program"),
         row.get("subject_id"),
         row.get("person_name"),
@@ -238,6 +242,7 @@ def write_review_workbook(
     digest its full SHA-256; prefilled: rows with an earlier review filled in) so the caller
     can reconcile and record the workbook for `cleanslate review import`.
     """
+    titles = titles or {}
     digest = decision_set_digest(rows)
     reference = decision_set_reference(rows)
     keys = _sort_keys(rows)
@@ -349,7 +354,7 @@ def write_review_workbook(
     pivot = Counter((r.get("program"), _bucket(r.get("determination"))) for r in records)
     programs = sorted({p for p, _ in pivot}, key=lambda p: (p is None, str(p)))
     for prog in programs:
-        law = (titles or {}).get(prog) or prog  # the law's title, as a person reads it
+        law = _law(titles, prog)
         summary.write_string(row, 0, str(law) if law is not None else "(none)")
         total = 0
         for j, b in enumerate(det_cols, start=1):
@@ -413,7 +418,7 @@ def write_review_workbook(
             )
         formats = [cell_fmt[kind] for _, _, kind in COLUMNS]
         for i, r in enumerate(items, start=1):
-            values = _values(r, titles or {})
+            values = _values(r, titles)
             for j, value in enumerate(values):
                 if value is None:
                     continue

@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from orchestration.lib.settings import DBT_PROJECT_DIR
+from scripts.law_cases import release_duckdb
 
 pytestmark = pytest.mark.integration
 
@@ -28,26 +29,24 @@ def _dbt(warehouse: Path, target: Path, *args: str):
 
     manifest = parsed_manifest(Path(DBT_PROJECT_DIR), duckdb_catalog(warehouse))
     assert manifest is not None, "run `make manifest`: the parse is not current"
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
     project = str(DBT_PROJECT_DIR)
-    result = dbtRunner(manifest=manifest).invoke(
-        [
-            *args,
-            "--project-dir",
-            project,
-            "--profiles-dir",
-            project,
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target),
-            "--quiet",
-        ]
-    )
-    if DuckDBConnectionManager._ENV is not None:  # dbt-duckdb leaves the file open: close it
-        DuckDBConnectionManager._ENV.close()  # (it opens again on dbt's next use)
-    return result
+    try:
+        return dbtRunner(manifest=manifest).invoke(
+            [
+                *args,
+                "--project-dir",
+                project,
+                "--profiles-dir",
+                project,
+                "--target-path",
+                str(target),
+                "--log-path",
+                str(target),
+                "--quiet",
+            ]
+        )
+    finally:
+        release_duckdb()  # dbt-duckdb leaves the file open; the test opens it next
 
 
 def _results(target: Path) -> dict[str, dict]:
@@ -64,8 +63,8 @@ def test_not_null_columns_fails_naming_the_columns_and_passes_without_nulls(tmp_
 
     passed = _dbt(warehouse, target, "test", "--select", SELECT)
     assert passed.success
-    (uid,) = _results(target)
-    assert _results(target)[uid]["status"] == "pass"
+    ((uid, result),) = _results(target).items()
+    assert result["status"] == "pass"
 
     con = duckdb.connect(str(warehouse))
     formats = con.execute("select count(*) from main.statute_formats").fetchone()[0]
