@@ -157,6 +157,15 @@ class UnitRows:
     def count(self) -> int:
         return int(self.select("count(*) as n")[0, 0])
 
+    def digest(self) -> str:
+        """publish.decision_set_digest of these rows: the lines made and sorted by DuckDB,
+        hashed a batch at a time (never all in memory)."""
+        from orchestration.exports.publish import digest_line_sql, digest_of_lines
+
+        inner = UNIT_SQL.format(where=self.where)
+        sql = f"select {digest_line_sql('d.')} as line from ({inner}) d order by line"
+        return digest_of_lines(self.source.batches(sql, list(self.params)))
+
 
 class ExportFrames:
     """What the export reads for a run: `source` (the warehouse, read a unit at a time by each

@@ -123,7 +123,7 @@ def decision_set_digest_from(source: Any, county: str | None = None) -> str:
     decision_set_digest of the same rows (tests/unit/test_publish.py)."""
     from orchestration.exports.writers import normalize_county
 
-    line = " || '|' || ".join(f"coalesce(cast({c} as varchar), '')" for c in DIGEST_COLUMNS)
+    line = digest_line_sql()
     where, params = "", []
     if county is not None:
         # the county's spellings as recorded ('Yolo', 'YOLO '): normalized in Python, exactly
@@ -138,9 +138,23 @@ def decision_set_digest_from(source: Any, county: str | None = None) -> str:
             spellings = [None]  # no decision: the digest of the empty set
         where = f"where county in ({', '.join('?' for _ in spellings)})"
         params = spellings
+    return digest_of_lines(
+        source.batches(_DIGEST_LINES_SQL.format(line=line, where=where), params)
+    )
+
+
+def digest_line_sql(alias: str = "") -> str:
+    """SQL of one decision's digest line (decision_set_digest's), over `alias`.DIGEST_COLUMNS."""
+    return " || '|' || ".join(
+        f"coalesce(cast({alias}{c} as varchar), '')" for c in DIGEST_COLUMNS
+    )
+
+
+def digest_of_lines(batches: Iterable[pl.DataFrame]) -> str:
+    """decision_set_digest from its lines (column "line"), sorted, a batch at a time."""
     h = hashlib.sha256()
     h.update(("|".join(DIGEST_COLUMNS) + "\n").encode())
-    for batch in source.batches(_DIGEST_LINES_SQL.format(line=line, where=where), params):
+    for batch in batches:
         h.update(("\n".join(batch["line"].to_list()) + "\n").encode("utf-8"))
     return h.hexdigest()
 

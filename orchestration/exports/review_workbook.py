@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from typing import Any
 import polars as pl
 import xlsxwriter
 
-from orchestration.exports.publish import decision_set_digest, decision_set_reference
+from orchestration.exports.publish import REFERENCE_LENGTH, decision_set_digest
 from orchestration.review.store import MARKS
 
 DETERMINATION_ORDER = ("needs_review", "not_eligible", "not_yet_eligible", "eligible")
@@ -46,8 +47,14 @@ REVIEW_CHOICES = list(MARKS.values())  # Agree, Disagree, Needs more information
 # position, so a workbook says which layout it has (READABLE_LAYOUTS below).
 LAYOUT = "review workbook 3"
 EXCEL_MAX_ROWS = 1_048_576
-SHARED_STRINGS_MAX_ROWS = 300_000
+BATCH_ROWS = 10_000  # rows per batch of a frame written by write_review_workbook
 EXCEL_MAX_CHARS = 32_767
+PLACEMENT_SCHEMA = {
+    "decision_id": pl.String,
+    "charge_key": pl.String,
+    "sheet": pl.String,
+    "row": pl.Int32,
+}
 
 # (heading, width, kind); kind: text | wrap | date | blank
 COLUMNS: tuple[tuple[str, float, str], ...] = (
@@ -195,27 +202,93 @@ def sheet_name(bucket: str, count: int) -> str:
     return f"{label} ({count})"[:31]
 
 
-def data_sheets(
-    order: list[str], buckets: dict[str, list[dict[str, Any]]]
-) -> list[tuple[str, str, list[dict[str, Any]]]]:
+def data_sheets(order: list[str], counts: Mapping[str, int]) -> list[tuple[str, str, int]]:
     """(bucket, sheet name, rows) per data sheet: a determination with more rows than an Excel
     sheet holds continues on further sheets ("Not eligible (1234567) #2")."""
     per_sheet = EXCEL_MAX_ROWS - 1  # the header takes a row
     out = []
     for b in order:
-        items = buckets[b]
-        name = sheet_name(b, len(items))
-        parts = max(1, -(-len(items) // per_sheet))
+        n = counts[b]
+        name = sheet_name(b, n)
+        parts = max(1, -(-n // per_sheet))
         for k in range(parts):
-            chunk = items[k * per_sheet : (k + 1) * per_sheet]
+            rows = min(per_sheet, n - k * per_sheet)
             # Excel forbids '/' in sheet names and allows 31 characters
-            out.append((b, name if parts == 1 else f"{name} #{k + 1}"[:31], chunk))
+            out.append((b, name if parts == 1 else f"{name} #{k + 1}"[:31], rows))
     return out
 
 
-def _sort_keys(rows: pl.DataFrame) -> list[str]:
-    wanted = ("program", "subject_id", "cnt_order", "charge_ref", "charge_key")
-    return [c for c in wanted if c in rows.columns]
+# The data sheets' row order, a total order: determination (DETERMINATION_ORDER, then any
+# other), then these columns (nulls last), then the decision id. SHEET_ORDER_SQL is the same
+# order for the warehouse (the county's rows are read in it, a batch at a time).
+SORT_KEYS = ("program", "subject_id", "cnt_order", "charge_ref", "charge_key", "decision_id")
+SHEET_ORDER_SQL = ", ".join(
+    [
+        "case d.determination "
+        + " ".join(f"when '{b}' then {i}" for i, b in enumerate(DETERMINATION_ORDER))
+        + f" else {len(DETERMINATION_ORDER)} end",
+        *(f"d.{c} nulls last" for c in SORT_KEYS),
+    ]
+)
+
+
+def sheet_ordered(rows: pl.DataFrame) -> pl.DataFrame:
+    """`rows` in the data sheets' order (SHEET_ORDER_SQL's, for a frame)."""
+    rank = pl.col("determination").replace_strict(
+        {b: i for i, b in enumerate(DETERMINATION_ORDER)},
+        default=len(DETERMINATION_ORDER),
+        return_dtype=pl.Int32,
+    )
+    keys = [c for c in SORT_KEYS if c in rows.columns]
+    return rows.sort([rank, *keys], nulls_last=True, maintain_order=True)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What the Summary sheet says about a workbook's decisions, known before its rows are
+    written (sheet names carry their counts)."""
+
+    counts: dict[tuple[Any, str], int]  # (program, bucket) -> decisions
+    subjects: int
+    prefilled: int  # an earlier review that still applies, filled in
+    to_review_again: int  # an earlier review of a decision that has changed since
+    rules_versions: tuple[str, ...]
+    digest: str  # publish.decision_set_digest of the decisions
+
+    @property
+    def rows(self) -> int:
+        return sum(self.counts.values())
+
+    def by_bucket(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for (_, b), n in self.counts.items():
+            out[b] = out.get(b, 0) + n
+        return out
+
+
+FIGURE_FIELDS = (
+    "program", "determination", "subject_id", "review_mark", "review_applies", "rules_version",
+)  # fmt: skip
+
+
+def figures(batches: Iterable[pl.DataFrame], digest: str) -> Figures:
+    """The Summary's figures of the decisions in `batches` (any order, one pass, only the
+    FIGURE_FIELDS read); `digest`: their decision_set_digest (a frame's, or the warehouse's
+    streamed one, load.UnitRows.digest)."""
+    counts: Counter[tuple[Any, str]] = Counter()
+    subjects: set[Any] = set()
+    versions: set[str] = set()
+    prefilled = again = 0
+    for batch in batches:
+        present = [c for c in FIGURE_FIELDS if c in batch.columns]
+        for r in batch.select(present).iter_rows(named=True):
+            counts[(r.get("program"), _bucket(r.get("determination")))] += 1
+            subjects.add(r.get("subject_id"))
+            if r.get("rules_version") is not None:
+                versions.add(str(r["rules_version"]))
+            prefilled += _prefilled(r)[0] is not None
+            again += bool(r.get("review_mark") and not r.get("review_applies"))
+    return Figures(dict(counts), len(subjects), prefilled, again, tuple(sorted(versions)), digest)
 
 
 def write_review_workbook(
@@ -225,7 +298,32 @@ def write_review_workbook(
     as_of: date,
     titles: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Write the review workbook for `rows` (one county's decisions, any programs) to `path`.
+    """Write the review workbook for `rows` (one county's decisions, any programs, any order)
+    to `path`: write_streamed with the frame's figures and its rows in sheet order."""
+    ordered = sheet_ordered(rows)
+    return write_streamed(
+        path,
+        county,
+        figures([rows], decision_set_digest(rows)),
+        ordered.iter_slices(BATCH_ROWS),
+        as_of,
+        titles,
+    )
+
+
+def write_streamed(
+    path: Path,
+    county: str | None,
+    figs: Figures,
+    batches: Iterable[pl.DataFrame],
+    as_of: date,
+    titles: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Write the review workbook of one county's decisions to `path`, a batch at a time: the
+    rows come in `batches` in the sheets' order (sheet_ordered / SHEET_ORDER_SQL) and are
+    written as they come (xlsxwriter's constant-memory mode: no sheet is held), so memory does
+    not grow with the county. `figs`: the Summary's figures of the same rows (figures()); rows
+    that disagree with them (another count, another order) stop the writing (ValueError).
 
     titles: {program id: the law's title} (exp_programs.title): the Summary's counts and the
     data sheets' "Law" column name each law by its title (its id where it has none). The
@@ -233,34 +331,29 @@ def write_review_workbook(
 
     Sheets: "Summary", then one sheet per determination present, in the order needs_review,
     not_eligible, not_yet_eligible, eligible (named like "Needs review (12)"; one with more rows
-    than an Excel sheet holds continues on further sheets). Every row of `rows` is written
-    exactly once. The file is written to `path` directly (not atomically).
+    than an Excel sheet holds continues on further sheets). Every row is written exactly once.
+    The file is written to `path` directly (not atomically).
 
     Returns {"sheet_names", "sheets": {data sheet name: rows}, "by_determination", "rows",
-    "bytes", "charge_keys", "reference", "digest", "prefilled", "to_review_again"}
-    (charge_keys in the order written; reference: the decision-set digest on the Summary sheet,
-    digest its full SHA-256; prefilled: rows with an earlier review filled in) so the caller
-    can reconcile and record the workbook for `cleanslate review import`.
+    "bytes", "placements" (a frame: decision_id, charge_key, sheet, row as Excel shows it),
+    "reference", "digest", "prefilled", "to_review_again"} (reference: the decision-set digest
+    on the Summary sheet, digest its full SHA-256; prefilled: rows with an earlier review
+    filled in) so the caller can reconcile and record the workbook for `cleanslate review
+    import`.
     """
     titles = titles or {}
-    digest = decision_set_digest(rows)
-    reference = decision_set_reference(rows)
-    keys = _sort_keys(rows)
-    ordered = rows.sort(keys, nulls_last=True, maintain_order=True) if keys else rows
-    # Python rows of only the columns a sheet shows: a large county is ~200,000 of them
-    records = ordered.select([c for c in ROW_FIELDS if c in ordered.columns]).to_dicts()
-    buckets: dict[str, list[dict[str, Any]]] = {}
-    for r in records:
-        buckets.setdefault(_bucket(r.get("determination")), []).append(r)
-    order = [b for b in (*DETERMINATION_ORDER, OTHER) if b in buckets]
-    sheets = data_sheets(order, buckets)
+    digest = figs.digest
+    reference = digest[:REFERENCE_LENGTH]
+    by_bucket = figs.by_bucket()
+    order = [b for b in (*DETERMINATION_ORDER, OTHER) if by_bucket.get(b)]
+    sheets = data_sheets(order, by_bucket)
 
     workbook = xlsxwriter.Workbook(
         str(path),
         {
-            # Shared strings (each distinct text stored once) write ~30% faster, but hold every
-            # cell in memory until close; a very large county streams its rows to disk instead.
-            "constant_memory": len(records) > SHARED_STRINGS_MAX_ROWS,
+            # rows go to disk as they are written (inline strings, no shared-string table):
+            # a statewide county's workbook is never held in memory
+            "constant_memory": True,
             "strings_to_numbers": False,
             "strings_to_formulas": False,  # free text starting with '=' stays text
             "strings_to_urls": False,
@@ -300,35 +393,26 @@ def write_review_workbook(
         "blank": blank_fmt,
         "hidden": hidden_fmt,
     }
-    prefilled = sum(1 for r in records if _prefilled(r)[0] is not None)
-    to_review_again = sum(
-        1 for r in records if r.get("review_mark") and not r.get("review_applies")
-    )
-
-    sheet_counts = {name: len(items) for _, name, items in sheets}
+    sheet_counts = {name: n for _, name, n in sheets}
 
     # -- Summary ------------------------------------------------------------------------------
     summary = workbook.add_worksheet("Summary")
     summary.set_column(0, 0, 28)
     summary.set_column(1, 8, 16)
     summary.write(0, 0, "Clearance review workbook", title_fmt)
-    rules_versions = sorted(
-        {str(v) for v in rows["rules_version"].to_list() if v is not None}
-        if "rules_version" in rows.columns
-        else set()
-    )
     meta: list[tuple[str, Any]] = [
         ("County", county or "(county not recorded)"),
         ("Decisions as of", as_of),
         ("Decision set", reference),
-        ("Rules versions", ", ".join(rules_versions) or "unknown"),
-        ("Charges", len(records)),
-        ("Subjects", len({r.get("subject_id") for r in records})),
-        ("Reviewed earlier, filled in", prefilled),
-        ("Reviewed earlier, changed since", to_review_again),
+        ("Rules versions", ", ".join(figs.rules_versions) or "unknown"),
+        ("Charges", figs.rows),
+        ("Subjects", figs.subjects),
+        ("Reviewed earlier, filled in", figs.prefilled),
+        ("Reviewed earlier, changed since", figs.to_review_again),
         ("Decision set SHA-256", digest),
         ("Layout", LAYOUT),
     ]
+    # constant-memory mode: every sheet is written top to bottom, row by row
     row = 2
     for label, value in meta:
         summary.write(row, 0, label, bold)
@@ -343,30 +427,27 @@ def write_review_workbook(
     row += 1
     summary.write(row, 0, "Charges by program and determination", bold)
     row += 1
-    det_cols = [b for b in (*DETERMINATION_ORDER, OTHER) if b in buckets] or list(
-        DETERMINATION_ORDER
-    )
+    det_cols = order or list(DETERMINATION_ORDER)
     summary.write(row, 0, "Law", header_fmt)
     for j, b in enumerate(det_cols, start=1):
         summary.write(row, j, DETERMINATION_LABEL.get(b, OTHER_LABEL), header_fmt)
     summary.write(row, len(det_cols) + 1, "Total", header_fmt)
     row += 1
-    pivot = Counter((r.get("program"), _bucket(r.get("determination"))) for r in records)
-    programs = sorted({p for p, _ in pivot}, key=lambda p: (p is None, str(p)))
+    programs = sorted({p for p, _ in figs.counts}, key=lambda p: (p is None, str(p)))
     for prog in programs:
         law = _law(titles, prog)
         summary.write_string(row, 0, str(law) if law is not None else "(none)")
         total = 0
         for j, b in enumerate(det_cols, start=1):
-            n = pivot.get((prog, b), 0)
+            n = figs.counts.get((prog, b), 0)
             total += n
             summary.write_number(row, j, n, int_fmt)
         summary.write_number(row, len(det_cols) + 1, total, int_fmt)
         row += 1
     summary.write(row, 0, "Total", bold)
     for j, b in enumerate(det_cols, start=1):
-        summary.write_number(row, j, len(buckets.get(b, [])), int_bold_fmt)
-    summary.write_number(row, len(det_cols) + 1, len(records), int_bold_fmt)
+        summary.write_number(row, j, by_bucket.get(b, 0), int_bold_fmt)
+    summary.write_number(row, len(det_cols) + 1, figs.rows, int_bold_fmt)
     row += 2
 
     summary.write(row, 0, "Sheets", bold)
@@ -388,12 +469,12 @@ def write_review_workbook(
         summary.write_string(row, 0, line)
         row += 1
 
-    # -- data sheets ----------------------------------------------------------------------------
-    charge_keys: list[str] = []
-    placements: dict[str, list[Any]] = {"decision_id": [], "sheet": [], "row": []}
+    # -- data sheets, as the rows come ----------------------------------------------------------
     last_col = len(COLUMNS) - 1
     review_col = next(i for i, c in enumerate(COLUMNS) if c[0] == "Reviewer decision")
-    for _, name, items in sheets:
+    formats = [cell_fmt[kind] for _, _, kind in COLUMNS]
+
+    def open_sheet(name: str, rows: int) -> Any:
         ws = workbook.add_worksheet(name)
         for j, (heading, width, kind) in enumerate(COLUMNS):
             # the column's format styles its empty cells: no cell is written for a blank value
@@ -402,24 +483,41 @@ def write_review_workbook(
             ws.set_column(j, j, width, cell_fmt[kind], options)
             ws.write_string(0, j, heading, review_header_fmt if kind == "blank" else header_fmt)
         ws.freeze_panes(1, 0)
-        ws.autofilter(0, 0, max(len(items), 1), last_col)
-        if items:
-            ws.data_validation(
-                1,
-                review_col,
-                len(items),
-                review_col,
-                {
-                    "validate": "list",
-                    "source": REVIEW_CHOICES,
-                    "ignore_blank": True,
-                    "error_type": "information",  # other wording is allowed, just flagged
-                },
-            )
-        formats = [cell_fmt[kind] for _, _, kind in COLUMNS]
-        for i, r in enumerate(items, start=1):
-            values = _values(r, titles)
-            for j, value in enumerate(values):
+        ws.autofilter(0, 0, max(rows, 1), last_col)
+        ws.data_validation(
+            1,
+            review_col,
+            rows,
+            review_col,
+            {
+                "validate": "list",
+                "source": REVIEW_CHOICES,
+                "ignore_blank": True,
+                "error_type": "information",  # other wording is allowed, just flagged
+            },
+        )
+        return ws
+
+    plan = iter(sheets)
+    bucket, ws, i, left = None, None, 0, 0
+    placed: list[pl.DataFrame] = []  # per batch: where each decision went
+    written = 0
+    for batch in batches:
+        fields = [c for c in ROW_FIELDS if c in batch.columns]
+        names: list[str] = []
+        lines: list[int] = []
+        for r in batch.select(fields).iter_rows(named=True):
+            if left == 0:
+                step = next(plan, None)
+                if step is None:
+                    raise ValueError(f"review workbook {path.name}: more rows than its figures")
+                bucket, name, left = step
+                ws, i = open_sheet(name, left), 0
+            if _bucket(r.get("determination")) != bucket:
+                raise ValueError(f"review workbook {path.name}: rows not in the sheets' order")
+            i += 1
+            left -= 1
+            for j, value in enumerate(_values(r, titles)):
                 if value is None:
                     continue
                 if isinstance(value, date):
@@ -428,24 +526,36 @@ def write_review_workbook(
                     text = _text(value)
                     if text is not None:
                         ws.write_string(i, j, text, formats[j])
-            charge_keys.append(str(r.get("charge_key")))
-        # for audit.export_lines: the row number Excel shows (the header is row 1); columns,
-        # not a dict per row
-        placements["decision_id"] += [r.get("decision_id") for r in items]
-        placements["sheet"] += [ws.name] * len(items)
-        placements["row"] += range(2, len(items) + 2)
+            names.append(ws.name)
+            lines.append(i + 1)  # the row number Excel shows (the header is row 1)
+        written += len(lines)
+        placed.append(
+            pl.DataFrame(
+                {
+                    "decision_id": batch.get_column(
+                        "decision_id",
+                        default=pl.repeat(None, batch.height, dtype=pl.String, eager=True),
+                    ),
+                    "charge_key": batch["charge_key"].cast(pl.String),
+                    "sheet": names,
+                    "row": lines,
+                },
+                schema=PLACEMENT_SCHEMA,
+            )
+        )
+    if left or next(plan, None) is not None or written != figs.rows:
+        raise ValueError(f"review workbook {path.name}: fewer rows than its figures")
     workbook.close()
 
     return {
         "sheet_names": ["Summary", *sheet_counts],
         "sheets": sheet_counts,
-        "by_determination": {b: len(buckets[b]) for b in order},
-        "rows": len(records),
+        "by_determination": {b: by_bucket[b] for b in order},
+        "rows": written,
         "bytes": path.stat().st_size,
-        "charge_keys": charge_keys,
-        "placements": placements,
+        "placements": pl.concat(placed) if placed else pl.DataFrame(schema=PLACEMENT_SCHEMA),
         "reference": reference,
         "digest": digest,
-        "prefilled": prefilled,
-        "to_review_again": to_review_again,
+        "prefilled": figs.prefilled,
+        "to_review_again": figs.to_review_again,
     }

@@ -365,7 +365,11 @@ def test_workbook_data_sheets_frozen_filtered_and_complete(workbook):
         seen += [r["Charge key"] for r in data]
     assert len(seen) == len(set(seen)) == rows.height
     assert set(seen) == set(rows["charge_key"])
-    assert sorted(workbook["result"]["charge_keys"]) == sorted(seen)
+    placed = workbook["result"]["placements"]
+    assert sorted(placed["charge_key"]) == sorted(seen)
+    for p in placed.iter_rows(named=True):  # each decision at the sheet and row it is on
+        ws = wb[p["sheet"]]
+        assert ws.cell(p["row"], HEADINGS.index("Charge key") + 1).value == p["charge_key"]
 
 
 def test_workbook_dates_are_real_dates(workbook):
@@ -421,23 +425,17 @@ def _cells(path) -> dict[str, list[tuple]]:
     return {ws.title: list(ws.iter_rows(values_only=True)) for ws in load_workbook(path)}
 
 
-def test_workbook_streams_a_large_county_and_splits_what_one_sheet_cannot_hold(
-    tmp_path, monkeypatch
-):
-    """A determination with more rows than a sheet holds continues on numbered sheets; a county
-    past the shared-strings bound is streamed (constant memory): the same cells either way."""
+def test_workbook_streams_in_batches_and_splits_what_one_sheet_cannot_hold(tmp_path, monkeypatch):
+    """Rows written a few at a time give the same bytes as one batch (the county is never held
+    whole); a determination with more rows than a sheet holds continues on numbered sheets."""
     from orchestration.exports import review_workbook
 
     rows = make_decisions(120, seed=12, eligible_share=0.3)
     counts = Counter(rows["determination"])
-    shared = (
-        _cells(tmp_path / "a.xlsx")
-        if write_review_workbook(tmp_path / "a.xlsx", None, rows, AS_OF)
-        else None
-    )
-    monkeypatch.setattr(review_workbook, "SHARED_STRINGS_MAX_ROWS", 10)
+    write_review_workbook(tmp_path / "a.xlsx", None, rows, AS_OF)
+    monkeypatch.setattr(review_workbook, "BATCH_ROWS", 7)
     write_review_workbook(tmp_path / "b.xlsx", None, rows, AS_OF)
-    assert _cells(tmp_path / "b.xlsx") == shared
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
 
     monkeypatch.setattr(review_workbook, "EXCEL_MAX_ROWS", 21)  # 20 data rows per sheet
     result = write_review_workbook(tmp_path / "c.xlsx", None, rows, AS_OF)
@@ -468,3 +466,61 @@ def test_workbook_same_input_same_bytes_and_missing_determinations(tmp_path):
     assert not any(n.startswith("Not yet eligible") for n in a["sheet_names"])
     wb = load_workbook(tmp_path / "a.xlsx")
     assert wb.properties.created == datetime(2025, 7, 1)
+
+
+def test_workbook_from_the_warehouse_is_the_frames_workbook(tmp_path):
+    """The review workbook kind reads a county from the warehouse twice, a few rows at a time
+    (the Summary's figures and streamed digest, then the rows in SHEET_ORDER_SQL): the same
+    bytes as the frame's workbook. Sort keys with nulls, ties, case and non-ASCII text order
+    alike in DuckDB and polars."""
+    import duckdb
+
+    from orchestration.exports.file_kinds import RunContext
+    from orchestration.exports.file_kinds.review_workbook import ReviewWorkbook
+    from orchestration.exports.load import ExportSource, UnitRows
+
+    rows = make_decisions(240, seed=14, eligible_share=0.4).with_columns(
+        decision_id=pl.format("d{}", pl.int_range(pl.len())),
+        decision_digest=pl.format("g{}", pl.int_range(pl.len())),
+        # nulls, ties and spellings in the sort keys (subject, count order, charge)
+        subject_id=pl.when(pl.int_range(pl.len()) % 9 == 0)
+        .then(None)
+        .otherwise(
+            pl.format(
+                "{}{}",
+                pl.lit(["s", "S", "Zoë", "Zoe", "é"]).list.get(pl.int_range(pl.len()) % 5),
+                pl.int_range(pl.len()) % 7,
+            )
+        ),
+        cnt_order=pl.when(pl.int_range(pl.len()) % 4 == 0)
+        .then(None)
+        .otherwise(pl.col("cnt_order")),
+        charge_ref=pl.lit("01"),
+    )
+    file = tmp_path / "wh.duckdb"
+    with duckdb.connect(str(file)) as con:
+        con.register("rows", rows.to_arrow())
+        con.execute("create table main.exp_decisions as select * from rows")
+
+    class ThreeRowBatches(ExportSource):
+        def batches(self, sql, params=None, rows=3):
+            return super().batches(sql, params, rows=3)
+
+    source = ThreeRowBatches(file, "256MB")
+    ctx = RunContext(
+        as_of=AS_OF,
+        forecast=False,
+        programs={p: {"program": p, "title": t} for p, t in WORKBOOK_TITLES.items()},
+        county="SAN JOAQUIN",
+        run={},
+        presentation_folder=None,
+    )
+    (tmp_path / "SAN JOAQUIN").mkdir()  # the bundle makes the county folders
+    written = ReviewWorkbook().write(tmp_path, "SAN JOAQUIN", UnitRows(source), ctx)
+    (rel,) = written.files
+    frame = write_review_workbook(
+        tmp_path / "frame.xlsx", "SAN JOAQUIN", rows, AS_OF, WORKBOOK_TITLES
+    )
+    assert (tmp_path / rel).read_bytes() == (tmp_path / "frame.xlsx").read_bytes()
+    assert written.files[rel] == frame["rows"] == 240
+    assert written.audit["review_workbooks"][0]["decision_set_sha256"] == frame["digest"]

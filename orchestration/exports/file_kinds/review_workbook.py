@@ -12,13 +12,11 @@ from orchestration.exports.file_kinds.base import (
     FileKind,
     RunContext,
     Written,
-    as_frame,
-    concat_batches,
     empty_places,
     place_rows,
 )
 from orchestration.exports.load import UnitRows
-from orchestration.exports.review_workbook import write_review_workbook
+from orchestration.exports.review_workbook import SHEET_ORDER_SQL, figures, write_streamed
 from orchestration.exports.writers import county_folder
 
 FILE_NAME = "review.xlsx"
@@ -41,12 +39,15 @@ class ReviewWorkbook(FileKind):
         ctx: RunContext,
         prepared: Any = None,
     ) -> Written:
-        here = concat_batches(batches)
-        if here is None:
+        # two reads of the county's rows: the Summary's figures (they name the sheets), then
+        # the rows in the sheets' order, written as they come (memory does not grow with it)
+        figs = figures(batches, batches.digest())
+        if figs.rows == 0:
             return Written()
         rel = f"{county_folder(unit)}/{FILE_NAME}"
         titles = {p: r.get("title") for p, r in ctx.programs.items()}
-        info = write_review_workbook(root / rel, unit, here, ctx.as_of, titles)
+        rows = batches.ordered(SHEET_ORDER_SQL)
+        info = write_streamed(root / rel, unit, figs, rows, ctx.as_of, titles)
         record = {
             "file": rel,
             "county": unit,
@@ -65,10 +66,7 @@ class ReviewWorkbook(FileKind):
         """Sheet name and the row number Excel shows (header = row 1)."""
         if not written.info:
             return empty_places()
-        p = as_frame(
-            written.info["placements"],
-            {"decision_id": pl.String, "sheet": pl.String, "row": pl.Int32},
-        ).rename({"row": "line"})
+        p = written.info["placements"].select("decision_id", "sheet", pl.col("row").alias("line"))
         location = pl.format("sheet '{}', row {}", pl.col("sheet"), pl.col("line"))
         return place_rows(
             p, written.info["file"], self.place_kinds[0], location, sheet=pl.col("sheet")
