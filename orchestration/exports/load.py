@@ -235,15 +235,28 @@ select distinct county from main.exp_gogen_convictions where county is not null 
 # columns of All_Results_Condensed.csv and "Possible Other P64 Charges" on every record; on a
 # record a decision of one of the counties `{counties}` (? placeholders) is printed on, the other
 # 75 research-file columns and the decision's exp_gogen_convictions columns too (NULL elsewhere).
+# ... one span of lines of one research file at a time (GOGEN_SPANS_SQL): sorting the whole
+# file at once held it in memory (1M records: ~0.6 GiB more); a span's sort holds
+# GOGEN_SPAN_LINES records.
 GOGEN_ROWS_SQL = """
 with placed as (
-    select * from main.exp_gogen_convictions where county in ({counties})
+    select * from main.exp_gogen_convictions
+    where county in ({counties})
+        and placed_file = ? and placed_line >= ? and placed_line < ?
 )
 select {columns}, r.possible_other_p64_charges, {convictions}
 from main.exp_gogen_research_rows r
 left join placed c on c.placed_file = r.source_file and c.placed_line = r.source_line
-order by r.source_file, r.source_line
+where r.source_file = ? and r.source_line >= ? and r.source_line < ?
+order by r.source_line
 """
+GOGEN_SPANS_SQL = """
+select source_file, min(source_line) as first_line, max(source_line) as last_line
+from main.exp_gogen_research_rows
+group by source_file
+order by source_file
+"""
+GOGEN_SPAN_LINES = 100_000
 
 # A county's decisions with no record to be printed on (an error: the files would miss them)
 GOGEN_UNPLACED_SQL = """

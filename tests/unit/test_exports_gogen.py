@@ -687,7 +687,8 @@ GOGEN_FILES = ("Prop64_Results.csv", "All_Results_Condensed.csv", "gogen.json")
 
 def test_one_pass_writes_each_county_as_a_pass_of_its_own(tmp_path, warehouse, monkeypatch):
     """Every county's files come from one pass over the research file, in batches; a county
-    written alone, or with the research file in batches of 4 of its 13 rows, is the same."""
+    written alone, or with the research file read in spans of 3 lines (load.GOGEN_SPAN_LINES:
+    no sort holds the whole file) and batches of 4 of its 13 rows, is the same."""
     both = _write(warehouse, tmp_path / "both", counties=["yolo"])
     run = ExportSource.batches
 
@@ -695,6 +696,7 @@ def test_one_pass_writes_each_county_as_a_pass_of_its_own(tmp_path, warehouse, m
         return run(self, sql, params, rows=4)
 
     monkeypatch.setattr(ExportSource, "batches", small)
+    monkeypatch.setattr(load, "GOGEN_SPAN_LINES", 3)
     for c in (" San  Joaquin", "yolo"):
         alone = _write(warehouse, tmp_path / c, county=c)
         assert alone["charge_keys"] == _write(warehouse, tmp_path / "x", county=c)["charge_keys"]

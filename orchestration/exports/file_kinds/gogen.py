@@ -11,6 +11,7 @@ never the research file."""
 import csv
 import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,15 @@ class _Prepared:
         )
         return sql, recorded
 
+    def research_rows(self) -> Iterator[pl.DataFrame]:
+        """Every research-file record in input order (file, line), in batches, read a span of
+        lines at a time (load.GOGEN_SPAN_LINES) so that no sort holds the whole file."""
+        sql, recorded = self.rows_sql()
+        for file, first, last in self.source.query(load.GOGEN_SPANS_SQL).iter_rows():
+            for start in range(first, last + 1, load.GOGEN_SPAN_LINES):
+                span = [file, start, start + load.GOGEN_SPAN_LINES]
+                yield from self.source.batches(sql, [*recorded, *span, *span])
+
     def write_all(self, root: Path, ctx: RunContext) -> dict[str, Any]:
         """Every county's Prop64_Results.csv and All_Results_Condensed.csv, in one pass."""
         if self.written is None:
@@ -94,12 +104,11 @@ class _Prepared:
                     f"in-county decision(s) match no record of the research file, e.g. {unplaced}"
                 )
             normalized = {raw: c for c, names in self.counties.items() for raw in names}
-            sql, params = self.rows_sql()
             batches = (
                 b.with_columns(
                     pl.col("county").replace_strict(normalized, default=None).alias(COUNTY)
                 )
-                for b in self.source.batches(sql, params)
+                for b in self.research_rows()
             )
             out_dirs = {c: root / county_folder(c) / FOLDER for c in self.counties}
             self.written = write_gogen_files(out_dirs, batches, ctx.as_of, self.parameters)
