@@ -138,16 +138,12 @@ def decision_set_digest_from(source: Any, county: str | None = None) -> str:
             spellings = [None]  # no decision: the digest of the empty set
         where = f"where county in ({', '.join('?' for _ in spellings)})"
         params = spellings
-    return digest_of_lines(
-        source.batches(_DIGEST_LINES_SQL.format(line=line, where=where), params)
-    )
+    return digest_of_lines(source.batches(_DIGEST_LINES_SQL.format(line=line, where=where), params))
 
 
 def digest_line_sql(alias: str = "") -> str:
     """SQL of one decision's digest line (decision_set_digest's), over `alias`.DIGEST_COLUMNS."""
-    return " || '|' || ".join(
-        f"coalesce(cast({alias}{c} as varchar), '')" for c in DIGEST_COLUMNS
-    )
+    return " || '|' || ".join(f"coalesce(cast({alias}{c} as varchar), '')" for c in DIGEST_COLUMNS)
 
 
 def digest_of_lines(batches: Iterable[pl.DataFrame]) -> str:
