@@ -76,7 +76,10 @@ def test_every_kind_places_its_decisions(tmp_path):
             files={"YOLO/review.xlsx": 1},
             info={
                 "file": "YOLO/review.xlsx",
-                "placements": [{"decision_id": "d1", "sheet": "Eligible (1)", "row": 2}],
+                # as write_streamed gives them: a frame
+                "placements": pl.DataFrame(
+                    {"decision_id": ["d1"], "charge_key": ["c1"], "sheet": ["Eligible (1)"]}
+                ).with_columns(row=pl.lit(2, dtype=pl.Int32)),
             },
         ),
         "gogen": Written(info={"folder": "YOLO/gogen", "places": gogen_places}),
