@@ -524,3 +524,22 @@ def test_workbook_from_the_warehouse_is_the_frames_workbook(tmp_path):
     assert (tmp_path / rel).read_bytes() == (tmp_path / "frame.xlsx").read_bytes()
     assert written.files[rel] == frame["rows"] == 240
     assert written.audit["review_workbooks"][0]["decision_set_sha256"] == frame["digest"]
+
+
+def test_workbook_rows_that_disagree_with_its_figures_are_not_written(tmp_path):
+    """The sheets are named and sized from the figures before any row arrives: rows missing,
+    extra or out of the sheets' order stop the write instead of a half-filled sheet."""
+    from orchestration.exports.publish import decision_set_digest
+    from orchestration.exports.review_workbook import figures, sheet_ordered, write_streamed
+
+    rows = make_decisions(60, seed=15, eligible_share=0.4)
+    figs = figures([rows], decision_set_digest(rows))
+    ordered = sheet_ordered(rows)
+    for name, batches, says in (
+        ("fewer.xlsx", [ordered.head(59)], "fewer rows"),
+        ("more.xlsx", [ordered, ordered.tail(1)], "more rows"),
+        ("unordered.xlsx", [ordered.reverse()], "not in the sheets' order"),
+    ):
+        with pytest.raises(ValueError, match=says):
+            write_streamed(tmp_path / name, None, figs, batches, AS_OF)
+    write_streamed(tmp_path / "right.xlsx", None, figs, [ordered], AS_OF)
