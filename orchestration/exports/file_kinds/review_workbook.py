@@ -39,8 +39,9 @@ class ReviewWorkbook(FileKind):
         ctx: RunContext,
         prepared: Any = None,
     ) -> Written:
-        # two reads of the county's rows: the Summary's figures (they name the sheets), then
-        # the rows in the sheets' order, written as they come (memory does not grow with it)
+        # three reads of the county, each a batch at a time: its digest (sorted by DuckDB) and
+        # the Summary's figures (they name the sheets), then the rows in the sheets' order,
+        # written as they come (memory does not grow with the county)
         figs = figures(batches, batches.digest())
         if figs.rows == 0:
             return Written()
