@@ -16,6 +16,7 @@ if getattr(__main__, "__spec__", None) is None and not hasattr(__main__, "__file
     finally:
         del __main__.__file__
 
+from orchestration.lib import collector
 from orchestration.transform.project import dbt_project
 
 if not dbt_project.manifest_path.exists():
@@ -23,6 +24,10 @@ if not dbt_project.manifest_path.exists():
 
 
 import pytest
+
+# a test process is like a run's, only longer: many runs' Dagster and dbt objects (~5% of the
+# integration tests' time went to the collector with the default thresholds)
+collector.tune()
 
 TEST_PSEUDONYM_KEY = "test-only-not-a-secret"
 

@@ -30,8 +30,10 @@ review_app.command("import")(review.review_import_command)
 
 
 def main() -> None:
+    from orchestration.lib import collector
     from orchestration.lib.settings import SettingsError
 
+    collector.tune()
     try:
         app()
     except KeyboardInterrupt:

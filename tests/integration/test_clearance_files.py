@@ -224,6 +224,7 @@ def test_files_do_not_depend_on_the_number_of_worker_processes(run, tmp_path, mo
             {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()},
             result["export_lines"].frame(),
         )
+        result["export_lines"].remove()  # the spool is the caller's to remove
     files1, lines1 = written["1"]
     files2, lines2 = written["2"]
     assert len(files1) > 10 and files1.keys() == files2.keys()
@@ -291,3 +292,4 @@ def test_a_new_kind_registered_beside_the_others_is_written_and_reconciled(
     placed = result["export_lines"].frame().filter(pl.col("kind") == "needs_review_list")
     needs_review = decisions.filter(pl.col("determination") == "needs_review")
     assert sorted(placed["decision_id"]) == sorted(needs_review["decision_id"])
+    result["export_lines"].remove()

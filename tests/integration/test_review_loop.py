@@ -446,7 +446,7 @@ def test_same_decisions_and_reviews_give_the_same_bytes(cycle, tmp_path):
     }
     again = tmp_path / "again"
     again.mkdir()
-    build_run_files(again, frames, run_info, county)
+    build_run_files(again, frames, run_info, county)["export_lines"].remove()
     names = sorted(p.name for p in (out / county).iterdir() if p.is_file())
     assert "reviewed_out.csv" in names and "review.xlsx" in names
     for name in names:

@@ -157,6 +157,7 @@ def test_the_documented_example_is_written_reconciled_placed_and_traced(tmp_path
     assert reconcile(root, UnitRows(frames.source)) == []
 
     places = result["export_lines"].frame()
+    result["export_lines"].remove()  # the spool is the caller's to remove
     assert places.columns == list(export_lines.PLACE_COLUMNS)
     assert places.select("decision_id", "kind", "line").rows() == [
         ("d1", "needs_review_list", 2),
@@ -189,5 +190,6 @@ def test_files_and_places_of_a_kind_no_longer_registered_are_refused(tmp_path, m
     with pytest.raises(ValueError, match="needs_review_list"):
         result["export_lines"].frame()
     place = result["export_lines"].frame(kinds=(kind,)).row(0, named=True)
+    result["export_lines"].remove()
     check = trace._check_place(root / place["file"], place, {"decision_id": "d1"}, {})
     assert check.startswith("not checked")
