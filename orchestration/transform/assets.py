@@ -102,7 +102,10 @@ def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, wareho
     # On PostgreSQL / Spark (DBT_TARGET) dbt reads the sources there: copy them over first.
     manifest = json.loads(dbt_project.manifest_path.read_text())
     warehouse.publish_sources(manifest)
-    args = ["build", "--exclude-resource-type", "unit_test"]
+    # No dbt.log: dagster-dbt keeps every event dbt reports in the run's log. dbt's own file
+    # log, at debug level, repeated it with every statement's SQL: ~10 MB a 100-row run, kept
+    # five times over in the target folder.
+    args = ["build", "--exclude-resource-type", "unit_test", "--log-level-file", "none"]
     parsed = _parsed_project(warehouse)
     if parsed is not None:  # in this process, on the parse `make manifest` made (in_process.py)
         invocation = build_in_process(
