@@ -20,6 +20,7 @@ decisions in the workbook (`publish.decision_set_reference`); the run is in mani
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from typing import Any
 
 import polars as pl
 import xlsxwriter
+from xlsxwriter.utility import _utf16_len, _utf16_truncate, xl_col_to_name
+from xlsxwriter.xmlwriter import XMLwriter
 
 from orchestration.exports.publish import REFERENCE_LENGTH, decision_set_digest
 from orchestration.review.store import MARKS
@@ -118,6 +121,64 @@ def _text(value: Any) -> str | None:
     if len(text) > EXCEL_MAX_CHARS:
         text = text[: EXCEL_MAX_CHARS - 3] + "..."
     return text or None
+
+
+# -- data rows as XML ------------------------------------------------------------------------
+# xlsxwriter's own path for a cell (write_string, then the row's flush and _write_cell: ~20
+# Python calls, three regular expressions and a tuple per cell) was ~75% of a workbook's time,
+# and a statewide county has millions of cells. A data row is written here in one pass as the
+# XML xlsxwriter's constant-memory mode writes (inline strings and dates), into the worksheet's
+# row file, through xlsxwriter's own row tag, dimensions and format indices.
+# tests/unit/test_exports_documents.py compares the bytes with xlsxwriter's cells.
+_LETTERS = [xl_col_to_name(col) for col in range(len(COLUMNS))]
+_ESCAPED = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+
+
+def _string_cell(ref: str, style: int, text: str) -> str:
+    """An inline-string cell, as xlsxwriter writes it in constant-memory mode: cut at Excel's
+    32,767 UTF-16 units, control characters as _xHHHH_, spaces at either end kept, &, < and >
+    escaped. Unlike xlsxwriter, a text that looks like rich-string XML ("<r>...</r>") is
+    escaped too: it is data, never markup."""
+    if len(text) > EXCEL_MAX_CHARS // 2 and _utf16_len(text) > EXCEL_MAX_CHARS:
+        text = _utf16_truncate(text, EXCEL_MAX_CHARS)
+    if _ESCAPED.search(text):
+        text = XMLwriter._escape_control_characters(text)
+    space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
+    if "&" in text or "<" in text or ">" in text:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
+
+
+def write_data_row(ws: Any, row: int, values: list[Any], formats: list[Any], date_fmt: Any) -> None:
+    """One data row (`values` in COLUMNS order; None: no cell) into a constant-memory worksheet,
+    as write_string / write_datetime cell by cell would write it: dates as Excel serial numbers
+    in `date_fmt`, any other value as the text _text() gives it, in formats[column]."""
+    if row > ws.previous_row:  # the row before (the header) goes out first, as xlsxwriter's would
+        ws._write_single_row(row)
+    cells = []
+    number_shown = row + 1
+    for col, value in enumerate(values):
+        if value is None:
+            continue
+        ref = f"{_LETTERS[col]}{number_shown}"  # "A2"
+        if isinstance(value, date):
+            number = ws._convert_date_time(value)
+            cells.append(f'<c r="{ref}" s="{date_fmt._get_xf_index()}"><v>{number:.16G}</v></c>')
+            last = col
+        else:
+            text = _text(value)
+            if text is None:
+                continue
+            cells.append(_string_cell(ref, formats[col]._get_xf_index(), text))
+            last = col
+        if len(cells) == 1:
+            ws._check_dimensions(row, col)
+    if not cells:
+        return
+    ws._check_dimensions(row, last)
+    ws._write_row(row, None)
+    ws.fh.write("".join(cells))
+    ws._xml_end_tag("row")
 
 
 def _level(row: dict[str, Any]) -> str | None:
@@ -517,15 +578,7 @@ def write_streamed(
                 raise ValueError(f"review workbook {path.name}: rows not in the sheets' order")
             i += 1
             left -= 1
-            for j, value in enumerate(_values(r, titles)):
-                if value is None:
-                    continue
-                if isinstance(value, date):
-                    ws.write_datetime(i, j, value, date_fmt)
-                else:
-                    text = _text(value)
-                    if text is not None:
-                        ws.write_string(i, j, text, formats[j])
+            write_data_row(ws, i, _values(r, titles), formats, date_fmt)
             names.append(ws.name)
             lines.append(i + 1)  # the row number Excel shows (the header is row 1)
         written += len(lines)

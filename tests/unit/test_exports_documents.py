@@ -543,3 +543,114 @@ def test_workbook_rows_that_disagree_with_its_figures_are_not_written(tmp_path):
         with pytest.raises(ValueError, match=says):
             write_streamed(tmp_path / name, None, figs, batches, AS_OF)
     write_streamed(tmp_path / "right.xlsx", None, figs, [ordered], AS_OF)
+
+
+# -- data rows written as XML (review_workbook.write_data_row) against xlsxwriter's own cells --
+
+ODD_TEXTS = [
+    "plain",
+    "José Ñúñez 李",  # non-ASCII
+    "a & b < c > d \" e ' f",  # XML specials (quotes are not escaped in element text)
+    " leading space",
+    "trailing space ",
+    "\ttab first",
+    "newline last\n",
+    "line one\nline two",
+    "no-break space last\u00a0",
+    "\u3000ideographic space first",
+    "control \x01 and \x1f and \x0b",
+    "literal _x0041_ escape",
+    "not an escape _x12G4_",
+    "\ufffe and \uffff",
+    "x" * 40_000,  # longer than a cell holds: cut by _text, then to 32,767 UTF-16 units
+    "\U0001f600" * 20_000,  # 20,000 characters, 40,000 UTF-16 units
+    "=1+1",  # stays text
+    "0042",  # stays text
+]
+
+
+# the Excel serial's 1900 leap-year quirk is on either side of 1900-03-01
+BIRTH_DATES = [date(1900, 1, 1), date(1900, 2, 28), date(1900, 3, 1), date(1985, 6, 30)]
+
+
+def _odd_rows() -> list[list]:
+    from orchestration.exports.review_workbook import COLUMNS
+
+    rows = []
+    for n, text in enumerate(ODD_TEXTS):
+        values: list = [None] * len(COLUMNS)
+        values[0] = text
+        values[3] = ODD_TEXTS[-1 - n]
+        values[4] = BIRTH_DATES[n % len(BIRTH_DATES)]
+        values[8] = datetime(2001, 2, 3, 4, 5, 6) if n % 3 == 0 else "19980000"
+        values[12] = n  # a number written as text
+        values[16] = ["reason one", None, "reason & two"] if n % 2 else {"b": 1, "a": [2, None]}
+        values[17] = "" if n % 5 == 0 else None  # nothing written for either
+        values[len(COLUMNS) - 1] = f"digest-{n}"
+        rows.append(values)
+    return rows
+
+
+def _sheet_workbook(path, fill) -> None:
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    wb.set_properties({"created": datetime(2025, 7, 1)})
+    text_fmt = wb.add_format({"valign": "top"})
+    wrap_fmt = wb.add_format({"text_wrap": True, "valign": "top"})
+    date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
+    header = wb.add_format({"bold": True})
+    ws = wb.add_worksheet("Needs review (18)")
+    for j in range(26):
+        ws.write_string(0, j, f"Heading {j}", header)
+    formats = [wrap_fmt if j in (16, 17) else text_fmt for j in range(26)]
+    fill(ws, formats, date_fmt)
+    wb.close()
+
+
+def test_data_rows_as_xml_are_xlsxwriters_cells_byte_for_byte(tmp_path):
+    from orchestration.exports.review_workbook import _text, write_data_row
+
+    rows = _odd_rows()
+
+    def by_cell(ws, formats, date_fmt):  # xlsxwriter's own path, as the writer used to do it
+        for i, values in enumerate(rows, start=1):
+            for j, value in enumerate(values):
+                if value is None:
+                    continue
+                if isinstance(value, date):
+                    ws.write_datetime(i, j, value, date_fmt)
+                elif (text := _text(value)) is not None:
+                    ws.write_string(i, j, text, formats[j])
+
+    def by_row(ws, formats, date_fmt):
+        for i, values in enumerate(rows, start=1):
+            write_data_row(ws, i, values, formats, date_fmt)
+
+    _sheet_workbook(tmp_path / "cells.xlsx", by_cell)
+    _sheet_workbook(tmp_path / "rows.xlsx", by_row)
+    assert (tmp_path / "rows.xlsx").read_bytes() == (tmp_path / "cells.xlsx").read_bytes()
+
+    sheet = load_workbook(tmp_path / "rows.xlsx")["Needs review (18)"]
+    assert sheet.cell(2, 1).value == "plain"
+    assert sheet.cell(8, 1).value == "newline last\n"
+    assert len(sheet.cell(16, 1).value) == 32_767
+    assert sheet.cell(2, 5).value == datetime(1900, 1, 1)
+    assert sheet.cell(2, 9).value == datetime(2001, 2, 3, 4, 5, 6)
+    assert sheet.cell(3, 9).value == "19980000"
+    assert sheet.cell(2, 18).value is None  # an empty text writes no cell
+
+
+def test_a_text_that_looks_like_markup_is_written_as_text(tmp_path):
+    # xlsxwriter writes a string "<r>...</r>" as rich-string XML, unescaped; a data row is data
+    from orchestration.exports.review_workbook import write_data_row
+
+    markup = '<r><t>injected</t></r><c r="Z9"><v>1</v></c><r>x</r>'
+
+    def by_row(ws, formats, date_fmt):
+        write_data_row(ws, 1, [markup] + [None] * 25, formats, date_fmt)
+
+    _sheet_workbook(tmp_path / "rows.xlsx", by_row)
+    sheet = load_workbook(tmp_path / "rows.xlsx")["Needs review (18)"]
+    assert sheet.cell(2, 1).value == markup
+    assert sheet.max_row == 2 and sheet["Z9"].value is None
