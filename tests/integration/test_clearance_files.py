@@ -169,6 +169,31 @@ def test_reconciliation_catches_an_altered_export(run, tmp_path, record_property
     assert any("differ from the decision table" in p for p in problems), problems
 
 
+def test_reconciliation_reads_back_in_worker_processes_with_the_same_findings(
+    run, tmp_path, monkeypatch
+):
+    """A large set's court documents and workbooks are read back in worker processes: the
+    problems found are the same, in the same order, with one process and with two."""
+    import shutil
+
+    from orchestration.exports.bundle import reconcile
+
+    out, _ = run
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    sorted(copy.glob("*/*_court_order.pdf"))[0].unlink()  # read back in a worker
+    target = sorted(copy.glob("*/prop64_convictions.csv"))[0]  # read back here
+    target.write_text(target.read_text().replace(",eligible,", ",not_eligible,", 1))
+    decisions = _decisions(out.parent / "wh.duckdb")
+    found = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv("CLEANSLATE_EXPORT_WORKERS", workers)
+        found[workers] = reconcile(copy, decisions)
+    assert found["2"] == found["1"]
+    assert any(p.startswith("court documents:") for p in found["1"]), found["1"]
+    assert any("differ from the decision table" in p for p in found["1"]), found["1"]
+
+
 def test_reconciliation_counts_every_workbook_row(run, tmp_path):
     """The workbooks are read back (calamine): one decision more in the warehouse than in the
     files is reported as missing from the review workbooks."""
