@@ -155,7 +155,7 @@ def write_data_row(ws: Any, row: int, values: list[Any], formats: list[Any], dat
     in `date_fmt`, any other value as the text _text() gives it, in formats[column]."""
     if row > ws.previous_row:  # the row before (the header) goes out first, as xlsxwriter's would
         ws._write_single_row(row)
-    cells = []
+    cells, written = [], []
     number_shown = row + 1
     for col, value in enumerate(values):
         if value is None:
@@ -164,18 +164,15 @@ def write_data_row(ws: Any, row: int, values: list[Any], formats: list[Any], dat
         if isinstance(value, date):
             number = ws._convert_date_time(value)
             cells.append(f'<c r="{ref}" s="{date_fmt._get_xf_index()}"><v>{number:.16G}</v></c>')
-            last = col
-        else:
-            text = _text(value)
-            if text is None:
-                continue
+        elif (text := _text(value)) is not None:
             cells.append(_string_cell(ref, formats[col]._get_xf_index(), text))
-            last = col
-        if len(cells) == 1:
-            ws._check_dimensions(row, col)
+        else:
+            continue
+        written.append(col)
     if not cells:
         return
-    ws._check_dimensions(row, last)
+    ws._check_dimensions(row, written[0])  # the sheet's extent, as cell by cell
+    ws._check_dimensions(row, written[-1])
     ws._write_row(row, None)
     ws.fh.write("".join(cells))
     ws._xml_end_tag("row")
