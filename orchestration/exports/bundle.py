@@ -14,8 +14,9 @@ them with the decision table.
 import json
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,20 @@ def export_workers(decisions: int, counties: int) -> int:
     else:
         wanted = (os.cpu_count() or 1) if decisions >= PARALLEL_MIN_DECISIONS else 1
     return max(1, min(wanted, counties))
+
+
+@contextmanager
+def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
+    """`workers` spawned processes (None for one: the work stays in this process); what is not
+    done when the block ends (an error) is cancelled."""
+    if workers <= 1:
+        yield None
+        return
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        yield pool
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 def write_unit(
@@ -172,13 +187,7 @@ def build_run_files(
             here_kinds = tuple(k for k in kinds if k.scope == "county" and not k.in_worker)
             worker_prepared = {k.name: prepared[k.name] for k in in_worker}
             total = sum(sizes.values())
-            workers = export_workers(total, len(counties))
-            pool = (
-                ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-                if workers > 1
-                else None
-            )
-            try:
+            with worker_pool(export_workers(total, len(counties))) as pool:
                 documents = [
                     pool.submit(
                         county_documents,
@@ -203,9 +212,6 @@ def build_run_files(
                     for written in done.result() if pool else done:
                         take(written)
                     progress(n, len(documents))  # counties whose documents are written
-            finally:
-                if pool:
-                    pool.shutdown(cancel_futures=True)
 
             for k in (k for k in kinds if k.scope == "program"):
                 for program in sorted(ctx.programs):
@@ -306,12 +312,7 @@ def reconcile(
     in_worker = [k for k in kinds if k.in_worker]
     with decisions.source.held():  # one open warehouse for every read-back made here
         workers = export_workers(decisions.count(), len(in_worker)) if in_worker else 1
-        pool = (
-            ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-            if workers > 1
-            else None
-        )
-        try:
+        with worker_pool(workers) as pool:
             away = {
                 k.name: pool.submit(reconcile_kind, k, root, decisions, forecast)
                 for k in (in_worker if pool else ())
@@ -321,9 +322,6 @@ def reconcile(
                     found[k.name] = reconcile_kind(k, root, decisions, forecast)
             for name, future in away.items():
                 found[name] = future.result()
-        finally:
-            if pool:
-                pool.shutdown(cancel_futures=True)
     problems = [p for k in kinds for p in found[k.name]]  # in the kinds' order, however read
 
     manifest = json.loads((root / "manifest.json").read_text())
