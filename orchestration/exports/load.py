@@ -148,11 +148,17 @@ class UnitRows:
         """A narrow or aggregated result over these rows, whole: `columns` are SQL over `d`
         (the rows, review columns included), e.g. select("d.county", "count(*) as n",
         group_by="d.county")."""
+        return self.source.query(self._select_sql(columns, group_by), list(self.params))
+
+    def select_batches(self, *columns: str) -> Iterator[pl.DataFrame]:
+        """select's narrow result a batch at a time, in no particular order (a pass over a
+        large unit that needs a few of its columns)."""
+        return self.source.batches(self._select_sql(columns, None), list(self.params))
+
+    def _select_sql(self, columns: tuple[str, ...], group_by: str | None) -> str:
         inner = UNIT_SQL.format(where=self.where)  # unordered: an aggregate needs no sort
         sql = f"select {', '.join(columns)} from ({inner}) d"
-        if group_by:
-            sql += f" group by {group_by}"
-        return self.source.query(sql, list(self.params))
+        return f"{sql} group by {group_by}" if group_by else sql
 
     def count(self) -> int:
         return int(self.select("count(*) as n")[0, 0])

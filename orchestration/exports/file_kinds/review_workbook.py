@@ -16,7 +16,12 @@ from orchestration.exports.file_kinds.base import (
     place_rows,
 )
 from orchestration.exports.load import UnitRows
-from orchestration.exports.review_workbook import SHEET_ORDER_SQL, figures, write_streamed
+from orchestration.exports.review_workbook import (
+    FIGURE_FIELDS,
+    SHEET_ORDER_SQL,
+    figures,
+    write_streamed,
+)
 from orchestration.exports.writers import county_folder
 
 FILE_NAME = "review.xlsx"
@@ -40,9 +45,10 @@ class ReviewWorkbook(FileKind):
         prepared: Any = None,
     ) -> Written:
         # three reads of the county, each a batch at a time: its digest (sorted by DuckDB) and
-        # the Summary's figures (they name the sheets), then the rows in the sheets' order,
-        # written as they come (memory does not grow with the county)
-        figs = figures(batches, batches.digest())
+        # the Summary's figures (they name the sheets; only the columns they count), then the
+        # rows in the sheets' order, written as they come (memory does not grow with the county)
+        counted = batches.select_batches(*(f"d.{c}" for c in FIGURE_FIELDS))
+        figs = figures(counted, batches.digest())
         if figs.rows == 0:
             return Written()
         rel = f"{county_folder(unit)}/{FILE_NAME}"
