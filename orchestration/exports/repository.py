@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -39,11 +40,13 @@ COLUMNS = (
 ORDER_DATE_PLACEHOLDER = "PENDING_COURT_ORDER"
 
 
+# a decision that grants relief now: eligible, with a relief
+GRANTED = (pl.col("determination") == "eligible") & pl.col("relief").is_not_null()
+
+
 def granted(decisions: pl.DataFrame) -> pl.DataFrame:
-    """Decisions that grant relief now: eligible, with a relief."""
-    return decisions.filter(
-        (pl.col("determination") == "eligible") & pl.col("relief").is_not_null()
-    ).sort("program", "subject_id", "charge_ref")
+    """Decisions that grant relief now, in the files' order."""
+    return decisions.filter(GRANTED).sort("program", "subject_id", "charge_ref")
 
 
 def _records(rows: pl.DataFrame) -> list[dict[str, Any]]:
@@ -75,30 +78,78 @@ def _records(rows: pl.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def write_repository_files(out_dir: Path, program: str, decisions: pl.DataFrame) -> dict:
-    """Write both files for one program; return counts, hashes and the record ids."""
-    rows = granted(decisions.filter(pl.col("program") == program))
-    records = _records(rows)
+def _csv_field(value: Any) -> str:
+    text = "" if value is None else str(value)
+    # the csv module's minimal quoting, and a lone CR too: csv.writer leaves a field holding
+    # one unquoted when the line end is LF, and every reader takes it for the end of a record
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _csv_line(values: Iterable[Any]) -> str:
+    return ",".join(_csv_field(v) for v in values) + "\n"
+
+
+class _TrailedFile:
+    """One update file written a batch of records at a time, its SHA-256 kept as it goes: the
+    trailer is written last, from the count and the hash (nothing but a batch is held)."""
+
+    def __init__(self, path: Path, head: bytes = b"") -> None:
+        self.path = path
+        self._f = path.open("wb")
+        self._sha = hashlib.sha256()
+        self.records = 0
+        self._write(head)
+
+    def _write(self, data: bytes) -> None:
+        self._f.write(data)
+        self._sha.update(data)
+
+    def add(self, data: bytes, records: int) -> None:
+        self._write(data)
+        self.records += records
+
+    def close(self, trailer: str) -> None:
+        """`trailer` is formatted with the record count and the hash of the body."""
+        self._f.write(trailer.format(n=self.records, sha=self._sha.hexdigest()).encode())
+        self._f.close()
+
+    def discard(self) -> None:
+        """A write that failed: no file, rather than one whose trailer vouches for part of it."""
+        self._f.close()
+        self.path.unlink(missing_ok=True)
+
+
+def write_repository_files(
+    out_dir: Path, program: str, decisions: pl.DataFrame | Iterable[pl.DataFrame]
+) -> dict:
+    """Write both files for one program; return the record count and the files' names.
+
+    decisions: a frame, or batches of frames in the files' order (program, subject_id,
+    charge_ref: UnitRows.ordered in SQL, so a statewide program is never held whole); only
+    the rows granted relief under `program` are written (`granted`)."""
+    if isinstance(decisions, pl.DataFrame):
+        decisions = [granted(decisions)]  # one frame: sorted here
     out_dir.mkdir(parents=True, exist_ok=True)
-
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
-    w.writeheader()
-    w.writerows({k: ("" if v is None else v) for k, v in rec.items()} for rec in records)
-    body = buf.getvalue().encode("utf-8")
-    csv_sha = hashlib.sha256(body).hexdigest()
-    csv_path = out_dir / f"{program}_updates.csv"
-    csv_path.write_bytes(body + f"TRAILER,{len(records)},{csv_sha}\n".encode())
-
-    jbody = "".join(json.dumps(rec, sort_keys=True) + "\n" for rec in records).encode("utf-8")
-    j_sha = hashlib.sha256(jbody).hexdigest()
-    jsonl_path = out_dir / f"{program}_updates.jsonl"
-    trailer = json.dumps({"trailer": {"record_count": len(records), "sha256": j_sha}})
-    jsonl_path.write_bytes(jbody + trailer.encode() + b"\n")
+    csv_file = _TrailedFile(out_dir / f"{program}_updates.csv", _csv_line(COLUMNS).encode())
+    jsonl_file = _TrailedFile(out_dir / f"{program}_updates.jsonl")
+    try:
+        for batch in decisions:
+            records = _records(batch.filter((pl.col("program") == program) & GRANTED))
+            body = "".join(_csv_line(rec[c] for c in COLUMNS) for rec in records)
+            csv_file.add(body.encode("utf-8"), len(records))
+            jbody = "".join(json.dumps(rec, sort_keys=True) + "\n" for rec in records)
+            jsonl_file.add(jbody.encode("utf-8"), len(records))
+    except BaseException:
+        csv_file.discard()
+        jsonl_file.discard()
+        raise
+    csv_file.close("TRAILER,{n},{sha}\n")
+    jsonl_file.close('{{"trailer": {{"record_count": {n}, "sha256": "{sha}"}}}}\n')
     return {
-        "records": len(records),
-        "record_ids": [r["record_id"] for r in records],
-        "files": [csv_path.name, jsonl_path.name],
+        "records": csv_file.records,
+        "files": [csv_file.path.name, jsonl_file.path.name],
     }
 
 

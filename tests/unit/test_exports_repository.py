@@ -68,7 +68,7 @@ def _decisions() -> pl.DataFrame:
 
 def test_one_record_per_granted_relief_with_a_verified_trailer(tmp_path):
     out = write_repository_files(tmp_path, "us_ut_clean_slate", _decisions())
-    assert out["record_ids"] == ["a"]  # not_yet and other programs are not granted here
+    assert out["records"] == 1  # not_yet and other programs are not granted here
     rows, trailer = read_repository_csv(tmp_path / "us_ut_clean_slate_updates.csv")
     assert [r["record_id"] for r in rows] == ["a"] and trailer["record_count"] == 1
     assert rows[0]["order_date"] == "PENDING_COURT_ORDER"
@@ -89,6 +89,70 @@ def test_empty_program_still_has_a_trailer(tmp_path):
     assert out["records"] == 0
     rows, trailer = read_repository_jsonl(tmp_path / "us_ca_pc_851_93_updates.jsonl")
     assert rows == [] and trailer["record_count"] == 0
+
+
+def _awkward_granted() -> pl.DataFrame:
+    """Granted decisions with texts a county's extract could hold, in the files' order."""
+    offenses = [
+        '11357(A) HS, "MJ"',
+        "line\nbreak",
+        "cr\rreturn",
+        "  spaced  ",
+        "ÑOÑO – ü",
+        "",
+        None,
+    ]
+    rows = [
+        {
+            **_decisions().row(0, named=True),
+            "decision_id": f"d{i}",
+            "subject_id": f"P{i // 3}",
+            "charge_ref": f"c{i}",
+            "source_line": 10 + i,
+            "offense_raw": offense,
+            "case_number": None if i == 2 else f"k{i}",
+        }
+        for i, offense in enumerate(offenses)
+    ]
+    return pl.DataFrame(rows)
+
+
+def test_batches_write_the_same_bytes_as_the_whole_frame(tmp_path):
+    """The file kind streams a program's rows in batches (in SQL's order); the files must be
+    the ones the whole frame gives, trailer and all, with quoting and line breaks kept."""
+    frame = _awkward_granted()
+    whole, parts = tmp_path / "whole", tmp_path / "parts"
+    write_repository_files(whole, "us_ut_clean_slate", frame)
+    batches = [frame.slice(0, 2), frame.slice(2, 0), frame.slice(2, 5)]
+    out = write_repository_files(parts, "us_ut_clean_slate", iter(batches))
+    assert out["records"] == 7
+    for name in out["files"]:
+        assert (parts / name).read_bytes() == (whole / name).read_bytes(), name
+    rows, trailer = read_repository_csv(parts / "us_ut_clean_slate_updates.csv")
+    assert trailer["record_count"] == 7
+    assert [r["offense"] for r in rows] == [
+        '11357(A) HS, "MJ"',
+        "line\nbreak",
+        "cr\rreturn",
+        "  spaced  ",
+        "ÑOÑO – ü",
+        "",
+        "",
+    ]
+    jrows, _ = read_repository_jsonl(parts / "us_ut_clean_slate_updates.jsonl")
+    assert [r["offense"] for r in jrows][-1] is None and jrows[2]["case_number"] is None
+
+
+def test_a_write_that_fails_midway_leaves_no_file(tmp_path):
+    """No trailer vouching for part of a program: the files are removed when a batch fails."""
+
+    def batches():
+        yield _awkward_granted().slice(0, 3)
+        raise OSError("warehouse read failed")
+
+    with pytest.raises(OSError, match="read failed"):
+        write_repository_files(tmp_path, "us_ut_clean_slate", batches())
+    assert list(tmp_path.iterdir()) == []
 
 
 def _make_set(root: Path, marker: str) -> None:

@@ -54,8 +54,12 @@ class RepositoryUpdates(FileKind):
             return Written()
         # the records grant relief now (repository.granted): only those rows are read
         # (a program with none still gets both files: a header and a trailer of 0 records)
-        rows = batches.narrowed("d.determination = 'eligible' and d.relief is not null").frame()
-        filed = rows.filter(~left_out(rows))
+        # read a batch at a time in the files' order (repository.write_repository_files)
+        rows = batches.narrowed("d.determination = 'eligible' and d.relief is not null")
+        filed = (
+            b.filter(~left_out(b))
+            for b in rows.ordered("d.subject_id nulls first, d.charge_ref nulls first")
+        )
         info = write_repository_files(root / FOLDER, unit, filed)
         return Written(files={f"{FOLDER}/{f}": info["records"] for f in info["files"]})
 
