@@ -81,7 +81,7 @@ def table_metadata(
     relations: name -> (schema, table). One read-only connection: call it only once the
     process that wrote the tables (dbt) has exited. A relation that does not exist (dbt
     skipped it) is left out. Counting a table is cheap; counting a view runs its query, so the
-    views share a budget of view_seconds (CLEANSLATE_VIEW_COUNT_SECONDS, default 20): a view
+    views share a budget of view_seconds (CLEANSLATE_VIEW_COUNT_SECONDS, default 2): a view
     not counted in time gets its column schema only. The views in `on_demand` (dbt meta
     `on_demand: true`: every condition of every rule, statewide) are never counted: counting
     them would evaluate every condition again.

@@ -148,7 +148,9 @@ class _Run(BaseModel):
         " 50,000 decisions, else 1).",
     )
     view_count_seconds: NonNegativeFloat = Field(
-        20.0, description="Time budget for counting the rows of views for the Dagster UI."
+        2.0,
+        description="Time budget for counting the rows of views for the Dagster UI (a view's"
+        " count runs its query: at statewide size the views show their schema alone).",
     )
     git_revision: str = Field(
         "unknown",

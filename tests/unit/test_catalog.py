@@ -1,11 +1,15 @@
 """What the Dagster UI shows: groups by stage, owners, code versions, checks, table metadata."""
 
+import json
+import time
+
 import duckdb
 from dagster import AssetCheckKey, AssetKey
 
 from orchestration.catalog import COLUMN_SCHEMA, ROW_COUNT, table_metadata
 from orchestration.definitions import defs
 from orchestration.exports.assets import EXPORT_READS
+from orchestration.lib.settings import PROJECT_ROOT
 from orchestration.resources import Warehouse
 from orchestration.transform.assets import describe_test
 
@@ -105,3 +109,33 @@ def test_table_metadata_counts_rows_and_reads_the_schema(tmp_path):
     # no budget left for views: the schema still, no count
     meta = table_metadata(Warehouse(path=str(db)), {"v": ("main", "v")}, view_seconds=0)
     assert ROW_COUNT not in meta["v"] and meta["v"][COLUMN_SCHEMA].columns
+
+
+def test_a_slow_view_is_given_up_within_the_budget(tmp_path):
+    """A view whose count runs for long (the lineage view statewide ran for minutes) is
+    interrupted when the views' budget is spent: its schema, no count, and the run goes on."""
+    db = tmp_path / "wh.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute(
+        "create view slow as select a.range as a from range(200000) a, range(200000) b"
+        " where a.range + b.range = -1"
+    )
+    con.close()
+    started = time.monotonic()
+    meta = table_metadata(Warehouse(path=str(db)), {"slow": ("main", "slow")}, view_seconds=0.5)
+    assert time.monotonic() - started < 10
+    assert ROW_COUNT not in meta["slow"] and meta["slow"][COLUMN_SCHEMA].columns
+
+
+def test_the_views_that_recompute_every_decision_are_never_counted():
+    """dbt meta `on_demand`: the condition views and the lineage view are left uncounted
+    (transform/assets.py passes them to table_metadata as on_demand)."""
+    manifest = json.loads((PROJECT_ROOT / "dbt_project" / "target" / "manifest.json").read_text())
+    on_demand = {
+        n["name"]
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model" and n["config"].get("meta", {}).get("on_demand")
+    }
+    assert {"fct_decision_lineage", "int_rule_conditions_evaluated", "fct_decision_criteria"} <= (
+        on_demand
+    )
