@@ -68,6 +68,7 @@ from orchestration.exports.publish import (
     publish,
     staging_dir,
 )
+from orchestration.lib import collector
 from orchestration.lib.settings import exports_dir
 from orchestration.quality.checks import DECISION_TABLE
 from orchestration.quality.gates import CHARGES, SUPERVISION
@@ -147,6 +148,7 @@ def staged_files(
     context: AssetExecutionContext, config: ExportConfig, warehouse: Warehouse
 ) -> MaterializeResult:
     started = time.monotonic()
+    collector.release()  # what the earlier stages left, before the writers and their workers
     out_dir = Path(config.out_dir).resolve()
     # before anything is written: only an empty folder or a set of ours is replaced (the CLI
     # checks this too; runs from the UI or a sensor only pass here)
@@ -244,6 +246,7 @@ def _staged(context) -> tuple[Path, Path, str | None]:
 @asset_check(asset=STAGED, blocking=True, name="exports_reconciled")
 def exports_reconciled(context, warehouse: Warehouse) -> AssetCheckResult:
     """Read every staged file back and compare it with the decision table."""
+    collector.release()
     staging, _, county = _staged(context)
     source = ExportSource.of(warehouse)
     decisions = county_scope(UnitRows(source), source, county)

@@ -19,6 +19,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.catalog import OWNERS, table_metadata
 from orchestration.console import report
+from orchestration.lib import collector
 from orchestration.lib.settings import dbt_profile_warehouse, settings
 from orchestration.resources import Warehouse
 from orchestration.transform.in_process import (
@@ -130,6 +131,7 @@ def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, wareho
         stop(invocation)  # dbt in this process must not go on writing once the step has failed
         raise
     report(context, "nodes", f"{nodes} models and tests", force=True)
+    collector.release()  # dbt in this process has ended: its garbage and free pages go back
     if invocation.get_error() is None:  # PostgreSQL / Spark: the models back into the run's file
         warehouse.fetch_models(invocation.get_artifact("manifest.json"))
     yield from _with_table_metadata(context, events, invocation.manifest, warehouse)

@@ -37,3 +37,34 @@ def test_tune_sets_the_thresholds():
         assert gc.get_threshold() == collector.THRESHOLDS
     finally:
         gc.set_threshold(*before)
+
+
+def test_release_collects_a_large_stage_s_cycles_and_gives_the_pages_back():
+    # in a child: RSS is the process's, and the test process's own heap would blur it
+    probe = textwrap.dedent(
+        """
+        import gc, weakref
+        from orchestration.lib import collector
+        gc.disable()  # as if the thresholds had not come round yet
+
+        class Node:
+            pass
+
+        node = Node()
+        node.self, node.payload = node, [bytes(1000) + bytes([i % 256]) for i in range(300_000)]
+        alive = weakref.ref(node)
+        del node
+        before = collector._rss()
+        skipped = collector.release(min_rss=1 << 50)  # under the bound: nothing happens
+        print(skipped, alive() is not None)
+        ran = collector.release(min_rss=0)
+        print(ran, alive() is None, (before - collector._rss()) >> 20)
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split("\n")
+    assert out[0] == "False True"
+    ran, collected, freed_mib = out[1].split()
+    assert (ran, collected) == ("True", "True")
+    assert int(freed_mib) > 200  # ~300 MiB of small objects back to the OS
