@@ -87,6 +87,7 @@ def write_unit(
     """One kind's files of one unit, and their places, spooled here, in the process that wrote
     them (neither the writer's details nor the places are sent back from a worker)."""
     written = kind.write(root, unit, batches, ctx, prepared)
+    batches.source.shed()  # what the unit's reads left in DuckDB, before the next unit
     if written.files:
         places = kind.places(root, written)
         strays = sorted(set(places["kind"].unique().to_list()) - set(kind.place_kinds), key=str)
