@@ -128,6 +128,10 @@ def test_batches_write_the_same_bytes_as_the_whole_frame(tmp_path):
     assert out["records"] == 7
     for name in out["files"]:
         assert (parts / name).read_bytes() == (whole / name).read_bytes(), name
+    raw = (parts / "us_ut_clean_slate_updates.csv").read_bytes()
+    # RFC 4180 quoting, by hand: commas, quotes, LF and a lone CR inside quotes
+    for quoted in (b'"11357(A) HS, ""MJ"""', b'"line\nbreak"', b'"cr\rreturn"', b",  spaced  ,"):
+        assert quoted in raw, quoted
     rows, trailer = read_repository_csv(parts / "us_ut_clean_slate_updates.csv")
     assert trailer["record_count"] == 7
     assert [r["offense"] for r in rows] == [
