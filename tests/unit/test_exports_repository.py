@@ -91,17 +91,20 @@ def test_empty_program_still_has_a_trailer(tmp_path):
     assert rows == [] and trailer["record_count"] == 0
 
 
+# offense texts a county's extract could hold
+ODD_OFFENSES = [
+    '11357(A) HS, "MJ"',
+    "line\nbreak",
+    "cr\rreturn",
+    "  spaced  ",
+    "ÑOÑO – ü",
+    "",
+    None,
+]
+
+
 def _awkward_granted() -> pl.DataFrame:
-    """Granted decisions with texts a county's extract could hold, in the files' order."""
-    offenses = [
-        '11357(A) HS, "MJ"',
-        "line\nbreak",
-        "cr\rreturn",
-        "  spaced  ",
-        "ÑOÑO – ü",
-        "",
-        None,
-    ]
+    """Granted decisions with ODD_OFFENSES, in the files' order."""
     rows = [
         {
             **_decisions().row(0, named=True),
@@ -112,7 +115,7 @@ def _awkward_granted() -> pl.DataFrame:
             "offense_raw": offense,
             "case_number": None if i == 2 else f"k{i}",
         }
-        for i, offense in enumerate(offenses)
+        for i, offense in enumerate(ODD_OFFENSES)
     ]
     return pl.DataFrame(rows)
 
@@ -134,15 +137,7 @@ def test_batches_write_the_same_bytes_as_the_whole_frame(tmp_path):
         assert quoted in raw, quoted
     rows, trailer = read_repository_csv(parts / "us_ut_clean_slate_updates.csv")
     assert trailer["record_count"] == 7
-    assert [r["offense"] for r in rows] == [
-        '11357(A) HS, "MJ"',
-        "line\nbreak",
-        "cr\rreturn",
-        "  spaced  ",
-        "ÑOÑO – ü",
-        "",
-        "",
-    ]
+    assert [r["offense"] for r in rows] == [o or "" for o in ODD_OFFENSES]  # CSV: None is ""
     jrows, _ = read_repository_jsonl(parts / "us_ut_clean_slate_updates.jsonl")
     assert [r["offense"] for r in jrows][-1] is None and jrows[2]["case_number"] is None
 
