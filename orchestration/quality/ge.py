@@ -1,6 +1,5 @@
 """Run a Great Expectations suite from expectations/ on a polars frame; summarise without values."""
 
-import gc
 import json
 import warnings
 from dataclasses import dataclass
@@ -8,9 +7,8 @@ from pathlib import Path
 
 import polars as pl
 
+from orchestration.lib import collector
 from orchestration.lib.settings import EXPECTATIONS_DIR
-
-LARGE_FRAME_ROWS = 50_000  # a suite's frame worth a collection to free (~20 MB and up)
 
 
 @dataclass(frozen=True)
@@ -48,7 +46,7 @@ def run_suite(name: str, frame: pl.DataFrame, folder: Path = EXPECTATIONS_DIR) -
     try:
         result = batch.validate(suite)
     finally:
-        _release(ctx, batch, frame.height)
+        _release(ctx, batch)
     failures = []
     for r in result.results:
         if r.success:
@@ -65,7 +63,7 @@ def run_suite(name: str, frame: pl.DataFrame, folder: Path = EXPECTATIONS_DIR) -
     )
 
 
-def _release(ctx, batch, rows: int) -> None:
+def _release(ctx, batch) -> None:
     """Let go of the suite's pandas copy of the frame. GX keeps the context it made as its
     process-wide project and the batch in its execution engine's cache: at 1M rows the decision
     table's copy (~0.6 GiB with its Arrow buffers) stayed alive through the exports."""
@@ -74,7 +72,6 @@ def _release(ctx, batch, rows: int) -> None:
     batch.data.execution_engine.batch_manager.reset_batch_cache()
     ctx.data_sources.delete("frames")
     project_manager.set_project(None)  # (get_project would build one)
-    # GX's objects hold one another in cycles: a large frame is freed now, not whenever the
-    # collector next walks the oldest generation (lib/collector.py makes that rare)
-    if rows >= LARGE_FRAME_ROWS:
-        gc.collect()
+    # GX's objects hold one another in cycles: in a large run they are collected now, not
+    # whenever the collector next walks the oldest generation (which it makes rare)
+    collector.release()
