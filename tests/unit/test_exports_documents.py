@@ -654,3 +654,74 @@ def test_a_text_that_looks_like_markup_is_written_as_text(tmp_path):
     sheet = load_workbook(tmp_path / "rows.xlsx")["Needs review (18)"]
     assert sheet.cell(2, 1).value == markup
     assert sheet.max_row == 2 and sheet["Z9"].value is None
+
+
+def _odd_decisions() -> pl.DataFrame:
+    """Decision rows a county's extract and its reviews can give the workbook: the odd texts,
+    empty and missing values where _values reads `or`, a level with and without a grade, a
+    source without a file or a line, earlier reviews that do and do not apply, raw dates
+    beside missing ones and dates on either side of the 1900 leap-year quirk."""
+    rows = make_decisions(len(ODD_TEXTS) * 3, seed=21, eligible_share=0.3)
+    n = rows.height
+    k = len(ODD_TEXTS)  # the odd texts in the names of the first rows, the reasons of the next
+    names = [ODD_TEXTS[i] if i < k else f"NAME{i},A" for i in range(n)]
+    reasons = [ODD_TEXTS[i - k] if k <= i < 2 * k else f"reason {i}" for i in range(n)]
+    births = [
+        None if i % 3 == 0 else BIRTH_DATES[i // 9 % 4] if i % 9 == 1 else date(1970, 1, 1 + i % 28)
+        for i in range(n)
+    ]
+    pick = lambda *options: [options[i % len(options)] for i in range(n)]  # noqa: E731
+    return rows.with_columns(
+        person_name=pl.Series(names),
+        reasons=pl.Series(reasons),
+        offense_raw=pl.Series(pick("11357 HS", "", None, "a&b <c>")),
+        statute=pl.Series(pick("CA:HS:11357", "", None), dtype=pl.String),
+        section=pl.Series(pick("11357", None, "", "11358")),
+        offense_level=pl.Series(pick("felony", "", None, "misdemeanor")),
+        grade=pl.Series(pick(None, "F3", "felony", "", "M1"), dtype=pl.String),
+        dob=pl.Series(births, dtype=pl.Date),
+        dob_raw=pl.Series(pick("19XX0101", "", None)),
+        conviction_date=pl.Series(
+            pick(date(2001, 2, 3), None, date(1900, 3, 1), date(1998, 1, 1), date(1900, 2, 28)),
+            dtype=pl.Date,
+        ),
+        source_file=pl.Series(pick("extract.csv", "", None)),
+        source_line=pl.Series(pick(7, None, 12, None), dtype=pl.Int64),
+        program=pl.Series(pick("us_ca_prop64", "us_ca_pc_1203_425", "us_ut_clean_slate", "")),
+        review_mark=pl.Series(pick(None, "agree", "disagree", "", "needs_more_information")),
+        review_applies=pl.Series(pick(True, False, None), dtype=pl.Boolean),
+        review_note=pl.Series(pick("checked & fine", None, " spaced ")),
+        reviewer=pl.Series(pick("A. Reviewer", "", None)),
+        reviewed_on=pl.Series(pick(date(2025, 6, 1), None), dtype=pl.Date),
+        decision_id=pl.format("d{}", pl.int_range(pl.len())),
+        decision_digest=pl.format("g{}", pl.int_range(pl.len())),
+    )
+
+
+def test_workbook_rows_built_by_polars_are_the_row_by_row_bytes(tmp_path, monkeypatch):
+    """write_data_rows builds a batch's rows a column at a time: the same bytes and the same
+    placements as _values + write_data_row row by row, on odd values; and it does build most
+    rows itself (only the odd ones go through the Python path)."""
+    from orchestration.exports import review_workbook
+
+    rows = _odd_decisions()
+    titles = {**WORKBOOK_TITLES, "us_ut_clean_slate": ""}  # a law without a title: its id
+    monkeypatch.setattr(review_workbook, "BATCH_ROWS", 5)  # sheets begin inside batches
+    by_row_xml = []
+    row_xml = review_workbook._row_xml
+    monkeypatch.setattr(review_workbook, "_row_xml", lambda *a: by_row_xml.append(1) or row_xml(*a))
+    fast = write_review_workbook(tmp_path / "fast.xlsx", "SAN JOAQUIN", rows, AS_OF, titles)
+    assert 0 < len(by_row_xml) < rows.height / 2
+
+    monkeypatch.setattr(review_workbook, "_vectorisable", lambda frame: False)
+    slow = write_review_workbook(tmp_path / "slow.xlsx", "SAN JOAQUIN", rows, AS_OF, titles)
+    assert (tmp_path / "fast.xlsx").read_bytes() == (tmp_path / "slow.xlsx").read_bytes()
+    assert fast["placements"].equals(slow["placements"])
+
+    cells = _cells(tmp_path / "fast.xlsx")
+    data = [r for name, sheet in cells.items() if name != "Summary" for r in sheet[1:]]
+    assert len(data) == rows.height
+    header = cells[next(n for n in cells if n != "Summary")][0]
+    law = header.index("Law")
+    assert {r[law] for r in data} >= {WORKBOOK_TITLES["us_ca_prop64"], "us_ut_clean_slate"}
+    assert sum(r[law] is None for r in data) == rows.height // 4  # program "": no cell
