@@ -32,7 +32,7 @@ from typing import Any
 
 import polars as pl
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import TextMode, XPos, YPos
 
 from orchestration.exports.presentation import BLANK, Presentation, load_presentation
 from orchestration.exports.publish import decision_set_reference
@@ -49,6 +49,42 @@ MIN_TABLE_SIZE = 6.0
 HEADER_MIN_SIZE = 5.5
 
 NOT_RECORDED = "(COUNTY NOT RECORDED)"
+
+
+# -- the table's cells, drawn as fpdf2 draws them --------------------------------------------
+# A statewide county's court document draws ~40 rectangles and texts a row; fpdf2's rect() and
+# text() spent most of their time in per-call wrappers (page checks, deprecation shims, enum
+# coercion): ~40% of the document. These write the same operators to the page (the bytes
+# FPDF.rect / FPDF.text give; tests/unit/test_exports_documents.py compares them).
+
+
+def plain_rect(pdf: FPDF, x: float, y: float, w: float, h: float, filled: bool) -> None:
+    """pdf.rect(x, y, w, h, style="DF" if filled else "D")."""
+    k = pdf.k
+    op = "B" if filled else "S"
+    pdf._out(f"{x * k:.2f} {(pdf.h - y) * k:.2f} {w * k:.2f} {-h * k:.2f} re {op}")
+
+
+def plain_text(pdf: FPDF, x: float, y: float, text: str) -> None:
+    """pdf.text(x, y, text); anything but plain filled text (underline, strikethrough, another
+    text mode, recorded quad points) goes to fpdf2's own text()."""
+    if (
+        pdf.text_mode != TextMode.FILL
+        or pdf.underline
+        or pdf.strikethrough
+        or pdf._record_text_quad_points
+        or not pdf.page
+    ):
+        pdf.text(x, y, text)
+        return
+    text = pdf.normalize_text(text)
+    if not pdf.current_font_is_set_on_page:
+        pdf._out(pdf._set_font_for_page(pdf.current_font, pdf.font_size_pt))
+    k = pdf.k
+    op = f"BT {x * k:.2f} {(pdf.h - y) * k:.2f} Td {pdf.current_font.encode_text(text)} ET"
+    if pdf.fill_color != pdf.text_color:
+        op = f"q {pdf.text_color.serialize().lower()} {op} Q"
+    pdf._out(op)
 
 
 @dataclass(frozen=True)
@@ -349,14 +385,17 @@ class _Table:
         for lines, w, size in zip(wrapped, self.widths, sizes, strict=True):
             if fill is not None:
                 pdf.set_fill_color(fill)
-            pdf.rect(x, self.y, w, height, style="DF" if fill is not None else "D")
+            plain_rect(pdf, x, self.y, w, height, filled=fill is not None)
             if size != pdf.font_size_pt:
                 pdf.set_font_size(size)
             baseline = self.PAD_Y + (self.LINE_H + pdf.font_size) / 2 - 0.15 * pdf.font_size
             for k, line in enumerate(lines):
                 if line:
-                    pdf.text(
-                        x + self.PAD_X, self.y + baseline + k * self.LINE_H, line.replace(NBSP, " ")
+                    plain_text(
+                        pdf,
+                        x + self.PAD_X,
+                        self.y + baseline + k * self.LINE_H,
+                        line.replace(NBSP, " "),
                     )
             x += w
         self.y += height

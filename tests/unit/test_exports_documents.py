@@ -725,3 +725,36 @@ def test_workbook_rows_built_by_polars_are_the_row_by_row_bytes(tmp_path, monkey
     law = header.index("Law")
     assert {r[law] for r in data} >= {WORKBOOK_TITLES["us_ca_prop64"], "us_ut_clean_slate"}
     assert sum(r[law] is None for r in data) == rows.height // 4  # program "": no cell
+
+
+@pytest.mark.parametrize("fonts", ["dejavu", "core"])
+def test_pdf_table_cells_are_fpdfs_own_rect_and_text_bytes(tmp_path, monkeypatch, fonts):
+    """The table's cells are drawn by court_pdf.plain_rect / plain_text: the same bytes as
+    fpdf2's rect() and text(), with the DejaVu fonts and the core-font fallback, on rows that
+    break pages (the headings drawn again), flagged rows (filled) and names beyond ASCII."""
+    if fonts == "core":
+        monkeypatch.setattr(court_pdf, "FONT_DIR", tmp_path / "no-fonts")
+    rows = make_decisions(400, seed=5).with_columns(
+        person_name=pl.when(pl.int_range(pl.len()) % 7 == 0)
+        .then(pl.format("{} ÑÚÑEZ-O'NEIL", pl.col("person_name")))
+        .otherwise(pl.col("person_name"))
+    )
+    calls = Counter()
+    rect, text = court_pdf.plain_rect, court_pdf.plain_text
+
+    def counted(name, fn):
+        return lambda *a, **k: calls.update([name]) or fn(*a, **k)
+
+    monkeypatch.setattr(court_pdf, "plain_rect", counted("rect", rect))
+    monkeypatch.setattr(court_pdf, "plain_text", counted("text", text))
+    plain = write_court_document(tmp_path / "plain.pdf", "SAN JOAQUIN", PROP64, rows, AS_OF)
+    assert plain["pages"] > 2 and calls["rect"] > 400 * 5 and calls["text"] > 400 * 5
+
+    monkeypatch.setattr(
+        court_pdf,
+        "plain_rect",
+        lambda pdf, x, y, w, h, filled: pdf.rect(x, y, w, h, style="DF" if filled else "D"),
+    )
+    monkeypatch.setattr(court_pdf, "plain_text", lambda pdf, x, y, t: pdf.text(x, y, t))
+    write_court_document(tmp_path / "fpdf.pdf", "SAN JOAQUIN", PROP64, rows, AS_OF)
+    assert (tmp_path / "plain.pdf").read_bytes() == (tmp_path / "fpdf.pdf").read_bytes()
