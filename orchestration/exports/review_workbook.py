@@ -199,6 +199,7 @@ _UNSAFE = r"[\x00-\x08\x0b-\x1f\x{fffe}\x{ffff}]|_x[0-9a-fA-F]{4}_"
 _SAFE_CHARS = EXCEL_MAX_CHARS // 2  # _string_cell measures UTF-16 units above this
 _EXCEL_EPOCH_DAYS = 25_569  # 1970-01-01 as an Excel serial (1900 date system)
 _FIRST_PLAIN_DATE = date(1900, 3, 1)
+XML_ROWS = 4_096  # rows built at a time: their cell texts are held until written
 
 
 def _vectorisable(frame: pl.DataFrame) -> bool:
@@ -318,6 +319,10 @@ def write_data_rows(
     """Decision rows (ROW_FIELDS columns) as data rows first_row, first_row + 1, ... of a
     constant-memory worksheet: the bytes write_data_row(ws, row, _values(r, titles), ...) gives
     row by row, built by polars a column at a time."""
+    if rows.height > XML_ROWS:  # the XML of a few thousand rows at a time (memory)
+        for at in range(0, rows.height, XML_ROWS):
+            write_data_rows(ws, first_row + at, rows.slice(at, XML_ROWS), titles, formats, date_fmt)
+        return
     if rows.height == 0:
         return
     if not _vectorisable(rows.select(c for c in ROW_FIELDS if c in rows.columns)):

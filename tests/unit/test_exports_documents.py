@@ -707,6 +707,7 @@ def test_workbook_rows_built_by_polars_are_the_row_by_row_bytes(tmp_path, monkey
     rows = _odd_decisions()
     titles = {**WORKBOOK_TITLES, "us_ut_clean_slate": ""}  # a law without a title: its id
     monkeypatch.setattr(review_workbook, "BATCH_ROWS", 5)  # sheets begin inside batches
+    monkeypatch.setattr(review_workbook, "XML_ROWS", 3)  # and a batch is built in parts
     by_row_xml = []
     row_xml = review_workbook._row_xml
     monkeypatch.setattr(review_workbook, "_row_xml", lambda *a: by_row_xml.append(1) or row_xml(*a))
