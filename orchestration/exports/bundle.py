@@ -209,17 +209,18 @@ def build_run_files(
                 for c in counties:
                     for k in here_kinds:
                         take(write_unit(k, root, c, county_rows(c), ctx, prepared[k.name], spool))
+                # the program-wide and run-wide files too, while the workers write theirs (this
+                # process was idle for ~20 s of a 1M-row set, then wrote these alone)
+                for k in (k for k in kinds if k.scope == "program"):
+                    for program in sorted(ctx.programs):
+                        rows = decisions.narrowed("d.program = ?", program)
+                        take(write_unit(k, root, program, rows, ctx, prepared[k.name], spool))
+                for k in (k for k in kinds if k.scope == "run"):
+                    take(write_unit(k, root, None, decisions, ctx, prepared[k.name], spool))
                 for n, done in enumerate(documents, start=1):
                     for written in done.result() if pool else done:
                         take(written)
                     progress(n, len(documents))  # counties whose documents are written
-
-            for k in (k for k in kinds if k.scope == "program"):
-                for program in sorted(ctx.programs):
-                    rows = decisions.narrowed("d.program = ?", program)
-                    take(write_unit(k, root, program, rows, ctx, prepared[k.name], spool))
-            for k in (k for k in kinds if k.scope == "run"):
-                take(write_unit(k, root, None, decisions, ctx, prepared[k.name], spool))
 
             # The only file that names the run and the time: everything else repeats byte for byte.
             meta: dict[str, Any] = {
