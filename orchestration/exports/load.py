@@ -21,6 +21,8 @@ BATCH_ROWS = 50_000  # rows per batch a writer takes (Arrow record batches from 
 
 # ExportSource.held(): the open read-only warehouse of this process, by (file, memory, pid)
 _HELD: dict[tuple[str, str, int], duckdb.DuckDBPyConnection] = {}
+# the latest reviews' SQL of each held warehouse (ExportSource._filled)
+_LATEST_REVIEWS: dict[tuple[str, str, int], str] = {}
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class ExportSource:
             yield
         finally:
             _HELD.pop(key).close()
+            _LATEST_REVIEWS.pop(key, None)
 
     def shed(self) -> None:
         """Hand back the memory the held warehouse kept from the last unit's reads. DuckDB keeps
@@ -89,10 +92,20 @@ class ExportSource:
             str(self.file), read_only=True, config={"memory_limit": self.memory_limit}
         )
 
+    def _filled(self, con: duckdb.DuckDBPyConnection, sql: str) -> str:
+        """with_reviews(con, sql); while the warehouse is held, the latest reviews' SQL is
+        looked up once (whether the review table exists: ~10 ms a query, ~80 queries a run)."""
+        key = self._key()
+        if key not in _HELD or "{latest_reviews}" not in sql:
+            return with_reviews(con, sql)
+        if key not in _LATEST_REVIEWS:
+            _LATEST_REVIEWS[key] = review_store.latest_sql(con)
+        return with_reviews(con, sql, _LATEST_REVIEWS[key])
+
     def query(self, sql: str, params: list | None = None) -> pl.DataFrame:
         """A small result (a count, a unit's summary), whole."""
         with self.connect() as con:
-            return con.execute(with_reviews(con, sql), params or []).pl()
+            return con.execute(self._filled(con, sql), params or []).pl()
 
     def batches(
         self, sql: str, params: list | None = None, rows: int = BATCH_ROWS
@@ -102,7 +115,7 @@ class ExportSource:
         closed). `{review_columns}` / `{latest_reviews}` in `sql` are filled as in
         DECISIONS_SQL."""
         with self.connect() as con:
-            reader = con.execute(with_reviews(con, sql), params or []).to_arrow_reader(rows)
+            reader = con.execute(self._filled(con, sql), params or []).to_arrow_reader(rows)
             for batch in reader:
                 if batch.num_rows:
                     yield pl.from_arrow(batch)  # type: ignore[misc]
@@ -402,14 +415,15 @@ select name, value_json from main.exp_program_parameters where program = ? order
 FORECAST_SQL = "select coalesce(bool_or(is_forecast), false) as f from main.exp_programs"
 
 
-def with_reviews(con, sql: str) -> str:
+def with_reviews(con, sql: str, latest: str | None = None) -> str:
     """`sql` with {review_columns} and {latest_reviews} filled (the latest review of each
-    decision: orchestration/review/store.py); other braces must be doubled."""
+    decision: orchestration/review/store.py; `latest`: its SQL, when already known); other
+    braces must be doubled."""
     if "{review_columns}" not in sql and "{latest_reviews}" not in sql:
         return sql
     return sql.format(
         review_columns=review_store.review_columns_sql("d", "r"),
-        latest_reviews=review_store.latest_sql(con),
+        latest_reviews=latest if latest is not None else review_store.latest_sql(con),
     )
 
 

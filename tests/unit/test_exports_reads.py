@@ -157,3 +157,36 @@ def test_held_reads_share_one_open_warehouse_and_release_it(tmp_path, monkeypatc
     assert len(opened) == 2
     with real_connect(str(file)) as writer:  # released: the file opens for writing
         writer.execute("insert into t values (3)")
+
+
+def test_held_reads_look_up_the_review_table_once(tmp_path, monkeypatch):
+    """While the warehouse is held (read only: no review can be recorded meanwhile), whether
+    audit.review_outcomes exists is looked up once, not by every query (~10 ms each); a review
+    recorded between two blocks is read by the next one."""
+    file = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(file)) as con:
+        con.execute("create table d as select 'd1' as decision_id, 'g1' as decision_digest")
+    looked = []
+    real_latest = store.latest_sql
+    monkeypatch.setattr(store, "latest_sql", lambda con: looked.append(1) or real_latest(con))
+    sql = (
+        "select {review_columns} from d left join ({latest_reviews}) r"
+        " on r.decision_id = d.decision_id"
+    )
+    source = load.ExportSource(file, "256MB")
+    with source.held():
+        for _ in range(3):
+            assert source.query(sql)["review_mark"].to_list() == [None]
+        assert [b.height for b in source.batches(sql)] == [1]
+    assert len(looked) == 1
+
+    with duckdb.connect(str(file)) as con:  # `cleanslate review import`, between runs
+        store.ensure_tables(con)
+        con.execute(
+            f"insert into {store.OUTCOMES} (import_id, import_seq, row_seq, decision_id,"
+            " decision_digest, mark) values ('i1', 1, 1, 'd1', 'g1', 'agree')"
+        )
+    with source.held():
+        got = source.query(sql).row(0, named=True)
+    assert len(looked) == 2
+    assert got["review_mark"] == "agree" and got["review_applies"] is True
