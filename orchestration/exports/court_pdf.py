@@ -54,37 +54,80 @@ NOT_RECORDED = "(COUNTY NOT RECORDED)"
 # -- the table's cells, drawn as fpdf2 draws them --------------------------------------------
 # A statewide county's court document draws ~40 rectangles and texts a row; fpdf2's rect() and
 # text() spent most of their time in per-call wrappers (page checks, deprecation shims, enum
-# coercion): ~40% of the document. These write the same operators to the page (the bytes
-# FPDF.rect / FPDF.text give; tests/unit/test_exports_documents.py compares them).
+# coercion, graphics-state lookups): ~40% of the document. _CellOps writes the operators they
+# write, a row's at once (fpdf2 ends each with a line feed: joined by line feeds, the same
+# bytes). tests/unit/test_exports_documents.py compares them with _FpdfOps, fpdf2's own calls.
 
 
-def plain_rect(pdf: FPDF, x: float, y: float, w: float, h: float, filled: bool) -> None:
-    """pdf.rect(x, y, w, h, style="DF" if filled else "D")."""
-    k = pdf.k
-    op = "B" if filled else "S"
-    pdf._out(f"{x * k:.2f} {(pdf.h - y) * k:.2f} {w * k:.2f} {-h * k:.2f} re {op}")
+class _FpdfOps:
+    """A row's cells through fpdf2's rect() and text()."""
+
+    def __init__(self, pdf: FPDF, encoded: dict[tuple[str, str], str]) -> None:
+        self.pdf = pdf
+
+    def rect(self, x: float, y: float, w: float, h: float, filled: bool) -> None:
+        self.pdf.rect(x, y, w, h, style="DF" if filled else "D")
+
+    def text(self, x: float, y: float, text: str) -> None:
+        self.pdf.text(x, y, text)
+
+    def flush(self) -> None:
+        """Before anything else writes to the page (a colour, a font size)."""
 
 
-def plain_text(pdf: FPDF, x: float, y: float, text: str) -> None:
-    """pdf.text(x, y, text); anything but plain filled text (underline, strikethrough, another
-    text mode, recorded quad points) goes to fpdf2's own text()."""
-    if (
-        pdf.text_mode != TextMode.FILL
-        or pdf.underline
-        or pdf.strikethrough
-        or pdf._record_text_quad_points
-        or not pdf.page
-    ):
-        pdf.text(x, y, text)
-        return
-    text = pdf.normalize_text(text)
-    if not pdf.current_font_is_set_on_page:
-        pdf._out(pdf._set_font_for_page(pdf.current_font, pdf.font_size_pt))
-    k = pdf.k
-    op = f"BT {x * k:.2f} {(pdf.h - y) * k:.2f} Td {pdf.current_font.encode_text(text)} ET"
-    if pdf.fill_color != pdf.text_color:
-        op = f"q {pdf.text_color.serialize().lower()} {op} Q"
-    pdf._out(op)
+class _CellOps(_FpdfOps):
+    """The operators fpdf2's rect(x, y, w, h, style) and text(x, y, text) write, for plain
+    filled text (no underline, strikethrough, other text mode or recorded quad points: then
+    _FpdfOps), buffered until flush(). `encoded`: the document's texts already encoded, by
+    font (dates, sections, reliefs repeat; encoding a text again picks the same glyphs of the
+    font's subset)."""
+
+    def __init__(self, pdf: FPDF, encoded: dict[tuple[str, str], str]) -> None:
+        super().__init__(pdf, encoded)
+        self.encoded = encoded
+        self.k, self.h = pdf.k, pdf.h
+        self.ops: list[str] = []
+        self.colour: str | None = None  # "q <text colour>" while it differs from the fill
+
+    @staticmethod
+    def usable(pdf: FPDF) -> bool:
+        return bool(
+            pdf.page
+            and pdf.text_mode == TextMode.FILL
+            and not pdf.underline
+            and not pdf.strikethrough
+            and not pdf._record_text_quad_points
+        )
+
+    def rect(self, x: float, y: float, w: float, h: float, filled: bool) -> None:
+        k = self.k
+        op = "B" if filled else "S"
+        self.ops.append(f"{x * k:.2f} {(self.h - y) * k:.2f} {w * k:.2f} {-h * k:.2f} re {op}")
+
+    def text(self, x: float, y: float, text: str) -> None:
+        pdf = self.pdf
+        text = pdf.normalize_text(text)
+        if not pdf.current_font_is_set_on_page:
+            self.ops.append(pdf._set_font_for_page(pdf.current_font, pdf.font_size_pt))
+        font = pdf.current_font
+        key = (font.fontkey, text)
+        shown = self.encoded.get(key)
+        if shown is None:
+            shown = font.encode_text(text)
+            if len(self.encoded) < 200_000:
+                self.encoded[key] = shown
+        k = self.k
+        op = f"BT {x * k:.2f} {(self.h - y) * k:.2f} Td {shown} ET"
+        if self.colour is None:
+            differs = pdf.fill_color != pdf.text_color
+            self.colour = f"q {pdf.text_color.serialize().lower()} " if differs else ""
+        self.ops.append(f"{self.colour}{op} Q" if self.colour else op)
+
+    def flush(self) -> None:
+        if self.ops:
+            self.pdf._out("\n".join(self.ops))
+            self.ops.clear()
+        self.colour = None
 
 
 @dataclass(frozen=True)
@@ -281,6 +324,7 @@ class _Table:
         # (fpdf2 does not kern unshaped text), computed once per character
         self._units: dict[str, dict[str, float]] = {}
         self._strings: dict[tuple[str, str], float] = {}
+        self._encoded: dict[tuple[str, str], str] = {}  # _CellOps'
 
     def _width(self, text: str) -> float:
         pdf = self.pdf
@@ -382,22 +426,23 @@ class _Table:
                 self._draw(self.headings, bold=True, fill=225)
                 self._set_font(bold, self.size)
         x = pdf.l_margin
+        ops = (_CellOps if _CellOps.usable(pdf) else _FpdfOps)(pdf, self._encoded)
         for lines, w, size in zip(wrapped, self.widths, sizes, strict=True):
             if fill is not None:
+                ops.flush()
                 pdf.set_fill_color(fill)
-            plain_rect(pdf, x, self.y, w, height, filled=fill is not None)
+            ops.rect(x, self.y, w, height, filled=fill is not None)
             if size != pdf.font_size_pt:
+                ops.flush()
                 pdf.set_font_size(size)
             baseline = self.PAD_Y + (self.LINE_H + pdf.font_size) / 2 - 0.15 * pdf.font_size
             for k, line in enumerate(lines):
                 if line:
-                    plain_text(
-                        pdf,
-                        x + self.PAD_X,
-                        self.y + baseline + k * self.LINE_H,
-                        line.replace(NBSP, " "),
+                    ops.text(
+                        x + self.PAD_X, self.y + baseline + k * self.LINE_H, line.replace(NBSP, " ")
                     )
             x += w
+        ops.flush()
         self.y += height
 
     def heading(self, cells: list[str]) -> None:

@@ -730,32 +730,33 @@ def test_workbook_rows_built_by_polars_are_the_row_by_row_bytes(tmp_path, monkey
 
 @pytest.mark.parametrize("fonts", ["dejavu", "core"])
 def test_pdf_table_cells_are_fpdfs_own_rect_and_text_bytes(tmp_path, monkeypatch, fonts):
-    """The table's cells are drawn by court_pdf.plain_rect / plain_text: the same bytes as
-    fpdf2's rect() and text(), with the DejaVu fonts and the core-font fallback, on rows that
-    break pages (the headings drawn again), flagged rows (filled) and names beyond ASCII."""
+    """The table's cells are written by court_pdf._CellOps, a row at a time: the same bytes as
+    fpdf2's rect() and text() call by call (_FpdfOps), with the DejaVu fonts and the core-font
+    fallback, on rows that break pages (the headings drawn again), flagged rows (filled),
+    identifiers drawn smaller and names beyond ASCII."""
     if fonts == "core":
         monkeypatch.setattr(court_pdf, "FONT_DIR", tmp_path / "no-fonts")
     rows = make_decisions(400, seed=5).with_columns(
         person_name=pl.when(pl.int_range(pl.len()) % 7 == 0)
         .then(pl.format("{} ÑÚÑEZ-O'NEIL", pl.col("person_name")))
-        .otherwise(pl.col("person_name"))
+        .otherwise(pl.col("person_name")),
+        case_number=pl.when(pl.int_range(pl.len()) % 11 == 0)
+        .then(pl.lit("CR" + "0" * 40))  # wider than its cell: drawn smaller
+        .otherwise(pl.col("case_number")),
     )
     calls = Counter()
-    rect, text = court_pdf.plain_rect, court_pdf.plain_text
+    for name in ("rect", "text"):
+        real = getattr(court_pdf._CellOps, name)
+        monkeypatch.setattr(
+            court_pdf._CellOps,
+            name,
+            lambda self, *a, _real=real, _name=name, **k: (
+                calls.update([_name]) or _real(self, *a, **k)
+            ),
+        )
+    cells = write_court_document(tmp_path / "cells.pdf", "SAN JOAQUIN", PROP64, rows, AS_OF)
+    assert cells["pages"] > 2 and calls["rect"] > 400 * 5 and calls["text"] > 400 * 5
 
-    def counted(name, fn):
-        return lambda *a, **k: calls.update([name]) or fn(*a, **k)
-
-    monkeypatch.setattr(court_pdf, "plain_rect", counted("rect", rect))
-    monkeypatch.setattr(court_pdf, "plain_text", counted("text", text))
-    plain = write_court_document(tmp_path / "plain.pdf", "SAN JOAQUIN", PROP64, rows, AS_OF)
-    assert plain["pages"] > 2 and calls["rect"] > 400 * 5 and calls["text"] > 400 * 5
-
-    monkeypatch.setattr(
-        court_pdf,
-        "plain_rect",
-        lambda pdf, x, y, w, h, filled: pdf.rect(x, y, w, h, style="DF" if filled else "D"),
-    )
-    monkeypatch.setattr(court_pdf, "plain_text", lambda pdf, x, y, t: pdf.text(x, y, t))
+    monkeypatch.setattr(court_pdf._CellOps, "usable", staticmethod(lambda pdf: False))
     write_court_document(tmp_path / "fpdf.pdf", "SAN JOAQUIN", PROP64, rows, AS_OF)
-    assert (tmp_path / "plain.pdf").read_bytes() == (tmp_path / "fpdf.pdf").read_bytes()
+    assert (tmp_path / "cells.pdf").read_bytes() == (tmp_path / "fpdf.pdf").read_bytes()
