@@ -14,12 +14,14 @@ the files back at those lines (each kind's `check_place`). The table's columns a
 by dbt's on-run-start hook (dbt_project/macros/audit_lineage.sql): keep the two in step.
 """
 
+from __future__ import annotations
+
 import shutil
 import tempfile
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -30,7 +32,9 @@ from orchestration.exports.file_kinds.base import (  # noqa: F401  (re-exported:
     jsonl_lines,
     record_start_lines,
 )
-from orchestration.resources import Warehouse
+
+if TYPE_CHECKING:  # the export workers import this module: no Dagster to import there
+    from orchestration.resources import Warehouse
 
 TABLE = "audit.export_lines"
 SCHEMA: dict[str, Any] = {
@@ -113,7 +117,7 @@ def ensure_table(con) -> None:
 
 
 def record_staged(
-    warehouse: Warehouse, run_id: str, out_dir: Path, places: "pl.DataFrame | PlaceSpool"
+    warehouse: Warehouse, run_id: str, out_dir: Path, places: pl.DataFrame | PlaceSpool
 ) -> int:
     """This run's places, not yet published (a re-executed run replaces its own rows).
     `places`: a frame, or a spool (its parts inserted by DuckDB, never read into Python; a place

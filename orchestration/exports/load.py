@@ -1,5 +1,7 @@
 """Everything the export writers need, read from the warehouse in one place (read-only)."""
 
+from __future__ import annotations
+
 import contextlib
 import os
 from collections.abc import Iterator
@@ -7,15 +9,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import polars as pl
 
 from orchestration.exports.writers import normalize_county
 from orchestration.lib.settings import settings
-from orchestration.resources import Warehouse
 from orchestration.review import store as review_store
+
+if TYPE_CHECKING:  # the export workers read through ExportSource: no Dagster to import there
+    from orchestration.resources import Warehouse
 
 BATCH_ROWS = 50_000  # rows per batch a writer takes (Arrow record batches from DuckDB)
 
@@ -41,7 +45,7 @@ class ExportSource:
     memory_limit: str
 
     @classmethod
-    def of(cls, warehouse: Warehouse) -> "ExportSource":
+    def of(cls, warehouse: Warehouse) -> ExportSource:
         return cls(warehouse.file, settings().duckdb_memory)
 
     @contextmanager
@@ -145,7 +149,7 @@ class UnitRows:
     parameters; no braces.
     """
 
-    source: "ExportSource"
+    source: ExportSource
     where: str = "true"
     params: tuple = ()
     order: str = DECISION_ORDER
@@ -154,11 +158,11 @@ class UnitRows:
         sql = UNIT_SQL.format(where=self.where) + f"order by {self.order}"
         return self.source.batches(sql, list(self.params))
 
-    def narrowed(self, where: str, *params: Any) -> "UnitRows":
+    def narrowed(self, where: str, *params: Any) -> UnitRows:
         """These rows, and only those where `where` holds."""
         return replace(self, where=f"({self.where}) and ({where})", params=self.params + params)
 
-    def ordered(self, order: str) -> "UnitRows":
+    def ordered(self, order: str) -> UnitRows:
         return replace(self, order=order)
 
     def frame(self) -> pl.DataFrame:
@@ -208,7 +212,7 @@ class ExportFrames:
     kind reads it, a statewide run should not).
     """
 
-    def __init__(self, source: "ExportSource", programs: pl.DataFrame | None = None) -> None:
+    def __init__(self, source: ExportSource, programs: pl.DataFrame | None = None) -> None:
         self.source = source
         self.programs = source.query(PROGRAMS_SQL) if programs is None else programs
 

@@ -19,13 +19,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import polars as pl
 
 from orchestration.lib import vocabularies
-from orchestration.resources import Warehouse
+
+if TYPE_CHECKING:  # the export workers read this module: no Dagster to import there
+    from orchestration.resources import Warehouse
 
 # mark code (the vocabulary REVIEW_MARKS) -> the wording in the workbook's "Reviewer decision"
 # column
