@@ -192,9 +192,12 @@ def write_data_row(ws: Any, row: int, values: list[Any], formats: list[Any], dat
 # "_xHHHH_", texts past half a cell's limit, dates before 1900-03-01: Excel's serials there
 # have the 1900 leap-year quirk) and batches with columns of other types are written by
 # _row_xml. tests/unit/test_exports_documents.py compares the bytes of both paths.
-_DATE_FIELDS = ("dob", "conviction_date", "eligible_on", "reviewed_on")
-_INT_FIELDS = ("source_line",)
-_BOOL_FIELDS = ("review_applies",)
+# the type of each ROW_FIELDS column as the warehouse gives it (any other: String)
+_FIELD_TYPES: dict[str, Any] = {
+    **dict.fromkeys(("dob", "conviction_date", "eligible_on", "reviewed_on"), pl.Date),
+    "source_line": pl.Int64,  # any integer type is read as such
+    "review_applies": pl.Boolean,
+}
 _UNSAFE = r"[\x00-\x08\x0b-\x1f\x{fffe}\x{ffff}]|_x[0-9a-fA-F]{4}_"
 _SAFE_CHARS = EXCEL_MAX_CHARS // 2  # _string_cell measures UTF-16 units above this
 _EXCEL_EPOCH_DAYS = 25_569  # 1970-01-01 as an Excel serial (1900 date system)
@@ -202,36 +205,24 @@ _FIRST_PLAIN_DATE = date(1900, 3, 1)
 XML_ROWS = 4_096  # rows built at a time: their cell texts are held until written
 
 
+def _type_of(name: str) -> Any:
+    return _FIELD_TYPES.get(name, pl.String)
+
+
 def _vectorisable(frame: pl.DataFrame) -> bool:
     """Every column of `frame` of the type the warehouse gives it (all-null columns too)."""
     for name, dtype in frame.schema.items():
-        if dtype == pl.Null:
-            continue
-        if name in _DATE_FIELDS:
-            ok = dtype == pl.Date
-        elif name in _INT_FIELDS:
-            ok = dtype.is_integer()
-        elif name in _BOOL_FIELDS:
-            ok = dtype == pl.Boolean
-        else:
-            ok = dtype == pl.String
-        if not ok:
+        want = _type_of(name)
+        ok = dtype.is_integer() if want == pl.Int64 else dtype == want
+        if dtype != pl.Null and not ok:
             return False
     return True
 
 
 def _typed(frame: pl.DataFrame) -> pl.DataFrame:
     """`frame` with every ROW_FIELDS column, those it lacks (or all null) as typed nulls."""
-
-    def kind(name: str) -> Any:
-        if name in _DATE_FIELDS:
-            return pl.Date
-        if name in _INT_FIELDS:
-            return pl.Int64
-        return pl.Boolean if name in _BOOL_FIELDS else pl.String
-
     return frame.select(
-        pl.col(c).cast(kind(c)) if c in frame.columns else pl.lit(None, kind(c)).alias(c)
+        pl.col(c).cast(_type_of(c)) if c in frame.columns else pl.lit(None, _type_of(c)).alias(c)
         for c in ROW_FIELDS
     )
 
@@ -241,14 +232,18 @@ def _given(e: pl.Expr) -> pl.Expr:
     return pl.when(e != "").then(e)
 
 
+# an earlier review (a mark), and one that still applies to the decision (_prefilled's tests)
+_REVIEWED = _given(pl.col("review_mark")).is_not_null()
+_APPLIES = pl.col("review_applies").fill_null(False)
+
+
 def _value_exprs(titles: Mapping[str, Any]) -> list[tuple[str, Any]]:
     """(kind, expression) per column, in COLUMNS order: what _values gives, as polars.
     "text": a String (NULL or empty: no cell); "date": (a Date, the text written when it is
     NULL, or None)."""
     c = pl.col
     names = {p: t for p, t in titles.items() if p is not None and t}
-    marked = _given(c("review_mark")).is_not_null()
-    applies = c("review_applies").fill_null(False)
+    marked, applies = _REVIEWED, _APPLIES
     label = c("review_mark").replace(MARKS)
     level, grade = _given(c("offense_level")), _given(c("grade"))
     line = c("source_line").cast(pl.String)
@@ -577,10 +572,7 @@ def figures(batches: Iterable[pl.DataFrame], digest: str) -> Figures:
             subjects.update(typed["subject_id"].unique().to_list())
             if "rules_version" in frame.columns:
                 versions.update(str(v) for v in frame["rules_version"].drop_nulls().unique())
-            marked = typed.select(
-                on=_given(pl.col("review_mark")).is_not_null(),
-                applies=pl.col("review_applies").fill_null(False),
-            )
+            marked = typed.select(on=_REVIEWED, applies=_APPLIES)
             prefilled += marked.filter("on", "applies").height
             again += marked.filter("on", ~pl.col("applies")).height
             continue
