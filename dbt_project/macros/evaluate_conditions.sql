@@ -160,10 +160,31 @@
 {%- endmacro %}
 
 {% macro filter_joins() -%}
-    left join {{ ref('int_charge_code_set_matches') }} as fm
+    left join {{ code_set_matches('f_code_set') }} as fm
         on fm.program = cc.program and fm.code_set = cc.f_code_set and fm.charge_key = o.charge_key
-    left join {{ ref('int_charge_code_set_matches') }} as fx
+    left join {{ code_set_matches('f_exclude_code_set') }} as fx
         on fx.program = cc.program and fx.code_set = cc.f_exclude_code_set and fx.charge_key = o.charge_key
+{%- endmacro %}
+
+{#-
+  int_charge_code_set_matches narrowed to the (program, code set) pairs that some condition
+  names in `column` (of `condition_type`, when given): what a left join on
+  `m.program = cc.program and m.code_set = cc.<column>` can match, and nothing else, so the
+  join's rows are the same. Why: each such join built a hash table of every match (~1M rows at
+  1M records) even where no condition names a set (the look-back filters' f_* sets of other
+  states' laws): 5.9 -> 3.8 s for the second rule wave at 1M rows.
+-#}
+{% macro code_set_matches(column, condition_type=none) -%}
+(
+    select cm.*
+    from {{ ref('int_charge_code_set_matches') }} as cm
+    where exists (
+        select 1
+        from {{ ref('stg_rules__conditions') }} as cd
+        where cd.program = cm.program and cd.{{ column }} = cm.code_set
+        {%- if condition_type %} and cd.condition_type = '{{ condition_type }}'{% endif %}
+    )
+)
 {%- endmacro %}
 
 {#-

@@ -1,7 +1,7 @@
 -- Wave 2 of the staged evaluation (int_rule_results): the conditions of each law's rules from
 -- its first `eligible` rule on, only for the charges wave 1 left undecided (a charge a bar
 -- already decided is never evaluated against them: the first rule that decides wins).
--- Values only. A view read once, by int_rule_results (Spark: a table).
+-- Values only. A view read once, by int_rule_results_second_wave (Spark: a table).
 {{ config(materialized=('table' if target.type == 'spark' else 'view'), meta={'on_demand': true}) }}
 
 with candidates as (

@@ -28,7 +28,7 @@ all_in_set_convictions as (
             || ' (' || coalesce(o.offense_raw, 'no offense text') || ')' as conviction
     from cc
     inner join {{ ref('int_charges_assembled') }} as o on o.person_key = cc.person_key and o.is_convicted
-    left join {{ ref('int_charge_code_set_matches') }} as m
+    left join {{ code_set_matches('code_set', 'all_convictions_in_set') }} as m
         on m.program = cc.program and m.code_set = cc.code_set and m.charge_key = o.charge_key
     where cc.condition_type = 'all_convictions_in_set'
 ),

@@ -40,7 +40,7 @@ other_convictions as (
     from cc
     inner join {{ ref('int_charges_assembled') }} as o
         on o.person_key = cc.person_key and o.charge_key <> cc.charge_key and o.is_convicted
-    left join {{ ref('int_charge_code_set_matches') }} as m
+    left join {{ code_set_matches('code_set', 'has_other_conviction') }} as m
         on m.program = cc.program and m.code_set = cc.code_set and m.charge_key = o.charge_key
     {{ filter_joins() }}
     where cc.condition_type = 'has_other_conviction'

@@ -19,7 +19,7 @@ cond_statute_in_set as (
              then 'offense text (no statute in any offense column: ' || coalesce(cc.offense_raw, 'all empty') || ')'
              else 'code abbreviation (HS, PC, ...) of charge ' || coalesce(cc.offense_raw, '') end as missing
     from cc
-    left join {{ ref('int_charge_code_set_matches') }} as m
+    left join {{ code_set_matches('code_set', 'statute_in_set') }} as m
         on m.program = cc.program and m.code_set = cc.code_set and m.charge_key = cc.charge_key
     where cc.condition_type = 'statute_in_set'
 )
