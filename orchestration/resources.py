@@ -25,6 +25,7 @@ from orchestration.engines import (
     engine_of,
 )
 from orchestration.lib.settings import settings, warehouse_path
+from orchestration.lib.storage import WRITE_SETTINGS
 
 # Run tags: which warehouse file and dbt target a run used (the UI shows them on the run).
 WAREHOUSE_TAG = "cleanslate/warehouse"
@@ -94,6 +95,10 @@ class Warehouse(ConfigurableResource):
         con = duckdb.connect(str(self.file), read_only=read_only, config={"memory_limit": limit})
         if not read_only:
             self.file.chmod(0o600)  # records are sensitive: the owner only
+            # set, not in `config`: DuckDB refuses a second connection to an open file with
+            # another configuration (the exports hold one while a step may open this)
+            for name, value in WRITE_SETTINGS.items():
+                con.execute(f"set {name} = '{value}'")
         try:
             # A missing table must be an error, not a lookup of a Python variable of that name.
             con.execute("set python_enable_replacements = false")
