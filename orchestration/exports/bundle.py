@@ -285,6 +285,11 @@ def reconcile_kind(kind: FileKind, root: Path, decisions: UnitRows, forecast: bo
         return kind.reconcile(root, decisions, forecast)
 
 
+def read_back_file(kind: FileKind, path: Path) -> Any:
+    """One file's read-back (a read_back_per_file kind), in a worker process."""
+    return kind.read_back(path)
+
+
 def reconcile(
     root: Path,
     decisions: UnitRows,
@@ -315,13 +320,28 @@ def reconcile(
     with decisions.source.held():  # one open warehouse for every read-back made here
         workers = export_workers(decisions.count(), len(in_worker)) if in_worker else 1
         with worker_pool(workers) as pool:
+            per_file = [k for k in in_worker if k.read_back_per_file] if pool else []
             away = {
                 k.name: pool.submit(reconcile_kind, k, root, decisions, forecast)
                 for k in (in_worker if pool else ())
+                if k not in per_file
+            }
+            # Then the per-file kinds' files, largest first, taken by whichever worker is free:
+            # the court documents' PDFium read-back (~10 s at 1M rows) was one worker's alone
+            # while the other finished the workbooks and waited.
+            reads = {
+                k.name: {
+                    path: pool.submit(read_back_file, k, path)
+                    for path in sorted(k.files(root), key=lambda p: (-p.stat().st_size, p))
+                }
+                for k in per_file
             }
             for k in kinds:
-                if k.name not in away:
+                if k.name not in away and k.name not in reads:
                     found[k.name] = reconcile_kind(k, root, decisions, forecast)
+            for k in per_file:
+                read = {path: future.result() for path, future in reads[k.name].items()}
+                found[k.name] = k.reconcile_read(root, decisions, forecast, read)
             for name, future in away.items():
                 found[name] = future.result()
     problems = [p for k in kinds for p in found[k.name]]  # in the kinds' order, however read

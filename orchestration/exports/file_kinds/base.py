@@ -28,7 +28,7 @@ from __future__ import annotations
 import csv
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from fnmatch import fnmatchcase
@@ -126,6 +126,10 @@ class FileKind(ABC):
     # written in the bundle's worker processes (one per county, for a large run), with the
     # other such kinds of the county: for a slow, pure-Python writer (PDF, xlsx)
     in_worker: ClassVar[bool] = False
+    # an in_worker kind whose files are read back one at a time by whichever worker is free
+    # (then `reconcile_read` compares in this process): for a kind whose read-back is most of
+    # the reconciliation and whose `read_back` result is small and picklable
+    read_back_per_file: ClassVar[bool] = False
 
     # ---- writing ----------------------------------------------------------------------------
 
@@ -184,6 +188,14 @@ class FileKind(ABC):
         """Problems found reading its files under `root` back and comparing them with
         `decisions` (the run's scope, with the review columns: `select` the few columns, or
         the counts, the comparison needs; never the whole rows); empty when they agree."""
+
+    def reconcile_read(
+        self, root: Path, decisions: UnitRows, forecast: bool, read: Mapping[Path, Any]
+    ) -> list[str]:
+        """`reconcile`, with files already read back elsewhere (`read`: `read_back` of each,
+        made in the worker processes: `read_back_per_file`). A kind that sets
+        read_back_per_file implements it; its `reconcile` reads the files itself."""
+        return self.reconcile(root, decisions, forecast)
 
     def check_place(
         self, path: Path, place: dict[str, Any], decision: dict[str, Any], cache: dict[Any, Any]

@@ -10,6 +10,7 @@ which reconciliation and `trace` read back.
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,9 @@ class CourtDocument(FileKind):
     scope = "county"
     place_kinds = ("court_document",)
     in_worker = True
+    # PDFium's text of every page is ~2/3 of a large set's reconciliation: spread over the
+    # workers file by file (a few thousand references back per file)
+    read_back_per_file = True
 
     def prepare(
         self, frames: Any, decisions: UnitRows, ctx: RunContext
@@ -154,6 +158,12 @@ class CourtDocument(FileKind):
     def reconcile(self, root: Path, decisions: UnitRows, forecast: bool) -> list[str]:
         """Every eligible decision not kept out by the review is listed in exactly one court
         document (in a forecast: there is none)."""
+        return self.reconcile_read(root, decisions, forecast, {})
+
+    def reconcile_read(
+        self, root: Path, decisions: UnitRows, forecast: bool, read: Mapping[Path, Any]
+    ) -> list[str]:
+        """`reconcile`, with the documents already read back (`read`) where given."""
         problems = []
         eligible = decisions.narrowed("d.determination = 'eligible'").select(
             "d.decision_id", "d.determination", "d.relief", "d.review_applies", "d.review_mark"
@@ -169,7 +179,7 @@ class CourtDocument(FileKind):
                 )
         got: Counter[str] = Counter()
         for pdf in documents:
-            got.update(self.read_back(pdf))
+            got.update(read[pdf] if pdf in read else self.read_back(pdf))
         if got != want:
             missing, extra = count_difference(want, got)
             problems.append(f"court documents: {missing} eligible decisions missing, {extra} extra")
