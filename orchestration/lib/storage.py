@@ -8,7 +8,7 @@ FSST (DuckDB's string compression) is off. Choosing and applying it was ~10 CPU-
 most of the warehouse's text is identifiers (md5 charge keys, subject ids, file names) that it
 barely compresses. The cost is disk: the 1M-row warehouse is ~1.0 GB instead of ~0.6 GB. With
 dictionary compression off as well the file was 3.7 GB and the build no faster. Ingest writes
-raw.* the same way, for one rule over the whole file; it measured no different (the 1M-row
+raw.* the same way, so that one rule holds for the whole file; it measured no different (the 1M-row
 research file's step 19.2 -> 18.2-18.6 s, its tables 84 -> 95 MB).
 """
 
