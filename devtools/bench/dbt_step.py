@@ -28,6 +28,7 @@ import duckdb
 
 from devtools.bench.__main__ import AS_OF, ensure_extract, machine
 from devtools.bench.measure import run_measured
+from orchestration.launch.environment import ensure_dagster_home
 from orchestration.lib.settings import PROJECT_ROOT, settings
 
 MARK_START = "<!-- bench-dbt:start (written by make bench; edits here are overwritten) -->"
@@ -172,7 +173,8 @@ def bench(folder: Path, rows: int, repeats: int) -> DbtResult:
         print(f"  {rows:>10,} rows: ingesting once ...", flush=True)
         tmp = base.with_suffix(".partial.duckdb")
         tmp.unlink(missing_ok=True)
-        (folder / "dagster_home").mkdir(parents=True, exist_ok=True)
+        # the project's instance settings (telemetry off: no banner in the log)
+        ensure_dagster_home(folder / "dagster_home")
         ingest(extract, tmp, folder / "dagster_home")
         tmp.rename(base)
     limit = limit_for(rows)
