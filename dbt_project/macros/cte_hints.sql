@@ -10,17 +10,17 @@
 -#}
 {% macro duckdb__listagg(measure, delimiter_text, order_by_clause, limit_num) -%}
     {%- set clause = (order_by_clause or '') | trim -%}
-    {%- set keys = [] -%}
+    {%- set keys, odd = [], [] -%}
     {%- if clause[:8] | lower == 'order by' -%}
         {%- for term in clause[8:].split(',') -%}
             {%- set key = term | trim -%}
             {%- set key = key[:-4] | trim if key[-4:] | lower == ' asc' else key -%}
             {%- do keys.append(key) -%}
+            {#- not a plain column (DESC, an expression, empty): string_agg below -#}
+            {%- if not modules.re.fullmatch('[A-Za-z0-9_.]+', key) -%}{%- do odd.append(key) -%}{%- endif -%}
         {%- endfor -%}
     {%- endif -%}
-    {%- set plain = [] -%}
-    {%- for key in keys if not modules.re.search('[^A-Za-z0-9_.]', key) and key -%}{%- do plain.append(key) -%}{%- endfor -%}
-    {%- set simple = keys and plain | length == keys | length -%}
+    {%- set simple = keys and not odd -%}
     {%- if simple and not limit_num -%}
         case when count({{ measure }}) > 0 then array_to_string(list_transform(list_sort(
             list(struct_pack(

@@ -211,18 +211,9 @@ def bench(folder: Path, rows: int, repeats: int) -> DbtResult:
     )[:8]
     info = machine()
     return DbtResult(
-        rows,
-        limit,
-        walls,
-        peaks,
-        oks,
-        decisions,
-        slowest,
-        errors,
-        info["revision"],
-        info["load"],
-        on_parse,
-    )
+        rows, limit, walls, peaks, oks, decisions, slowest, errors,
+        revision=info["revision"], load=info["load"], on_parse=on_parse,
+    )  # fmt: skip
 
 
 def _gib(n: int) -> str:

@@ -324,7 +324,7 @@ def reconcile(
             away = {
                 k.name: pool.submit(reconcile_kind, k, root, decisions, forecast)
                 for k in (in_worker if pool else ())
-                if k not in per_file
+                if not k.read_back_per_file
             }
             # Then the per-file kinds' files, largest first, taken by whichever worker is free:
             # the court documents' PDFium read-back (~10 s at 1M rows) was one worker's alone
