@@ -137,7 +137,7 @@ class _Run(BaseModel):
         " (a cluster); docs/engines.md.",
     )
     duckdb_memory: str = Field(
-        "16GB",
+        "2GB",
         description="DuckDB memory limit of dbt and of the warehouse connections (past it"
         " DuckDB spills to disk).",
     )
