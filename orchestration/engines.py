@@ -78,39 +78,103 @@ def _quote(identifier: str) -> str:
 # ------------------------------------------------------------------------------ DuckDB
 
 
+# A table's frames past this size wait on disk (Parquet, in the loader's spool folder) and go
+# into DuckDB in one statement when the loader is flushed. Appending chunk after chunk inside one
+# open DuckDB transaction kept ~1.2 GiB at 1M DOJ records that DuckDB's memory limit does not
+# bound (docs/benchmarks.md, "Ingest in bounded memory"); one statement over the files streams.
+SPOOL_BYTES = 16 * 1024 * 1024
+
+
 class TableReplacer:
     """Writes frames into tables: the first write of a table replaces it, later ones append.
 
     The loader of the run's DuckDB file (Warehouse.replacing, in one transaction); here, without
-    Dagster, so code that writes tables without a Dagster resource uses the same one."""
+    Dagster, so code that writes tables without a Dagster resource uses the same one.
 
-    def __init__(self, con: duckdb.DuckDBPyConnection):
+    With a `spool` folder (Warehouse.replacing gives one), the writes are held back: each
+    table's frames are kept, in order, in memory while they are small and in Parquet files in
+    `spool` past SPOOL_BYTES, and written by flush() in one statement per table. flush() runs
+    before the transaction commits and before `connection()` hands the connection out, so SQL
+    run there sees every row written before. Without `spool`, each write goes in at once."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, spool: Path | None = None):
         self._con = con
+        self._spool = spool
         self._started: set[str] = set()
+        # target -> its frames not yet in DuckDB, in write order (a frame, or its Parquet file)
+        self._pending: dict[str, list[pl.DataFrame | Path]] = {}
+        self._files = 0
         self.counts: dict[str, int] = {}
+
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The transaction's connection, every write so far in its tables."""
+        self.flush()
+        return self._con
 
     def drop_view(self, schema: str, name: str) -> None:
         """A table is about to take the place of a view (a model built elsewhere)."""
-        found = self._con.execute(
-            "select count(*) from duckdb_views() where schema_name = ? and view_name = ?",
-            [schema, name],
-        ).fetchone()
+        found = (
+            self.connection()
+            .execute(
+                "select count(*) from duckdb_views() where schema_name = ? and view_name = ?",
+                [schema, name],
+            )
+            .fetchone()
+        )
         if found and found[0]:
             self._con.execute(f'drop view "{schema}"."{name}"')
 
     def write(self, schema: str, name: str, frame: pl.DataFrame) -> None:
         target = f'"{schema}"."{name}"'
-        self._con.register("_frame", frame)
+        self.counts[f"{schema}.{name}"] = self.counts.get(f"{schema}.{name}", 0) + frame.height
+        if self._spool is None:
+            self._insert(target, frame)
+            return
+        parts = self._pending.setdefault(target, [])
+        parts.append(frame)
+        held = [p for p in parts if isinstance(p, pl.DataFrame)]
+        if sum(p.estimated_size() for p in held) >= SPOOL_BYTES:
+            self._pending[target] = [
+                self._to_file(p) if isinstance(p, pl.DataFrame) else p for p in parts
+            ]
+
+    def flush(self) -> None:
+        """Every held-back frame into its table, one statement per table, in write order."""
+        pending, self._pending = self._pending, {}
+        for target, parts in pending.items():
+            if all(isinstance(p, pl.DataFrame) for p in parts):
+                frames = [p for p in parts if isinstance(p, pl.DataFrame)]
+                self._insert(target, frames[0] if len(frames) == 1 else pl.concat(frames))
+                continue
+            files = [str(p if isinstance(p, Path) else self._to_file(p)) for p in parts]
+            self._insert(target, f"read_parquet({files!r})")
+            for f in files:
+                Path(f).unlink()
+
+    def _to_file(self, frame: pl.DataFrame) -> Path:
+        assert self._spool is not None
+        self._files += 1
+        path = self._spool / f"part-{self._files:06d}.parquet"
+        # no statistics: the file is read once, whole, in order
+        frame.write_parquet(path, compression="lz4", statistics=False)
+        return path
+
+    def _insert(self, target: str, rows: pl.DataFrame | str) -> None:
+        """`rows`: a frame, or a table function over the spooled files."""
+        source = "_frame" if isinstance(rows, pl.DataFrame) else rows
+        if isinstance(rows, pl.DataFrame):
+            self._con.register("_frame", rows)
         try:
             if target not in self._started:
-                self._con.execute(f'create schema if not exists "{schema}"')
-                self._con.execute(f"create or replace table {target} as select * from _frame")
+                schema = target.split(".")[0]
+                self._con.execute(f"create schema if not exists {schema}")
+                self._con.execute(f"create or replace table {target} as select * from {source}")
                 self._started.add(target)
             else:
-                self._con.execute(f"insert into {target} by name select * from _frame")
+                self._con.execute(f"insert into {target} by name select * from {source}")
         finally:
-            self._con.unregister("_frame")
-        self.counts[f"{schema}.{name}"] = self.counts.get(f"{schema}.{name}", 0) + frame.height
+            if isinstance(rows, pl.DataFrame):
+                self._con.unregister("_frame")
 
 
 # ------------------------------------------------------------------------------ PostgreSQL

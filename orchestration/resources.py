@@ -6,6 +6,7 @@ PostgreSQL / Spark, in which case publish_sources() and fetch_models() carry the
 (orchestration/engines.py).
 """
 
+import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -90,8 +91,8 @@ class Warehouse(ConfigurableResource):
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         self.file.parent.mkdir(parents=True, exist_ok=True)
-        # Same bound as dbt's connection (profiles.yml): past it DuckDB spills to disk.
-        limit = settings().duckdb_memory
+        # Past the limit DuckDB spills to disk. Not dbt's (profiles.yml): these steps stream.
+        limit = settings().duckdb_step_memory
         con = duckdb.connect(str(self.file), read_only=read_only, config={"memory_limit": limit})
         if not read_only:
             self.file.chmod(0o600)  # records are sensitive: the owner only
@@ -109,10 +110,15 @@ class Warehouse(ConfigurableResource):
     @contextmanager
     def replacing(self) -> Iterator["TableReplacer"]:
         """One transaction in which tables are replaced chunk by chunk; all or nothing."""
-        with self.connect() as con:
+        # the loader's spool: frames wait there as Parquet files (TableReplacer), ours alone
+        # (mkdtemp: owner only), removed when the transaction ends either way
+        spool_args = {"prefix": f".{self.file.name}.spool-", "dir": self.file.parent}
+        with self.connect() as con, tempfile.TemporaryDirectory(**spool_args) as spool:
             con.execute("begin transaction")
             try:
-                yield TableReplacer(con)
+                tables = TableReplacer(con, Path(spool))
+                yield tables
+                tables.flush()
                 con.execute("commit")
             except BaseException:
                 con.execute("rollback")

@@ -46,7 +46,7 @@ class ExportSource:
 
     @classmethod
     def of(cls, warehouse: Warehouse) -> ExportSource:
-        return cls(warehouse.file, settings().duckdb_memory)
+        return cls(warehouse.file, settings().duckdb_step_memory)
 
     @contextmanager
     def held(self) -> Iterator[None]:

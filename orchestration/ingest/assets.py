@@ -195,8 +195,8 @@ def doj_extracts(context: AssetExecutionContext, config: ExtractConfig, warehous
             stage_no_doj_extract(tables)
             duplicates: dict[str, int] = {}
         else:
-            # TableReplacer keeps its connection private; this is the same transaction.
-            duplicates = quarantine_duplicates(tables._con, files)
+            # the same transaction, every chunk written
+            duplicates = quarantine_duplicates(tables.connection(), files)
             # The file manifest lets the reconciliation check recount each file independently.
             manifest = pl.DataFrame(
                 [

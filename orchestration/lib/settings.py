@@ -138,8 +138,13 @@ class _Run(BaseModel):
     )
     duckdb_memory: str = Field(
         "2GB",
-        description="DuckDB memory limit of dbt and of the warehouse connections (past it"
-        " DuckDB spills to disk).",
+        description="DuckDB memory limit of dbt's build (past it DuckDB spills to disk).",
+    )
+    duckdb_step_memory: str = Field(
+        "1GB",
+        description="DuckDB memory limit of every other warehouse connection: ingest, checks,"
+        " exports (each worker process its own), audit. They stream; a larger limit only"
+        " keeps more of the file cached in each process.",
     )
     dbt_threads: PositiveInt = Field(4, description="dbt threads on DuckDB (target dev).")
     export_workers: PositiveInt | None = Field(
