@@ -15,6 +15,7 @@ import duckdb
 import polars as pl
 
 from orchestration.exports.writers import normalize_county
+from orchestration.lib import collector
 from orchestration.lib.settings import settings
 from orchestration.review import store as review_store
 
@@ -71,6 +72,7 @@ class ExportSource:
         buffers it no longer needs up to its limit, and its own count does not show them: at 1M
         rows a pass over the research file left ~300 MiB per process. Lowering the limit for a
         moment frees them (restored at once: the same configuration as before)."""
+        collector.release_arrow()  # the unit's Arrow batches, freed, kept by pyarrow's pool
         held = _HELD.get(self._key())
         if held is None:
             return
