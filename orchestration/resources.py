@@ -6,6 +6,7 @@ PostgreSQL / Spark, in which case publish_sources() and fetch_models() carry the
 (orchestration/engines.py).
 """
 
+import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -112,17 +113,22 @@ class Warehouse(ConfigurableResource):
         """One transaction in which tables are replaced chunk by chunk; all or nothing."""
         # the loader's spool: frames wait there as Parquet files (TableReplacer), ours alone
         # (mkdtemp: owner only), removed when the transaction ends either way
-        spool_args = {"prefix": f".{self.file.name}.spool-", "dir": self.file.parent}
-        with self.connect() as con, tempfile.TemporaryDirectory(**spool_args) as spool:
-            con.execute("begin transaction")
-            try:
-                tables = TableReplacer(con, Path(spool))
-                yield tables
-                tables.flush()
-                con.execute("commit")
-            except BaseException:
-                con.execute("rollback")
-                raise
+        prefix = f".{self.file.name}.spool-"
+        with self.connect() as con:
+            # a spool left by a load that was killed: this connection is the file's only writer
+            # (DuckDB), so no load of it is running
+            for stale in self.file.parent.glob(f"{prefix}*"):
+                shutil.rmtree(stale, ignore_errors=True)
+            with tempfile.TemporaryDirectory(prefix=prefix, dir=self.file.parent) as spool:
+                con.execute("begin transaction")
+                try:
+                    tables = TableReplacer(con, Path(spool))
+                    yield tables
+                    tables.flush()
+                    con.execute("commit")
+                except BaseException:
+                    con.execute("rollback")
+                    raise
 
     def query(self, sql: str, params: list | None = None) -> pl.DataFrame:
         with self.connect(read_only=True) as con:

@@ -77,3 +77,16 @@ def test_a_failed_load_leaves_the_tables_as_they_were_and_no_spool(tmp_path, mon
     _, rows = _table(warehouse, "t")
     assert rows.height == 10
     assert not list(tmp_path.glob(".w.duckdb.spool-*"))
+
+
+def test_a_spool_left_by_a_killed_load_is_cleared_by_the_next(tmp_path):
+    warehouse = Warehouse(path=str(tmp_path / "w.duckdb"))
+    left = tmp_path / ".w.duckdb.spool-abc123"
+    left.mkdir()
+    (left / "part-000001.parquet").write_bytes(b"records")
+    users = tmp_path / "notes.txt"  # not ours: stays
+    users.write_text("mine")
+    with warehouse.replacing() as tables:
+        tables.write("raw", "t", _chunk(0, 3))
+    assert not left.exists()
+    assert users.read_text() == "mine"
