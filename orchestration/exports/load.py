@@ -131,7 +131,7 @@ DECISION_ORDER = "d.program, d.county, d.subject_id, d.charge_ref"
 
 # one unit's decision rows (exp_decisions + the latest review), narrowed in SQL
 UNIT_SQL = """
-select d.*, {{review_columns}}
+select {select}, {{review_columns}}
 from main.exp_decisions d
 left join ({{latest_reviews}}) r on r.decision_id = d.decision_id
 where {where}
@@ -148,16 +148,18 @@ class UnitRows:
     file batch by batch in the file's own order. Picklable: a worker process reads its own.
 
     `where` and `order` are SQL over `d` (exp_decisions) and `r` (the latest review), with `?`
-    parameters; no braces.
+    parameters; no braces. `columns`: exp_decisions' columns read (empty: all), and the review's
+    always (only(): a kind that prints a few columns of a large county sorts only those).
     """
 
     source: ExportSource
     where: str = "true"
     params: tuple = ()
     order: str = DECISION_ORDER
+    columns: tuple[str, ...] = ()
 
     def __iter__(self) -> Iterator[pl.DataFrame]:
-        sql = UNIT_SQL.format(where=self.where) + f"order by {self.order}"
+        sql = self._unit_sql(self.where) + f"order by {self.order}"
         return self.source.batches(sql, list(self.params))
 
     def narrowed(self, where: str, *params: Any) -> UnitRows:
@@ -167,12 +169,21 @@ class UnitRows:
     def ordered(self, order: str) -> UnitRows:
         return replace(self, order=order)
 
+    def only(self, *columns: str) -> UnitRows:
+        """These rows with only `columns` (and the review's columns, always)."""
+        kept = tuple(c for c in columns if c not in review_store.REVIEW_COLUMNS)
+        return replace(self, columns=kept)
+
+    def _unit_sql(self, where: str) -> str:
+        select = ", ".join(f"d.{c}" for c in self.columns) if self.columns else "d.*"
+        return UNIT_SQL.format(where=where, select=select)
+
     def frame(self) -> pl.DataFrame:
         """Every row at once (a writer that needs the unit whole: a PDF, a workbook)."""
         batches = list(self)
         if not batches:
             # none: an empty frame of the rows' columns (the query's own parameters kept)
-            empty = UNIT_SQL.format(where=f"({self.where}) and false")
+            empty = self._unit_sql(f"({self.where}) and false")
             return self.source.query(empty, list(self.params))
         return batches[0] if len(batches) == 1 else pl.concat(batches, how="vertical")
 
@@ -188,7 +199,7 @@ class UnitRows:
         return self.source.batches(self._select_sql(columns, None), list(self.params))
 
     def _select_sql(self, columns: tuple[str, ...], group_by: str | None) -> str:
-        inner = UNIT_SQL.format(where=self.where)  # unordered: an aggregate needs no sort
+        inner = UNIT_SQL.format(where=self.where, select="d.*")  # unordered: no sort
         sql = f"select {', '.join(columns)} from ({inner}) d"
         return f"{sql} group by {group_by}" if group_by else sql
 
@@ -200,7 +211,7 @@ class UnitRows:
         hashed a batch at a time (never all in memory)."""
         from orchestration.exports.publish import digest_line_sql, digest_of_lines
 
-        inner = UNIT_SQL.format(where=self.where)
+        inner = UNIT_SQL.format(where=self.where, select="d.*")
         sql = f"select {digest_line_sql('d.')} as line from ({inner}) d order by line"
         return digest_of_lines(self.source.batches(sql, list(self.params)))
 

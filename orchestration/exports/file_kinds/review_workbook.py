@@ -18,6 +18,7 @@ from orchestration.exports.file_kinds.base import (
 from orchestration.exports.load import UnitRows
 from orchestration.exports.review_workbook import (
     FIGURE_FIELDS,
+    ROW_FIELDS,
     SHEET_ORDER_SQL,
     figures,
     write_streamed,
@@ -53,7 +54,8 @@ class ReviewWorkbook(FileKind):
             return Written()
         rel = f"{county_folder(unit)}/{FILE_NAME}"
         titles = {p: r.get("title") for p, r in ctx.programs.items()}
-        rows = batches.ordered(SHEET_ORDER_SQL)
+        # only the printed columns: DuckDB sorts the county's rows before the first batch comes
+        rows = batches.ordered(SHEET_ORDER_SQL).only(*ROW_FIELDS)
         info = write_streamed(root / rel, unit, figs, rows, ctx.as_of, titles)
         record = {
             "file": rel,
