@@ -100,9 +100,9 @@ class TableReplacer:
     def __init__(self, con: duckdb.DuckDBPyConnection, spool: Path | None = None):
         self._con = con
         self._spool = spool
-        self._started: set[str] = set()
-        # target -> its frames not yet in DuckDB, in write order (a frame, or its Parquet file)
-        self._pending: dict[str, list[pl.DataFrame | Path]] = {}
+        self._started: set[tuple[str, str]] = set()
+        # (schema, table) -> its frames not yet in DuckDB, in write order (a frame, or its file)
+        self._pending: dict[tuple[str, str], list[pl.DataFrame | Path]] = {}
         self._files = 0
         self.counts: dict[str, int] = {}
 
@@ -125,11 +125,11 @@ class TableReplacer:
             self._con.execute(f'drop view "{schema}"."{name}"')
 
     def write(self, schema: str, name: str, frame: pl.DataFrame) -> None:
-        target = f'"{schema}"."{name}"'
         self.counts[f"{schema}.{name}"] = self.counts.get(f"{schema}.{name}", 0) + frame.height
         if self._spool is None:
-            self._insert(target, frame)
+            self._insert((schema, name), frame)
             return
+        target = (schema, name)
         parts = self._pending.setdefault(target, [])
         parts.append(frame)
         held = [p for p in parts if isinstance(p, pl.DataFrame)]
@@ -146,10 +146,11 @@ class TableReplacer:
                 frames = [p for p in parts if isinstance(p, pl.DataFrame)]
                 self._insert(target, frames[0] if len(frames) == 1 else pl.concat(frames))
                 continue
-            files = [str(p if isinstance(p, Path) else self._to_file(p)) for p in parts]
-            self._insert(target, f"read_parquet({files!r})")
+            files = [p if isinstance(p, Path) else self._to_file(p) for p in parts]
+            paths = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+            self._insert(target, f"read_parquet([{paths}])")
             for f in files:
-                Path(f).unlink()
+                f.unlink()
 
     def _to_file(self, frame: pl.DataFrame) -> Path:
         assert self._spool is not None
@@ -159,19 +160,20 @@ class TableReplacer:
         frame.write_parquet(path, compression="lz4", statistics=False)
         return path
 
-    def _insert(self, target: str, rows: pl.DataFrame | str) -> None:
+    def _insert(self, target: tuple[str, str], rows: pl.DataFrame | str) -> None:
         """`rows`: a frame, or a table function over the spooled files."""
+        schema, name = target
+        table = f"{_quote(schema)}.{_quote(name)}"
         source = "_frame" if isinstance(rows, pl.DataFrame) else rows
         if isinstance(rows, pl.DataFrame):
             self._con.register("_frame", rows)
         try:
             if target not in self._started:
-                schema = target.split(".")[0]
-                self._con.execute(f"create schema if not exists {schema}")
-                self._con.execute(f"create or replace table {target} as select * from {source}")
+                self._con.execute(f"create schema if not exists {_quote(schema)}")
+                self._con.execute(f"create or replace table {table} as select * from {source}")
                 self._started.add(target)
             else:
-                self._con.execute(f"insert into {target} by name select * from {source}")
+                self._con.execute(f"insert into {table} by name select * from {source}")
         finally:
             if isinstance(rows, pl.DataFrame):
                 self._con.unregister("_frame")

@@ -42,6 +42,8 @@ def test_held_back_writes_give_the_rows_and_types_of_direct_writes(
 ):
     monkeypatch.setattr(engines, "SPOOL_BYTES", spool_bytes)
     chunks = [_chunk(0, 5_000), _chunk(5_000, 0), _chunk(5_000, 7_000), _chunk(12_000, 3)]
+    tmp_path = tmp_path / "O'Brien's files"  # a quote in the folder's name: the spool's SQL
+    tmp_path.mkdir()
     direct = Warehouse(path=str(tmp_path / "direct.duckdb"))
     with direct.connect() as con:
         loader = engines.TableReplacer(con)  # no spool: every write goes in at once
