@@ -143,12 +143,13 @@ class TableReplacer:
         pending, self._pending = self._pending, {}
         for target, parts in pending.items():
             if all(isinstance(p, pl.DataFrame) for p in parts):
-                frames = [p for p in parts if isinstance(p, pl.DataFrame)]
-                self._insert(target, frames[0] if len(frames) == 1 else pl.concat(frames))
+                for frame in parts:  # small: each as it would have gone in at once
+                    self._insert(target, frame)
                 continue
             files = [p if isinstance(p, Path) else self._to_file(p) for p in parts]
             paths = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
-            self._insert(target, f"read_parquet([{paths}])")
+            # columns matched by name, as `insert ... by name` matches a frame's
+            self._insert(target, f"read_parquet([{paths}], union_by_name = true)")
             for f in files:
                 f.unlink()
 
