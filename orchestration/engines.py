@@ -113,16 +113,13 @@ class TableReplacer:
 
     def drop_view(self, schema: str, name: str) -> None:
         """A table is about to take the place of a view (a model built elsewhere)."""
-        found = (
-            self.connection()
-            .execute(
-                "select count(*) from duckdb_views() where schema_name = ? and view_name = ?",
-                [schema, name],
-            )
-            .fetchone()
-        )
+        con = self.connection()
+        found = con.execute(
+            "select count(*) from duckdb_views() where schema_name = ? and view_name = ?",
+            [schema, name],
+        ).fetchone()
         if found and found[0]:
-            self._con.execute(f'drop view "{schema}"."{name}"')
+            con.execute(f"drop view {_quote(schema)}.{_quote(name)}")
 
     def write(self, schema: str, name: str, frame: pl.DataFrame) -> None:
         self.counts[f"{schema}.{name}"] = self.counts.get(f"{schema}.{name}", 0) + frame.height

@@ -12,7 +12,13 @@ from pathlib import Path
 import polars as pl
 
 from orchestration.ingest.canonical_format import TABLES, Table
-from orchestration.ingest.reader import _check_chunk, _lines, _parse_good, sha256_of
+from orchestration.ingest.reader import (  # the DOJ reader's chunks and checks
+    CHUNK_BYTES,
+    _check_chunk,
+    _lines,
+    _parse_good,
+    sha256_of,
+)
 
 LINEAGE = {
     "source_extract": pl.String,
@@ -21,9 +27,6 @@ LINEAGE = {
     "source_sha256": pl.String,
 }
 REJECT_SCHEMA = {**LINEAGE, "table_name": pl.String, "error": pl.String}
-# 8 MB: a chunk's polars frames take ~30x its bytes while it is checked and split (at 32 MB
-# reading 1M records peaked at 1.3 GiB, at 8 MB 0.5 GiB, in no more time)
-CHUNK_BYTES = 8 * 1024 * 1024
 
 
 class CanonicalFormatError(ValueError):
