@@ -32,6 +32,7 @@ from orchestration.exports.file_kinds.base import (  # noqa: F401  (re-exported:
     jsonl_lines,
     record_start_lines,
 )
+from orchestration.exports.publish import PLACE_PART_SUFFIX
 
 if TYPE_CHECKING:  # the export workers import this module: no Dagster to import there
     from orchestration.resources import Warehouse
@@ -79,19 +80,24 @@ class PlaceSpool:
     path). `remove()` once recorded."""
 
     def __init__(self, folder: Path | None = None) -> None:
-        self.folder = (
-            Path(folder) if folder else Path(tempfile.mkdtemp(prefix="cleanslate-places-"))
-        )
+        """folder: made here (0700), and must not exist: the run's own, beside its staging
+        folder (publish.places_dir), where the next run clears it if this one dies before
+        `remove()`. None: a private temporary folder (callers that are not a run)."""
+        if folder is None:
+            self.folder = Path(tempfile.mkdtemp(prefix="cleanslate-places-"))
+        else:
+            self.folder = Path(folder)
+            self.folder.mkdir(mode=0o700)
 
     def add(self, places: pl.DataFrame, name: str) -> int:
         """Spool one unit's places (PLACE_COLUMNS); returns how many."""
         if places.height:
-            part = self.folder / f"{name}-{uuid.uuid4().hex}.parquet"
+            part = self.folder / f"{name}-{uuid.uuid4().hex}{PLACE_PART_SUFFIX}"
             places.select(PLACE_COLUMNS).write_parquet(part)
         return places.height
 
     def parts(self) -> list[Path]:
-        return sorted(self.folder.glob("*.parquet"))
+        return sorted(self.folder.glob(f"*{PLACE_PART_SUFFIX}"))
 
     def frame(self, kinds: Any = None) -> pl.DataFrame:
         """Every place, in file order (collect: a place of a kind not registered is an error)."""

@@ -65,6 +65,7 @@ from orchestration.exports.publish import (
     PublishRefused,
     check_out_dir,
     clear_leftovers,
+    places_dir,
     publish,
     staging_dir,
 )
@@ -194,6 +195,7 @@ def staged_files(
             progress=lambda done, total: console.report(
                 context, "counties", f"{done} of {total} counties written", force=done == total
             ),
+            places=places_dir(out_dir, context.run_id),
         )
     except PresentationError as e:
         # checked before any file is written: the staging folder is still empty (else the next

@@ -127,6 +127,7 @@ def build_run_files(
     progress: Callable[[int, int], None] = lambda done, total: None,
     presentation_folder: Path | None = None,
     kinds: Iterable[FileKind] | None = None,
+    places: Path | None = None,
 ) -> dict[str, Any]:
     """Write every file of the run under `root`: every registered file kind (file_kinds.KINDS,
     or `kinds`); return rows per file and what went where.
@@ -137,7 +138,8 @@ def build_run_files(
     forecast (as_of after the run's day): no court document and no repository update is
     written, the report and manifest.json say so. presentation_folder: the court documents'
     profiles (default CLEANSLATE_PRESENTATION); a court document without one stops the run
-    before any file is written (PresentationError, from the kind's `prepare`).
+    before any file is written (PresentationError, from the kind's `prepare`). places: the
+    folder to make for the place spool (publish.places_dir; default a private temporary one).
 
     Units: a "county" kind is written once per county in scope (the run's --county even
     without a decision), a "program" kind once per program of the rulebook, a "run" kind once.
@@ -168,7 +170,7 @@ def build_run_files(
                 audit_rows.setdefault(table, []).extend(records)
 
         # where each decision is put, for audit.export_lines: on disk as the files are written
-        spool = export_lines.PlaceSpool()
+        spool = export_lines.PlaceSpool(places)
         try:
             spellings = county_values(source)
             sizes = _county_sizes(decisions, spellings)

@@ -159,6 +159,17 @@ def staging_dir(out_dir: Path, run_id: str) -> Path:
     return out_dir.parent / f".{out_dir.name}.staging-{run_id}"
 
 
+def places_dir(out_dir: Path, run_id: str) -> Path:
+    """Where a run spools the places of its decisions in the files (audit/export_lines.py
+    PlaceSpool) until they are recorded: beside its staging folder, so that a run that dies
+    first leaves them where the next run clears them (`clear_leftovers`), not in /tmp."""
+    return out_dir.parent / f".{out_dir.name}.places-{run_id}"
+
+
+# a place spool's parts end so: `clear_leftovers` removes only such files from a places folder
+PLACE_PART_SUFFIX = ".parquet"
+
+
 def history_dir(out_dir: Path) -> Path:
     """Where replaced sets are kept: `<parent>/.<name>.history/<UTC time>_<run id>/`."""
     return out_dir.parent / f".{out_dir.name}.history"
@@ -471,6 +482,19 @@ def _clear_staging(folder: Path, out_dir: Path) -> bool:
     return _remove_listed(folder, manifest)
 
 
+def _clear_places(folder: Path) -> bool:
+    """Clear a dead run's place spool (`places_dir`): its parts, then the folder if that
+    empties it. A file of another name is not ours: it stays, and so does the folder."""
+    for part in folder.iterdir():
+        if part.name.endswith(PLACE_PART_SUFFIX) and part.is_file() and not part.is_symlink():
+            part.unlink()
+    try:
+        folder.rmdir()
+    except OSError:
+        return False
+    return True
+
+
 def clear_leftovers(out_dir: Path, keep: Path | None = None) -> list[Path]:
     """Undo what a crashed run left beside `out_dir`; return the folders cleared or restored.
 
@@ -478,12 +502,16 @@ def clear_leftovers(out_dir: Path, keep: Path | None = None) -> list[Path]:
     folder go back there, the run's own files are removed (a file in the way of one going back
     stays, and so does the folder). A staging folder that holds the previous set (the exchange
     happened, its clean-up did not) goes to the history. A previous set moved aside by the
-    two-rename fallback is put back when nothing is published, else goes to the history.
-    Nothing else is deleted: see `_clear_staging` and `_remove_listed`.
+    two-rename fallback is put back when nothing is published, else goes to the history. A
+    run's place spool (`places_dir`) goes. Nothing else is deleted: see `_clear_staging`,
+    `_clear_places` and `_remove_listed`.
     """
     touched: list[Path] = []
     for old in sorted(out_dir.parent.glob(f".{out_dir.name}.staging-*")):
         if old != keep and _is_dir(old) and _clear_staging(old, out_dir):
+            touched.append(old)
+    for old in sorted(out_dir.parent.glob(f".{out_dir.name}.places-*")):
+        if old != keep and _is_dir(old) and _clear_places(old):
             touched.append(old)
     for old in sorted(out_dir.parent.glob(f".{out_dir.name}.previous-*")):
         if not _is_dir(old):

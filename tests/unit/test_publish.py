@@ -21,6 +21,7 @@ from orchestration.exports.publish import (
     is_our_manifest,
     out_dir_problem,
     owner_only,
+    places_dir,
     publish,
     staging_dir,
     write_manifest,
@@ -372,6 +373,36 @@ def test_clear_leftovers_keeps_a_carried_file_whose_place_was_taken(tmp_path):
     assert clear_leftovers(out) == []
     assert _snapshot(staging).keys() == {"notes.txt", "manifest.json"}
     assert (out / "notes.txt").read_text() == "a new one"
+
+
+def test_a_dead_runs_place_spool_is_cleared_and_nothing_else(tmp_path):
+    """The places of a run's decisions are spooled beside its staging folder (not in /tmp,
+    where a run that died before recording them left them for good): the next run's
+    clear_leftovers removes the spool's parts and the folder; a file of another name stays."""
+    import polars as pl
+
+    from orchestration.audit.export_lines import PLACE_SCHEMA, PlaceSpool
+
+    out = tmp_path / "out"
+    row = {c: [None] for c in PLACE_SCHEMA}
+    spool = PlaceSpool(places_dir(out, "dead"))
+    assert stat.S_IMODE(spool.folder.stat().st_mode) == 0o700  # records are sensitive
+    assert spool.add(pl.DataFrame(row, schema=PLACE_SCHEMA), "FRESNO") == 1
+    assert spool.add(pl.DataFrame(row, schema=PLACE_SCHEMA), "KERN") == 1
+    assert len(spool.parts()) == 2
+    other = PlaceSpool(places_dir(out, "other"))
+    other.add(pl.DataFrame(row, schema=PLACE_SCHEMA), "FRESNO")
+    (other.folder / "notes.txt").write_text("not ours")
+    this_run = PlaceSpool(places_dir(out, "this-run"))
+
+    cleared = clear_leftovers(out, keep=this_run.folder)
+
+    assert [p.name for p in cleared] == [".out.places-dead"]
+    assert not spool.folder.exists()
+    assert [p.name for p in other.folder.iterdir()] == ["notes.txt"]  # the parts went
+    assert this_run.folder.is_dir()
+    with pytest.raises(FileExistsError):  # a run's spool is its own: never one left behind
+        PlaceSpool(places_dir(out, "this-run"))
 
 
 def test_the_export_asset_refuses_before_writing_anything(tmp_path):
