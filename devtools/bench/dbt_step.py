@@ -127,6 +127,15 @@ BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
 PARSE_NOT_CURRENT = "the parse of `make manifest` is not current: dbt parses the project itself"
 
 
+def remove_build(warehouse: Path) -> None:
+    """A measured build's warehouse copy and what its build left beside it (the WAL, DuckDB's
+    spill folder, dbt's target folder): all made by this bench, under names it chose."""
+    for made in (warehouse, Path(f"{warehouse}.wal")):
+        made.unlink(missing_ok=True)
+    for made in (Path(f"{warehouse}.tmp"), warehouse.parent / f".{warehouse.name}.dbt-target"):
+        shutil.rmtree(made, ignore_errors=True)
+
+
 def dbt_build(warehouse: Path, limit: str, log: Path) -> tuple[float, int, str, dict, bool]:
     """One `dbt build` in a child process (_build_in_process); (wall s, peak bytes of the
     child's tree, the failure or "", run_results, whether it ran on `make manifest`'s parse)."""
@@ -201,6 +210,7 @@ def bench(folder: Path, rows: int, repeats: int) -> DbtResult:
         if ok:
             with duckdb.connect(str(wh), read_only=True) as con:
                 decisions = con.execute("select count(*) from fct_decisions").fetchone()[0]
+        remove_build(wh)  # the figures are read: a 10M-row copy is ~20 GB of disk
         print(
             f"  {rows:>10,} rows, dbt build {i + 1}/{repeats} under {limit}: {wall:6.1f} s,"
             f" peak {peak / 2**30:.2f} GiB, {error or 'ok'}",

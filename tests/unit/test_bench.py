@@ -116,6 +116,29 @@ def test_the_kept_ingested_warehouse_is_named_by_the_code_that_made_it(tmp_path,
     assert dbt_step.ingest_fingerprint() != before
 
 
+def test_a_measured_build_leaves_no_copy_and_keeps_what_it_did_not_make(tmp_path):
+    # a 10M-row build's copy is ~20 GB: removed once its figures are read; the kept ingested
+    # warehouse and anything else in the folder stay
+    from devtools.bench.dbt_step import remove_build
+
+    wh = tmp_path / "dbt-step-100-run.duckdb"
+    made = [wh, tmp_path / "dbt-step-100-run.duckdb.wal"]
+    for f in made:
+        f.write_bytes(b"x")
+    for d in (
+        tmp_path / "dbt-step-100-run.duckdb.tmp",
+        tmp_path / ".dbt-step-100-run.duckdb.dbt-target",
+    ):
+        (d / "sub").mkdir(parents=True)
+        (d / "sub" / "f").write_text("x")
+    kept = [tmp_path / "dbt-step-100-ingest-abc.duckdb", tmp_path / "dbt-step-100-0.log"]
+    for f in kept:
+        f.write_text("kept")
+    remove_build(wh)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f.name for f in kept)
+    remove_build(wh)  # nothing left to remove: no error
+
+
 def test_the_dbt_step_page_keeps_a_size_not_measured_this_time():
     """A 10M build is run rarely: the next 1M-only bench keeps its row, slowest nodes and
     target line (with their revision) instead of dropping them."""
