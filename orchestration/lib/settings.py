@@ -146,7 +146,12 @@ class _Run(BaseModel):
         " exports (each worker process its own), audit. They stream; a larger limit only"
         " keeps more of the file cached in each process.",
     )
-    dbt_threads: PositiveInt = Field(4, description="dbt threads on DuckDB (target dev).")
+    dbt_threads: PositiveInt = Field(
+        2,
+        description="dbt threads on DuckDB (target dev): models built side by side, sharing"
+        " CLEANSLATE_DUCKDB_MEMORY (more than the cores only adds memory: at 10M rows four"
+        " ran out of a 3 GB limit).",
+    )
     export_workers: PositiveInt | None = Field(
         None,
         description="Processes writing the county documents (default: one per core from"

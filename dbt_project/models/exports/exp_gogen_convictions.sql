@@ -28,16 +28,28 @@ decisions as (
         and d.source_file in (select distinct r.source_file from research as r)
 ),
 
--- the first record (in file and line order) of each conviction
+-- The research records of the people decided: every CTE below works within one person (a
+-- decision's own record, its charge's records, the person's court steps), and reading only
+-- theirs keeps the joins' hash tables small (at 10,000,000 rows, all of them together ran out
+-- of a 3 GB DuckDB limit). person_key and subject_key are both 'doj:' || SUBJECT_ID.
+decided_research as (
+    select r.*
+    from research as r
+    where r.subject_key in (select d.person_key from decisions as d)
+),
+
+-- the first record (in file and line order) of each conviction, with what its line prints
 first_of_charge as (
-    select charge_key, source_file, source_line
+    select charge_key, source_file, source_line, subject_key, cnt_order
     from (
         select
             charge_key,
             source_file,
             source_line,
+            subject_key,
+            cnt_order,
             row_number() over (partition by charge_key order by source_file, source_line) as n
-        from research
+        from decided_research
         where charge_key is not null
     ) as ranked
     where n = 1
@@ -47,9 +59,14 @@ placed as (
     select
         d.*,
         coalesce(own.source_file, f.source_file) as placed_file,
-        coalesce(own.source_line, f.source_line) as placed_line
+        coalesce(own.source_line, f.source_line) as placed_line,
+        -- the placed record's subject and court step (its case number below)
+        case when own.source_file is not null then own.subject_key else f.subject_key end
+            as placed_subject_key,
+        case when own.source_file is not null then own.cnt_order else f.cnt_order end
+            as placed_cnt_order
     from decisions as d
-    left join research as own
+    left join decided_research as own
         on own.source_file = d.source_file and own.source_line = d.source_line
     left join first_of_charge as f on f.charge_key = d.charge_key
 ),
@@ -69,7 +86,7 @@ court_ofns as (
                 partition by subject_key, substr(cnt_order, 1, 6), ofn
                 order by source_file, source_line
             ) as n
-        from research
+        from decided_research
         where
             {{ re_full_match('upper(stp_type_descr)', '\\s*COURT ACTION\\s*') }}
             and {{ re_matches('ofn', '[^\\s]') }}
@@ -89,6 +106,7 @@ case_numbers as (
 charges as (
     select charge_key, disposition_date_earliest, disposition_date_latest
     from {{ ref('int_charges_assembled') }}
+    where charge_key in (select d.charge_key from decisions as d)
 )
 
 select
@@ -127,8 +145,7 @@ select
     pp.n_11360,
     pp.most_recent_conviction_date
 from placed as p
-left join research as r on r.source_file = p.placed_file and r.source_line = p.placed_line
 left join case_numbers as cn
-    on cn.subject_key = r.subject_key and cn.step = substr(r.cnt_order, 1, 6)
+    on cn.subject_key = p.placed_subject_key and cn.step = substr(p.placed_cnt_order, 1, 6)
 left join charges as ch on ch.charge_key = p.charge_key
 left join {{ ref('exp_gogen_people') }} as pp on pp.person_key = p.person_key
