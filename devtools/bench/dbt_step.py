@@ -193,8 +193,7 @@ def bench(folder: Path, rows: int, repeats: int) -> DbtResult:
     on_parse = True
     for i in range(repeats):
         wh = folder / f"dbt-step-{rows}-run.duckdb"
-        for stale in (wh, Path(f"{wh}.wal")):
-            stale.unlink(missing_ok=True)
+        remove_build(wh)  # one an interrupted bench left (its run_results.json too)
         shutil.copyfile(base, wh)
         log = folder / f"dbt-step-{rows}-{i}.log"
         wall, peak, error, results, parsed = dbt_build(wh, limit, log)
