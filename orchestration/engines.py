@@ -39,6 +39,7 @@ from typing import Any, Protocol
 import duckdb
 import polars as pl
 
+from orchestration.lib import spools
 from orchestration.lib.settings import settings
 
 # dbt target -> engine
@@ -153,7 +154,7 @@ class TableReplacer:
     def _to_file(self, frame: pl.DataFrame) -> Path:
         assert self._spool is not None
         self._files += 1
-        path = self._spool / f"part-{self._files:06d}.parquet"
+        path = self._spool / f"part-{self._files:06d}{spools.PART_SUFFIX}"
         # no statistics: the file is read once, whole, in order
         frame.write_parquet(path, compression="lz4", statistics=False)
         return path

@@ -6,7 +6,6 @@ PostgreSQL / Spark, in which case publish_sources() and fetch_models() carry the
 (orchestration/engines.py).
 """
 
-import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -26,6 +25,7 @@ from orchestration.engines import (
     engine_for,
     engine_of,
 )
+from orchestration.lib import spools
 from orchestration.lib.settings import settings, warehouse_path
 from orchestration.lib.storage import WRITE_SETTINGS
 
@@ -118,7 +118,8 @@ class Warehouse(ConfigurableResource):
             # a spool left by a load that was killed: this connection is the file's only writer
             # (DuckDB), so no load of it is running
             for stale in self.file.parent.glob(f"{prefix}*"):
-                shutil.rmtree(stale, ignore_errors=True)
+                if stale.is_dir() and not stale.is_symlink():
+                    spools.clear(stale)
             with tempfile.TemporaryDirectory(prefix=prefix, dir=self.file.parent) as spool:
                 con.execute("begin transaction")
                 try:

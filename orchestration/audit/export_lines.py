@@ -32,7 +32,7 @@ from orchestration.exports.file_kinds.base import (  # noqa: F401  (re-exported:
     jsonl_lines,
     record_start_lines,
 )
-from orchestration.exports.publish import PLACE_PART_SUFFIX
+from orchestration.lib import spools
 
 if TYPE_CHECKING:  # the export workers import this module: no Dagster to import there
     from orchestration.resources import Warehouse
@@ -92,12 +92,12 @@ class PlaceSpool:
     def add(self, places: pl.DataFrame, name: str) -> int:
         """Spool one unit's places (PLACE_COLUMNS); returns how many."""
         if places.height:
-            part = self.folder / f"{name}-{uuid.uuid4().hex}{PLACE_PART_SUFFIX}"
+            part = self.folder / f"{name}-{uuid.uuid4().hex}{spools.PART_SUFFIX}"
             places.select(PLACE_COLUMNS).write_parquet(part)
         return places.height
 
     def parts(self) -> list[Path]:
-        return sorted(self.folder.glob(f"*{PLACE_PART_SUFFIX}"))
+        return sorted(self.folder.glob(f"*{spools.PART_SUFFIX}"))
 
     def frame(self, kinds: Any = None) -> pl.DataFrame:
         """Every place, in file order (collect: a place of a kind not registered is an error)."""

@@ -46,6 +46,7 @@ from typing import Any
 
 import polars as pl
 
+from orchestration.lib import spools
 from orchestration.lib.hashing import sha256_of
 
 _RENAME_EXCHANGE = 2
@@ -164,10 +165,6 @@ def places_dir(out_dir: Path, run_id: str) -> Path:
     PlaceSpool) until they are recorded: beside its staging folder, so that a run that dies
     first leaves them where the next run clears them (`clear_leftovers`), not in /tmp."""
     return out_dir.parent / f".{out_dir.name}.places-{run_id}"
-
-
-# a place spool's parts end so: `clear_leftovers` removes only such files from a places folder
-PLACE_PART_SUFFIX = ".parquet"
 
 
 def history_dir(out_dir: Path) -> Path:
@@ -482,19 +479,6 @@ def _clear_staging(folder: Path, out_dir: Path) -> bool:
     return _remove_listed(folder, manifest)
 
 
-def _clear_places(folder: Path) -> bool:
-    """Clear a dead run's place spool (`places_dir`): its parts, then the folder if that
-    empties it. A file of another name is not ours: it stays, and so does the folder."""
-    for part in folder.iterdir():
-        if part.name.endswith(PLACE_PART_SUFFIX) and part.is_file() and not part.is_symlink():
-            part.unlink()
-    try:
-        folder.rmdir()
-    except OSError:
-        return False
-    return True
-
-
 def clear_leftovers(out_dir: Path, keep: Path | None = None) -> list[Path]:
     """Undo what a crashed run left beside `out_dir`; return the folders cleared or restored.
 
@@ -504,14 +488,14 @@ def clear_leftovers(out_dir: Path, keep: Path | None = None) -> list[Path]:
     happened, its clean-up did not) goes to the history. A previous set moved aside by the
     two-rename fallback is put back when nothing is published, else goes to the history. A
     run's place spool (`places_dir`) goes. Nothing else is deleted: see `_clear_staging`,
-    `_clear_places` and `_remove_listed`.
+    `spools.clear` and `_remove_listed`.
     """
     touched: list[Path] = []
     for old in sorted(out_dir.parent.glob(f".{out_dir.name}.staging-*")):
         if old != keep and _is_dir(old) and _clear_staging(old, out_dir):
             touched.append(old)
     for old in sorted(out_dir.parent.glob(f".{out_dir.name}.places-*")):
-        if old != keep and _is_dir(old) and _clear_places(old):
+        if old != keep and _is_dir(old) and spools.clear(old):
             touched.append(old)
     for old in sorted(out_dir.parent.glob(f".{out_dir.name}.previous-*")):
         if not _is_dir(old):

@@ -88,7 +88,13 @@ def test_a_spool_left_by_a_killed_load_is_cleared_by_the_next(tmp_path):
     (left / "part-000001.parquet").write_bytes(b"records")
     users = tmp_path / "notes.txt"  # not ours: stays
     users.write_text("mine")
+    # a folder under a spool's name holding a file that is no part: only the part goes
+    odd = tmp_path / ".w.duckdb.spool-def456"
+    odd.mkdir()
+    (odd / "part-000001.parquet").write_bytes(b"records")
+    (odd / "notes.txt").write_text("mine too")
     with warehouse.replacing() as tables:
         tables.write("raw", "t", _chunk(0, 3))
     assert not left.exists()
     assert users.read_text() == "mine"
+    assert [p.name for p in odd.iterdir()] == ["notes.txt"]
