@@ -220,3 +220,28 @@ def test_the_dbt_step_stops_without_the_key(monkeypatch, tmp_path):
     [failure] = [e for e in result.all_events if e.is_step_failure]
     assert "CLEANSLATE_PSEUDONYM_KEY is not set" in str(failure.step_failure_data.error)
     assert not warehouse.exists()  # nothing was built
+
+
+def test_the_dbt_profile_defaults_are_the_settings_defaults():
+    """profiles.yml names each variable's default again (a plain `dbt` reads no settings): it
+    must be the settings' own, or dbt run by hand builds with another memory limit, thread
+    count or warehouse than the run. Paths are relative to dbt_project/ there, to the
+    checkout in .env.example."""
+    profile = (PROJECT_ROOT / "dbt_project" / "profiles.yml").read_text()
+    used = re.findall(r"env_var\('(CLEANSLATE_\w+)', '([^']*)'\)", profile)
+    assert len(used) >= 10
+    example = dict(
+        re.match(r"#? ?(CLEANSLATE_\w+)=(.*)$", line).groups()
+        for line in env_example().splitlines()
+        if re.match(r"#? ?CLEANSLATE_\w+=", line)
+    )
+    for name, default in used:
+        assert name in example, name
+        ours = example[name]
+        if "/" in default:
+            same = (PROJECT_ROOT / "dbt_project" / default).resolve() == (
+                PROJECT_ROOT / ours
+            ).resolve()
+        else:
+            same = default == ours
+        assert same, f"{name}: profiles.yml says {default!r}, settings {ours!r}"
