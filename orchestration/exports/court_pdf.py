@@ -28,20 +28,63 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import polars as pl
 from fpdf import FPDF
 from fpdf.enums import TextMode, XPos, YPos
 
-from orchestration.exports.presentation import BLANK, Presentation, load_presentation
-from orchestration.exports.publish import decision_set_reference
+from orchestration.exports.presentation import (
+    BLANK,
+    IdentifierField,
+    Presentation,
+    load_presentation,
+)
+from orchestration.exports.publish import DIGEST_COLUMNS, decision_set_reference
 from orchestration.lib.pdf import FONT_DIR, fix_creation_date, use_fonts
 from orchestration.review.store import agreed, left_out
 
 # Fonts (lib/pdf.py): DejaVu where installed, as names and citations carry "§", accents and
 # curly quotes. FONT_DIR is read when a document is drawn: tests monkeypatch it here.
 PAGE_FORMAT = "Letter"
+
+# Every decision-row column a document reads: the exports read only these (UnitRows.only) and
+# a row set without one of them stops the document (MissingColumns), so no cell is printed
+# blank for a column that was never read.
+ROW_COLUMNS = tuple(
+    dict.fromkeys(
+        (
+            *DIGEST_COLUMNS,  # the footer's decision-set reference
+            "review_applies",
+            "review_mark",  # the prosecutor's review: left out, or "Reviewed"
+            "person_name",
+            "dob",
+            "dob_raw",
+            "subject_id",
+            "conviction_date",
+            "conviction_date_raw",
+            "statute",
+            "offense_raw",
+            "case_key",
+            "cnt_order",
+            "charge_ref",
+            "source_system",
+            *get_args(IdentifierField),  # what a presentation profile may print
+        )
+    )
+)
+
+
+class MissingColumns(ValueError):
+    """The rows given to a court document lack a column it prints or sorts by."""
+
+
+def require_columns(rows: pl.DataFrame) -> None:
+    missing = [c for c in ROW_COLUMNS if c not in rows.columns]
+    if missing:
+        raise MissingColumns(f"court document rows lack the column(s) {', '.join(missing)}")
+
+
 MARGIN = 15.0  # mm
 BODY_SIZE = 10.0
 TABLE_SIZE = 7.5  # pt; smaller (down to MIN_TABLE_SIZE) when the identifiers need the room
@@ -217,16 +260,16 @@ def count_label(row: dict[str, Any]) -> str:
     """The charge's count within its case: the count of a DOJ CNT_ORDER (cycle, step, count, then
     three more digits, printed after a dash when not 000); for a canonical extract the charge id
     without its case number's prefix ('22190001828-2' in case 22190001828: '2'), else whole."""
-    cnt = str(row.get("cnt_order") or "").strip()
+    cnt = str(row["cnt_order"] or "").strip()
     if _CNT_ORDER.match(cnt):
         count, rest = int(cnt[6:9]), cnt[9:]
         return str(count) if rest == "000" else f"{count}-{rest}"
     if cnt:
         return cnt
-    ref = str(row.get("charge_ref") or "").strip()
-    if not ref or row.get("source_system") == "doj":
+    ref = str(row["charge_ref"] or "").strip()
+    if not ref or row["source_system"] == "doj":
         return "not recorded"
-    case = str(row.get("case_number") or "").strip()
+    case = str(row["case_number"] or "").strip()
     if case and ref.startswith(case) and len(ref) > len(case) + 1 and ref[len(case)] in "-_/.: ":
         return ref[len(case) + 1 :].strip()
     return ref
@@ -465,22 +508,17 @@ def _sorted_eligible(rows: pl.DataFrame) -> pl.DataFrame:
         .str.to_lowercase()
         .alias("_name_key")
     )
-    keys = ["_name_key"] + [
-        c
-        for c in (
-            "person_name",
-            "dob",
-            "subject_id",
-            "conviction_date",
-            "case_number",
-            "cnt_order",
-            "charge_ref",
-            "charge_key",
-        )
-        if c in eligible.columns
+    keys = [
+        "_name_key",
+        "person_name",
+        "dob",
+        "subject_id",
+        "conviction_date",
+        "case_number",
+        "cnt_order",
+        "charge_ref",
+        "charge_key",
     ]
-    if "person_name" not in eligible.columns:
-        return eligible.sort(keys[1:], nulls_last=True, maintain_order=True)
     return (
         eligible.with_columns(by_name)
         .sort(keys, nulls_last=True, maintain_order=True)
@@ -493,7 +531,7 @@ def _identifiers(r: dict[str, Any], p: Presentation, t: Any) -> tuple[str, bool]
     missing (the line is flagged)."""
     lines, missing = [], False
     for ident in p.identifiers.lines:
-        value = str(r.get(ident.field) or "").strip()
+        value = str(r[ident.field] or "").strip()
         if value:
             lines.append(t(f"{ident.label} {value}").replace(" ", NBSP))
         elif ident.field == "case_number":
@@ -546,11 +584,12 @@ def write_court_document(
     def fill(template: str) -> str:
         return template.replace("{county}", county_name)
 
+    require_columns(rows)  # fail closed before anything is drawn
     eligible = _sorted_eligible(rows)
     reviewed = agreed(eligible).to_list()
     records = eligible.to_dicts()
     reference = decision_set_reference(eligible)
-    reliefs = [r["relief"] for r in records if r.get("relief")]
+    reliefs = [r["relief"] for r in records if r["relief"]]
     doc_title = f"MOTION AND [PROPOSED] ORDER FOR {relief_title(p, program_id, reliefs)}"
     full_title = f"{doc_title} PURSUANT TO {citation}"
     court = fill(cap.court)
@@ -655,25 +694,25 @@ def write_court_document(
     flagged: list[bool] = []
     for i, (r, is_reviewed) in enumerate(zip(records, reviewed, strict=True), start=1):
         ids, no_case = _identifiers(r, p, t)
-        relief = r.get("relief")
-        ref = str(r.get("decision_id") or "")[:REF_LENGTH]
+        relief = r["relief"]
+        ref = str(r["decision_id"] or "")[:REF_LENGTH]
         cells.append(
             [
                 (f"{i}\nR{ref}" if ref else str(i)) + ("\nReviewed" if is_reviewed else ""),
-                t(fmt_name(r.get("person_name"))),
-                fmt_date(r.get("dob"), r.get("dob_raw")),
+                t(fmt_name(r["person_name"])),
+                fmt_date(r["dob"], r["dob_raw"]),
                 ids or "-",
                 t(count_label(r)).replace(" ", NBSP),
-                fmt_date(r.get("conviction_date"), r.get("conviction_date_raw")),
-                t(fmt_statute(r.get("statute"), r.get("offense_raw"), jurisdiction)),
+                fmt_date(r["conviction_date"], r["conviction_date_raw"]),
+                t(fmt_statute(r["statute"], r["offense_raw"], jurisdiction)),
                 t(p.relief(relief).table if relief else law.relief_title.capitalize()),
             ]
         )
         flagged.append(no_case)
 
     # -- introduction ----------------------------------------------------------------------
-    persons = len({r.get("subject_id") for r in records})
-    cases = len({r.get("case_key") or r.get("charge_key") for r in records})
+    persons = len({r["subject_id"] for r in records})
+    cases = len({r["case_key"] or r["charge_key"] for r in records})
     law_clause = (
         f", applying the law in effect on {long_date(law_version)}"
         if isinstance(law_version, date)
@@ -718,9 +757,9 @@ def write_court_document(
         table.row(row_cells, flagged=no_case)
         charge_keys.append(str(r["charge_key"]))
         # where the item is, for audit.export_lines (the row is on the page it ended on)
-        ref = str(r.get("decision_id") or "")[:REF_LENGTH]
+        ref = str(r["decision_id"] or "")[:REF_LENGTH]
         placements.append(
-            {"decision_id": r.get("decision_id"), "item": i, "page": pdf.page_no(), "ref": ref}
+            {"decision_id": r["decision_id"], "item": i, "page": pdf.page_no(), "ref": ref}
         )
     pdf.set_y(table.y)
 

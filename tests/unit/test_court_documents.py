@@ -29,7 +29,8 @@ from orchestration.exports.presentation import (
     load_state_profile,
     presentations_for,
 )
-from orchestration.lib.settings import PROJECT_ROOT
+from orchestration.lib.settings import DBT_PROJECT_DIR, PROJECT_ROOT
+from orchestration.review import store
 from orchestration.rules.load import LoadedRules, load_rules_dir
 from orchestration.rules.schema import research_note_in
 
@@ -121,9 +122,21 @@ def fabricated_rows(law: LoadedRules) -> pl.DataFrame:
                 "dob_raw": dob if doj else _date_iso(dob),
                 "cii_number": f"A{70000000 + n}" if doj else None,
                 "otn": None if doj else f"N {400000 + n}-{n % 10}",
+                "eligible_on": None,
+                "review_mark": None,
+                "review_applies": None,
             }
         )
-    return pl.DataFrame(rows, schema_overrides={"cnt_order": pl.String, "cii_number": pl.String})
+    return pl.DataFrame(
+        rows,
+        schema_overrides={
+            "cnt_order": pl.String,
+            "cii_number": pl.String,
+            "eligible_on": pl.Date,
+            "review_mark": pl.String,
+            "review_applies": pl.Boolean,
+        },
+    )
 
 
 def _program(law: LoadedRules) -> dict:
@@ -499,9 +512,44 @@ def test_dates(raw, printed):
         ({"cnt_order": "101002003000", "source_system": "doj"}, "3"),
         ({"cnt_order": "101002003001", "source_system": "doj"}, "3-001"),
         ({"cnt_order": None, "charge_ref": None, "source_system": "doj"}, "not recorded"),
-        ({"charge_ref": "CP-40-CR-0001234-2019-2", "case_number": "CP-40-CR-0001234-2019"}, "2"),
-        ({"charge_ref": "X-77", "case_number": "CP-1"}, "X-77"),
+        (
+            {
+                "cnt_order": None,
+                "charge_ref": "CP-40-CR-0001234-2019-2",
+                "case_number": "CP-40-CR-0001234-2019",
+                "source_system": "canonical",
+            },
+            "2",
+        ),
+        (
+            {"cnt_order": None, "charge_ref": "X-77", "case_number": "CP-1"}
+            | {"source_system": "canonical"},
+            "X-77",
+        ),
     ],
 )
 def test_count_labels(row, count):
     assert court_pdf.count_label(row) == count
+
+
+def test_a_document_stops_on_rows_without_a_column_it_prints(tmp_path):
+    """The exports read only court_pdf.ROW_COLUMNS: a column missing from them (or from the rows
+    a caller gives) stops the document, where a default would have printed a blank cell or
+    sorted the items by what was there."""
+    law = STATES["US-CA"]
+    rows = fabricated_rows(law)
+    for column in ("case_number", "cii_number", "review_mark", "dob_raw"):
+        with pytest.raises(court_pdf.MissingColumns, match=column):
+            write_court_document(
+                tmp_path / "x.pdf", COUNTY["US-CA"], _program(law), rows.drop(column), AS_OF
+            )
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_the_columns_a_document_reads_are_exp_decisions_columns():
+    models = yaml.safe_load(
+        (DBT_PROJECT_DIR / "models" / "exports" / "_exports__models.yml").read_text()
+    )["models"]
+    exp = next(m for m in models if m["name"] == "exp_decisions")
+    columns = {c["name"] for c in exp["columns"]} | set(store.REVIEW_COLUMNS)
+    assert set(court_pdf.ROW_COLUMNS) <= columns, set(court_pdf.ROW_COLUMNS) - columns

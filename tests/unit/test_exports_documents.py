@@ -1,5 +1,6 @@
 """Court PDF and review workbook, read back with real readers (pypdf, pypdfium2, openpyxl)."""
 
+import hashlib
 import random
 import re
 import time
@@ -39,7 +40,19 @@ STATUTES = [
 ]
 SCHEMA = {
     **{c: pl.Date for c in ("conviction_date", "eligible_on", "dob", "as_of")},
-    **{c: pl.String for c in ("case_number", "statute", "grade", "relief", "missing_facts")},
+    **{
+        c: pl.String
+        for c in (
+            "case_number",
+            "statute",
+            "grade",
+            "relief",
+            "missing_facts",
+            "otn",
+            "review_mark",
+        )
+    },
+    "review_applies": pl.Boolean,
 }
 DETERMINATIONS = ["eligible", "not_eligible", "not_yet_eligible", "needs_review"]
 
@@ -107,8 +120,13 @@ def make_decisions(n: int, seed: int = 1, eligible_share: float = 1.0) -> pl.Dat
                 "dob": None if no_dob else dob,
                 "dob_raw": "19XX0101" if no_dob else f"{dob:%Y%m%d}",
                 "cii_number": f"A{i:08d}",
+                "otn": None,
                 "gender": rng.choice(["M", "F"]),
                 "race": "X",
+                # as exp_decisions gives them: the decision's id, and no review yet
+                "decision_id": hashlib.md5(f"{seed}|{i}".encode()).hexdigest(),
+                "review_mark": None,
+                "review_applies": None,
             }
         )
     return pl.DataFrame(rows, schema_overrides=SCHEMA)

@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from orchestration.exports.court_pdf import REF_LENGTH, write_court_document
+from orchestration.exports.court_pdf import REF_LENGTH, ROW_COLUMNS, write_court_document
 from orchestration.exports.file_kinds.base import (
     FileKind,
     RunContext,
@@ -111,8 +111,9 @@ class CourtDocument(FileKind):
         ctx: RunContext,
         prepared: Any = None,
     ) -> Written:
-        # only the eligible decisions are listed: only those are read
-        here = concat_batches(batches.narrowed("d.determination = 'eligible'"))
+        # only the eligible decisions are listed: only those are read, and only the columns a
+        # document prints or sorts by (a county's rows are held whole while its pages are laid)
+        here = concat_batches(batches.narrowed("d.determination = 'eligible'").only(*ROW_COLUMNS))
         written = Written(info={"documents": []})
         if ctx.forecast or here is None:
             return written
