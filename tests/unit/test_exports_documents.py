@@ -778,3 +778,20 @@ def test_pdf_table_cells_are_fpdfs_own_rect_and_text_bytes(tmp_path, monkeypatch
     monkeypatch.setattr(court_pdf._CellOps, "usable", staticmethod(lambda pdf: False))
     write_court_document(tmp_path / "fpdf.pdf", "SAN JOAQUIN", PROP64, rows, AS_OF)
     assert (tmp_path / "cells.pdf").read_bytes() == (tmp_path / "fpdf.pdf").read_bytes()
+
+
+@pytest.mark.parametrize("dejavu", [True, False])
+def test_the_page_total_placeholder_has_room_for_four_digits(dejavu, tmp_path):
+    """fpdf2 lays the right-aligned "Page N of M" out with the placeholder's width: its default,
+    "{nb}", is 3 digits wide, and a county's order past 999 pages ran past the header's rule
+    (and fpdf2 warned on the console). 10M-row runs write orders of 6,000 pages."""
+    from fpdf import FPDF
+
+    from orchestration.lib.pdf import FONT_DIR, use_fonts
+
+    pdf = FPDF()
+    family, _ = use_fonts(pdf, FONT_DIR if dejavu else tmp_path)
+    pdf.add_page()
+    pdf.set_font(family, "B", 8)
+    assert court_pdf.PAGES_ALIAS != "{nb}"
+    assert pdf.get_string_width(court_pdf.PAGES_ALIAS) > pdf.get_string_width("9999")
