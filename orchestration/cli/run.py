@@ -159,6 +159,15 @@ def run_clearance(
             )
         for step_key, msg in run.step_failures():
             typer.echo(f"  step failed: {step_key}: {msg}", err=True)
+        if run.ran_out_of_memory():
+            from orchestration.lib.settings import settings
+
+            typer.echo(
+                "  DuckDB ran out of memory in dbt's build under CLEANSLATE_DUCKDB_MEMORY="
+                f"{settings().duckdb_memory}: raise it (docs/scaling.md says what each size"
+                " needs: 3GB for 10M rows) or lower CLEANSLATE_DBT_THREADS",
+                err=True,
+            )
         raise typer.Exit(code=1)
 
     typer.echo(f"Run {result.run_id} succeeded (Dagster UI: make dev).")

@@ -50,6 +50,9 @@ def clearance_run_config(
     return {"loggers": loggers, "ops": {**ops, **(gates or {})}}
 
 
+OUT_OF_MEMORY = "Out of Memory Error"
+
+
 @dataclass(frozen=True)
 class Executed:
     """A finished clearance run: Dagster's result, where its log went, what was stopped."""
@@ -65,6 +68,15 @@ class Executed:
     @property
     def succeeded(self) -> bool:
         return self.result.success and not self.failed_checks
+
+    def ran_out_of_memory(self) -> bool:
+        """Whether DuckDB stopped a dbt model at its memory limit (dbt's log says which): the
+        error's own advice names DuckDB's setting, not the project's."""
+        try:
+            with self.run_log.open(encoding="utf-8", errors="replace") as log:
+                return any(OUT_OF_MEMORY in line for line in log)
+        except OSError:
+            return False
 
     def step_failures(self) -> list[tuple[str, str]]:
         """(step key, the first line of the root cause's message) of every failed step."""

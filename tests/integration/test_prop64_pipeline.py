@@ -487,7 +487,22 @@ def test_bad_data_blocks_the_export(tmp_path):
     result = _run(tmp_path, extracts=[bad])
     assert result.exit_code == 1
     assert "ge_doj_extract" in result.output and "CNT_ORDER" in result.output
+    assert "ran out of memory" not in result.output  # only when DuckDB did
     assert f"the run's log (dbt's, per node): {tmp_path / '.wh.duckdb.run.log'}" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_build_out_of_memory_fails_closed_and_names_the_setting(tmp_path, monkeypatch):
+    """DuckDB's out-of-memory error advises its own `SET memory_limit`; the run says which of
+    the project's settings bounds dbt's build, and publishes nothing."""
+    f1, f2 = _write_inputs(tmp_path)
+    monkeypatch.setenv("CLEANSLATE_DUCKDB_MEMORY", "4MB")
+    result = _run(tmp_path, extracts=[f1, f2])
+    assert result.exit_code == 1
+    assert "FAILED: no export was written" in result.output
+    assert "DuckDB ran out of memory in dbt's build under CLEANSLATE_DUCKDB_MEMORY=4MB" in (
+        result.output
+    )
     assert not (tmp_path / "out").exists()
 
 
