@@ -94,7 +94,13 @@ class Warehouse(ConfigurableResource):
         self.file.parent.mkdir(parents=True, exist_ok=True)
         # Past the limit DuckDB spills to disk. Not dbt's (profiles.yml): these steps stream.
         limit = settings().duckdb_step_memory
-        con = duckdb.connect(str(self.file), read_only=read_only, config={"memory_limit": limit})
+        con = duckdb.connect(
+            str(self.file),
+            read_only=read_only,
+            # this process's own spill folder, owner only (spools.spill_folder: DuckDB's shared
+            # default crashed two processes spilling side by side)
+            config={"memory_limit": limit, "temp_directory": str(spools.spill_folder(self.file))},
+        )
         if not read_only:
             self.file.chmod(0o600)  # records are sensitive: the owner only
             # set, not in `config`: DuckDB refuses a second connection to an open file with

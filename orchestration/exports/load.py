@@ -15,7 +15,7 @@ import duckdb
 import polars as pl
 
 from orchestration.exports.writers import normalize_county
-from orchestration.lib import collector
+from orchestration.lib import collector, spools
 from orchestration.lib.settings import settings
 from orchestration.review import store as review_store
 
@@ -66,6 +66,7 @@ class ExportSource:
         finally:
             _HELD.pop(key).close()
             _LATEST_REVIEWS.pop(key, None)
+            spools.release_spill(self.file)  # a worker's: it exits without exit handlers
 
     def shed(self) -> None:
         """Hand back the memory the held warehouse kept from the last unit's reads. DuckDB keeps
@@ -94,8 +95,13 @@ class ExportSource:
         return (str(self.file), self.memory_limit, os.getpid())
 
     def _open(self) -> duckdb.DuckDBPyConnection:
+        # this process's own spill folder (spools.spill_folder): the workers read and sort
+        # their counties side by side, and DuckDB's shared default crashed one at 10M rows
+        spill = str(spools.spill_folder(self.file))
         return duckdb.connect(
-            str(self.file), read_only=True, config={"memory_limit": self.memory_limit}
+            str(self.file),
+            read_only=True,
+            config={"memory_limit": self.memory_limit, "temp_directory": spill},
         )
 
     def _filled(self, con: duckdb.DuckDBPyConnection, sql: str) -> str:
