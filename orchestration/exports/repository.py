@@ -11,7 +11,7 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -155,28 +155,85 @@ def write_repository_files(
 
 def read_repository_csv(path: Path) -> tuple[list[dict[str, str]], dict[str, Any]]:
     """Parse a repository CSV and verify its trailer; raise ValueError when it does not hold."""
-    data = path.read_bytes()
-    body, _, trailer = data.rstrip(b"\n").rpartition(b"\n")
-    body += b"\n"
-    tag, count, sha = trailer.decode().split(",")
-    if tag != "TRAILER":
-        raise ValueError(f"{path.name}: no trailer")
-    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8"))))
-    if int(count) != len(rows):
-        raise ValueError(f"{path.name}: trailer says {count} records, file has {len(rows)}")
-    if hashlib.sha256(body).hexdigest() != sha:
-        raise ValueError(f"{path.name}: checksum does not match the records")
-    return rows, {"record_count": int(count), "sha256": sha}
+    rows = list(iter_repository_csv(path))
+    return rows, _trailer_of(path)[1]
 
 
 def read_repository_jsonl(path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    data = path.read_bytes()
-    body, _, trailer_line = data.rstrip(b"\n").rpartition(b"\n")
-    body = body + b"\n" if body else b""
-    trailer = json.loads(trailer_line)["trailer"]
-    rows = [json.loads(line) for line in body.decode("utf-8").splitlines() if line]
-    if trailer["record_count"] != len(rows):
-        raise ValueError(f"{path.name}: trailer count {trailer['record_count']} != {len(rows)}")
-    if hashlib.sha256(body).hexdigest() != trailer["sha256"]:
+    """Parse a repository JSONL file and verify its trailer; ValueError when it does not hold."""
+    rows = list(iter_repository_jsonl(path))
+    return rows, _trailer_of(path)[1]
+
+
+def iter_repository_csv(path: Path) -> Iterator[dict[str, str]]:
+    """A repository CSV's records one at a time, in bounded memory (a 10M-row extract's Prop 64
+    file holds ~1M); the trailer's count and checksum are verified after the last record
+    (ValueError then: a caller counting records must not trust them before the end)."""
+    body_len, trailer = _trailer_of(path)
+    sha, lines = _body_lines(path, body_len)
+    n = 0
+    for row in csv.DictReader(lines):
+        n += 1
+        yield row
+    _verify(path, trailer, n, sha)
+
+
+def iter_repository_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """A repository JSONL file's records one at a time, verified as iter_repository_csv."""
+    body_len, trailer = _trailer_of(path)
+    sha, lines = _body_lines(path, body_len)
+    n = 0
+    for line in lines:
+        if line.rstrip("\r\n"):
+            n += 1
+            yield json.loads(line)
+    _verify(path, trailer, n, sha)
+
+
+def _trailer_of(path: Path) -> tuple[int, dict[str, Any]]:
+    """(bytes before the trailer line, {"record_count", "sha256"}) read from the file's end."""
+    with path.open("rb") as f:
+        size = f.seek(0, io.SEEK_END)
+        f.seek(max(0, size - 65536))  # a trailer line is ~100 bytes
+        tail_start = f.tell()
+        tail = f.read()
+    head, newline, last = tail.rstrip(b"\n").rpartition(b"\n")
+    if not newline and tail_start > 0:
+        raise ValueError(f"{path.name}: no trailer")
+    body_len = tail_start + len(head) + len(newline)
+    if path.suffix == ".jsonl":
+        trailer = json.loads(last)["trailer"]
+        return body_len, {"record_count": int(trailer["record_count"]), "sha256": trailer["sha256"]}
+    tag, _, rest = last.decode().partition(",")
+    count, _, sha = rest.partition(",")
+    if tag != "TRAILER" or not count.isdigit():
+        raise ValueError(f"{path.name}: no trailer")
+    return body_len, {"record_count": int(count), "sha256": sha}
+
+
+def _body_lines(path: Path, body_len: int) -> tuple[Any, Iterator[str]]:
+    """A running SHA-256 of the body (the bytes before the trailer line) and its lines as text,
+    read a line at a time (a quoted newline in a CSV field stays for csv to join)."""
+    sha = hashlib.sha256()
+
+    def lines() -> Iterator[str]:
+        left = body_len
+        with path.open("rb") as f:
+            while left > 0:
+                raw = f.readline(left)  # not into the trailer
+                if not raw:
+                    break
+                left -= len(raw)
+                sha.update(raw)
+                yield raw.decode("utf-8")
+
+    return sha, lines()
+
+
+def _verify(path: Path, trailer: dict[str, Any], records: int, sha: Any) -> None:
+    if trailer["record_count"] != records:
+        raise ValueError(
+            f"{path.name}: trailer says {trailer['record_count']} records, file has {records}"
+        )
+    if sha.hexdigest() != trailer["sha256"]:
         raise ValueError(f"{path.name}: checksum does not match the records")
-    return rows, trailer

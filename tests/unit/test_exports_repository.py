@@ -9,6 +9,8 @@ import pytest
 
 from orchestration.exports.publish import owner_only, publish, staging_dir, write_manifest
 from orchestration.exports.repository import (
+    iter_repository_csv,
+    iter_repository_jsonl,
     read_repository_csv,
     read_repository_jsonl,
     write_repository_files,
@@ -118,6 +120,39 @@ def _awkward_granted() -> pl.DataFrame:
         for i, offense in enumerate(ODD_OFFENSES)
     ]
     return pl.DataFrame(rows)
+
+
+def test_records_are_read_back_one_at_a_time_and_verified_after_the_last(tmp_path):
+    """The reconciliation reads a repository file as a stream (at 10M rows a Prop 64 file is
+    ~1M records, 0.5 GB of JSON, and reading it whole took the run to ~8 GiB): the same
+    records as the file holds, quoted line breaks and all, and the trailer still checked."""
+    import csv
+    import io
+    import json
+
+    write_repository_files(tmp_path, "us_ut_clean_slate", _awkward_granted())
+    csv_path = tmp_path / "us_ut_clean_slate_updates.csv"
+    jsonl_path = tmp_path / "us_ut_clean_slate_updates.jsonl"
+    body = csv_path.read_bytes().rstrip(b"\n").rpartition(b"\n")[0] + b"\n"
+    whole = list(csv.DictReader(io.StringIO(body.decode("utf-8"), newline="")))
+    assert len(whole) == len(ODD_OFFENSES)
+    assert list(iter_repository_csv(csv_path)) == whole
+    lines = jsonl_path.read_text(encoding="utf-8").split("\n")[:-2]
+    assert list(iter_repository_jsonl(jsonl_path)) == [json.loads(x) for x in lines]
+
+    # one record dropped (the trailer's count and checksum no longer hold): the error comes
+    # after the records, so a reader that counts them cannot take them for the file's
+    text = jsonl_path.read_text(encoding="utf-8").split("\n")
+    jsonl_path.write_text("\n".join(text[1:]), encoding="utf-8")
+    with pytest.raises(ValueError, match="trailer says 7 records, file has 6"):
+        list(iter_repository_jsonl(jsonl_path))
+    data = csv_path.read_bytes()
+    csv_path.write_bytes(data.replace(b"c3", b"c9", 1))
+    with pytest.raises(ValueError, match="checksum"):
+        list(iter_repository_csv(csv_path))
+    csv_path.write_bytes(data.rpartition(b"TRAILER")[0])
+    with pytest.raises(ValueError, match="no trailer"):
+        list(iter_repository_csv(csv_path))
 
 
 def test_batches_write_the_same_bytes_as_the_whole_frame(tmp_path):

@@ -205,3 +205,25 @@ def test_an_export_worker_imports_no_dagster():
     probe = "import sys, orchestration.exports.bundle; print('dagster' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_county_csv_digest_is_the_multiset_of_rows():
+    """The county Prop 64 files are reconciled by an order-free digest summed batch by batch
+    (county_decisions.rows_digest): the same rows in any order and batches give the same
+    digest; a changed value, a row in place of another, or a blank for a NULL do not."""
+    from orchestration.exports.file_kinds.county_decisions import FIELDS, rows_digest
+
+    rows = pl.DataFrame(
+        {c: [f"{c}{i}" for i in range(6)] for c in FIELDS}, schema={c: pl.String for c in FIELDS}
+    ).with_columns(relief=pl.Series([None, "dismiss", "reduce", None, "dismiss", "x"]))
+    digest = rows_digest([rows])
+    assert rows_digest([rows.reverse().slice(0, 2), rows.reverse().slice(2)]) == digest
+    assert rows_digest([rows.head(5), rows.head(1)]) != digest  # row 0 twice, row 5 never
+    changed = rows.with_columns(
+        determination=pl.when(pl.col("charge_key") == "charge_key3")
+        .then(pl.lit("not_eligible"))
+        .otherwise(pl.col("determination"))
+    )
+    assert rows_digest([changed]) != digest
+    assert rows_digest([rows.with_columns(pl.col("relief").fill_null(""))]) != digest
+    assert rows_digest([rows.head(5)]) != digest
