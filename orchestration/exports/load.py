@@ -66,7 +66,7 @@ class ExportSource:
         finally:
             _HELD.pop(key).close()
             _LATEST_REVIEWS.pop(key, None)
-            spools.release_spill(self.file)  # a worker's: it exits without exit handlers
+            spools.release_spill(self.file)  # done with it: not only at exit
 
     def shed(self) -> None:
         """Hand back the memory the held warehouse kept from the last unit's reads. DuckDB keeps

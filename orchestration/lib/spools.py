@@ -55,8 +55,9 @@ def spill_folder(database: Path) -> Path:
 
 
 def release_spill(database: Path) -> None:
-    """Remove this process's spill folder when DuckDB left it empty (its database closed): an
-    export worker ends without running exit handlers."""
+    """Remove this process's spill folder when DuckDB left it empty (its database closed), as
+    soon as the process is done with the warehouse: an export worker's pool may be torn down
+    before its exit handlers run."""
     folder = database.parent / f".{database.name}.spill-{os.getpid()}"
     if folder in _SPILLS:
         _remove_spill(folder)
