@@ -5,7 +5,10 @@ clears it, and only what a spool holds: nothing the project did not write is del
 Spill folders (`spill_folder`) are DuckDB's temp_directory, one per process."""
 
 import atexit
+import contextlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 # a spool's parts end so: clear() removes only such files
@@ -79,3 +82,21 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # another user's process
         return True
     return True
+
+
+@contextmanager
+def private_dbt_spill(database: Path) -> Iterator[None]:
+    """dbt's build spills to DuckDB's default folder, `<database>.tmp` (dbt's connection is
+    configured by the profile, and a user may run dbt by hand): made owner-only before the
+    build, as DuckDB would make it readable by anyone, with the decision rows it spills; and
+    removed after it when empty (DuckDB keeps a folder it did not make)."""
+    folder = database.parent / f"{database.name}.tmp"
+    if not folder.exists():
+        folder.mkdir(mode=0o700, parents=True)
+    if folder.is_dir() and not folder.is_symlink() and folder.stat().st_uid == os.getuid():
+        folder.chmod(0o700)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only when empty: nothing DuckDB or anyone else left is removed

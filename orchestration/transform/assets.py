@@ -8,6 +8,7 @@ read after dbt has exited, from a read-only connection: DuckDB has a single writ
 may open the warehouse while dbt builds it (dagster-dbt's fetch_row_counts() would).
 """
 
+import contextlib
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -19,7 +20,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.catalog import OWNERS, table_metadata
 from orchestration.console import report
-from orchestration.lib import collector
+from orchestration.lib import collector, spools
 from orchestration.lib.settings import dbt_profile_warehouse, settings
 from orchestration.resources import Warehouse
 from orchestration.transform.in_process import (
@@ -107,29 +108,36 @@ def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, wareho
     # log, at debug level, repeated it with every statement's SQL: ~10 MB a 100-row run, kept
     # five times over in the target folder.
     args = ["build", "--exclude-resource-type", "unit_test", "--log-level-file", "none"]
-    parsed = _parsed_project(warehouse)
-    if parsed is not None:  # in this process, on the parse `make manifest` made (in_process.py)
-        invocation = build_in_process(
-            dbt, parsed, args, context=context, target_path=_target_path(warehouse)
-        )
-    else:  # a `dbt` subprocess, which parses the project itself
-        invocation = dbt.cli(
-            args, context=context, raise_on_error=False, target_path=_target_path(warehouse)
-        )
-    context.log.info(f"dbt build {'in process' if parsed is not None else 'in a subprocess'}")
-    # The stream ends when dbt has exited: only then may the warehouse be opened (one writer).
-    nodes = sum(
-        n["resource_type"] in ("model", "seed", "test", "snapshot")
-        for n in manifest["nodes"].values()
+    # DuckDB's spill folder for the build, owner only (spools.private_dbt_spill)
+    spill = (
+        spools.private_dbt_spill(warehouse.file)
+        if warehouse.engine == "duckdb"
+        else contextlib.nullcontext()
     )
-    events = []
-    try:
-        for done, event in enumerate(invocation.stream(), start=1):
-            events.append(event)
-            report(context, "nodes", f"{done} of {nodes} models and tests")
-    except BaseException:
-        stop(invocation)  # dbt in this process must not go on writing once the step has failed
-        raise
+    with spill:
+        parsed = _parsed_project(warehouse)
+        if parsed is not None:  # in this process, on the parse `make manifest` made (in_process.py)
+            invocation = build_in_process(
+                dbt, parsed, args, context=context, target_path=_target_path(warehouse)
+            )
+        else:  # a `dbt` subprocess, which parses the project itself
+            invocation = dbt.cli(
+                args, context=context, raise_on_error=False, target_path=_target_path(warehouse)
+            )
+        context.log.info(f"dbt build {'in process' if parsed is not None else 'in a subprocess'}")
+        # The stream ends when dbt has exited: only then may the warehouse be opened (one writer).
+        nodes = sum(
+            n["resource_type"] in ("model", "seed", "test", "snapshot")
+            for n in manifest["nodes"].values()
+        )
+        events = []
+        try:
+            for done, event in enumerate(invocation.stream(), start=1):
+                events.append(event)
+                report(context, "nodes", f"{done} of {nodes} models and tests")
+        except BaseException:
+            stop(invocation)  # dbt in this process must not go on writing once the step has failed
+            raise
     report(context, "nodes", f"{nodes} models and tests", force=True)
     collector.release()  # dbt in this process has ended: its garbage and free pages go back
     if invocation.get_error() is None:  # PostgreSQL / Spark: the models back into the run's file

@@ -74,3 +74,19 @@ def test_a_dead_process_s_spill_is_cleared_and_nothing_else(tmp_path):
         pass
     assert not stale.exists()
     assert sorted(p.name for p in kept.iterdir()) == ["notes.txt"]
+
+
+def test_dbt_s_spill_folder_is_the_owner_s_during_the_build_and_gone_after(tmp_path):
+    """dbt's connection spills to DuckDB's default `<warehouse>.tmp`, which DuckDB makes
+    readable by anyone: the build step makes it owner-only first, and removes it when empty."""
+    database = tmp_path / "w.duckdb"
+    folder = tmp_path / "w.duckdb.tmp"
+    with spools.private_dbt_spill(database):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert not folder.exists()
+    folder.mkdir(mode=0o755)  # one a user's own dbt run left, readable by anyone
+    folder.chmod(0o755)
+    with spools.private_dbt_spill(database):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        (folder / "kept").write_text("not empty")  # what is in it is never removed
+    assert (folder / "kept").exists()
