@@ -27,7 +27,7 @@ from orchestration.engines import (
 )
 from orchestration.lib import spools
 from orchestration.lib.settings import settings, warehouse_path
-from orchestration.lib.storage import WRITE_SETTINGS
+from orchestration.lib.storage import WRITE_SETTINGS, step_connection_config
 
 # Run tags: which warehouse file and dbt target a run used (the UI shows them on the run).
 WAREHOUSE_TAG = "cleanslate/warehouse"
@@ -95,11 +95,7 @@ class Warehouse(ConfigurableResource):
         # Past the limit DuckDB spills to disk. Not dbt's (profiles.yml): these steps stream.
         limit = settings().duckdb_step_memory
         con = duckdb.connect(
-            str(self.file),
-            read_only=read_only,
-            # this process's own spill folder, owner only (spools.spill_folder: DuckDB's shared
-            # default crashed two processes spilling side by side)
-            config={"memory_limit": limit, "temp_directory": str(spools.spill_folder(self.file))},
+            str(self.file), read_only=read_only, config=step_connection_config(self.file, limit)
         )
         if not read_only:
             self.file.chmod(0o600)  # records are sensitive: the owner only

@@ -17,6 +17,7 @@ import polars as pl
 from orchestration.exports.writers import normalize_county
 from orchestration.lib import collector, spools
 from orchestration.lib.settings import settings
+from orchestration.lib.storage import step_connection_config
 from orchestration.review import store as review_store
 
 if TYPE_CHECKING:  # the export workers read through ExportSource: no Dagster to import there
@@ -95,13 +96,12 @@ class ExportSource:
         return (str(self.file), self.memory_limit, os.getpid())
 
     def _open(self) -> duckdb.DuckDBPyConnection:
-        # this process's own spill folder (spools.spill_folder): the workers read and sort
-        # their counties side by side, and DuckDB's shared default crashed one at 10M rows
-        spill = str(spools.spill_folder(self.file))
+        # the same configuration as the Warehouse resource's (the workers read and sort their
+        # counties side by side, each spilling to its own folder)
         return duckdb.connect(
             str(self.file),
             read_only=True,
-            config={"memory_limit": self.memory_limit, "temp_directory": spill},
+            config=step_connection_config(self.file, self.memory_limit),
         )
 
     def _filled(self, con: duckdb.DuckDBPyConnection, sql: str) -> str:

@@ -12,5 +12,18 @@ raw.* the same way, so that one rule holds for the whole file; it measured no di
 research file's step 19.2 -> 18.2-18.6 s, its tables 84 -> 95 MB).
 """
 
+from pathlib import Path
+
+from orchestration.lib import spools
+
 # DuckDB configuration options (duckdb.connect(config=...), `SET name = value`).
 WRITE_SETTINGS: dict[str, str] = {"disabled_compression_methods": "fsst"}
+
+
+def step_connection_config(database: Path, memory_limit: str) -> dict[str, str]:
+    """duckdb.connect's config for the Python steps' connections to `database` (the Warehouse
+    resource's, the exports' held one): the same in every such connection of a process, as
+    DuckDB refuses a second connection to an open file with another configuration. Past the
+    limit DuckDB spills to this process's own folder (spools.spill_folder: DuckDB's shared
+    default crashed two processes spilling side by side)."""
+    return {"memory_limit": memory_limit, "temp_directory": str(spools.spill_folder(database))}
