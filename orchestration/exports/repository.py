@@ -11,7 +11,7 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -169,25 +169,41 @@ def iter_repository_csv(path: Path) -> Iterator[dict[str, str]]:
     """A repository CSV's records one at a time, in bounded memory (a 10M-row extract's Prop 64
     file holds ~1M); the trailer's count and checksum are verified after the last record
     (ValueError then: a caller counting records must not trust them before the end)."""
-    body_len, trailer = _trailer_of(path)
-    sha, lines = _body_lines(path, body_len)
-    n = 0
-    for row in csv.DictReader(lines):
-        n += 1
-        yield row
-    _verify(path, trailer, n, sha)
+    return _read_records(path, csv.DictReader)
 
 
 def iter_repository_jsonl(path: Path) -> Iterator[dict[str, Any]]:
     """A repository JSONL file's records one at a time, verified as iter_repository_csv."""
+    return _read_records(path, lambda lines: (json.loads(x) for x in lines if x.rstrip("\r\n")))
+
+
+def _read_records(path: Path, parse: Callable[[Iterator[str]], Iterable[Any]]) -> Iterator[Any]:
+    """The records `parse` makes of the body's lines (the bytes before the trailer line, read a
+    line at a time and hashed as they go), then the trailer checked against them."""
     body_len, trailer = _trailer_of(path)
-    sha, lines = _body_lines(path, body_len)
-    n = 0
-    for line in lines:
-        if line.rstrip("\r\n"):
-            n += 1
-            yield json.loads(line)
-    _verify(path, trailer, n, sha)
+    sha = hashlib.sha256()
+
+    def lines() -> Iterator[str]:
+        left = body_len
+        with path.open("rb") as f:
+            while left > 0:
+                raw = f.readline(left)  # not into the trailer
+                if not raw:
+                    break
+                left -= len(raw)
+                sha.update(raw)
+                yield raw.decode("utf-8")  # a quoted newline in a CSV field: csv joins them
+
+    records = 0
+    for record in parse(lines()):
+        records += 1
+        yield record
+    if trailer["record_count"] != records:
+        raise ValueError(
+            f"{path.name}: trailer says {trailer['record_count']} records, file has {records}"
+        )
+    if sha.hexdigest() != trailer["sha256"]:
+        raise ValueError(f"{path.name}: checksum does not match the records")
 
 
 def _trailer_of(path: Path) -> tuple[int, dict[str, Any]]:
@@ -209,31 +225,3 @@ def _trailer_of(path: Path) -> tuple[int, dict[str, Any]]:
     if tag != "TRAILER" or not count.isdigit():
         raise ValueError(f"{path.name}: no trailer")
     return body_len, {"record_count": int(count), "sha256": sha}
-
-
-def _body_lines(path: Path, body_len: int) -> tuple[Any, Iterator[str]]:
-    """A running SHA-256 of the body (the bytes before the trailer line) and its lines as text,
-    read a line at a time (a quoted newline in a CSV field stays for csv to join)."""
-    sha = hashlib.sha256()
-
-    def lines() -> Iterator[str]:
-        left = body_len
-        with path.open("rb") as f:
-            while left > 0:
-                raw = f.readline(left)  # not into the trailer
-                if not raw:
-                    break
-                left -= len(raw)
-                sha.update(raw)
-                yield raw.decode("utf-8")
-
-    return sha, lines()
-
-
-def _verify(path: Path, trailer: dict[str, Any], records: int, sha: Any) -> None:
-    if trailer["record_count"] != records:
-        raise ValueError(
-            f"{path.name}: trailer says {trailer['record_count']} records, file has {records}"
-        )
-    if sha.hexdigest() != trailer["sha256"]:
-        raise ValueError(f"{path.name}: checksum does not match the records")
