@@ -40,7 +40,7 @@ def spill_folder(database: Path) -> Path:
     names and one died (SIGSEGV, reproduced with two county workbooks); and its files were
     readable by anyone. DuckDB removes its files when the database closes; the folder goes
     when the process exits, or (a killed process's) when the next process makes its own."""
-    folder = database.parent / f".{database.name}.spill-{os.getpid()}"
+    folder = _spill_path(database)
     if folder in _SPILLS:
         return folder
     for stale in database.parent.glob(f".{database.name}.spill-*"):
@@ -61,9 +61,13 @@ def release_spill(database: Path) -> None:
     """Remove this process's spill folder when DuckDB left it empty (its database closed), as
     soon as the process is done with the warehouse: an export worker's pool may be torn down
     before its exit handlers run."""
-    folder = database.parent / f".{database.name}.spill-{os.getpid()}"
+    folder = _spill_path(database)
     if folder in _SPILLS:
         _remove_spill(folder)
+
+
+def _spill_path(database: Path) -> Path:
+    return database.parent / f".{database.name}.spill-{os.getpid()}"
 
 
 def _remove_spill(folder: Path) -> None:
