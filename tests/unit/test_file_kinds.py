@@ -227,3 +227,64 @@ def test_the_county_csv_digest_is_the_multiset_of_rows():
     assert rows_digest([changed]) != digest
     assert rows_digest([rows.with_columns(pl.col("relief").fill_null(""))]) != digest
     assert rows_digest([rows.head(5)]) != digest
+
+
+class _Batches:
+    """A unit's rows as ReviewedOut reads them (UnitRows' narrowed() and batches)."""
+
+    def __init__(self, frames: list[pl.DataFrame]) -> None:
+        self.frames, self.where = frames, []
+
+    def narrowed(self, where: str, *params: object) -> "_Batches":
+        self.where.append(where)
+        return self
+
+    def __iter__(self):
+        return iter(self.frames)
+
+
+def test_the_reviewed_out_list_holds_only_the_decisions_the_review_keeps_out(
+    tmp_path, monkeypatch
+):
+    """ReviewedOut reads a county's eligible rows a batch at a time and keeps only the ones
+    the review leaves out (held whole, a county of 620,000 decisions cost ~0.6 GiB for an
+    empty list); those are listed, wherever their batch."""
+    from orchestration.exports.file_kinds import reviewed_out as kind
+    from orchestration.exports.file_kinds.base import RunContext
+
+    marks = [None, "disagree", "agree", None, None, "needs_more_information"]
+    applies = [None, True, True, None, False, True]
+    rows = pl.DataFrame(
+        {
+            "decision_id": [f"d{i}" for i in range(6)],
+            "program": ["us_xx_law"] * 6,
+            "county": ["YOLO"] * 6,
+            "subject_id": [f"s{i}" for i in range(6)],
+            "charge_ref": ["1"] * 6,
+            "charge_key": [f"c{i}" for i in range(6)],
+            "determination": ["eligible"] * 6,
+            "relief": ["dismiss"] * 6,
+            "review_mark": marks,
+            "review_applies": applies,
+            "review_note": [m and f"note {m}" for m in marks],
+            "reviewer": [m and "A. Reviewer" for m in marks],
+        }
+    )
+    batches = _Batches([rows.slice(0, 2), rows.slice(2, 2), rows.slice(4, 2)])
+    held: list[list[pl.DataFrame]] = []
+    concat = kind.concat_batches
+
+    def holding(frames):
+        held.append(list(frames))
+        return concat(held[-1])
+
+    monkeypatch.setattr(kind, "concat_batches", holding)
+    (tmp_path / "YOLO").mkdir()
+    ctx = RunContext(date(2025, 7, 1), False, {}, None, {}, None)
+    written = kind.ReviewedOut().write(tmp_path, "YOLO", batches, ctx)
+
+    assert batches.where == ["d.determination = 'eligible'"]
+    assert [f["decision_id"].to_list() for f in held[0]] == [["d1"], ["d5"]]
+    listed = pl.read_csv(tmp_path / "YOLO" / "reviewed_out.csv", infer_schema=False)
+    assert listed["decision_id"].to_list() == ["d1", "d5"]
+    assert written.files == {"YOLO/reviewed_out.csv": 2}
