@@ -595,9 +595,11 @@ def write_court_document(
     require_columns(rows)  # fail closed before anything is drawn
     eligible = _sorted_eligible(rows)
     reviewed = agreed(eligible).to_list()
-    records = eligible.to_dicts()
+    # the rows are read one at a time where they are printed (as dicts all at once they were
+    # most of a document's memory: ~1.5 KB a row)
+    listed = eligible.height
     reference = decision_set_reference(eligible)
-    reliefs = [r["relief"] for r in records if r["relief"]]
+    reliefs = [r for r in eligible["relief"].to_list() if r]
     doc_title = f"MOTION AND [PROPOSED] ORDER FOR {relief_title(p, program_id, reliefs)}"
     full_title = f"{doc_title} PURSUANT TO {citation}"
     court = fill(cap.court)
@@ -608,7 +610,7 @@ def write_court_document(
         program_line=f"{title_text}  ·  County: {county_name}  ·  "
         f"Determinations as of {as_of.isoformat()}",
         footer_text=f"Decision set {reference}  ·  "
-        f"{_plural(len(records), 'listed charge')}, from the decision table as of "
+        f"{_plural(listed, 'listed charge')}, from the decision table as of "
         f"{as_of.isoformat()}",
     )
     t = pdf.t
@@ -684,7 +686,7 @@ def write_court_document(
         half - 2,
         4.5,
         t(
-            f"Bulk motion: {_plural(len(records), 'charge')}\n"
+            f"Bulk motion: {_plural(listed, 'charge')}\n"
             f"Law: {title_text}\nDeterminations as of: {long_date(as_of)}"
         ),
         align="L",
@@ -700,7 +702,8 @@ def write_court_document(
     # -- the table's cells (laid out before the introduction: it counts the flagged lines) ----
     cells: list[list[str]] = []
     flagged: list[bool] = []
-    for i, (r, is_reviewed) in enumerate(zip(records, reviewed, strict=True), start=1):
+    rows_of = eligible.iter_rows(named=True)
+    for i, (r, is_reviewed) in enumerate(zip(rows_of, reviewed, strict=True), start=1):
         ids, no_case = _identifiers(r, p, t)
         relief = r["relief"]
         ref = str(r["decision_id"] or "")[:REF_LENGTH]
@@ -719,8 +722,11 @@ def write_court_document(
         flagged.append(no_case)
 
     # -- introduction ----------------------------------------------------------------------
-    persons = len({r["subject_id"] for r in records})
-    cases = len({r["case_key"] or r["charge_key"] for r in records})
+    persons = len(set(eligible["subject_id"].to_list()))
+    case_or_charge = zip(
+        eligible["case_key"].to_list(), eligible["charge_key"].to_list(), strict=True
+    )
+    cases = len({case or charge for case, charge in case_or_charge})
     law_clause = (
         f", applying the law in effect on {long_date(law_version)}"
         if isinstance(law_version, date)
@@ -729,7 +735,7 @@ def write_court_document(
     intro = (
         f"TO THE COURT: {cap.plaintiff}, by the {movant}, moves "
         f"pursuant to {citation} for an order granting the relief stated in the table below "
-        f"for each of the {_plural(len(records), 'charge')} listed "
+        f"for each of the {_plural(listed, 'charge')} listed "
         f"({_plural(cases, 'case')}, {_plural(persons, 'person')}). Each charge was identified "
         f"from state criminal history records and determined eligible under {title_text} as "
         f"of {long_date(as_of)}{law_clause}. The movant asks the Court to grant the listed "
@@ -759,15 +765,18 @@ def write_court_document(
     table.heading(headings)
     charge_keys: list[str] = []
     placements: list[dict[str, Any]] = []
-    if not records:
+    if not listed:
         table.row(["", t("No eligible charges."), "", "", "", "", "", ""])
-    for i, (r, row_cells, no_case) in enumerate(zip(records, cells, flagged, strict=True), 1):
+    keys = zip(eligible["charge_key"].to_list(), eligible["decision_id"].to_list(), strict=True)
+    for i, ((key, decision_id), row_cells, no_case) in enumerate(
+        zip(keys, cells, flagged, strict=True), 1
+    ):
         table.row(row_cells, flagged=no_case)
-        charge_keys.append(str(r["charge_key"]))
+        charge_keys.append(str(key))
         # where the item is, for audit.export_lines (the row is on the page it ended on)
-        ref = str(r["decision_id"] or "")[:REF_LENGTH]
+        ref = str(decision_id or "")[:REF_LENGTH]
         placements.append(
-            {"decision_id": r["decision_id"], "item": i, "page": pdf.page_no(), "ref": ref}
+            {"decision_id": decision_id, "item": i, "page": pdf.page_no(), "ref": ref}
         )
     pdf.set_y(table.y)
 
@@ -798,8 +807,8 @@ def write_court_document(
     pdf.set_font(fam, "", BODY_SIZE)
     order = (
         f"Good cause appearing, and pursuant to {citation}, the Court grants the relief stated "
-        f"in the table above for each of the {_plural(len(records), 'listed charge')} "
-        f"(items 1 through {len(records):,}). {fill(cap.records_clause)}"
+        f"in the table above for each of the {_plural(listed, 'listed charge')} "
+        f"(items 1 through {listed:,}). {fill(cap.records_clause)}"
     )
     pdf.multi_cell(pdf.epw, 5, t(order), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
@@ -822,7 +831,7 @@ def write_court_document(
     data = bytes(pdf.output())
     path.write_bytes(data)
     return {
-        "rows": len(records),
+        "rows": listed,
         "pages": pdf.pages_count,
         "bytes": len(data),
         "charge_keys": charge_keys,
