@@ -245,8 +245,8 @@ class _Batches:
 
 def test_the_reviewed_out_list_holds_only_the_decisions_the_review_keeps_out(tmp_path, monkeypatch):
     """ReviewedOut reads a county's eligible rows a batch at a time and keeps only the ones
-    the review leaves out (held whole, a county of 620,000 decisions cost ~0.6 GiB for an
-    empty list); those are listed, wherever their batch."""
+    the review leaves out, not every eligible row of the county (56 columns) to list a few;
+    those are listed, wherever their batch."""
     from orchestration.exports.file_kinds import reviewed_out as kind
     from orchestration.exports.file_kinds.base import RunContext
 

@@ -44,8 +44,8 @@ class ReviewedOut(FileKind):
         if ctx.forecast:
             return Written()
         # only an eligible decision can be kept out by the review: only those are read, a batch
-        # at a time, and only the ones it keeps out are held (the county's eligible rows held
-        # whole: ~0.6 GiB for a county of 620,000 decisions, to list none of them)
+        # at a time, and only the ones it keeps out are held (not the county's eligible rows,
+        # 56 columns, whole: to list none of them)
         eligible = batches.narrowed("d.determination = 'eligible'")
         here = concat_batches(kept for b in eligible if (kept := b.filter(left_out(b))).height)
         if here is None:
