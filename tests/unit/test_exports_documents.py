@@ -254,8 +254,8 @@ def test_pdf_5000_rows_time(tmp_path):
 
 def test_pdf_rows_are_not_held_as_dicts(tmp_path, monkeypatch):
     """A court document reads its rows one at a time where it prints them: the county's
-    eligible rows as Python dicts, all at once, were most of a document's memory (a county of
-    620,486 decisions: 1,261 -> 944 MiB for its two documents). Same items, same order."""
+    eligible rows as Python dicts, all at once, were about a third of a document's memory (a
+    county of 620,486 decisions: 1,261 -> 944 MiB for its two documents). Same bytes."""
     rows = make_decisions(300, seed=4)
     want = write_court_document(tmp_path / "a.pdf", "SAN JOAQUIN", PROP64, rows, AS_OF)
 
@@ -822,7 +822,7 @@ def _data_buffers(column: pl.Series) -> set[tuple[int, int]]:
 def test_workbook_places_own_their_ids(tmp_path, monkeypatch):
     """The places a workbook returns (decision id and charge key of every row) hold their own
     strings: a column selected from a batch shares the batch's buffers, and the places of a
-    county of 620,000 decisions kept every batch DuckDB had handed over alive (~0.6 GiB)."""
+    county of 620,486 decisions kept every batch DuckDB had handed over alive (~0.4 GiB)."""
     from orchestration.exports import review_workbook
 
     monkeypatch.setattr(review_workbook, "BATCH_ROWS", 50)  # several batches
