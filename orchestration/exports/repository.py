@@ -38,6 +38,28 @@ COLUMNS = (
     "source_line",
 )
 ORDER_DATE_PLACEHOLDER = "PENDING_COURT_ORDER"
+# the decision rows' columns a record is made from (_records) and chosen by (GRANTED): all the
+# kind reads of exp_decisions (with the review's columns), not its 56
+READ_COLUMNS = (
+    "decision_id",
+    "program",
+    "jurisdiction",
+    "subject_id",
+    "cii_number",
+    "charge_ref",
+    "case_number",
+    "county",
+    "statute",
+    "offense_raw",
+    "conviction_date",
+    "conviction_date_raw",
+    "determination",
+    "relief",
+    "as_of",
+    "rules_version",
+    "source_file",
+    "source_line",
+)
 
 
 # a decision that grants relief now: eligible, with a relief

@@ -24,6 +24,7 @@ from orchestration.exports.file_kinds.base import (
 )
 from orchestration.exports.load import UnitRows
 from orchestration.exports.repository import (
+    READ_COLUMNS,
     iter_repository_csv,
     iter_repository_jsonl,
     write_repository_files,
@@ -56,7 +57,9 @@ class RepositoryUpdates(FileKind):
         # the records grant relief now (repository.granted): only those rows are read
         # (a program with none still gets both files: a header and a trailer of 0 records)
         # read a batch at a time in the files' order (repository.write_repository_files)
-        rows = batches.narrowed("d.determination = 'eligible' and d.relief is not null")
+        rows = batches.narrowed("d.determination = 'eligible' and d.relief is not null").only(
+            *READ_COLUMNS  # DuckDB sorts only these (all 56 columns: ~0.26 GiB more at 1M rows)
+        )
         filed = (
             b.filter(~left_out(b))
             for b in rows.ordered("d.subject_id nulls first, d.charge_ref nulls first")
