@@ -90,7 +90,9 @@ class _Prepared:
         for file, first, last in self.source.query(load.GOGEN_SPANS_SQL).iter_rows():
             for start in range(first, last + 1, load.GOGEN_SPAN_LINES):
                 span = [file, start, start + load.GOGEN_SPAN_LINES]
-                yield from self.source.batches(sql, [*recorded, *span, *span])
+                yield from self.source.batches(
+                    sql, [*recorded, *span, *span], rows=load.GOGEN_BATCH_ROWS
+                )
 
     def write_all(self, root: Path, ctx: RunContext) -> dict[str, Any]:
         """Every county's Prop64_Results.csv and All_Results_Condensed.csv, in one pass."""
