@@ -19,7 +19,7 @@ import pypdfium2 as pdfium
 import pytest
 import yaml
 
-from orchestration.exports import court_pdf
+from orchestration.exports import court_pdf, repository
 from orchestration.exports.bundle import court_document_refs
 from orchestration.exports.court_pdf import write_court_document
 from orchestration.exports.presentation import (
@@ -553,3 +553,5 @@ def test_the_columns_a_document_reads_are_exp_decisions_columns():
     exp = next(m for m in models if m["name"] == "exp_decisions")
     columns = {c["name"] for c in exp["columns"]} | set(store.REVIEW_COLUMNS)
     assert set(court_pdf.ROW_COLUMNS) <= columns, set(court_pdf.ROW_COLUMNS) - columns
+    # and the repository updates' (exports/repository.py READ_COLUMNS: the kind reads only those)
+    assert set(repository.READ_COLUMNS) <= columns, set(repository.READ_COLUMNS) - columns
