@@ -1,10 +1,9 @@
 """The warehouse's storage settings: the same on dbt's connection and the Python steps'."""
 
+import duckdb
 import yaml
 
 from orchestration.lib.settings import PROJECT_ROOT
-import duckdb
-
 from orchestration.lib.storage import STORAGE_VERSION, WRITE_SETTINGS
 from orchestration.resources import Warehouse
 
