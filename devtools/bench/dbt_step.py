@@ -103,14 +103,21 @@ def _ingest_in_process(extract: str, done: str) -> None:
 
 
 # What the ingested warehouse depends on: a change here (a renamed rules.* column, say) makes a
-# kept warehouse stale, so it is part of the cached file's name.
-INGEST_INPUTS = ("orchestration/ingest", "orchestration/rules", "rules")
+# kept warehouse stale, so it is part of the cached file's name. The storage settings too: the
+# file's format is fixed when ingest makes it (orchestration/lib/storage.py STORAGE_VERSION).
+INGEST_INPUTS = (
+    "orchestration/ingest",
+    "orchestration/rules",
+    "rules",
+    "orchestration/lib/storage.py",
+)
 
 
 def ingest_fingerprint() -> str:
     digest = hashlib.sha256()
     for folder in INGEST_INPUTS:
-        for f in sorted((PROJECT_ROOT / folder).rglob("*")):
+        path = PROJECT_ROOT / folder
+        for f in sorted(path.rglob("*")) if path.is_dir() else [path]:
             if f.is_file() and "__pycache__" not in f.parts:
                 digest.update(str(f.relative_to(PROJECT_ROOT)).encode() + b"\0" + f.read_bytes())
     return digest.hexdigest()[:12]

@@ -106,14 +106,23 @@ def test_the_kept_ingested_warehouse_is_named_by_the_code_that_made_it(tmp_path,
     # A rules.* column renamed since the warehouse was ingested must not be benchmarked against.
     from devtools.bench import dbt_step
 
-    for folder in dbt_step.INGEST_INPUTS:
-        (tmp_path / folder).mkdir(parents=True)
-        (tmp_path / folder / "a.py").write_text("x = 1\n")
+    # (the storage settings too: the warehouse's format is fixed when ingest makes the file)
+    for name in dbt_step.INGEST_INPUTS:
+        made = tmp_path / name
+        if made.suffix == ".py":
+            made.parent.mkdir(parents=True, exist_ok=True)
+            made.write_text("x = 1\n")
+        else:
+            made.mkdir(parents=True)
+            (made / "a.py").write_text("x = 1\n")
     monkeypatch.setattr(dbt_step, "PROJECT_ROOT", tmp_path)
     before = dbt_step.ingest_fingerprint()
     assert dbt_step.ingest_fingerprint() == before
     (tmp_path / "rules" / "a.py").write_text("x = 2\n")
-    assert dbt_step.ingest_fingerprint() != before
+    after_rules = dbt_step.ingest_fingerprint()
+    assert after_rules != before
+    (tmp_path / "orchestration" / "lib" / "storage.py").write_text("x = 2\n")
+    assert dbt_step.ingest_fingerprint() != after_rules
 
 
 def test_a_measured_build_leaves_no_copy_and_keeps_what_it_did_not_make(tmp_path):
