@@ -30,6 +30,7 @@ from devtools.bench.__main__ import AS_OF, ensure_extract, machine
 from devtools.bench.measure import run_measured
 from orchestration.launch.environment import ensure_dagster_home
 from orchestration.lib.settings import PROJECT_ROOT, settings
+from orchestration.transform.in_process import BUILD_ARGS
 
 MARK_START = "<!-- bench-dbt:start (written by make bench; edits here are overwritten) -->"
 MARK_END = "<!-- bench-dbt:end -->"
@@ -130,7 +131,6 @@ def failure(output: str) -> str:
     return f"{node.group(1) if node else '?'}: {message.group(1) if message else 'see the log'}"
 
 
-BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
 PARSE_NOT_CURRENT = "the parse of `make manifest` is not current: dbt parses the project itself"
 
 

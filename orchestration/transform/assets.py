@@ -24,6 +24,7 @@ from orchestration.lib import collector, spools
 from orchestration.lib.settings import dbt_profile_warehouse, settings
 from orchestration.resources import Warehouse
 from orchestration.transform.in_process import (
+    BUILD_ARGS,
     build_in_process,
     duckdb_catalog,
     parsed_manifest,
@@ -97,17 +98,16 @@ def describe_test(test: Mapping[str, Any]) -> str:
 )
 def warehouse_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse):
     # dbt unit tests check the SQL, not the data: they run in `make test`
-    # (tests/integration/test_prop64_pipeline.py), not in every production build.
+    # (tests/integration/test_prop64_pipeline.py), not in every production build (BUILD_ARGS).
     # No pseudonym key, no build (fct_decisions_pseudonymized would refuse it anyway): the step
     # fails naming CLEANSLATE_PSEUDONYM_KEY before dbt starts, so nothing downstream runs.
     settings().require_pseudonym_key()
     # On PostgreSQL / Spark (DBT_TARGET) dbt reads the sources there: copy them over first.
     manifest = json.loads(dbt_project.manifest_path.read_text())
     warehouse.publish_sources(manifest)
-    # No dbt.log: dagster-dbt keeps every event dbt reports in the run's log. dbt's own file
-    # log, at debug level, repeated it with every statement's SQL: ~10 MB a 100-row run, kept
-    # five times over in the target folder.
-    args = ["build", "--exclude-resource-type", "unit_test", "--log-level-file", "none"]
+    # No dbt.log (BUILD_ARGS): dbt's file log, at debug level, repeated every event with every
+    # statement's SQL, kept five times over in the target folder.
+    args = list(BUILD_ARGS)
     # DuckDB's spill folder for the build, owner only (spools.private_dbt_spill)
     spill = (
         spools.private_dbt_spill(warehouse.file)

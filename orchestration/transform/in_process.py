@@ -40,6 +40,13 @@ from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
 if TYPE_CHECKING:
     from dbt.contracts.graph.manifest import Manifest
 
+# The warehouse_models step's `dbt build` (in process or in a subprocess), and the bench's
+# (devtools/bench/dbt_step.py), which measures the step: dbt unit tests check the SQL, not the
+# data, so they run in `make test`, not in every build; no dbt.log (dagster-dbt keeps every
+# event dbt reports in the run's log, and dbt's file log repeated them at debug level with
+# every statement's SQL: ~10 MB a 100-row run).
+BUILD_ARGS = ("build", "--exclude-resource-type", "unit_test", "--log-level-file", "none")
+
 PARSED = "partial_parse.msgpack"
 # read by fct_decisions_pseudonymized's SQL only (macros/pseudonym_key.sql): the value dbt
 # saw at parse time does not shape the parsed project, the run's own value is compiled in

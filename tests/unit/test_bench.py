@@ -186,3 +186,15 @@ def test_the_dbt_step_page_keeps_a_size_not_measured_this_time():
     assert "13fd13b" not in dbt_step.render(
         [one, ten], info, dbt_step.earlier_rows(page, {1_000_000, 10_000_000})
     )
+
+
+def test_the_bench_builds_with_the_steps_arguments():
+    # the dbt step alone is measured as the warehouse_models step runs it: its arguments, not a
+    # copy that drifted (the bench's lacked `--log-level-file none`, so it also paid dbt's
+    # debug-level file log)
+    from devtools.bench import dbt_step
+    from orchestration.transform import in_process
+
+    assert dbt_step.BUILD_ARGS is in_process.BUILD_ARGS
+    assert "unit_test" in in_process.BUILD_ARGS
+    assert in_process.BUILD_ARGS[in_process.BUILD_ARGS.index("--log-level-file") + 1] == "none"
