@@ -28,7 +28,9 @@ from orchestration.lib import spools
 WRITE_SETTINGS: dict[str, str] = {"disabled_compression_methods": "fsst"}
 
 # The storage format of a warehouse file this project makes (duckdb.connect config only: it
-# takes effect when the file is created). dbt's profile passes the same (`config_options`).
+# takes effect when the file is created). The run's ingest makes the file, so dbt's profile
+# does not set it: with it in dbt's connection config, a process that ran dbt in process and
+# then opened the file plainly (the tests do) was refused ("a different configuration").
 STORAGE_VERSION = "v1.5.0"
 
 
