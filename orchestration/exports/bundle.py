@@ -192,14 +192,14 @@ def build_run_files(
             here_kinds = tuple(k for k in kinds if k.scope == "county" and not k.in_worker)
             total = sum(sizes.values())
             by_size = sorted(counties, key=lambda c: -sizes.get(c, 0))
-            tasks = [(c, k) for c in by_size for k in in_worker]
-            with worker_pool(export_workers(total, len(tasks))) as pool:
+            with worker_pool(export_workers(total, len(by_size) * len(in_worker))) as pool:
 
                 def task(c: str | None, k: FileKind) -> Any:
                     args = (root, c, county_rows(c), (k,), ctx, {k.name: prepared[k.name]}, spool)
                     return pool.submit(county_documents, *args) if pool else county_documents(*args)
 
-                documents = [(c, task(c, k)) for c, k in tasks]
+                # submitted county by county, largest first; each county's in kind order
+                documents = {c: [task(c, k) for k in in_worker] for c in by_size}
                 for c in counties:
                     for k in here_kinds:
                         take(write_unit(k, root, c, county_rows(c), ctx, prepared[k.name], spool))
@@ -211,11 +211,11 @@ def build_run_files(
                         take(write_unit(k, root, program, rows, ctx, prepared[k.name], spool))
                 for k in (k for k in kinds if k.scope == "run"):
                     take(write_unit(k, root, None, decisions, ctx, prepared[k.name], spool))
-                for n, c in enumerate(by_size, start=1):
-                    for done in (d for county, d in documents if county == c):
+                for n, county_tasks in enumerate(documents.values(), start=1):
+                    for done in county_tasks:
                         for written in done.result() if pool else done:
                             take(written)
-                    progress(n, len(by_size))  # counties whose documents are written
+                    progress(n, len(documents))  # counties whose documents are written
 
             # The only file that names the run and the time: everything else repeats byte for byte.
             meta: dict[str, Any] = {

@@ -722,7 +722,7 @@ def write_court_document(
         flagged.append(no_case)
 
     # -- introduction ----------------------------------------------------------------------
-    persons = len(set(eligible["subject_id"].to_list()))
+    persons = eligible["subject_id"].n_unique()
     case_or_charge = zip(
         eligible["case_key"].to_list(), eligible["charge_key"].to_list(), strict=True
     )
